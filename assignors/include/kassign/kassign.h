@@ -1,0 +1,350 @@
+/*
+ * kassign.h - Kafka consumer-group partition assignors, as a C library.
+ *
+ * The one public header of libkassign. Everything else in the project (the
+ * loader, the generators, the command line, the benchmarks, the tests) uses
+ * the library through this file only.
+ *
+ * Life cycle:
+ *
+ *   ka_builder_new()  -> add topics, members, subscriptions, claims
+ *   ka_builder_finish() -> const ka_group *   (flat, read-only model)
+ *   ka_workspace_size(strategy, group)      -> caller allocates, 64-byte aligned
+ *   ka_assign(strategy, group, ws, size, owner)   (no allocation, no I/O)
+ *   ka_assignment_validate() / ka_metrics_compute()
+ *   ka_group_free()
+ *
+ * The library never prints, exits or aborts on bad input: functions return 0
+ * or a negative KA_E* code (ka_strerror names it) and report the place of a
+ * problem through a ka_diag callback. Hot loops work by contract and only
+ * assert() their preconditions.
+ */
+#ifndef KASSIGN_KASSIGN_H
+#define KASSIGN_KASSIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KA_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ limits */
+
+/* Sizes the model is built for. A count past one of these is KA_ELIMIT, never
+ * an overflow. Subscriptions count member-topic pairs after pattern expansion;
+ * owned claims count member-partition pairs. */
+#define KA_MAX_MEMBERS       100000u
+#define KA_MAX_PARTITIONS    10000000u
+#define KA_MAX_TOPICS        1000000u
+#define KA_MAX_RACKS         65535u
+#define KA_MAX_SUBSCRIPTIONS 200000000u
+#define KA_MAX_CLAIMS        20000000u
+#define KA_MAX_NAME          65535u /* bytes in one member id, topic or rack name */
+
+#define KA_NONE    UINT32_MAX /* no member, no topic, no partition */
+#define KA_NO_RACK UINT16_MAX /* member without client.rack */
+#define KA_NO_GENERATION (-1) /* Kafka's DEFAULT_GENERATION: generation absent */
+
+/* ------------------------------------------------------------------ errors */
+
+enum ka_error {
+	KA_OK = 0,
+	KA_EINVAL = -1,     /* an argument breaks the function's contract */
+	KA_ENOMEM = -2,     /* allocation failed (builder, never ka_assign) */
+	KA_ELIMIT = -3,     /* a count past the limits above */
+	KA_EDUPMEMBER = -4, /* two members with one member_id */
+	KA_EDUPTOPIC = -5,  /* two topics with one name */
+	KA_EWORKSPACE = -6, /* workspace smaller than ka_workspace_size() */
+	KA_ESTATE = -7,     /* call out of life-cycle order */
+	KA_ERANGE = -8      /* partition count or generation out of its range */
+};
+
+/* Static, never NULL: "unknown error" for codes outside enum ka_error. */
+const char *ka_strerror(int code);
+
+/* ------------------------------------------------------------------ the group model */
+
+/* Flags of ka_group.flags. */
+#define KA_GROUP_HOMOGENEOUS     0x1u /* every member subscribes to the same topic set */
+#define KA_GROUP_OWNED           0x2u /* some member claims owned partitions */
+#define KA_GROUP_MEMBER_RACKS    0x4u /* some member has a rack */
+#define KA_GROUP_PARTITION_RACKS 0x8u /* some partition has replica racks */
+#define KA_GROUP_STATIC          0x10u /* some member has a group_instance_id */
+
+/*
+ * One consumer group at the moment a rebalance runs, as flat arrays.
+ *
+ * Topics are numbered 0..n_topics-1 in Java String order of their names (the
+ * order TreeSet<String> gives, which is what Kafka's assignors iterate). A
+ * partition is one global index: partition k of topic t is topic_off[t] + k.
+ *
+ * Members are numbered 0..n_members-1 in the order of Kafka's
+ * AbstractPartitionAssignor.MemberInfo: members with a group_instance_id
+ * first, by it, then the others by member_id (Java String order; equal
+ * instance ids, which a broker would fence, fall back to member_id). The
+ * sticky family orders by member_id alone: id_order lists members that way.
+ *
+ * Subscriptions are CSR lists both ways, each list ascending. Topics nobody
+ * subscribes to stay in the model (they are written back out) but are never
+ * assigned. Unknown topic names were dropped by the builder with a warning.
+ *
+ * Previous ownership: own_off/own_part are each member's claims on existing
+ * partitions, ascending and distinct. prev_owner[] resolves them per
+ * partition: the claimant with the highest generation keeps it; if two or
+ * more claimants share the highest generation, nobody does (KA_NONE).
+ *
+ * All arrays are owned by the group and live until ka_group_free().
+ */
+typedef struct ka_group {
+	const char *name; /* scenario label, "" when none */
+	uint32_t n_topics;
+	uint32_t n_members;
+	uint32_t n_partitions;
+	uint32_t n_racks;
+	uint32_t flags;
+
+	/* topics */
+	const char *const *topic_name; /* [n_topics] */
+	const uint32_t *topic_off;     /* [n_topics + 1] */
+
+	/* members */
+	const char *const *member_id;   /* [n_members] */
+	const char *const *instance_id; /* [n_members], NULL where none */
+	const uint16_t *member_rack;    /* [n_members], KA_NO_RACK where none */
+	const int32_t *generation;      /* [n_members], KA_NO_GENERATION where absent */
+	const uint32_t *id_order;       /* [n_members]: members by member_id alone */
+
+	/* subscriptions */
+	const uint32_t *sub_off;     /* [n_members + 1] */
+	const uint32_t *sub_topic;   /* [sub_off[n_members]] topic ids, ascending */
+	const uint32_t *tsub_off;    /* [n_topics + 1] */
+	const uint32_t *tsub_member; /* [tsub_off[n_topics]] member ids, ascending */
+	/* Topics with the same subscriber list share a class, numbered from 0 in
+	 * order of their first topic (Kafka's range groups co-partitioned topics
+	 * by subscriber set). */
+	const uint32_t *topic_class; /* [n_topics] */
+	uint32_t n_topic_classes;
+
+	/* previous ownership */
+	const uint32_t *own_off;    /* [n_members + 1] */
+	const uint32_t *own_part;   /* [own_off[n_members]] partitions, ascending */
+	const uint32_t *prev_owner; /* [n_partitions], KA_NONE where nobody keeps it */
+
+	/* racks, interned to 0..n_racks-1 in order of first appearance */
+	const char *const *rack_name; /* [n_racks] */
+	const uint32_t *prack_off;    /* [n_partitions + 1] */
+	const uint16_t *prack;        /* replica racks of each partition, ascending, distinct */
+} ka_group;
+
+/* The topic holding global partition p (binary search over topic_off). */
+uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p);
+
+/* Frees a group and everything it owns. NULL is a no-op. */
+void ka_group_free(ka_group *g);
+
+/* ------------------------------------------------------------------ building a group */
+
+/* Diagnostic codes: errors are KA_E*, warnings are these (all > 0). */
+enum ka_warning {
+	KA_WUNKNOWN_TOPIC = 1,     /* subscription to a topic not in the scenario: ignored */
+	KA_WNO_SUBSCRIPTION,       /* member subscribes to no existing topic */
+	KA_WOWNED_UNKNOWN_TOPIC,   /* claim on a topic not in the scenario: dropped */
+	KA_WOWNED_OUT_OF_RANGE,    /* claim past the topic's partition count: dropped */
+	KA_WOWNED_UNSUBSCRIBED,    /* claim on a topic the member does not subscribe: kept in
+				      own_part (it counts for movement), assignors drop it */
+	KA_WOWNED_CONFLICT,        /* claimed by several members of the same, highest
+				      generation: nobody keeps it */
+	KA_WOWNED_DUPLICATE,       /* the same member claims a partition twice: once counts */
+	KA_WDUP_SUBSCRIPTION,      /* the same member lists a topic twice: once counts */
+	KA_WDUP_INSTANCE_ID,       /* two members share a group_instance_id */
+	KA_WDUP_PARTITION_RACK     /* a rack listed twice for one partition: once counts */
+};
+
+/*
+ * What a diagnostic is about. Indices are input indices: the order in which
+ * topics and members were added to the builder (so a loader can name the
+ * place in its file). Fields that do not apply are KA_NONE / -1 / NULL.
+ */
+typedef struct ka_diag {
+	int code;          /* KA_E* (< 0) or KA_W* (> 0) */
+	uint32_t member;   /* input index of the member */
+	uint32_t other;    /* input index of a second member (duplicates, conflicts) */
+	uint32_t topic;    /* input index of the topic */
+	uint32_t item;     /* input index of the subscription or claim within the member */
+	int64_t partition; /* partition number within the topic */
+	const char *name;  /* the name at fault; valid during the callback only */
+} ka_diag;
+
+typedef void (*ka_diag_fn)(void *ctx, const ka_diag *d);
+
+typedef struct ka_builder ka_builder;
+
+/* A builder reports every diagnostic through fn (may be NULL). Returns NULL
+ * when out of memory. */
+ka_builder *ka_builder_new(ka_diag_fn fn, void *ctx);
+void ka_builder_free(ka_builder *b);
+
+/* Copies the label. */
+int ka_builder_set_name(ka_builder *b, const char *name);
+
+/*
+ * Adds a topic with `partitions` partitions (0 allowed) and returns its input
+ * index (>= 0). A topic that breaks a rule (negative count, the partition
+ * total past KA_MAX_PARTITIONS) is still recorded, so input indices follow
+ * the caller's order; the rule is reported through the callback and fails
+ * finish. Negative returns: KA_EINVAL, KA_ESTATE (a member was added already:
+ * topics come first), KA_ELIMIT (past KA_MAX_TOPICS, not recorded),
+ * KA_ENOMEM. Duplicate names are reported at finish (KA_EDUPTOPIC).
+ */
+int64_t ka_builder_add_topic(ka_builder *b, const char *name, int64_t partitions);
+
+/* Adds one replica rack of a partition of a topic (input index). */
+int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
+				  const char *rack);
+
+/* Adds a member and returns its input index. instance_id and rack may be NULL
+ * (an empty rack is no rack, as Kafka's RangeAssignor filters it);
+ * generation is KA_NO_GENERATION (-1) when absent, else 0..INT32_MAX (outside
+ * that: KA_ERANGE reported, recorded as absent, finish fails). Like topics, a
+ * member breaking a rule is still recorded; past KA_MAX_MEMBERS it is not. */
+int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *instance_id,
+			      const char *rack, int64_t generation);
+
+/* Subscribes a member to a topic by name; an unknown name is a warning
+ * (KA_WUNKNOWN_TOPIC) and is ignored. `item` is echoed in the diagnostic. */
+int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint32_t item);
+
+/* Subscribes a member to a topic by input index (pattern expansion, generators). */
+int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic);
+
+/* Records that a member owns partition `partition` of topic `topic` (by name)
+ * going into this rebalance. Unknown topics and partitions out of range are
+ * warnings and are dropped. */
+int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int64_t partition,
+			 uint32_t item);
+
+/* The same by topic input index. */
+int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, uint32_t partition);
+
+/*
+ * Validates, sorts and interns everything into a new group. Errors (duplicate
+ * names, limits) are reported through the diag callback, every one of them,
+ * and the first code is returned with *out left NULL. Warnings do not stop
+ * the build. The builder can only be freed afterwards.
+ */
+int ka_builder_finish(ka_builder *b, ka_group **out);
+
+/* ------------------------------------------------------------------ strategies */
+
+#define KA_STRATEGY_DETERMINISTIC 0x1u /* Kafka's answer is unique: match it exactly */
+#define KA_STRATEGY_COOPERATIVE   0x2u /* withholds partitions that change owner */
+#define KA_STRATEGY_STICKY        0x4u /* uses previous ownership */
+#define KA_STRATEGY_RACK_AWARE    0x8u /* uses member and partition racks */
+
+typedef struct ka_strategy {
+	const char *name;       /* as the command line and results spell it */
+	const char *kafka_name; /* the Kafka class reproduced */
+	const char *summary;    /* one line */
+	uint32_t flags;
+	size_t (*workspace_size)(const ka_group *g);
+	int (*assign)(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+} ka_strategy;
+
+/* The one table of strategies, in a fixed order. i < ka_strategy_count(). */
+size_t ka_strategy_count(void);
+const ka_strategy *ka_strategy_at(size_t i);
+
+/* By name; NULL when there is none. */
+const ka_strategy *ka_strategy_find(const char *name);
+
+/* Bytes of workspace ka_assign() needs for this group (0 allowed). */
+size_t ka_workspace_size(const ka_strategy *s, const ka_group *g);
+
+/*
+ * Assigns the group's partitions. owner[] has g->n_partitions entries and is
+ * fully written: the member given each partition, or KA_NONE for partitions
+ * of topics nobody subscribes to (and, for cooperative strategies, partitions
+ * withheld this round). ws must be 64-byte aligned and at least
+ * ka_workspace_size() bytes; its contents on entry do not matter. No
+ * allocation, I/O or global state. Returns 0 or KA_EWORKSPACE / KA_EINVAL.
+ */
+int ka_assign(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size,
+	      uint32_t *owner);
+
+/* ------------------------------------------------------------------ checking an assignment */
+
+enum ka_violation {
+	KA_VUNASSIGNED = 1, /* a partition of a subscribed topic has no owner */
+	KA_VUNSUBSCRIBED,   /* a partition's owner does not subscribe to its topic */
+	KA_VBAD_MEMBER      /* owner[] holds a member id past n_members */
+};
+
+typedef void (*ka_violation_fn)(void *ctx, int violation, uint32_t partition, uint32_t member);
+
+/*
+ * Checks completeness (every partition of a subscribed topic has an owner)
+ * and subscription validity (only subscribers own partitions). Uniqueness is
+ * structural: owner[] holds one owner a partition. Calls fn (may be NULL) for
+ * each violation and returns how many there were. If allow_withheld is set,
+ * an unassigned partition that had a previous owner is allowed (cooperative
+ * first round).
+ */
+uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int allow_withheld,
+				ka_violation_fn fn, void *ctx);
+
+/*
+ * The quality figures of docs/metrics.md, one definition everywhere.
+ *
+ * Balance is over eligible members: those subscribed to at least one topic
+ * with partitions. `balanced` is 1 when no partition could move from its
+ * owner to another subscriber of its topic holding at least two fewer.
+ *
+ * Movement counts partitions with a previous owner (prev_owner[]) now owned
+ * by another member or by nobody. moved_min is the fewest moves any balanced
+ * assignment needs from the same start; moved_min_exact says whether it is
+ * the exact optimum (equal subscriptions) or only a proven lower bound.
+ *
+ * Locality counts assigned partitions whose owner has a rack and whose
+ * replicas' racks are known; local is those where the owner's rack holds a
+ * replica.
+ */
+typedef struct ka_metrics {
+	uint32_t n_assigned;   /* partitions with an owner */
+	uint32_t n_assignable; /* partitions of subscribed topics */
+	uint32_t n_eligible;   /* members that could take a partition */
+	uint32_t load_min;
+	uint32_t load_max;
+	double load_mean;
+	double load_stddev; /* population standard deviation */
+	int balanced;
+
+	uint32_t prev_owned; /* partitions with a previous owner */
+	uint32_t moved;
+	uint32_t moved_min;
+	int moved_min_exact;
+
+	uint32_t rack_known; /* assigned, owner has a rack, replica racks known */
+	uint32_t local;
+} ka_metrics;
+
+/* Scratch the metrics need; the caller allocates it (any alignment of 8). */
+size_t ka_metrics_workspace_size(const ka_group *g);
+
+/* Fills *m. owner[] as ka_assign() writes it. Returns 0 or KA_EWORKSPACE. */
+int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_t ws_size,
+		       ka_metrics *m);
+
+/* ------------------------------------------------------------------ utilities */
+
+/* Compares two UTF-8 strings as Java's String.compareTo does (UTF-16 code
+ * units), returning <0, 0 or >0. Invalid UTF-8 bytes compare as themselves. */
+int ka_java_strcmp(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KASSIGN_KASSIGN_H */

@@ -1,0 +1,908 @@
+/*
+ * group.c - the builder that turns topics, members, subscriptions and claims
+ * into the flat, read-only ka_group model.
+ *
+ * Adding only records input (names copied into an arena, racks interned);
+ * ka_builder_finish() does the work once: it orders topics and members the
+ * way Kafka does, detects duplicates, and lays subscriptions, claims and
+ * replica racks out as CSR arrays. Every per-item list is produced by a
+ * counting sort over the dense target ids, so finishing is linear in the
+ * input (a G-1M group has 10 M subscriptions and 1 M claims) apart from the
+ * two name sorts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------ growable arrays */
+
+#define VEC(T)               \
+	struct {             \
+		T *v;        \
+		size_t n;    \
+		size_t cap;  \
+	}
+
+static int vec_reserve(void **v, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < want)
+		c *= 2;
+	void *p = realloc(*v, c * elem);
+	if (!p)
+		return KA_ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+#define VEC_PUSH(vec, val)                                                                         \
+	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n + 1, sizeof *(vec).v) != 0             \
+		 ? KA_ENOMEM                                                                       \
+		 : ((vec).v[(vec).n++] = (val), 0))
+
+/* ------------------------------------------------------------ string arena */
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	char data[];
+} arena_block;
+
+typedef struct arena {
+	arena_block *head;
+} arena;
+
+static char *arena_strdup(arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	arena_block *b = a->head;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->next = a->head;
+		b->used = 0;
+		b->cap = cap;
+		a->head = b;
+	}
+	char *p = b->data + b->used;
+	memcpy(p, s, n);
+	b->used += n;
+	return p;
+}
+
+static void arena_free(arena *a)
+{
+	for (arena_block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = NULL;
+}
+
+/* ------------------------------------------------------------ builder state */
+
+typedef struct in_topic {
+	const char *name;
+	uint32_t partitions;
+	uint32_t first; /* running partition offset in input order */
+} in_topic;
+
+typedef struct in_member {
+	const char *id;
+	const char *instance;
+	uint16_t rack;
+	int32_t generation;
+} in_member;
+
+typedef struct in_sub {
+	uint32_t member, topic; /* input indices */
+} in_sub;
+
+typedef struct in_claim {
+	uint32_t member, topic, partition, item;
+} in_claim;
+
+typedef struct in_rack {
+	uint32_t topic, partition;
+	uint16_t rack;
+} in_rack;
+
+struct ka_builder {
+	ka_diag_fn fn;
+	void *ctx;
+	int err;      /* first error seen, reported again by finish */
+	int finished; /* finish ran: only free is allowed */
+	arena strings;
+	const char *name;
+	ka__strmap topic_by_name;
+	ka__strmap rack_by_name;
+	VEC(const char *) rack_names;
+	VEC(in_topic) topics;
+	VEC(in_member) members;
+	VEC(in_sub) subs;
+	VEC(in_claim) claims;
+	VEC(in_rack) racks;
+	uint64_t n_partitions;
+};
+
+/* The group and every array it owns, freed together. */
+typedef struct group_impl {
+	ka_group pub;
+	arena strings;
+	void *blocks[32];
+	int n_blocks;
+} group_impl;
+
+static void diag(ka_builder *b, int code, uint32_t member, uint32_t other, uint32_t topic,
+		 uint32_t item, int64_t partition, const char *name)
+{
+	if (code < 0 && !b->err)
+		b->err = code;
+	if (!b->fn)
+		return;
+	ka_diag d = {code, member, other, topic, item, partition, name};
+	b->fn(b->ctx, &d);
+}
+
+ka_builder *ka_builder_new(ka_diag_fn fn, void *ctx)
+{
+	ka_builder *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->fn = fn;
+	b->ctx = ctx;
+	b->name = "";
+	if (ka__strmap_init(&b->topic_by_name, 64) != 0 ||
+	    ka__strmap_init(&b->rack_by_name, 16) != 0) {
+		ka_builder_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void ka_builder_free(ka_builder *b)
+{
+	if (!b)
+		return;
+	arena_free(&b->strings);
+	ka__strmap_free(&b->topic_by_name);
+	ka__strmap_free(&b->rack_by_name);
+	free(b->rack_names.v);
+	free(b->topics.v);
+	free(b->members.v);
+	free(b->subs.v);
+	free(b->claims.v);
+	free(b->racks.v);
+	free(b);
+}
+
+/* Fails the builder for good: later calls and finish return the same code. */
+static int fail(ka_builder *b, int code)
+{
+	if (!b->err)
+		b->err = code;
+	return code;
+}
+
+static int usable(const ka_builder *b)
+{
+	return !b->finished && b->err != KA_ENOMEM;
+}
+
+int ka_builder_set_name(ka_builder *b, const char *name)
+{
+	if (!b || !name || !usable(b))
+		return KA_EINVAL;
+	const char *copy = arena_strdup(&b->strings, name);
+	if (!copy)
+		return fail(b, KA_ENOMEM);
+	b->name = copy;
+	return 0;
+}
+
+int64_t ka_builder_add_topic(ka_builder *b, const char *name, int64_t partitions)
+{
+	if (!b || !name || !usable(b))
+		return KA_EINVAL;
+	if (b->members.n)
+		return KA_ESTATE;
+	/* The topic is recorded even when it breaks a rule, so that input indices
+	 * keep following the caller's order; the error fails finish. */
+	uint32_t index = (uint32_t)b->topics.n;
+	if (b->topics.n >= KA_MAX_TOPICS) {
+		if (b->topics.n == KA_MAX_TOPICS)
+			diag(b, KA_ELIMIT, KA_NONE, KA_NONE, index, KA_NONE, -1, name);
+		return fail(b, KA_ELIMIT);
+	}
+	if (partitions < 0) {
+		diag(b, KA_ERANGE, KA_NONE, KA_NONE, index, KA_NONE, partitions, name);
+		partitions = 0;
+	} else if (strlen(name) > KA_MAX_NAME) {
+		diag(b, KA_ELIMIT, KA_NONE, KA_NONE, index, KA_NONE, -1, name);
+	} else if (b->n_partitions + (uint64_t)partitions > KA_MAX_PARTITIONS) {
+		/* Reported where the total crosses the limit, once. */
+		if (b->n_partitions <= KA_MAX_PARTITIONS)
+			diag(b, KA_ELIMIT, KA_NONE, KA_NONE, index, KA_NONE, partitions, name);
+		b->n_partitions = (uint64_t)KA_MAX_PARTITIONS + 1;
+		partitions = 0;
+	} else {
+		b->n_partitions += (uint64_t)partitions;
+	}
+	const char *copy = arena_strdup(&b->strings, name);
+	if (!copy)
+		return fail(b, KA_ENOMEM);
+	in_topic t = {copy, (uint32_t)partitions, 0};
+	if (VEC_PUSH(b->topics, t) != 0)
+		return fail(b, KA_ENOMEM);
+	/* First topic of a name wins lookups; duplicates are reported by finish. */
+	if (ka__strmap_put(&b->topic_by_name, copy, index) == KA_NONE)
+		return fail(b, KA_ENOMEM);
+	return index;
+}
+
+/* Interns a rack name; KA_NO_RACK for NULL or "" (Kafka filters empty racks). */
+static int intern_rack(ka_builder *b, const char *rack, uint16_t *out)
+{
+	*out = KA_NO_RACK;
+	if (!rack || !*rack)
+		return 0;
+	uint32_t id = ka__strmap_get(&b->rack_by_name, rack);
+	if (id != KA_NONE) {
+		*out = (uint16_t)id;
+		return 0;
+	}
+	if (b->rack_names.n >= KA_MAX_RACKS - 1 || strlen(rack) > KA_MAX_NAME) {
+		diag(b, KA_ELIMIT, KA_NONE, KA_NONE, KA_NONE, KA_NONE, -1, rack);
+		return fail(b, KA_ELIMIT);
+	}
+	const char *copy = arena_strdup(&b->strings, rack);
+	if (!copy)
+		return fail(b, KA_ENOMEM);
+	id = (uint32_t)b->rack_names.n;
+	if (VEC_PUSH(b->rack_names, copy) != 0 ||
+	    ka__strmap_put(&b->rack_by_name, copy, id) == KA_NONE)
+		return fail(b, KA_ENOMEM);
+	*out = (uint16_t)id;
+	return 0;
+}
+
+int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
+				  const char *rack)
+{
+	if (!b || !usable(b) || topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
+		return KA_EINVAL;
+	in_rack r = {topic, partition, KA_NO_RACK};
+	int rc = intern_rack(b, rack, &r.rack);
+	if (rc != 0)
+		return rc;
+	if (r.rack == KA_NO_RACK)
+		return 0;
+	return VEC_PUSH(b->racks, r) != 0 ? fail(b, KA_ENOMEM) : 0;
+}
+
+int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *instance_id,
+			      const char *rack, int64_t generation)
+{
+	if (!b || !member_id || !usable(b))
+		return KA_EINVAL;
+	/* Recorded even when it breaks a rule, like topics. */
+	uint32_t index = (uint32_t)b->members.n;
+	if (b->members.n >= KA_MAX_MEMBERS) {
+		if (b->members.n == KA_MAX_MEMBERS)
+			diag(b, KA_ELIMIT, index, KA_NONE, KA_NONE, KA_NONE, -1, member_id);
+		return fail(b, KA_ELIMIT);
+	}
+	if (strlen(member_id) > KA_MAX_NAME || (instance_id && strlen(instance_id) > KA_MAX_NAME))
+		diag(b, KA_ELIMIT, index, KA_NONE, KA_NONE, KA_NONE, -1, member_id);
+	if (generation < KA_NO_GENERATION || generation > INT32_MAX) {
+		diag(b, KA_ERANGE, index, KA_NONE, KA_NONE, KA_NONE, generation, member_id);
+		generation = KA_NO_GENERATION;
+	}
+	in_member m = {NULL, NULL, KA_NO_RACK, (int32_t)generation};
+	int rc = intern_rack(b, rack, &m.rack);
+	if (rc == KA_ENOMEM)
+		return rc;
+	m.id = arena_strdup(&b->strings, member_id);
+	m.instance = instance_id ? arena_strdup(&b->strings, instance_id) : NULL;
+	if (!m.id || (instance_id && !m.instance) || VEC_PUSH(b->members, m) != 0)
+		return fail(b, KA_ENOMEM);
+	return index;
+}
+
+int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic)
+{
+	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
+		return KA_EINVAL;
+	if (b->subs.n >= KA_MAX_SUBSCRIPTIONS) {
+		diag(b, KA_ELIMIT, member, KA_NONE, topic, KA_NONE, -1, b->topics.v[topic].name);
+		return fail(b, KA_ELIMIT);
+	}
+	in_sub s = {member, topic};
+	return VEC_PUSH(b->subs, s) != 0 ? fail(b, KA_ENOMEM) : 0;
+}
+
+int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint32_t item)
+{
+	if (!b || !topic || !usable(b) || member >= b->members.n)
+		return KA_EINVAL;
+	uint32_t t = ka__strmap_get(&b->topic_by_name, topic);
+	if (t == KA_NONE) {
+		diag(b, KA_WUNKNOWN_TOPIC, member, KA_NONE, KA_NONE, item, -1, topic);
+		return 0;
+	}
+	return ka_builder_subscribe_index(b, member, t);
+}
+
+static int add_claim(ka_builder *b, uint32_t member, uint32_t topic, int64_t partition,
+		     uint32_t item)
+{
+	if (partition < 0 || partition >= b->topics.v[topic].partitions) {
+		diag(b, KA_WOWNED_OUT_OF_RANGE, member, KA_NONE, topic, item, partition,
+		     b->topics.v[topic].name);
+		return 0;
+	}
+	if (b->claims.n >= KA_MAX_CLAIMS) {
+		diag(b, KA_ELIMIT, member, KA_NONE, topic, item, partition, b->topics.v[topic].name);
+		return fail(b, KA_ELIMIT);
+	}
+	in_claim c = {member, topic, (uint32_t)partition, item};
+	return VEC_PUSH(b->claims, c) != 0 ? fail(b, KA_ENOMEM) : 0;
+}
+
+int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int64_t partition,
+			 uint32_t item)
+{
+	if (!b || !topic || !usable(b) || member >= b->members.n)
+		return KA_EINVAL;
+	uint32_t t = ka__strmap_get(&b->topic_by_name, topic);
+	if (t == KA_NONE) {
+		diag(b, KA_WOWNED_UNKNOWN_TOPIC, member, KA_NONE, KA_NONE, item, partition, topic);
+		return 0;
+	}
+	return add_claim(b, member, t, partition, item);
+}
+
+int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, uint32_t partition)
+{
+	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
+		return KA_EINVAL;
+	return add_claim(b, member, topic, partition, KA_NONE);
+}
+
+/* ------------------------------------------------------------ finishing */
+
+static void *group_alloc(group_impl *g, size_t count, size_t elem)
+{
+	assert(g->n_blocks < (int)(sizeof g->blocks / sizeof g->blocks[0]));
+	/* One extra element so that empty arrays are still valid pointers. */
+	void *p = malloc((count + 1) * elem);
+	if (p)
+		g->blocks[g->n_blocks++] = p;
+	return p;
+}
+
+void ka_group_free(ka_group *pub)
+{
+	if (!pub)
+		return;
+	group_impl *g = (group_impl *)pub;
+	for (int i = 0; i < g->n_blocks; i++)
+		free(g->blocks[i]);
+	arena_free(&g->strings);
+	free(g);
+}
+
+uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p)
+{
+	/* Last topic whose offset is <= p: skips 0-partition topics. */
+	uint32_t lo = 0, hi = g->n_topics;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->topic_off[mid] <= p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index sorts with a context: C17's qsort has none, and a static one would
+ * make concurrent builders race. A stable merge sort over uint32 indices. */
+typedef int (*idx_cmp)(const ka_builder *b, uint32_t x, uint32_t y);
+
+static int sort_indices(uint32_t *v, uint32_t n, idx_cmp cmp, const ka_builder *b)
+{
+	uint32_t *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
+	if (!tmp)
+		return KA_ENOMEM;
+	uint32_t *src = v, *dst = tmp;
+	for (uint32_t w = 1; w < n; w *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+			uint32_t mid = lo + w < n ? lo + w : n;
+			uint32_t hi = mid + w < n ? mid + w : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				dst[k++] = cmp(b, src[j], src[i]) < 0 ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, (size_t)n * sizeof *v);
+	free(tmp);
+	return 0;
+}
+
+static int cmp_topic_input(const ka_builder *b, uint32_t x, uint32_t y)
+{
+	return ka_java_strcmp(b->topics.v[x].name, b->topics.v[y].name);
+}
+
+static int cmp_member_id(const ka_builder *b, uint32_t x, uint32_t y)
+{
+	return ka_java_strcmp(b->members.v[x].id, b->members.v[y].id);
+}
+
+/* Kafka's MemberInfo order; equal instance ids fall back to member_id. */
+static int cmp_member_info(const ka_builder *b, uint32_t x, uint32_t y)
+{
+	const in_member *mx = &b->members.v[x], *my = &b->members.v[y];
+	if (mx->instance && my->instance) {
+		int c = ka_java_strcmp(mx->instance, my->instance);
+		if (c)
+			return c;
+	} else if (mx->instance || my->instance) {
+		return mx->instance ? -1 : 1;
+	}
+	return ka_java_strcmp(mx->id, my->id);
+}
+
+static uint32_t *identity(uint32_t n)
+{
+	uint32_t *p = malloc(((size_t)n + 1) * sizeof *p);
+	if (p)
+		for (uint32_t i = 0; i < n; i++)
+			p[i] = i;
+	return p;
+}
+
+/* Topics with equal subscriber lists get one class id, in order of first topic. */
+static int topic_classes(group_impl *g, uint32_t *cls)
+{
+	ka_group *G = &g->pub;
+	uint32_t T = G->n_topics;
+	size_t cap = 16;
+	while (cap < (size_t)T * 2)
+		cap <<= 1;
+	uint32_t *slot = malloc(cap * sizeof *slot); /* topic representing the class */
+	uint64_t *hash = malloc(((size_t)T + 1) * sizeof *hash);
+	if (!slot || !hash) {
+		free(slot);
+		free(hash);
+		return KA_ENOMEM;
+	}
+	memset(slot, 0xff, cap * sizeof *slot);
+	uint32_t n_classes = 0;
+	for (uint32_t t = 0; t < T; t++) {
+		const uint32_t *list = G->tsub_member + G->tsub_off[t];
+		size_t len = G->tsub_off[t + 1] - G->tsub_off[t];
+		hash[t] = ka__hash_bytes(list, len * sizeof *list, len);
+		size_t i = (size_t)hash[t] & (cap - 1);
+		for (;; i = (i + 1) & (cap - 1)) {
+			uint32_t r = slot[i];
+			if (r == KA_NONE) {
+				slot[i] = t;
+				cls[t] = n_classes++;
+				break;
+			}
+			size_t rlen = G->tsub_off[r + 1] - G->tsub_off[r];
+			if (hash[r] == hash[t] && rlen == len &&
+			    memcmp(G->tsub_member + G->tsub_off[r], list, len * sizeof *list) == 0) {
+				cls[t] = cls[r];
+				break;
+			}
+		}
+	}
+	G->n_topic_classes = n_classes;
+	free(slot);
+	free(hash);
+	return 0;
+}
+
+/* Duplicate names: adjacent after sorting. Reports every later occurrence. */
+static void report_duplicates(ka_builder *b, const uint32_t *sorted, uint32_t n, int topics)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = sorted[i - 1], y = sorted[i];
+		const char *nx = topics ? b->topics.v[x].name : b->members.v[x].id;
+		const char *ny = topics ? b->topics.v[y].name : b->members.v[y].id;
+		if (strcmp(nx, ny) != 0)
+			continue;
+		/* x < y within a run of equals: name the first occurrence as `other`. */
+		uint32_t first = x;
+		for (uint32_t j = i - 1; j > 0; j--) {
+			const char *nj =
+				topics ? b->topics.v[sorted[j - 1]].name : b->members.v[sorted[j - 1]].id;
+			if (strcmp(nj, ny) != 0)
+				break;
+			first = sorted[j - 1];
+		}
+		if (topics)
+			diag(b, KA_EDUPTOPIC, KA_NONE, first, y, KA_NONE, -1, ny);
+		else
+			diag(b, KA_EDUPMEMBER, y, first, KA_NONE, KA_NONE, -1, ny);
+	}
+}
+
+int ka_builder_finish(ka_builder *b, ka_group **out)
+{
+	if (!out)
+		return KA_EINVAL;
+	*out = NULL;
+	if (!b || b->finished)
+		return KA_EINVAL;
+	b->finished = 1;
+	if (b->err == KA_ENOMEM)
+		return KA_ENOMEM;
+
+	uint32_t T = (uint32_t)b->topics.n, M = (uint32_t)b->members.n;
+	group_impl *g = calloc(1, sizeof *g);
+	uint32_t *t_sorted = identity(T), *m_sorted = identity(M), *m_info = identity(M);
+	uint32_t *t_new = malloc(((size_t)T + 1) * sizeof *t_new);
+	uint32_t *m_new = malloc(((size_t)M + 1) * sizeof *m_new);
+	uint32_t *scratch = NULL, *cursor = NULL, *stamp = NULL;
+	int rc = KA_ENOMEM;
+	if (!g || !t_sorted || !m_sorted || !m_info || !t_new || !m_new)
+		goto done;
+	ka_group *G = &g->pub;
+
+	/* Orders and duplicates. */
+	if (sort_indices(t_sorted, T, cmp_topic_input, b) != 0 ||
+	    sort_indices(m_sorted, M, cmp_member_id, b) != 0 ||
+	    sort_indices(m_info, M, cmp_member_info, b) != 0)
+		goto done;
+	report_duplicates(b, t_sorted, T, 1);
+	report_duplicates(b, m_sorted, M, 0);
+	if (b->err) {
+		rc = b->err;
+		goto done;
+	}
+	for (uint32_t i = 0; i < T; i++)
+		t_new[t_sorted[i]] = i;
+	for (uint32_t i = 0; i < M; i++)
+		m_new[m_info[i]] = i;
+	{
+		/* Shared instance ids: Kafka's broker fences the older member. */
+		uint32_t prev = KA_NONE;
+		for (uint32_t i = 0; i < M; i++) {
+			const in_member *m = &b->members.v[m_info[i]];
+			if (!m->instance)
+				break;
+			if (prev != KA_NONE && strcmp(b->members.v[prev].instance, m->instance) == 0)
+				diag(b, KA_WDUP_INSTANCE_ID, m_info[i], prev, KA_NONE, KA_NONE, -1,
+				     m->instance);
+			prev = m_info[i];
+		}
+	}
+
+	G->n_topics = T;
+	G->n_members = M;
+	G->n_partitions = (uint32_t)b->n_partitions;
+	G->n_racks = (uint32_t)b->rack_names.n;
+
+	/* Names move into the group's arena. */
+	g->strings = b->strings;
+	b->strings.head = NULL;
+	G->name = b->name;
+
+	const char **topic_name = group_alloc(g, T, sizeof *topic_name);
+	uint32_t *topic_off = group_alloc(g, (size_t)T + 1, sizeof *topic_off);
+	const char **member_id = group_alloc(g, M, sizeof *member_id);
+	const char **instance_id = group_alloc(g, M, sizeof *instance_id);
+	uint16_t *member_rack = group_alloc(g, M, sizeof *member_rack);
+	int32_t *generation = group_alloc(g, M, sizeof *generation);
+	uint32_t *id_order = group_alloc(g, M, sizeof *id_order);
+	const char **rack_name = group_alloc(g, G->n_racks, sizeof *rack_name);
+	if (!topic_name || !topic_off || !member_id || !instance_id || !member_rack ||
+	    !generation || !id_order || !rack_name)
+		goto done;
+	topic_off[0] = 0;
+	for (uint32_t t = 0; t < T; t++) {
+		const in_topic *it = &b->topics.v[t_sorted[t]];
+		topic_name[t] = it->name;
+		topic_off[t + 1] = topic_off[t] + it->partitions;
+	}
+	uint32_t flags = 0;
+	for (uint32_t m = 0; m < M; m++) {
+		const in_member *im = &b->members.v[m_info[m]];
+		member_id[m] = im->id;
+		instance_id[m] = im->instance;
+		member_rack[m] = im->rack;
+		generation[m] = im->generation;
+		if (im->instance)
+			flags |= KA_GROUP_STATIC;
+		if (im->rack != KA_NO_RACK)
+			flags |= KA_GROUP_MEMBER_RACKS;
+	}
+	for (uint32_t i = 0; i < M; i++)
+		id_order[i] = m_new[m_sorted[i]];
+	if (G->n_racks)
+		memcpy(rack_name, b->rack_names.v, G->n_racks * sizeof *rack_name);
+	G->topic_name = topic_name;
+	G->topic_off = topic_off;
+	G->member_id = member_id;
+	G->instance_id = instance_id;
+	G->member_rack = member_rack;
+	G->generation = generation;
+	G->id_order = id_order;
+	G->rack_name = rack_name;
+
+	/*
+	 * Subscriptions: bucket by topic, then sweep topics in order appending to
+	 * members (each member's list comes out ascending), drop repeats, then
+	 * sweep members in order appending to topics.
+	 */
+	size_t S = b->subs.n;
+	size_t scratch_n = (S > b->claims.n ? S : b->claims.n);
+	if (scratch_n < (size_t)M + 1)
+		scratch_n = (size_t)M + 1;
+	if (scratch_n < (size_t)G->n_partitions + 1)
+		scratch_n = (size_t)G->n_partitions + 1;
+	scratch = malloc((scratch_n + 1) * sizeof *scratch);
+	uint32_t *sub_off = group_alloc(g, (size_t)M + 1, sizeof *sub_off);
+	uint32_t *sub_topic = group_alloc(g, S, sizeof *sub_topic);
+	uint32_t *tsub_off = group_alloc(g, (size_t)T + 1, sizeof *tsub_off);
+	cursor = malloc((((size_t)T > M ? T : M) + 1) * sizeof *cursor);
+	if (!scratch || !sub_off || !sub_topic || !tsub_off || !cursor)
+		goto done;
+	{
+		uint32_t *by_topic = scratch; /* member ids bucketed by topic */
+		memset(tsub_off, 0, ((size_t)T + 1) * sizeof *tsub_off);
+		for (size_t i = 0; i < S; i++)
+			tsub_off[t_new[b->subs.v[i].topic] + 1]++;
+		for (uint32_t t = 0; t < T; t++)
+			tsub_off[t + 1] += tsub_off[t];
+		memcpy(cursor, tsub_off, (size_t)T * sizeof *cursor);
+		for (size_t i = 0; i < S; i++)
+			by_topic[cursor[t_new[b->subs.v[i].topic]]++] = m_new[b->subs.v[i].member];
+
+		memset(sub_off, 0, ((size_t)M + 1) * sizeof *sub_off);
+		for (size_t i = 0; i < S; i++)
+			sub_off[by_topic[i] + 1]++;
+		for (uint32_t m = 0; m < M; m++)
+			sub_off[m + 1] += sub_off[m];
+		memcpy(cursor, sub_off, (size_t)M * sizeof *cursor);
+		for (uint32_t t = 0; t < T; t++)
+			for (uint32_t i = tsub_off[t]; i < tsub_off[t + 1]; i++)
+				sub_topic[cursor[by_topic[i]]++] = t;
+
+		/* Drop repeated topics in place, member by member. */
+		uint32_t w = 0;
+		for (uint32_t m = 0; m < M; m++) {
+			uint32_t start = w;
+			for (uint32_t i = sub_off[m]; i < sub_off[m + 1]; i++) {
+				if (w > start && sub_topic[w - 1] == sub_topic[i]) {
+					diag(b, KA_WDUP_SUBSCRIPTION, m_info[m], KA_NONE,
+					     t_sorted[sub_topic[i]], KA_NONE, -1,
+					     topic_name[sub_topic[i]]);
+					continue;
+				}
+				sub_topic[w++] = sub_topic[i];
+			}
+			sub_off[m] = start;
+			if (w == start)
+				diag(b, KA_WNO_SUBSCRIPTION, m_info[m], KA_NONE, KA_NONE, KA_NONE,
+				     -1, member_id[m]);
+		}
+		sub_off[M] = w;
+		S = w;
+	}
+	uint32_t *tsub_member = group_alloc(g, S, sizeof *tsub_member);
+	if (!tsub_member)
+		goto done;
+	memset(tsub_off, 0, ((size_t)T + 1) * sizeof *tsub_off);
+	for (size_t i = 0; i < S; i++)
+		tsub_off[sub_topic[i] + 1]++;
+	for (uint32_t t = 0; t < T; t++)
+		tsub_off[t + 1] += tsub_off[t];
+	memcpy(cursor, tsub_off, (size_t)T * sizeof *cursor);
+	for (uint32_t m = 0; m < M; m++)
+		for (uint32_t i = sub_off[m]; i < sub_off[m + 1]; i++)
+			tsub_member[cursor[sub_topic[i]]++] = m;
+	G->sub_off = sub_off;
+	G->sub_topic = sub_topic;
+	G->tsub_off = tsub_off;
+	G->tsub_member = tsub_member;
+
+	{
+		int homogeneous = 1;
+		uint32_t len0 = M ? sub_off[1] - sub_off[0] : 0;
+		for (uint32_t m = 1; m < M && homogeneous; m++)
+			homogeneous = sub_off[m + 1] - sub_off[m] == len0 &&
+				      memcmp(sub_topic + sub_off[m], sub_topic,
+					     len0 * sizeof *sub_topic) == 0;
+		if (homogeneous)
+			flags |= KA_GROUP_HOMOGENEOUS;
+	}
+	uint32_t *topic_class = group_alloc(g, T, sizeof *topic_class);
+	if (!topic_class || topic_classes(g, topic_class) != 0)
+		goto done;
+	G->topic_class = topic_class;
+
+	/*
+	 * Claims: bucket by global partition (so each member's list comes out
+	 * ascending), resolve each partition's claimants, drop repeats.
+	 */
+	size_t C = b->claims.n;
+	uint32_t P = G->n_partitions;
+	uint32_t *own_off = group_alloc(g, (size_t)M + 1, sizeof *own_off);
+	uint32_t *own_part = group_alloc(g, C, sizeof *own_part);
+	uint32_t *prev_owner = group_alloc(g, P, sizeof *prev_owner);
+	uint32_t *poff = malloc(((size_t)P + 2) * sizeof *poff);
+	uint32_t *claim_of = malloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
+	stamp = malloc(((size_t)M + 1) * sizeof *stamp);
+	if (!own_off || !own_part || !prev_owner || !poff || !claim_of || !stamp) {
+		free(poff);
+		free(claim_of);
+		goto done;
+	}
+	{
+		memset(poff, 0, ((size_t)P + 2) * sizeof *poff);
+		for (size_t i = 0; i < C; i++) {
+			const in_claim *c = &b->claims.v[i];
+			poff[topic_off[t_new[c->topic]] + c->partition + 1]++;
+		}
+		for (uint32_t p = 0; p < P; p++)
+			poff[p + 1] += poff[p];
+		memcpy(scratch, poff, (size_t)P * sizeof *scratch);
+		for (size_t i = 0; i < C; i++) {
+			const in_claim *c = &b->claims.v[i];
+			claim_of[scratch[topic_off[t_new[c->topic]] + c->partition]++] = (uint32_t)i;
+		}
+
+		memset(own_off, 0, ((size_t)M + 1) * sizeof *own_off);
+		memset(stamp, 0xff, ((size_t)M + 1) * sizeof *stamp);
+		for (uint32_t p = 0; p < P; p++) {
+			uint32_t top = KA_NONE, tie = KA_NONE;
+			int32_t best = 0;
+			for (uint32_t k = poff[p]; k < poff[p + 1]; k++) {
+				const in_claim *c = &b->claims.v[claim_of[k]];
+				uint32_t m = m_new[c->member];
+				/* Partitions are swept in order: a member that claimed
+				 * this one already has it as its stamp. */
+				if (stamp[m] == p) {
+					diag(b, KA_WOWNED_DUPLICATE, c->member, KA_NONE, c->topic,
+					     c->item, c->partition, b->topics.v[c->topic].name);
+					claim_of[k] = KA_NONE;
+					continue;
+				}
+				stamp[m] = p;
+				own_off[m + 1]++;
+				if (top == KA_NONE || generation[m] > best) {
+					top = m;
+					tie = KA_NONE;
+					best = generation[m];
+				} else if (generation[m] == best) {
+					tie = m;
+				}
+			}
+			if (tie != KA_NONE) {
+				diag(b, KA_WOWNED_CONFLICT, m_info[top], m_info[tie],
+				     t_sorted[ka_group_partition_topic(G, p)], KA_NONE,
+				     p - topic_off[ka_group_partition_topic(G, p)],
+				     topic_name[ka_group_partition_topic(G, p)]);
+				top = KA_NONE;
+			}
+			prev_owner[p] = top;
+		}
+		for (uint32_t m = 0; m < M; m++)
+			own_off[m + 1] += own_off[m];
+		memcpy(cursor, own_off, (size_t)M * sizeof *cursor);
+		for (uint32_t p = 0; p < P; p++)
+			for (uint32_t k = poff[p]; k < poff[p + 1]; k++)
+				if (claim_of[k] != KA_NONE)
+					own_part[cursor[m_new[b->claims.v[claim_of[k]].member]]++] = p;
+		if (own_off[M])
+			flags |= KA_GROUP_OWNED;
+
+		/* Claims on topics the member does not subscribe to. */
+		for (size_t i = 0; i < C; i++) {
+			const in_claim *c = &b->claims.v[i];
+			uint32_t m = m_new[c->member], t = t_new[c->topic];
+			const uint32_t *lo = sub_topic + sub_off[m], *hi = sub_topic + sub_off[m + 1];
+			while (lo < hi) {
+				const uint32_t *mid = lo + (hi - lo) / 2;
+				if (*mid < t)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == sub_topic + sub_off[m + 1] || *lo != t)
+				diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic, c->item,
+				     c->partition, b->topics.v[c->topic].name);
+		}
+	}
+	free(claim_of);
+	G->own_off = own_off;
+	G->own_part = own_part;
+	G->prev_owner = prev_owner;
+
+	/* Replica racks: bucket by partition, sort and dedupe each short list. */
+	size_t R = b->racks.n;
+	uint32_t *prack_off = group_alloc(g, (size_t)P + 1, sizeof *prack_off);
+	uint16_t *prack = group_alloc(g, R, sizeof *prack);
+	if (!prack_off || !prack) {
+		free(poff);
+		goto done;
+	}
+	memset(poff, 0, ((size_t)P + 2) * sizeof *poff);
+	for (size_t i = 0; i < R; i++)
+		poff[topic_off[t_new[b->racks.v[i].topic]] + b->racks.v[i].partition + 1]++;
+	for (uint32_t p = 0; p < P; p++)
+		poff[p + 1] += poff[p];
+	memcpy(scratch, poff, (size_t)P * sizeof *scratch);
+	for (size_t i = 0; i < R; i++) {
+		const in_rack *r = &b->racks.v[i];
+		prack[scratch[topic_off[t_new[r->topic]] + r->partition]++] = r->rack;
+	}
+	{
+		uint32_t w = 0;
+		for (uint32_t p = 0; p < P; p++) {
+			uint32_t start = w;
+			for (uint32_t i = poff[p]; i < poff[p + 1]; i++) {
+				uint16_t r = prack[i];
+				uint32_t j = w;
+				while (j > start && prack[j - 1] > r)
+					j--;
+				if (j > start && prack[j - 1] == r) {
+					uint32_t t = ka_group_partition_topic(G, p);
+					diag(b, KA_WDUP_PARTITION_RACK, KA_NONE, KA_NONE, t_sorted[t],
+					     KA_NONE, p - topic_off[t], rack_name[r]);
+					continue;
+				}
+				memmove(prack + j + 1, prack + j, (w - j) * sizeof *prack);
+				prack[j] = r;
+				w++;
+			}
+			prack_off[p] = start;
+		}
+		prack_off[P] = w;
+		if (w)
+			flags |= KA_GROUP_PARTITION_RACKS;
+	}
+	free(poff);
+	G->prack_off = prack_off;
+	G->prack = prack;
+	G->flags = flags;
+
+	rc = b->err;
+	if (rc == 0) {
+		*out = G;
+		g = NULL;
+	}
+done:
+	if (rc == KA_ENOMEM && !b->err)
+		b->err = KA_ENOMEM;
+	if (g)
+		ka_group_free(&g->pub);
+	free(t_sorted);
+	free(m_sorted);
+	free(m_info);
+	free(t_new);
+	free(m_new);
+	free(scratch);
+	free(cursor);
+	free(stamp);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * internal.h - what the library's own files share and nobody else sees.
+ * Internal non-static names are ka__ (libuv's rule).
+ */
+#ifndef KASSIGN_INTERNAL_H
+#define KASSIGN_INTERNAL_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kassign/kassign.h>
+
+#define KA__ALIGN 64u
+
+/* ------------------------------------------------------------ workspace */
+
+/*
+ * Bump allocation inside a caller-provided workspace (zstd's static
+ * workspace). A strategy sizes its workspace with ka__ws_need() calls in the
+ * same order as the ka__ws_take() calls of its assign function, so the two
+ * can never disagree about layout.
+ */
+typedef struct ka__ws {
+	unsigned char *base;
+	size_t size;
+	size_t used;
+} ka__ws;
+
+static inline size_t ka__ws_round(size_t n)
+{
+	return (n + (KA__ALIGN - 1)) & ~(size_t)(KA__ALIGN - 1);
+}
+
+/* Adds a slab of `count` elements of `elem` bytes to a running size. */
+static inline size_t ka__ws_need(size_t total, size_t count, size_t elem)
+{
+	return total + ka__ws_round(count * elem);
+}
+
+static inline void ka__ws_init(ka__ws *w, void *base, size_t size)
+{
+	w->base = (unsigned char *)base;
+	w->size = size;
+	w->used = 0;
+}
+
+/* A 64-byte aligned slab; the caller checked the size up front. */
+static inline void *ka__ws_take(ka__ws *w, size_t count, size_t elem)
+{
+	size_t n = ka__ws_round(count * elem);
+	assert(w->used + n <= w->size);
+	void *p = w->base + w->used;
+	w->used += n;
+	return p;
+}
+
+/* ------------------------------------------------------------ strings */
+
+/* Open-addressing map from NUL-terminated strings (not copied) to uint32. */
+typedef struct ka__strmap {
+	const char **keys;
+	uint32_t *vals;
+	uint64_t *hashes;
+	size_t cap; /* power of two */
+	size_t len;
+} ka__strmap;
+
+int ka__strmap_init(ka__strmap *m, size_t expect);
+void ka__strmap_free(ka__strmap *m);
+/* Value of key, or KA_NONE. */
+uint32_t ka__strmap_get(const ka__strmap *m, const char *key);
+/* Inserts key -> val unless present; returns the value now stored, or KA_NONE
+ * when out of memory. */
+uint32_t ka__strmap_put(ka__strmap *m, const char *key, uint32_t val);
+
+uint64_t ka__hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* ------------------------------------------------------------ strategies */
+
+size_t ka__range_workspace_size(const ka_group *g);
+int ka__range_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__roundrobin_workspace_size(const ka_group *g);
+int ka__roundrobin_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+
+#endif

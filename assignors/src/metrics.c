@@ -1,0 +1,137 @@
+/*
+ * metrics.c - balance, movement and locality of an assignment, one
+ * definition for the checker, the sweep, the benchmarks and the tests
+ * (docs/metrics.md).
+ *
+ * The movement bound. With equal subscriptions a balanced assignment gives
+ * every member q = N / M or q + 1 partitions, exactly r = N % M of them q + 1.
+ * Member i can keep at most min(o_i, its load) of the o_i partitions it owned,
+ * so the most any balanced assignment keeps is
+ *     sum_i min(o_i, q) + min(r, #{i : o_i > q})
+ * and that is reachable (everybody may take anything), so the fewest moves is
+ * exact. With unequal subscriptions only the forced moves are counted (a
+ * previous owner that no longer subscribes to the topic must lose it): a
+ * proven lower bound, not the optimum, and flagged as such.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+size_t ka_metrics_workspace_size(const ka_group *g)
+{
+	return ((size_t)g->n_members + 1) * 2 * sizeof(uint32_t);
+}
+
+static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
+{
+	uint32_t lo = g->sub_off[m], hi = g->sub_off[m + 1];
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->sub_topic[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
+}
+
+int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_t ws_size,
+		       ka_metrics *out)
+{
+	if (ws_size < ka_metrics_workspace_size(g))
+		return KA_EWORKSPACE;
+	const uint32_t M = g->n_members;
+	uint32_t *load = ws;         /* partitions a member holds */
+	uint32_t *kept_of = load + M; /* partitions whose previous owner it is */
+	ka_metrics m;
+	memset(&m, 0, sizeof m);
+	memset(load, 0, (size_t)M * 2 * sizeof *load);
+
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		uint32_t off = g->topic_off[t], end = g->topic_off[t + 1];
+		int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
+		for (uint32_t p = off; p < end; p++) {
+			uint32_t o = owner[p], prev = g->prev_owner[p];
+			if (subscribed) {
+				m.n_assignable++;
+				if (prev != KA_NONE) {
+					m.prev_owned++;
+					if (o != prev)
+						m.moved++;
+					if (subscribes(g, prev, t))
+						kept_of[prev]++;
+				}
+			}
+			if (o == KA_NONE || o >= M)
+				continue;
+			m.n_assigned++;
+			load[o]++;
+			uint16_t r = g->member_rack[o];
+			if (r != KA_NO_RACK && g->prack_off[p + 1] > g->prack_off[p]) {
+				m.rack_known++;
+				for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++)
+					if (g->prack[a] == r) {
+						m.local++;
+						break;
+					}
+			}
+		}
+	}
+
+	/* Load over members that could take a partition. */
+	double sum = 0, sq = 0;
+	for (uint32_t i = 0; i < M; i++) {
+		int eligible = 0;
+		for (uint32_t s = g->sub_off[i]; s < g->sub_off[i + 1] && !eligible; s++)
+			eligible = g->topic_off[g->sub_topic[s] + 1] > g->topic_off[g->sub_topic[s]];
+		if (!eligible)
+			continue;
+		if (!m.n_eligible || load[i] < m.load_min)
+			m.load_min = load[i];
+		if (load[i] > m.load_max)
+			m.load_max = load[i];
+		m.n_eligible++;
+		sum += load[i];
+		sq += (double)load[i] * load[i];
+	}
+	if (m.n_eligible) {
+		m.load_mean = sum / m.n_eligible;
+		double var = sq / m.n_eligible - m.load_mean * m.load_mean;
+		m.load_stddev = var > 0 ? sqrt(var) : 0;
+	}
+
+	/* Balanced: no partition's owner holds two more than a subscriber of its topic. */
+	m.balanced = 1;
+	for (uint32_t t = 0; t < g->n_topics && m.balanced; t++) {
+		uint32_t lo = UINT32_MAX, hi = 0;
+		for (uint32_t s = g->tsub_off[t]; s < g->tsub_off[t + 1]; s++)
+			if (load[g->tsub_member[s]] < lo)
+				lo = load[g->tsub_member[s]];
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
+			if (owner[p] < M && load[owner[p]] > hi)
+				hi = load[owner[p]];
+		if (lo != UINT32_MAX && hi >= lo + 2)
+			m.balanced = 0;
+	}
+
+	/* The movement bound (see the top of this file). */
+	uint32_t keepable = 0;
+	for (uint32_t i = 0; i < M; i++)
+		keepable += kept_of[i];
+	if ((g->flags & KA_GROUP_HOMOGENEOUS) && M) {
+		uint32_t q = m.n_assignable / M, r = m.n_assignable % M, kept = 0, over = 0;
+		for (uint32_t i = 0; i < M; i++) {
+			kept += kept_of[i] < q ? kept_of[i] : q;
+			over += kept_of[i] > q;
+		}
+		kept += over < r ? over : r;
+		m.moved_min = m.prev_owned - kept;
+		m.moved_min_exact = 1;
+	} else {
+		m.moved_min = m.prev_owned - keepable;
+		m.moved_min_exact = M == 0 || m.prev_owned == 0;
+	}
+	*out = m;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * registry.c - the one table of strategies (xxHash's hashCandidates): the
+ * command line, the sweep, the benchmarks and the tests all iterate it.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const ka_strategy strategies[] = {
+	{"range", "org.apache.kafka.clients.consumer.RangeAssignor",
+	 "per-topic consecutive ranges; rack-aware (KIP-881) when racks are known",
+	 KA_STRATEGY_DETERMINISTIC | KA_STRATEGY_RACK_AWARE, ka__range_workspace_size,
+	 ka__range_assign},
+	{"roundrobin", "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+	 "all partitions dealt round the circle of members, topic by topic",
+	 KA_STRATEGY_DETERMINISTIC, ka__roundrobin_workspace_size, ka__roundrobin_assign},
+};
+
+size_t ka_strategy_count(void)
+{
+	return sizeof strategies / sizeof strategies[0];
+}
+
+const ka_strategy *ka_strategy_at(size_t i)
+{
+	return i < ka_strategy_count() ? &strategies[i] : NULL;
+}
+
+const ka_strategy *ka_strategy_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ka_strategy_count(); i++)
+		if (strcmp(strategies[i].name, name) == 0)
+			return &strategies[i];
+	return NULL;
+}
+
+size_t ka_workspace_size(const ka_strategy *s, const ka_group *g)
+{
+	return s && g ? s->workspace_size(g) : 0;
+}
+
+int ka_assign(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	if (!s || !g || (!owner && g->n_partitions) || ((uintptr_t)ws & (KA__ALIGN - 1)))
+		return KA_EINVAL;
+	return s->assign(g, ws, ws_size, owner);
+}

@@ -1,0 +1,58 @@
+/*
+ * gen.h - deterministic scenario generators for the grids of docs/design.md.
+ *
+ * A grid fixes members, topics and partitions per topic; a subscription mode
+ * and a variant shape the group; the seed fixes everything random (member
+ * ids). The same spec always gives the same group, byte for byte when written.
+ */
+#ifndef KASSIGN_DATASETS_GEN_H
+#define KASSIGN_DATASETS_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kassign/kassign.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kd_grid {
+	const char *name; /* "G-seed", "G-storm", "G-1k", "G-10k", "G-1M" */
+	uint32_t members;
+	uint32_t topics;
+	uint32_t partitions_per_topic;
+	int in_default; /* part of the default sweep */
+} kd_grid;
+
+size_t kd_grid_count(void);
+const kd_grid *kd_grid_at(size_t i);
+const kd_grid *kd_grid_find(const char *name); /* NULL when unknown */
+
+enum kd_subs { KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS };
+enum kd_variant { KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE, KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS };
+
+/* Names as the command line and results spell them; -1 when unknown. */
+const char *kd_subs_name(int subs);
+int kd_subs_parse(const char *name);
+const char *kd_variant_name(int variant);
+int kd_variant_parse(const char *name);
+
+typedef struct kd_gen_spec {
+	const kd_grid *grid;
+	int subs;                   /* enum kd_subs */
+	int variant;                /* enum kd_variant */
+	uint64_t seed;
+	const ka_strategy *strategy; /* churn variants: whose previous assignment */
+	uint32_t racks;             /* racks variant: number of racks (0 = 3) */
+	uint32_t replication;       /* racks variant: replicas per partition (0 = 3) */
+} kd_gen_spec;
+
+/* Builds the group. Returns 0, or -1 with a message in err. */
+int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
