@@ -98,11 +98,8 @@ typedef struct in_member {
 	const char *instance;
 	uint16_t rack;
 	int32_t generation;
+	size_t sub_begin; /* its subscriptions: sub_topic[sub_begin .. next member's) */
 } in_member;
-
-typedef struct in_sub {
-	uint32_t member, topic; /* input indices */
-} in_sub;
 
 typedef struct in_claim {
 	uint32_t member, topic, partition, item;
@@ -125,7 +122,7 @@ struct ka_builder {
 	VEC(const char *) rack_names;
 	VEC(in_topic) topics;
 	VEC(in_member) members;
-	VEC(in_sub) subs;
+	VEC(uint32_t) subs; /* topic input indices, member after member */
 	VEC(in_claim) claims;
 	VEC(in_rack) racks;
 	uint64_t n_partitions;
@@ -304,7 +301,7 @@ int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *
 		diag(b, KA_ERANGE, index, KA_NONE, KA_NONE, KA_NONE, generation, member_id);
 		generation = KA_NO_GENERATION;
 	}
-	in_member m = {NULL, NULL, KA_NO_RACK, (int32_t)generation};
+	in_member m = {NULL, NULL, KA_NO_RACK, (int32_t)generation, b->subs.n};
 	int rc = intern_rack(b, rack, &m.rack);
 	if (rc == KA_ENOMEM)
 		return rc;
@@ -319,18 +316,21 @@ int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic)
 {
 	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
 		return KA_EINVAL;
+	if (member + 1 != b->members.n)
+		return KA_ESTATE;
 	if (b->subs.n >= KA_MAX_SUBSCRIPTIONS) {
 		diag(b, KA_ELIMIT, member, KA_NONE, topic, KA_NONE, -1, b->topics.v[topic].name);
 		return fail(b, KA_ELIMIT);
 	}
-	in_sub s = {member, topic};
-	return VEC_PUSH(b->subs, s) != 0 ? fail(b, KA_ENOMEM) : 0;
+	return VEC_PUSH(b->subs, topic) != 0 ? fail(b, KA_ENOMEM) : 0;
 }
 
 int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint32_t item)
 {
 	if (!b || !topic || !usable(b) || member >= b->members.n)
 		return KA_EINVAL;
+	if (member + 1 != b->members.n)
+		return KA_ESTATE;
 	uint32_t t = ka__strmap_get(&b->topic_by_name, topic);
 	if (t == KA_NONE) {
 		diag(b, KA_WUNKNOWN_TOPIC, member, KA_NONE, KA_NONE, item, -1, topic);
@@ -360,6 +360,8 @@ int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int6
 {
 	if (!b || !topic || !usable(b) || member >= b->members.n)
 		return KA_EINVAL;
+	if (member + 1 != b->members.n)
+		return KA_ESTATE;
 	uint32_t t = ka__strmap_get(&b->topic_by_name, topic);
 	if (t == KA_NONE) {
 		diag(b, KA_WOWNED_UNKNOWN_TOPIC, member, KA_NONE, KA_NONE, item, partition, topic);
@@ -372,6 +374,8 @@ int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, u
 {
 	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
 		return KA_EINVAL;
+	if (member + 1 != b->members.n)
+		return KA_ESTATE;
 	return add_claim(b, member, topic, partition, KA_NONE);
 }
 
@@ -497,7 +501,7 @@ static int topic_classes(group_impl *g, uint32_t *cls)
 	for (uint32_t t = 0; t < T; t++) {
 		const uint32_t *list = G->tsub_member + G->tsub_off[t];
 		size_t len = G->tsub_off[t + 1] - G->tsub_off[t];
-		hash[t] = ka__hash_bytes(list, len * sizeof *list, len);
+		hash[t] = ka__hash_u32(list, len);
 		size_t i = (size_t)hash[t] & (cap - 1);
 		for (;; i = (i + 1) & (cap - 1)) {
 			uint32_t r = slot[i];
@@ -670,12 +674,15 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 		uint32_t *by_topic = scratch; /* member ids bucketed by topic */
 		memset(tsub_off, 0, ((size_t)T + 1) * sizeof *tsub_off);
 		for (size_t i = 0; i < S; i++)
-			tsub_off[t_new[b->subs.v[i].topic] + 1]++;
+			tsub_off[t_new[b->subs.v[i]] + 1]++;
 		for (uint32_t t = 0; t < T; t++)
 			tsub_off[t + 1] += tsub_off[t];
 		memcpy(cursor, tsub_off, (size_t)T * sizeof *cursor);
-		for (size_t i = 0; i < S; i++)
-			by_topic[cursor[t_new[b->subs.v[i].topic]]++] = m_new[b->subs.v[i].member];
+		for (uint32_t mi = 0; mi < M; mi++) {
+			size_t end = mi + 1 < M ? b->members.v[mi + 1].sub_begin : S;
+			for (size_t i = b->members.v[mi].sub_begin; i < end; i++)
+				by_topic[cursor[t_new[b->subs.v[i]]]++] = m_new[mi];
+		}
 
 		memset(sub_off, 0, ((size_t)M + 1) * sizeof *sub_off);
 		for (size_t i = 0; i < S; i++)

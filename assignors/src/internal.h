@@ -75,6 +75,7 @@ uint32_t ka__strmap_get(const ka__strmap *m, const char *key);
 uint32_t ka__strmap_put(ka__strmap *m, const char *key, uint32_t val);
 
 uint64_t ka__hash_bytes(const void *data, size_t len, uint64_t seed);
+uint64_t ka__hash_u32(const uint32_t *v, size_t n);
 
 /* ------------------------------------------------------------ strategies */
 
