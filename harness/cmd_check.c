@@ -1,0 +1,307 @@
+/*
+ * cmd_check.c - `kassign check`: reads a scenario and an assignment
+ * document, runs the library's validity check and metrics over them and
+ * prints the result, as text or as one JSON object. Problems with the
+ * document itself (unknown members, a partition given twice) are the
+ * loader's to report, on stderr; the rules of ka_assignment_validate are
+ * reported here, with the report.
+ */
+#include "harness/harness.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "datasets/scenario.h"
+
+#define KH_SHOW_VIOLATIONS 20
+
+static const char check_usage[] =
+    "Usage: kassign check [--strategy NAME] [--json] SCENARIO ASSIGNMENT\n"
+    "\n"
+    "Checks that ASSIGNMENT (an assignment document) is a valid assignment of\n"
+    "SCENARIO: every partition of a subscribed topic has exactly one owner, and\n"
+    "only subscribers own partitions. Prints the violations (the first 20 and a\n"
+    "count) and the metrics: balance, movement against the owned partitions,\n"
+    "rack locality.\n"
+    "\n"
+    "  -s, --strategy NAME  the strategy that made the assignment; a cooperative one\n"
+    "                       may leave out partitions that change owner\n"
+    "      --json           print one JSON object instead of text\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 valid, 1 a violation was found (in the document or by the\n"
+    "check), 2 bad input or usage.\n";
+
+typedef struct violation {
+	int rule;
+	uint32_t partition;
+	uint32_t member;
+} violation;
+
+typedef struct violations {
+	uint64_t count;
+	int bad_member; /* owner[] holds an index past n_members: no metrics */
+	violation first[KH_SHOW_VIOLATIONS];
+} violations;
+
+static void collect(void *ctx, int rule, uint32_t partition, uint32_t member)
+{
+	violations *v = ctx;
+	if (v->count < KH_SHOW_VIOLATIONS)
+		v->first[v->count] = (violation){rule, partition, member};
+	v->count++;
+	if (rule == KA_VBAD_MEMBER)
+		v->bad_member = 1;
+}
+
+static const char *rule_name(int rule)
+{
+	switch (rule) {
+	case KA_VUNASSIGNED:
+		return "unassigned";
+	case KA_VUNSUBSCRIBED:
+		return "unsubscribed";
+	case KA_VBAD_MEMBER:
+		return "bad-member";
+	default:
+		return "unknown-rule";
+	}
+}
+
+static void describe(const ka_group *g, const violation *v, char *buf, size_t len)
+{
+	char part[256];
+	kh_partition_name(g, v->partition, part, sizeof(part));
+	switch (v->rule) {
+	case KA_VUNASSIGNED:
+		snprintf(buf, len, "partition %s of a subscribed topic has no owner", part);
+		break;
+	case KA_VUNSUBSCRIBED: {
+		const uint32_t t = ka_group_partition_topic(g, v->partition);
+		snprintf(buf, len, "partition %s is owned by %s, which does not subscribe to %s",
+			 part, v->member < g->n_members ? g->member_id[v->member] : "?",
+			 g->topic_name[t]);
+		break;
+	}
+	case KA_VBAD_MEMBER:
+		snprintf(buf, len, "partition %s is owned by member #%u, past the %u members", part,
+			 v->member, g->n_members);
+		break;
+	default:
+		snprintf(buf, len, "partition %s, member #%u", part, v->member);
+	}
+}
+
+static void print_text(FILE *f, const ka_group *g, const char *path, const char *strategy,
+		       int64_t doc_violations, const violations *v, const ka_metrics *m)
+{
+	const int valid = doc_violations == 0 && v->count == 0;
+	fprintf(f, "scenario             %s\n", g->name && *g->name ? g->name : path);
+	if (strategy)
+		fprintf(f, "strategy             %s\n", strategy);
+	fprintf(f, "valid                %s", valid ? "yes" : "no");
+	if (!valid) {
+		const uint64_t total = v->count + (uint64_t)doc_violations;
+		fprintf(f, " (%" PRIu64 " violation%s, %" PRId64 " of them in the document)", total,
+			total == 1 ? "" : "s", doc_violations);
+	}
+	fputc('\n', f);
+	if (m) {
+		fprintf(f, "partitions           %u assigned of %u assignable\n", m->n_assigned,
+			m->n_assignable);
+		fprintf(f, "eligible members     %u\n", m->n_eligible);
+		if (m->n_eligible) {
+			fprintf(f, "balance max-min      %u (min %u, max %u)\n",
+				m->load_max - m->load_min, m->load_min, m->load_max);
+			if (m->load_mean > 0)
+				fprintf(f, "balance stddev/mean  %.4f (mean %.2f)\n",
+					m->load_stddev / m->load_mean, m->load_mean);
+			else
+				fprintf(f, "balance stddev/mean  n/a (mean 0)\n");
+		} else {
+			fprintf(f, "balance max-min      n/a (no eligible member)\n");
+		}
+		fprintf(f, "balanced             %s\n", m->balanced ? "yes" : "no");
+		fprintf(f, "moved                %u of %u previously owned\n", m->moved,
+			m->prev_owned);
+		fprintf(f, "moved lower bound    %u (%s)\n", m->moved_min,
+			m->moved_min_exact ? "exact" : "bound only");
+		if (m->rack_known)
+			fprintf(f, "locality             %u local of %u rack-known (%.1f%%)\n",
+				m->local, m->rack_known, 100.0 * m->local / m->rack_known);
+		else
+			fprintf(f, "locality             n/a (no assigned partition with known "
+				   "racks on both sides)\n");
+	} else {
+		fprintf(f, "metrics              n/a (owners past the member count)\n");
+	}
+	if (v->count) {
+		fprintf(f, "violations:\n");
+		for (uint64_t i = 0; i < v->count && i < KH_SHOW_VIOLATIONS; i++) {
+			char text[768];
+			describe(g, &v->first[i], text, sizeof(text));
+			fprintf(f, "  %s: %s\n", rule_name(v->first[i].rule), text);
+		}
+		if (v->count > KH_SHOW_VIOLATIONS)
+			fprintf(f, "  ... and %" PRIu64 " more\n", v->count - KH_SHOW_VIOLATIONS);
+	}
+}
+
+/* jansson refuses NaN and infinities; they mean "not defined" here. */
+static json_t *real_or_null(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static int print_json(FILE *f, const ka_group *g, const char *strategy, int64_t doc_violations,
+		      const violations *v, const ka_metrics *m)
+{
+	json_t *o = json_object();
+	json_t *list = json_array();
+	if (!o || !list) {
+		json_decref(o);
+		json_decref(list);
+		return -1;
+	}
+	json_object_set_new(o, "scenario", json_string(g->name ? g->name : ""));
+	json_object_set_new(o, "strategy", strategy ? json_string(strategy) : json_null());
+	json_object_set_new(o, "valid", json_boolean(doc_violations == 0 && v->count == 0));
+	json_object_set_new(o, "violations", json_integer((json_int_t)v->count));
+	json_object_set_new(o, "document_violations", json_integer(doc_violations));
+	for (uint64_t i = 0; i < v->count && i < KH_SHOW_VIOLATIONS; i++) {
+		char part[256], text[768];
+		kh_partition_name(g, v->first[i].partition, part, sizeof(part));
+		describe(g, &v->first[i], text, sizeof(text));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "rule",
+						      rule_name(v->first[i].rule), "partition",
+						      part, "message", text));
+	}
+	json_object_set_new(o, "violation_list", list);
+	if (m) {
+		const double mean = m->load_mean;
+		json_object_set_new(o, "partitions_assigned", json_integer(m->n_assigned));
+		json_object_set_new(o, "partitions_assignable", json_integer(m->n_assignable));
+		json_object_set_new(o, "eligible_members", json_integer(m->n_eligible));
+		json_object_set_new(o, "load_min", json_integer(m->load_min));
+		json_object_set_new(o, "load_max", json_integer(m->load_max));
+		json_object_set_new(o, "load_max_minus_min",
+				    json_integer(m->n_eligible ? m->load_max - m->load_min : 0));
+		json_object_set_new(o, "load_mean", real_or_null(mean));
+		json_object_set_new(o, "load_stddev", real_or_null(m->load_stddev));
+		json_object_set_new(o, "load_stddev_over_mean",
+				    mean > 0 ? real_or_null(m->load_stddev / mean) : json_null());
+		json_object_set_new(o, "balanced", json_boolean(m->balanced));
+		json_object_set_new(o, "previously_owned", json_integer(m->prev_owned));
+		json_object_set_new(o, "moved", json_integer(m->moved));
+		json_object_set_new(o, "moved_lower_bound", json_integer(m->moved_min));
+		json_object_set_new(o, "moved_lower_bound_exact", json_boolean(m->moved_min_exact));
+		json_object_set_new(o, "rack_known", json_integer(m->rack_known));
+		json_object_set_new(o, "local", json_integer(m->local));
+		json_object_set_new(o, "local_share",
+				    m->rack_known ? json_real((double)m->local / m->rack_known)
+						  : json_null());
+	}
+	int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(o);
+	return rc;
+}
+
+int kh_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"strategy", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cmd = "check";
+	const char *strategy_name = NULL;
+	int json = 0, c;
+
+	while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			strategy_name = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(check_usage, stdout);
+			return KH_EXIT_OK;
+		default:
+			return kh_option_error(cmd, c, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return kh_usage_error(cmd, "expected SCENARIO and ASSIGNMENT, got %d argument%s",
+				      argc - optind, argc - optind == 1 ? "" : "s");
+	const char *spath = argv[optind], *apath = argv[optind + 1];
+	const ka_strategy *s = NULL;
+	if (strategy_name && !(s = kh_strategy_lookup(cmd, strategy_name)))
+		return KH_EXIT_USAGE;
+
+	ka_group *g = NULL;
+	if (kd_scenario_load(spath, &g, kd_msg_stderr, NULL) < 0)
+		return KH_EXIT_USAGE;
+
+	int rc = KH_EXIT_USAGE;
+	void *mws = NULL;
+	kh_out out = {0};
+	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
+	if (!owner) {
+		kh_error(cmd, "%s: out of memory", spath);
+		goto done;
+	}
+	const int64_t doc_violations = kd_assignment_load(apath, g, owner, kd_msg_stderr, NULL);
+	if (doc_violations < 0)
+		goto done;
+
+	violations v = {0};
+	const int allow_withheld = s && (s->flags & KA_STRATEGY_COOPERATIVE);
+	ka_assignment_validate(g, owner, allow_withheld, collect, &v);
+
+	ka_metrics m;
+	const ka_metrics *mp = NULL;
+	if (!v.bad_member) {
+		const size_t mws_size = ka_metrics_workspace_size(g);
+		mws = malloc(mws_size ? mws_size : 1);
+		if (!mws) {
+			kh_error(cmd, "%s: out of memory", spath);
+			goto done;
+		}
+		const int mrc = ka_metrics_compute(g, owner, mws, mws_size, &m);
+		if (mrc < 0) {
+			kh_error(cmd, "%s: metrics failed: %s", spath, ka_strerror(mrc));
+			goto done;
+		}
+		mp = &m;
+	}
+
+	if (kh_out_open(&out, cmd, NULL) < 0)
+		goto done;
+	if (json) {
+		if (print_json(out.f, g, s ? s->name : NULL, doc_violations, &v, mp) < 0) {
+			kh_error(cmd, "cannot format the JSON report");
+			kh_out_abort(&out);
+			goto done;
+		}
+	} else {
+		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp);
+	}
+	if (kh_out_commit(&out, cmd) < 0)
+		goto done;
+	rc = doc_violations || v.count ? KH_EXIT_FAIL : KH_EXIT_OK;
+	if (rc == KH_EXIT_FAIL)
+		fprintf(stderr, "kassign check: %s: not a valid assignment of %s\n", apath, spath);
+done:
+	free(mws);
+	free(owner);
+	ka_group_free(g);
+	return rc;
+}

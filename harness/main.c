@@ -1,0 +1,118 @@
+/*
+ * main.c - the kassign command line: dispatches to a subcommand and answers
+ * --help, --version and list. Everything that names strategies reads the
+ * library's one table (ka_strategy_at), and grids come from kd_grid_at.
+ */
+#include "harness/harness.h"
+
+#include <string.h>
+
+#include <hwloc.h>
+#include <jansson.h>
+
+static const char usage[] =
+    "Usage: kassign COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Kafka consumer-group partition assignment: run, check and benchmark assignors.\n"
+    "\n"
+    "Commands:\n"
+    "  assign   assign a scenario's partitions with one strategy\n"
+    "  check    check an assignment against its scenario and print its metrics\n"
+    "  gen      write a generated grid scenario\n"
+    "  sweep    time every strategy over the grids\n"
+    "  list     list the strategies and the grids\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     this text ('kassign COMMAND --help' for a command)\n"
+    "  -V, --version  version\n"
+    "\n"
+    "Exit status: 0 ok, 1 a check failed, 2 bad input or usage.\n";
+
+typedef struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"assign", kh_cmd_assign}, {"check", kh_cmd_check}, {"gen", kh_cmd_gen},
+    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},
+};
+
+static const char list_usage[] = "Usage: kassign list\n"
+				 "\n"
+				 "Lists the strategies (with the Kafka class each reproduces) and\n"
+				 "the grids.\n";
+
+static void flag_string(uint32_t flags, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", flags & KA_STRATEGY_DETERMINISTIC ? "d" : "-",
+		 flags & KA_STRATEGY_STICKY ? "s" : "-",
+		 flags & KA_STRATEGY_COOPERATIVE ? "c" : "-",
+		 flags & KA_STRATEGY_RACK_AWARE ? "r" : "-");
+}
+
+int kh_cmd_list(int argc, char **argv)
+{
+	if (argc > 1) {
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			fputs(list_usage, stdout);
+			return KH_EXIT_OK;
+		}
+		return kh_usage_error("list", "unexpected argument '%s'", argv[1]);
+	}
+	printf("strategies (flags: d deterministic, s sticky, c cooperative, r rack-aware):\n");
+	for (size_t i = 0; i < ka_strategy_count(); i++) {
+		const ka_strategy *s = ka_strategy_at(i);
+		char flags[8];
+		flag_string(s->flags, flags, sizeof(flags));
+		printf("  %-20s %s  %s\n", s->name, flags, s->kafka_name);
+		if (s->summary && *s->summary)
+			printf("  %-20s       %s\n", "", s->summary);
+	}
+	printf("\ngrids:\n");
+	printf("  %-8s %8s %7s %11s %11s  %s\n", "name", "members", "topics", "parts/topic",
+	       "partitions", "sweep");
+	for (size_t i = 0; i < kd_grid_count(); i++) {
+		const kd_grid *g = kd_grid_at(i);
+		printf("  %-8s %8u %7u %11u %11llu  %s\n", g->name, g->members, g->topics,
+		       g->partitions_per_topic,
+		       (unsigned long long)g->topics * g->partitions_per_topic,
+		       g->in_default ? "default" : "--all-grids or --grid");
+	}
+	printf("\nsubscriptions: homogeneous, heterogeneous\n");
+	printf("variants: fresh, churn-remove, churn-add, racks\n");
+	return KH_EXIT_OK;
+}
+
+static void print_version(void)
+{
+	const unsigned hw = hwloc_get_api_version();
+	printf("kassign %s (hwloc API %u.%u.%u, jansson %s)\n", KA_VERSION_STRING, hw >> 16,
+	       (hw >> 8) & 0xff, hw & 0xff, JANSSON_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return KH_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return KH_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		print_version();
+		return KH_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (cmd[0] == '-')
+		fprintf(stderr, "kassign: unknown option '%s'\n", cmd);
+	else
+		fprintf(stderr, "kassign: unknown command '%s'\n", cmd);
+	fprintf(stderr, "Try 'kassign --help'.\n");
+	return KH_EXIT_USAGE;
+}
