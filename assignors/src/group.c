@@ -123,6 +123,7 @@ struct ka_builder {
 	VEC(in_topic) topics;
 	VEC(in_member) members;
 	VEC(uint32_t) subs; /* topic input indices, member after member */
+	uint32_t *topic_mark; /* [topics]: last member (+1) that subscribed to it */
 	VEC(in_claim) claims;
 	VEC(in_rack) racks;
 	uint64_t n_partitions;
@@ -176,6 +177,7 @@ void ka_builder_free(ka_builder *b)
 	free(b->subs.v);
 	free(b->claims.v);
 	free(b->racks.v);
+	free(b->topic_mark);
 	free(b);
 }
 
@@ -187,14 +189,22 @@ static int fail(ka_builder *b, int code)
 	return code;
 }
 
-static int usable(const ka_builder *b)
+/* 0 when the builder takes more input, else the code to return. */
+static int refuse(const ka_builder *b)
 {
-	return !b->finished && b->err != KA_ENOMEM;
+	if (!b)
+		return KA_EINVAL;
+	if (b->finished)
+		return KA_ESTATE;
+	return b->err == KA_ENOMEM ? KA_ENOMEM : 0;
 }
 
 int ka_builder_set_name(ka_builder *b, const char *name)
 {
-	if (!b || !name || !usable(b))
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (!name)
 		return KA_EINVAL;
 	const char *copy = arena_strdup(&b->strings, name);
 	if (!copy)
@@ -205,7 +215,10 @@ int ka_builder_set_name(ka_builder *b, const char *name)
 
 int64_t ka_builder_add_topic(ka_builder *b, const char *name, int64_t partitions)
 {
-	if (!b || !name || !usable(b))
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (!name)
 		return KA_EINVAL;
 	if (b->members.n)
 		return KA_ESTATE;
@@ -272,7 +285,10 @@ static int intern_rack(ka_builder *b, const char *rack, uint16_t *out)
 int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
 				  const char *rack)
 {
-	if (!b || !usable(b) || topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
 		return KA_EINVAL;
 	in_rack r = {topic, partition, KA_NO_RACK};
 	int rc = intern_rack(b, rack, &r.rack);
@@ -286,7 +302,10 @@ int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partit
 int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *instance_id,
 			      const char *rack, int64_t generation)
 {
-	if (!b || !member_id || !usable(b))
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (!member_id)
 		return KA_EINVAL;
 	/* Recorded even when it breaks a rule, like topics. */
 	uint32_t index = (uint32_t)b->members.n;
@@ -312,22 +331,45 @@ int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *
 	return index;
 }
 
+/* Records one subscription of the member added last; a repeat is a warning. */
+static int subscribe(ka_builder *b, uint32_t member, uint32_t topic, uint32_t item)
+{
+	if (!b->topic_mark) {
+		b->topic_mark = calloc(b->topics.n + 1, sizeof *b->topic_mark);
+		if (!b->topic_mark)
+			return fail(b, KA_ENOMEM);
+	}
+	if (b->topic_mark[topic] == member + 1) {
+		diag(b, KA_WDUP_SUBSCRIPTION, member, KA_NONE, topic, item, -1,
+		     b->topics.v[topic].name);
+		return 0;
+	}
+	if (b->subs.n >= KA_MAX_SUBSCRIPTIONS) {
+		diag(b, KA_ELIMIT, member, KA_NONE, topic, item, -1, b->topics.v[topic].name);
+		return fail(b, KA_ELIMIT);
+	}
+	b->topic_mark[topic] = member + 1;
+	return VEC_PUSH(b->subs, topic) != 0 ? fail(b, KA_ENOMEM) : 0;
+}
+
 int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic)
 {
-	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (member >= b->members.n || topic >= b->topics.n)
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
-	if (b->subs.n >= KA_MAX_SUBSCRIPTIONS) {
-		diag(b, KA_ELIMIT, member, KA_NONE, topic, KA_NONE, -1, b->topics.v[topic].name);
-		return fail(b, KA_ELIMIT);
-	}
-	return VEC_PUSH(b->subs, topic) != 0 ? fail(b, KA_ENOMEM) : 0;
+	return subscribe(b, member, topic, KA_NONE);
 }
 
 int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint32_t item)
 {
-	if (!b || !topic || !usable(b) || member >= b->members.n)
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (!topic || member >= b->members.n)
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
@@ -336,7 +378,7 @@ int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint
 		diag(b, KA_WUNKNOWN_TOPIC, member, KA_NONE, KA_NONE, item, -1, topic);
 		return 0;
 	}
-	return ka_builder_subscribe_index(b, member, t);
+	return subscribe(b, member, t, item);
 }
 
 static int add_claim(ka_builder *b, uint32_t member, uint32_t topic, int64_t partition,
@@ -358,7 +400,10 @@ static int add_claim(ka_builder *b, uint32_t member, uint32_t topic, int64_t par
 int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int64_t partition,
 			 uint32_t item)
 {
-	if (!b || !topic || !usable(b) || member >= b->members.n)
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (!topic || member >= b->members.n)
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
@@ -372,7 +417,10 @@ int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int6
 
 int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, uint32_t partition)
 {
-	if (!b || !usable(b) || member >= b->members.n || topic >= b->topics.n)
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (member >= b->members.n || topic >= b->topics.n)
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
@@ -448,14 +496,22 @@ static int sort_indices(uint32_t *v, uint32_t n, idx_cmp cmp, const ka_builder *
 	return 0;
 }
 
+/* Java order, then bytes: strings Java ranks equal (invalid UTF-8 decoding
+ * to the same units) must still be told apart, and equal ones end adjacent. */
+static int java_then_bytes(const char *x, const char *y)
+{
+	int c = ka_java_strcmp(x, y);
+	return c ? c : strcmp(x, y);
+}
+
 static int cmp_topic_input(const ka_builder *b, uint32_t x, uint32_t y)
 {
-	return ka_java_strcmp(b->topics.v[x].name, b->topics.v[y].name);
+	return java_then_bytes(b->topics.v[x].name, b->topics.v[y].name);
 }
 
 static int cmp_member_id(const ka_builder *b, uint32_t x, uint32_t y)
 {
-	return ka_java_strcmp(b->members.v[x].id, b->members.v[y].id);
+	return java_then_bytes(b->members.v[x].id, b->members.v[y].id);
 }
 
 /* Kafka's MemberInfo order; equal instance ids fall back to member_id. */
@@ -463,13 +519,13 @@ static int cmp_member_info(const ka_builder *b, uint32_t x, uint32_t y)
 {
 	const in_member *mx = &b->members.v[x], *my = &b->members.v[y];
 	if (mx->instance && my->instance) {
-		int c = ka_java_strcmp(mx->instance, my->instance);
+		int c = java_then_bytes(mx->instance, my->instance);
 		if (c)
 			return c;
 	} else if (mx->instance || my->instance) {
 		return mx->instance ? -1 : 1;
 	}
-	return ka_java_strcmp(mx->id, my->id);
+	return java_then_bytes(mx->id, my->id);
 }
 
 static uint32_t *identity(uint32_t n)
@@ -554,8 +610,10 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	if (!out)
 		return KA_EINVAL;
 	*out = NULL;
-	if (!b || b->finished)
+	if (!b)
 		return KA_EINVAL;
+	if (b->finished)
+		return KA_ESTATE;
 	b->finished = 1;
 	if (b->err == KA_ENOMEM)
 		return KA_ENOMEM;
@@ -694,26 +752,11 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 			for (uint32_t i = tsub_off[t]; i < tsub_off[t + 1]; i++)
 				sub_topic[cursor[by_topic[i]]++] = t;
 
-		/* Drop repeated topics in place, member by member. */
-		uint32_t w = 0;
-		for (uint32_t m = 0; m < M; m++) {
-			uint32_t start = w;
-			for (uint32_t i = sub_off[m]; i < sub_off[m + 1]; i++) {
-				if (w > start && sub_topic[w - 1] == sub_topic[i]) {
-					diag(b, KA_WDUP_SUBSCRIPTION, m_info[m], KA_NONE,
-					     t_sorted[sub_topic[i]], KA_NONE, -1,
-					     topic_name[sub_topic[i]]);
-					continue;
-				}
-				sub_topic[w++] = sub_topic[i];
-			}
-			sub_off[m] = start;
-			if (w == start)
+		/* Repeats were dropped as they came; members left with nothing: */
+		for (uint32_t m = 0; m < M; m++)
+			if (sub_off[m + 1] == sub_off[m])
 				diag(b, KA_WNO_SUBSCRIPTION, m_info[m], KA_NONE, KA_NONE, KA_NONE,
 				     -1, member_id[m]);
-		}
-		sub_off[M] = w;
-		S = w;
 	}
 	uint32_t *tsub_member = group_alloc(g, S, sizeof *tsub_member);
 	if (!tsub_member)

@@ -172,7 +172,8 @@ typedef struct ka_diag {
 	int code;          /* KA_E* (< 0) or KA_W* (> 0) */
 	uint32_t member;   /* input index of the member */
 	uint32_t other;    /* input index of a second member (duplicates, conflicts) */
-	uint32_t topic;    /* input index of the topic */
+	uint32_t topic;    /* input index of the topic (KA_EDUPTOPIC: the later one;
+			      `other` then holds the first one's topic index) */
 	uint32_t item;     /* input index of the subscription or claim within the member */
 	int64_t partition; /* partition number within the topic */
 	const char *name;  /* the name at fault; valid during the callback only */
@@ -308,8 +309,9 @@ uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int al
  * with partitions. `balanced` is 1 when no partition could move from its
  * owner to another subscriber of its topic holding at least two fewer.
  *
- * Movement counts partitions with a previous owner (prev_owner[]) now owned
- * by another member or by nobody. moved_min is the fewest moves any balanced
+ * Movement counts partitions of subscribed topics with a previous owner
+ * (prev_owner[]) now owned by another member or by nobody (a partition nobody
+ * can take is not an assignor's move). moved_min is the fewest moves any balanced
  * assignment needs from the same start; moved_min_exact says whether it is
  * the exact optimum (equal subscriptions) or only a proven lower bound.
  *
@@ -327,7 +329,7 @@ typedef struct ka_metrics {
 	double load_stddev; /* population standard deviation */
 	int balanced;
 
-	uint32_t prev_owned; /* partitions with a previous owner */
+	uint32_t prev_owned; /* partitions of subscribed topics with a previous owner */
 	uint32_t moved;
 	uint32_t moved_min;
 	int moved_min_exact;

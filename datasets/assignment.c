@@ -1,0 +1,522 @@
+/*
+ * assignment.c - assignment documents (docs/scenario-format.md, "Assignment")
+ * to and from owner[] arrays.
+ *
+ * Writing: members in member_id order (Java String order, the group's
+ * id_order), each on one line with its topics and partitions ascending. A
+ * counting sort over owner[] gives every member's partitions, already
+ * ascending, in two passes, so a million partitions cost two sweeps and a
+ * stream of digits, no DOM.
+ *
+ * Reading: jansson, then names resolved by binary search over the group's
+ * sorted arrays (topics are in Java String order, id_order lists member ids
+ * in that order too). Shape errors make the document unusable (-1); what an
+ * assignor could get wrong (unknown names, partitions out of range or given
+ * twice, members missing) is counted and reported one line each, rate-limited
+ * per kind as the scenario loader does.
+ */
+#include "datasets/scenario.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KD_MSG_CAP 20
+
+/* ------------------------------------------------------------ writing */
+
+struct wbuf {
+	FILE *f;
+	char *buf;
+	size_t n, cap;
+	int err;
+};
+
+static void wb_flush(struct wbuf *w)
+{
+	if (w->n && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
+		w->err = 1;
+	w->n = 0;
+}
+
+static void wb_put(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->n + n > w->cap) {
+		wb_flush(w);
+		if (n > w->cap) {
+			if (!w->err && fwrite(s, 1, n, w->f) != n)
+				w->err = 1;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+static void wb_s(struct wbuf *w, const char *s)
+{
+	wb_put(w, s, strlen(s));
+}
+
+static void wb_u32(struct wbuf *w, uint32_t v)
+{
+	char tmp[12];
+	size_t i = sizeof tmp;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	wb_put(w, tmp + i, sizeof tmp - i);
+}
+
+/* Plain printable ASCII is copied; the rest goes through jansson's escaping,
+ * which also refuses invalid UTF-8 (the write then fails). */
+static void wb_quote(struct wbuf *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (!*p) {
+		wb_put(w, "\"", 1);
+		wb_put(w, s, (size_t)(p - (const unsigned char *)s));
+		wb_put(w, "\"", 1);
+		return;
+	}
+	json_t *js = json_string(s);
+	char *text = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+	json_decref(js);
+	if (!text) {
+		w->err = 1;
+		return;
+	}
+	wb_s(w, text);
+	free(text);
+}
+
+int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const uint32_t *owner)
+{
+	uint32_t M = g->n_members, P = g->n_partitions;
+	for (uint32_t p = 0; p < P; p++)
+		if (owner[p] != KA_NONE && owner[p] >= M)
+			return -1;
+	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
+	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
+	struct wbuf w = {.f = f, .cap = 1 << 16};
+	w.buf = malloc(w.cap);
+	int rc = -1;
+	if (!off || !list || !w.buf)
+		goto out;
+
+	/* Counting sort: off[m]..off[m+1] ends up holding m's partitions,
+	 * ascending because p is swept in order. */
+	for (uint32_t p = 0; p < P; p++)
+		if (owner[p] != KA_NONE)
+			off[owner[p] + 1]++;
+	for (uint32_t m = 0; m < M; m++)
+		off[m + 1] += off[m];
+	for (uint32_t p = 0; p < P; p++)
+		if (owner[p] != KA_NONE)
+			list[off[owner[p]]++] = p;
+	for (uint32_t m = M; m > 0; m--)
+		off[m] = off[m - 1];
+	off[0] = 0;
+
+	wb_s(&w, "{\n  \"scenario\": ");
+	wb_quote(&w, g->name ? g->name : "");
+	wb_s(&w, ",\n  \"strategy\": ");
+	wb_quote(&w, strategy ? strategy : "");
+	wb_s(&w, M ? ",\n  \"assignment\": {\n" : ",\n  \"assignment\": {");
+	for (uint32_t i = 0; i < M; i++) {
+		uint32_t m = g->id_order[i];
+		wb_s(&w, "    ");
+		wb_quote(&w, g->member_id[m]);
+		wb_s(&w, ": {");
+		uint32_t t = 0;
+		bool open = false;
+		for (uint32_t k = off[m]; k < off[m + 1]; k++) {
+			uint32_t p = list[k];
+			if (!open || p >= g->topic_off[t + 1]) {
+				if (open)
+					wb_s(&w, "], ");
+				while (p >= g->topic_off[t + 1])
+					t++;
+				wb_quote(&w, g->topic_name[t]);
+				wb_s(&w, ": [");
+				open = true;
+			} else {
+				wb_s(&w, ", ");
+			}
+			wb_u32(&w, p - g->topic_off[t]);
+		}
+		wb_s(&w, open ? "]}" : "}");
+		wb_s(&w, i + 1 < M ? ",\n" : "\n  ");
+	}
+	wb_s(&w, "}\n}\n");
+	wb_flush(&w);
+	rc = w.err || fflush(f) != 0 || ferror(f) ? -1 : 0;
+out:
+	free(off);
+	free(list);
+	free(w.buf);
+	return rc;
+}
+
+/* ------------------------------------------------------------ messages */
+
+enum al_kind {
+	A_SHAPE, /* not an assignment document: the load fails */
+	A_UNKNOWN_MEMBER,
+	A_MISSING_MEMBER,
+	A_UNKNOWN_TOPIC,
+	A_NOT_INT,
+	A_RANGE,
+	A_TWICE,
+	A_COUNT
+};
+
+static const char *const al_what[A_COUNT] = {
+    [A_SHAPE] = "not an assignment document", [A_UNKNOWN_MEMBER] = "unknown member",
+    [A_MISSING_MEMBER] = "member missing",    [A_UNKNOWN_TOPIC] = "unknown topic",
+    [A_NOT_INT] = "partition not an integer", [A_RANGE] = "partition out of range",
+    [A_TWICE] = "partition given twice",
+};
+
+struct al {
+	const char *file;
+	kd_msg_fn fn;
+	void *ctx;
+	uint64_t count[A_COUNT];
+};
+
+__attribute__((format(printf, 3, 4))) static void al_report(struct al *st, int kind,
+							    const char *fmt, ...)
+{
+	if (st->count[kind]++ >= KD_MSG_CAP || !st->fn)
+		return;
+	char msg[1536], line[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof line, "%s: error: %s", st->file, msg);
+	st->fn(st->ctx, KD_ERROR, line);
+}
+
+/* Quoted for a message, control characters escaped, long names cut. */
+struct qbuf {
+	char s[200];
+};
+
+static const char *qn_ex(struct qbuf *q, const char *name, bool quote)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, limit = sizeof q->s - 12;
+	if (quote)
+		q->s[n++] = '"';
+	const unsigned char *p = (const unsigned char *)name;
+	for (; *p && n < limit; p++) {
+		unsigned char c = *p;
+		if (c == '"' || c == '\\') {
+			q->s[n++] = '\\';
+			q->s[n++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			q->s[n++] = '\\';
+			q->s[n++] = 'x';
+			q->s[n++] = hex[c >> 4];
+			q->s[n++] = hex[c & 15];
+		} else {
+			q->s[n++] = (char)c;
+		}
+	}
+	if (*p) {
+		while (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0xc0)
+			n--;
+		memcpy(q->s + n, "...", 3);
+		n += 3;
+	}
+	if (quote)
+		q->s[n++] = '"';
+	q->s[n] = '\0';
+	return q->s;
+}
+
+/* Quoted, for names in running text. */
+static const char *qn(struct qbuf *q, const char *name)
+{
+	return qn_ex(q, name, true);
+}
+
+/* Unquoted, where Kafka's own spelling has none (topic-partition). */
+static const char *rn(struct qbuf *q, const char *name)
+{
+	return qn_ex(q, name, false);
+}
+
+/* A key as a path step: .key for plain words, ["key"] otherwise (topic names
+ * may hold dots). */
+static const char *step(struct qbuf *q, const char *key)
+{
+	bool plain = *key && strlen(key) < 120;
+	for (const char *k = key; *k && plain; k++)
+		plain = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+			(*k >= '0' && *k <= '9') || *k == '_' || *k == '-';
+	if (plain) {
+		snprintf(q->s, sizeof q->s, ".%s", key);
+		return q->s;
+	}
+	struct qbuf inner;
+	snprintf(q->s, sizeof q->s, "[%s]", qn(&inner, key));
+	return q->s;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "?";
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The model keeps topics and id_order sorted by ka_java_strcmp. */
+static uint32_t find_topic(const ka_group *g, const char *name)
+{
+	uint32_t lo = 0, hi = g->n_topics;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = ka_java_strcmp(g->topic_name[mid], name);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return KA_NONE;
+}
+
+static uint32_t find_member(const ka_group *g, const char *id)
+{
+	uint32_t lo = 0, hi = g->n_members;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t m = g->id_order[mid];
+		int c = ka_java_strcmp(g->member_id[m], id);
+		if (c == 0)
+			return m;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return KA_NONE;
+}
+
+static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner, uint32_t m,
+			       const char *mkey, const json_t *topics)
+{
+	struct qbuf qm, qt, qn1, qn2;
+	const char *tkey;
+	json_t *arr;
+	json_object_foreach((json_t *)topics, tkey, arr)
+	{
+		if (!json_is_array(arr)) {
+			al_report(st, A_SHAPE,
+				  "assignment%s%s: must be an array of partitions, not %s",
+				  step(&qm, mkey), step(&qt, tkey), type_name(arr));
+			continue;
+		}
+		uint32_t t = find_topic(g, tkey);
+		if (t == KA_NONE) {
+			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
+				  step(&qm, mkey), step(&qt, tkey), qn(&qn1, tkey));
+			continue;
+		}
+		uint32_t count = g->topic_off[t + 1] - g->topic_off[t];
+		for (size_t k = 0; k < json_array_size(arr); k++) {
+			const json_t *v = json_array_get(arr, k);
+			if (!json_is_integer(v)) {
+				al_report(
+				    st, A_NOT_INT,
+				    "assignment%s%s[%zu]: partition must be an integer, not %s",
+				    step(&qm, mkey), step(&qt, tkey), k, type_name(v));
+				continue;
+			}
+			json_int_t x = json_integer_value(v);
+			if (x < 0 || x >= (json_int_t)count) {
+				al_report(st, A_RANGE,
+					  "assignment%s%s[%zu]: partition %" JSON_INTEGER_FORMAT
+					  " out of range: topic %s has %" PRIu32 " partitions",
+					  step(&qm, mkey), step(&qt, tkey), k, x, qn(&qn1, tkey),
+					  count);
+				continue;
+			}
+			if (m == KA_NONE)
+				continue;
+			uint32_t p = g->topic_off[t] + (uint32_t)x;
+			if (owner[p] != KA_NONE) {
+				al_report(st, A_TWICE,
+					  "assignment%s%s[%zu]: partition %s-%" JSON_INTEGER_FORMAT
+					  " already given to %s",
+					  step(&qm, mkey), step(&qt, tkey), k,
+					  rn(&qn1, g->topic_name[t]), x,
+					  rn(&qn2, g->member_id[owner[p]]));
+				continue;
+			}
+			owner[p] = m;
+		}
+	}
+}
+
+/* Reads the whole file; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			errno = ENOMEM;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	int e = errno;
+	fclose(f);
+	errno = e;
+	*len = n;
+	return buf;
+}
+
+int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
+			   void *ctx)
+{
+	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		owner[p] = KA_NONE;
+
+	size_t len = 0;
+	char *data = slurp(path, &len);
+	if (!data) {
+		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	free(data);
+	if (!root) {
+		if (fn) {
+			char line[2048];
+			if (jerr.line > 0)
+				snprintf(line, sizeof line, "%s:%d:%d: error: invalid JSON: %s",
+					 path, jerr.line, jerr.column > 0 ? jerr.column : 1,
+					 jerr.text);
+			else
+				snprintf(line, sizeof line, "%s: error: invalid JSON: %s", path,
+					 jerr.text);
+			fn(ctx, KD_ERROR, line);
+		}
+		return -1;
+	}
+	const json_t *asg = json_object_get(root, "assignment");
+	if (!json_is_object(root)) {
+		al_report(&st, A_SHAPE, "top level: must be a JSON object, not %s",
+			  type_name(root));
+	} else if (!asg) {
+		al_report(&st, A_SHAPE, "assignment: required field missing");
+	} else if (!json_is_object(asg)) {
+		al_report(&st, A_SHAPE,
+			  "assignment: must be an object of member -> {topic: [...]}, not %s",
+			  type_name(asg));
+	} else {
+		bool *seen = calloc((size_t)g->n_members + 1, sizeof *seen);
+		if (!seen) {
+			al_report(&st, A_SHAPE, "out of memory");
+			json_decref(root);
+			return -1;
+		}
+		const char *mkey;
+		json_t *topics;
+		json_object_foreach((json_t *)asg, mkey, topics)
+		{
+			struct qbuf q1, q2;
+			if (!json_is_object(topics)) {
+				al_report(
+				    &st, A_SHAPE,
+				    "assignment%s: must be an object of topic -> [partitions], "
+				    "not %s",
+				    step(&q1, mkey), type_name(topics));
+				continue;
+			}
+			uint32_t m = find_member(g, mkey);
+			if (m == KA_NONE)
+				al_report(&st, A_UNKNOWN_MEMBER, "assignment%s: unknown member %s",
+					  step(&q1, mkey), qn(&q2, mkey));
+			else
+				seen[m] = true;
+			load_member_topics(&st, g, owner, m, mkey, topics);
+		}
+		for (uint32_t i = 0; i < g->n_members; i++) {
+			uint32_t m = g->id_order[i];
+			struct qbuf q;
+			if (!seen[m])
+				al_report(
+				    &st, A_MISSING_MEMBER,
+				    "assignment: member %s missing (every member must appear, "
+				    "with {} when it gets nothing)",
+				    qn(&q, g->member_id[m]));
+		}
+		free(seen);
+	}
+	json_decref(root);
+
+	for (int k = 0; k < A_COUNT; k++)
+		if (st.count[k] > KD_MSG_CAP && fn) {
+			char line[512];
+			snprintf(line, sizeof line,
+				 "%s: error: ... and %" PRIu64 " more like it (%s)", path,
+				 st.count[k] - KD_MSG_CAP, al_what[k]);
+			fn(ctx, KD_ERROR, line);
+		}
+	if (st.count[A_SHAPE])
+		return -1;
+	uint64_t v = 0;
+	for (int k = A_SHAPE + 1; k < A_COUNT; k++)
+		v += st.count[k];
+	return (int64_t)v;
+}
