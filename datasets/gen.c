@@ -290,7 +290,7 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 		if (a->prev && i < a->first_new && i < a->prev->n_members)
 			for (uint32_t k = a->prev->off[i]; k < a->prev->off[i + 1]; k++)
 				if ((code = ka_builder_add_owned_index(b, i, a->prev->topic[k],
-								       a->prev->part[k])) < 0)
+								       a->prev->part[k], KA_NONE)) < 0)
 					goto fail;
 	}
 

@@ -18,6 +18,7 @@
  * G-1M scenario has a million owned claims, and jansson would allocate one
  * json_t per number.
  */
+#include "datasets/jsonarena.h"
 #include "datasets/scenario.h"
 
 #include <errno.h>
@@ -835,7 +836,7 @@ static void load_racks(struct ld *st, const json_t *racks, int64_t partitions, u
 				int rc = ka_builder_add_partition_rack(st->b, t, (uint32_t)i,
 								       json_string_value(r));
 				fed(st, rc, pj.s,
-				    "more distinct racks than the limit of 65534 (KA_MAX_RACKS)");
+				    "more distinct racks than the limit of 65535 (KA_MAX_RACKS)");
 			}
 		}
 	}
@@ -1099,10 +1100,11 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 		path_set(&p, "%s.topics.pattern", at->s);
 		if (!pattern_expand(st, in->pattern, &p))
 			return;
-		for (uint32_t k = 0; k < in->pattern->n_match; k++)
-			if (!fed(st, ka_builder_subscribe_index(st->b, m, in->pattern->match[k]),
-				 p.s, subs_limit))
-				return;
+		if (!fed(st,
+			 ka_builder_subscribe_indices(st->b, m, in->pattern->match,
+						      in->pattern->n_match),
+			 p.s, subs_limit))
+			return;
 	} else {
 		for (size_t k = 0; k < json_array_size(in->topics); k++) {
 			const char *name = json_string_value(json_array_get(in->topics, k));
@@ -1122,7 +1124,8 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 	json_object_foreach((json_t *)in->owned, key, arr)
 	{
 		size_t n = json_array_size(arr);
-		if (smap_get(&st->topic_map, key) == KA_NONE) {
+		uint32_t topic = smap_get(&st->topic_map, key);
+		if (topic == KA_NONE) {
 			/* One line for the whole array, not one a partition. */
 			struct qbuf q;
 			if (take(st, W_OWNED_UNKNOWN_TOPIC)) {
@@ -1137,7 +1140,7 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 		}
 		for (size_t k = 0; k < n; k++, item++) {
 			int64_t part = json_integer_value(json_array_get(arr, k));
-			int rc = ka_builder_add_owned(st->b, m, key, part, item);
+			int rc = ka_builder_add_owned_index(st->b, m, topic, part, item);
 			if (rc < 0 || st->pending) {
 				path_set(&p, "%s.owned", at->s);
 				path_key(&p, key);
@@ -1286,10 +1289,16 @@ int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_g
 			.dup_topic = KA_NONE};
 	*out = NULL;
 	json_error_t jerr;
+	/* The document lives in an arena while it is parsed (jsonarena.h). */
+	kd__arena arena;
+	kd__arena_install();
+	kd__arena_begin(&arena);
 	/* JSON_DECODE_ANY: a scalar document gets "must be an object" rather
 	 * than a parser message. Duplicate keys would silently drop data. */
 	json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	kd__arena_pause(&arena);
 	if (!root) {
+		kd__arena_end(&arena);
 		take(&st, E_SYNTAX);
 		if (fn) {
 			char line[2048];
@@ -1323,7 +1332,9 @@ int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_g
 	}
 	report_summaries(&st);
 	ld_free(&st);
-	json_decref(root);
+	/* The whole document lives in the arena: releasing it frees the DOM
+	 * without walking millions of values (json_decref would). */
+	kd__arena_end(&arena);
 	return rc;
 }
 

@@ -313,13 +313,13 @@ static void test_fields_and_name(void)
 	/* by index: input indices, not model ids */
 	CU_ASSERT_EQUAL(ka_builder_add_member(b, "m", "inst", "r", 7), 0);
 	CU_ASSERT_EQUAL(ka_builder_subscribe_index(b, 0, 0), 0);
-	CU_ASSERT_EQUAL(ka_builder_add_owned_index(b, 0, 0, 1), 0);
+	CU_ASSERT_EQUAL(ka_builder_add_owned_index(b, 0, 0, 1, KA_NONE), 0);
 	CU_ASSERT(ka_builder_subscribe_index(b, 0, 2) < 0); /* no topic 2 */
 	CU_ASSERT(ka_builder_subscribe_index(b, 3, 0) < 0); /* no member 3 */
 	CU_ASSERT(ka_builder_subscribe(b, 9, "x", 0) < 0);
 	CU_ASSERT_EQUAL(ka_builder_add_member(b, "k", NULL, NULL, KA_NO_GENERATION), 1);
 	CU_ASSERT_EQUAL(ka_builder_subscribe_index(b, 1, 1), 0);
-	CU_ASSERT_EQUAL(ka_builder_add_owned_index(b, 1, 1, 0), 0);
+	CU_ASSERT_EQUAL(ka_builder_add_owned_index(b, 1, 1, 0, KA_NONE), 0);
 	CU_ASSERT_EQUAL(ka_builder_add_member(b, "j", NULL, NULL, INT32_MAX), 2);
 	ka_group *g = NULL;
 	CU_ASSERT_EQUAL_FATAL(ka_builder_finish(b, &g), 0);

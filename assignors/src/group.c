@@ -267,7 +267,7 @@ static int intern_rack(ka_builder *b, const char *rack, uint16_t *out)
 		*out = (uint16_t)id;
 		return 0;
 	}
-	if (b->rack_names.n >= KA_MAX_RACKS - 1 || strlen(rack) > KA_MAX_NAME) {
+	if (b->rack_names.n >= KA_MAX_RACKS || strlen(rack) > KA_MAX_NAME) {
 		diag(b, KA_ELIMIT, KA_NONE, KA_NONE, KA_NONE, KA_NONE, -1, rack);
 		return fail(b, KA_ELIMIT);
 	}
@@ -364,6 +364,28 @@ int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic)
 	return subscribe(b, member, topic, KA_NONE);
 }
 
+int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t *topics, size_t n)
+{
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if ((n && !topics) || member >= b->members.n)
+		return KA_EINVAL;
+	if (member + 1 != b->members.n)
+		return KA_ESTATE;
+	for (size_t i = 0; i < n; i++)
+		if (topics[i] >= b->topics.n)
+			return KA_EINVAL;
+	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
+		return fail(b, KA_ENOMEM);
+	for (size_t i = 0; i < n; i++) {
+		int rc = subscribe(b, member, topics[i], KA_NONE);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint32_t item)
 {
 	int refused = refuse(b);
@@ -415,7 +437,8 @@ int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int6
 	return add_claim(b, member, t, partition, item);
 }
 
-int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, uint32_t partition)
+int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, int64_t partition,
+			       uint32_t item)
 {
 	int refused = refuse(b);
 	if (refused)
@@ -424,7 +447,7 @@ int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, u
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
-	return add_claim(b, member, topic, partition, KA_NONE);
+	return add_claim(b, member, topic, partition, item);
 }
 
 /* ------------------------------------------------------------ finishing */
@@ -502,6 +525,29 @@ static int java_then_bytes(const char *x, const char *y)
 {
 	int c = ka_java_strcmp(x, y);
 	return c ? c : strcmp(x, y);
+}
+
+/* Ascending sort of a short list, tmp holding at least n values. */
+static void sort_u32(uint32_t *v, uint32_t n, uint32_t *tmp)
+{
+	uint32_t *src = v, *dst = tmp;
+	for (uint32_t w = 1; w < n; w *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, (size_t)n * sizeof *v);
 }
 
 static int cmp_topic_input(const ka_builder *b, uint32_t x, uint32_t y)
@@ -711,16 +757,19 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	G->rack_name = rack_name;
 
 	/*
-	 * Subscriptions: bucket by topic, then sweep topics in order appending to
-	 * members (each member's list comes out ascending), drop repeats, then
-	 * sweep members in order appending to topics.
+	 * Subscriptions: each member's list is copied in canonical member order
+	 * and mapped to topic ids; loaders add topics in name order, so a list
+	 * is almost always ascending already and only checked. Then one sweep
+	 * over members appends to topics.
 	 */
 	size_t S = b->subs.n;
-	size_t scratch_n = (S > b->claims.n ? S : b->claims.n);
+	size_t scratch_n = b->claims.n;
 	if (scratch_n < (size_t)M + 1)
 		scratch_n = (size_t)M + 1;
 	if (scratch_n < (size_t)G->n_partitions + 1)
 		scratch_n = (size_t)G->n_partitions + 1;
+	if (scratch_n < (size_t)T + 1) /* sorting one member's topic list */
+		scratch_n = (size_t)T + 1;
 	scratch = malloc((scratch_n + 1) * sizeof *scratch);
 	uint32_t *sub_off = group_alloc(g, (size_t)M + 1, sizeof *sub_off);
 	uint32_t *sub_topic = group_alloc(g, S, sizeof *sub_topic);
@@ -728,35 +777,22 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	cursor = malloc((((size_t)T > M ? T : M) + 1) * sizeof *cursor);
 	if (!scratch || !sub_off || !sub_topic || !tsub_off || !cursor)
 		goto done;
-	{
-		uint32_t *by_topic = scratch; /* member ids bucketed by topic */
-		memset(tsub_off, 0, ((size_t)T + 1) * sizeof *tsub_off);
-		for (size_t i = 0; i < S; i++)
-			tsub_off[t_new[b->subs.v[i]] + 1]++;
-		for (uint32_t t = 0; t < T; t++)
-			tsub_off[t + 1] += tsub_off[t];
-		memcpy(cursor, tsub_off, (size_t)T * sizeof *cursor);
-		for (uint32_t mi = 0; mi < M; mi++) {
-			size_t end = mi + 1 < M ? b->members.v[mi + 1].sub_begin : S;
-			for (size_t i = b->members.v[mi].sub_begin; i < end; i++)
-				by_topic[cursor[t_new[b->subs.v[i]]]++] = m_new[mi];
+	sub_off[0] = 0;
+	for (uint32_t m = 0; m < M; m++) {
+		uint32_t in = m_info[m];
+		size_t begin = b->members.v[in].sub_begin;
+		size_t end = in + 1 < M ? b->members.v[in + 1].sub_begin : S;
+		uint32_t *list = sub_topic + sub_off[m], n = (uint32_t)(end - begin);
+		int sorted = 1;
+		for (uint32_t i = 0; i < n; i++) {
+			list[i] = t_new[b->subs.v[begin + i]];
+			sorted &= i == 0 || list[i - 1] < list[i];
 		}
-
-		memset(sub_off, 0, ((size_t)M + 1) * sizeof *sub_off);
-		for (size_t i = 0; i < S; i++)
-			sub_off[by_topic[i] + 1]++;
-		for (uint32_t m = 0; m < M; m++)
-			sub_off[m + 1] += sub_off[m];
-		memcpy(cursor, sub_off, (size_t)M * sizeof *cursor);
-		for (uint32_t t = 0; t < T; t++)
-			for (uint32_t i = tsub_off[t]; i < tsub_off[t + 1]; i++)
-				sub_topic[cursor[by_topic[i]]++] = t;
-
-		/* Repeats were dropped as they came; members left with nothing: */
-		for (uint32_t m = 0; m < M; m++)
-			if (sub_off[m + 1] == sub_off[m])
-				diag(b, KA_WNO_SUBSCRIPTION, m_info[m], KA_NONE, KA_NONE, KA_NONE,
-				     -1, member_id[m]);
+		if (!sorted)
+			sort_u32(list, n, scratch);
+		sub_off[m + 1] = sub_off[m] + n;
+		if (!n)
+			diag(b, KA_WNO_SUBSCRIPTION, in, KA_NONE, KA_NONE, KA_NONE, -1, member_id[m]);
 	}
 	uint32_t *tsub_member = group_alloc(g, S, sizeof *tsub_member);
 	if (!tsub_member)

@@ -227,14 +227,18 @@ int ka_builder_subscribe(ka_builder *b, uint32_t member, const char *topic, uint
 /* Subscribes a member to a topic by input index (pattern expansion, generators). */
 int ka_builder_subscribe_index(ka_builder *b, uint32_t member, uint32_t topic);
 
+/* The same for n topics at once (a pattern's matches): one call a member. */
+int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t *topics, size_t n);
+
 /* Records that a member owns partition `partition` of topic `topic` (by name)
  * going into this rebalance. Unknown topics and partitions out of range are
  * warnings and are dropped. */
 int ka_builder_add_owned(ka_builder *b, uint32_t member, const char *topic, int64_t partition,
 			 uint32_t item);
 
-/* The same by topic input index. */
-int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, uint32_t partition);
+/* The same by topic input index (a loader that resolved the name itself). */
+int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, int64_t partition,
+			       uint32_t item);
 
 /*
  * Validates, sorts and interns everything into a new group. Errors (duplicate
@@ -344,6 +348,36 @@ size_t ka_metrics_workspace_size(const ka_group *g);
 /* Fills *m. owner[] as ka_assign() writes it. Returns 0 or KA_EWORKSPACE. */
 int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_t ws_size,
 		       ka_metrics *m);
+
+/* ------------------------------------------------------------------ the exact optimum */
+
+/*
+ * The best any valid assignment can do on this group, solved exactly (a
+ * min-cost flow), in the sticky family's order of priorities:
+ *
+ *   1. balance: the load vector over eligible members that is the
+ *      lexicographically smallest when sorted in descending order (for equal
+ *      subscriptions: every load is floor(N/M) or ceil(N/M));
+ *   2. then locality: the most partitions on a member whose rack holds a
+ *      replica (only counts partitions whose replica racks are known and
+ *      whose candidate owner has a rack; with no racks this level is void);
+ *   3. then stickiness: the fewest moves (ka_metrics' definition).
+ *
+ * `max_work` bounds the solver's effort (roughly partitions x subscriptions
+ * x members); a larger group returns KA_ELIMIT without solving, so a caller
+ * can offer the optimum for small groups only. If owner is not NULL it
+ * receives one optimal assignment (n_partitions entries). Allocates its own
+ * scratch (not a timed call). Returns 0, KA_ELIMIT or KA_ENOMEM.
+ */
+typedef struct ka_optimum {
+	uint32_t load_min; /* over eligible members, as in ka_metrics */
+	uint32_t load_max;
+	uint64_t load_sq;  /* sum of squared loads: one number for the balance level */
+	uint32_t local;    /* most local placements among optimally balanced ones */
+	uint32_t moved;    /* fewest moves among optimally balanced, most local ones */
+} ka_optimum;
+
+int ka_optimum_compute(const ka_group *g, uint64_t max_work, ka_optimum *out, uint32_t *owner);
 
 /* ------------------------------------------------------------------ utilities */
 
