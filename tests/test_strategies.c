@@ -593,6 +593,16 @@ typedef struct vcount {
 	uint64_t kind[4]; /* by enum ka_violation */
 } vcount;
 
+/* Whether p was claimed by several members of the top generation: a
+ * cooperative round may withhold it (a linear scan: the test's own reading). */
+static bool is_contested(const ka_group *g, uint32_t p)
+{
+	for (uint32_t i = 0; i < g->n_contested; i++)
+		if (g->contested[i] == p)
+			return true;
+	return false;
+}
+
 /* The rules in full, read from the member -> topics lists (not from the
  * topic -> members lists validate may use). */
 static void own_check(const ka_group *g, const uint32_t *owner, int allow_withheld, vcount *v)
@@ -606,7 +616,9 @@ static void own_check(const ka_group *g, const uint32_t *owner, int allow_withhe
 			uint32_t o = owner[p];
 			int kind = 0;
 			if (o == KA_NONE) {
-				if (subscribed && !(allow_withheld && g->prev_owner[p] != KA_NONE))
+				if (subscribed &&
+				    !(allow_withheld &&
+				      (g->prev_owner[p] != KA_NONE || is_contested(g, p))))
 					kind = KA_VUNASSIGNED;
 			} else if (o >= g->n_members) {
 				kind = KA_VBAD_MEMBER;

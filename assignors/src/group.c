@@ -129,6 +129,10 @@ struct ka_builder {
 	uint64_t n_partitions;
 };
 
+/* prev_owner[] of a contested partition while claims are resolved (not a
+ * member id: ids stay below KA_MAX_MEMBERS). */
+#define CONTESTED (KA_NONE - 1)
+
 /* The group and every array it owns, freed together. */
 typedef struct group_impl {
 	ka_group pub;
@@ -583,47 +587,50 @@ static uint32_t *identity(uint32_t n)
 	return p;
 }
 
-/* Topics with equal subscriber lists get one class id, in order of first topic. */
-static int topic_classes(group_impl *g, uint32_t *cls)
+/*
+ * Items (topics, members) whose CSR lists are equal get one class id, in
+ * order of first item: topics with the same subscribers (range groups
+ * co-partitioned topics by them), members with the same subscriptions (the
+ * sticky family's flow works on them). Returns the number of classes, or
+ * KA_NONE when out of memory.
+ */
+static uint32_t list_classes(const uint32_t *off, const uint32_t *val, uint32_t n, uint32_t *cls)
 {
-	ka_group *G = &g->pub;
-	uint32_t T = G->n_topics;
 	size_t cap = 16;
-	while (cap < (size_t)T * 2)
+	while (cap < (size_t)n * 2)
 		cap <<= 1;
-	uint32_t *slot = malloc(cap * sizeof *slot); /* topic representing the class */
-	uint64_t *hash = malloc(((size_t)T + 1) * sizeof *hash);
+	uint32_t *slot = malloc(cap * sizeof *slot); /* item representing the class */
+	uint64_t *hash = malloc(((size_t)n + 1) * sizeof *hash);
 	if (!slot || !hash) {
 		free(slot);
 		free(hash);
-		return KA_ENOMEM;
+		return KA_NONE;
 	}
 	memset(slot, 0xff, cap * sizeof *slot);
 	uint32_t n_classes = 0;
-	for (uint32_t t = 0; t < T; t++) {
-		const uint32_t *list = G->tsub_member + G->tsub_off[t];
-		size_t len = G->tsub_off[t + 1] - G->tsub_off[t];
-		hash[t] = ka__hash_u32(list, len);
-		size_t i = (size_t)hash[t] & (cap - 1);
+	for (uint32_t x = 0; x < n; x++) {
+		const uint32_t *list = val + off[x];
+		size_t len = off[x + 1] - off[x];
+		hash[x] = ka__hash_u32(list, len);
+		size_t i = (size_t)hash[x] & (cap - 1);
 		for (;; i = (i + 1) & (cap - 1)) {
 			uint32_t r = slot[i];
 			if (r == KA_NONE) {
-				slot[i] = t;
-				cls[t] = n_classes++;
+				slot[i] = x;
+				cls[x] = n_classes++;
 				break;
 			}
-			size_t rlen = G->tsub_off[r + 1] - G->tsub_off[r];
-			if (hash[r] == hash[t] && rlen == len &&
-			    memcmp(G->tsub_member + G->tsub_off[r], list, len * sizeof *list) == 0) {
-				cls[t] = cls[r];
+			size_t rlen = off[r + 1] - off[r];
+			if (hash[r] == hash[x] && rlen == len &&
+			    memcmp(val + off[r], list, len * sizeof *list) == 0) {
+				cls[x] = cls[r];
 				break;
 			}
 		}
 	}
-	G->n_topic_classes = n_classes;
 	free(slot);
 	free(hash);
-	return 0;
+	return n_classes;
 }
 
 /* Duplicate names: adjacent after sorting. Reports every later occurrence. */
@@ -822,9 +829,15 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 			flags |= KA_GROUP_HOMOGENEOUS;
 	}
 	uint32_t *topic_class = group_alloc(g, T, sizeof *topic_class);
-	if (!topic_class || topic_classes(g, topic_class) != 0)
+	uint32_t *member_class = group_alloc(g, M, sizeof *member_class);
+	if (!topic_class || !member_class)
+		goto done;
+	G->n_topic_classes = list_classes(tsub_off, tsub_member, T, topic_class);
+	G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
+	if (G->n_topic_classes == KA_NONE || G->n_member_classes == KA_NONE)
 		goto done;
 	G->topic_class = topic_class;
+	G->member_class = member_class;
 
 	/*
 	 * Claims: bucket by global partition (so each member's list comes out
@@ -838,6 +851,8 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	uint32_t *poff = malloc(((size_t)P + 2) * sizeof *poff);
 	uint32_t *claim_of = malloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
 	stamp = malloc(((size_t)M + 1) * sizeof *stamp);
+	uint32_t *contested = NULL;
+	uint32_t n_contested = 0;
 	if (!own_off || !own_part || !prev_owner || !poff || !claim_of || !stamp) {
 		free(poff);
 		free(claim_of);
@@ -884,14 +899,27 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 				}
 			}
 			if (tie != KA_NONE) {
+				n_contested++;
 				diag(b, KA_WOWNED_CONFLICT, m_info[top], m_info[tie],
 				     t_sorted[ka_group_partition_topic(G, p)], KA_NONE,
 				     p - topic_off[ka_group_partition_topic(G, p)],
 				     topic_name[ka_group_partition_topic(G, p)]);
 				top = KA_NONE;
 			}
-			prev_owner[p] = top;
+			/* Marked for now; listed once their number is known. */
+			prev_owner[p] = tie != KA_NONE ? CONTESTED : top;
 		}
+		contested = group_alloc(g, n_contested, sizeof *contested);
+		if (!contested) {
+			free(poff);
+			free(claim_of);
+			goto done;
+		}
+		for (uint32_t p = 0, k = 0; p < P && k < n_contested; p++)
+			if (prev_owner[p] == CONTESTED) {
+				contested[k++] = p;
+				prev_owner[p] = KA_NONE;
+			}
 		for (uint32_t m = 0; m < M; m++)
 			own_off[m + 1] += own_off[m];
 		memcpy(cursor, own_off, (size_t)M * sizeof *cursor);
@@ -923,6 +951,8 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	G->own_off = own_off;
 	G->own_part = own_part;
 	G->prev_owner = prev_owner;
+	G->contested = contested;
+	G->n_contested = n_contested;
 
 	/* Replica racks: bucket by partition, sort and dedupe each short list. */
 	size_t R = b->racks.n;

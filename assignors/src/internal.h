@@ -77,11 +77,41 @@ uint32_t ka__strmap_put(ka__strmap *m, const char *key, uint32_t val);
 uint64_t ka__hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t ka__hash_u32(const uint32_t *v, size_t n);
 
+/* ------------------------------------------------------------ min-cost flow (flow.c) */
+
+typedef struct ka__flow {
+	uint32_t n, S, Z, n_arcs, max_arcs;
+	int64_t weight; /* of the convex sink arcs */
+	uint32_t *head, *next, *to;
+	int64_t *cap, *cost;
+	uint32_t *sink_n; /* units per level of u's convex arc to Z; 0 = none */
+	int64_t *sink_x;  /* flow on it */
+	int64_t *pi, *dist;
+	uint32_t *heap, *heap_pos, *level, *iter, *queue, *path;
+} ka__flow;
+
+/* Workspace for a network of `nodes` nodes and `arcs` plain arcs. */
+size_t ka__flow_size(uint32_t nodes, size_t arcs);
+void ka__flow_init(ka__flow *f, ka__ws *w, uint32_t nodes, size_t arcs, uint32_t S, uint32_t Z,
+		   int64_t weight);
+/* A plain arc u -> v (cap < 0: unbounded), cost >= 0; returns its index. */
+uint32_t ka__flow_arc(ka__flow *f, uint32_t u, uint32_t v, int64_t cap, int64_t cost);
+/* u's convex arc to Z, spreading over `units_per_level` members. */
+void ka__flow_sink(ka__flow *f, uint32_t u, uint32_t units_per_level);
+/* Sends up to `demand` units S -> Z at minimum cost; returns what was sent. */
+int64_t ka__flow_run(ka__flow *f, int64_t demand);
+/* Flow on a plain arc. */
+int64_t ka__flow_on(const ka__flow *f, uint32_t arc);
+
 /* ------------------------------------------------------------ strategies */
 
 size_t ka__range_workspace_size(const ka_group *g);
 int ka__range_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__roundrobin_workspace_size(const ka_group *g);
 int ka__roundrobin_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__sticky_workspace_size(const ka_group *g);
+int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__cooperative_sticky_workspace_size(const ka_group *g);
+int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 
 #endif

@@ -14,6 +14,13 @@ static const ka_strategy strategies[] = {
 	{"roundrobin", "org.apache.kafka.clients.consumer.RoundRobinAssignor",
 	 "all partitions dealt round the circle of members, topic by topic",
 	 KA_STRATEGY_DETERMINISTIC, ka__roundrobin_workspace_size, ka__roundrobin_assign},
+	{"sticky", "org.apache.kafka.clients.consumer.StickyAssignor",
+	 "balanced first, then as few partitions moved as possible (eager)", KA_STRATEGY_STICKY,
+	 ka__sticky_workspace_size, ka__sticky_assign},
+	{"cooperative-sticky", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+	 "the sticky plan; partitions changing owner are withheld until the follow-up round",
+	 KA_STRATEGY_STICKY | KA_STRATEGY_COOPERATIVE, ka__cooperative_sticky_workspace_size,
+	 ka__cooperative_sticky_assign},
 };
 
 size_t ka_strategy_count(void)

@@ -19,6 +19,20 @@ static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
 	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
 }
 
+/* Whether p is contested (claimed by several members of the top generation). */
+static int contested(const ka_group *g, uint32_t p)
+{
+	uint32_t lo = 0, hi = g->n_contested;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->contested[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->n_contested && g->contested[lo] == p;
+}
+
 uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int allow_withheld,
 				ka_violation_fn fn, void *ctx)
 {
@@ -29,7 +43,9 @@ uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int al
 			uint32_t m = owner[p];
 			int v = 0;
 			if (m == KA_NONE) {
-				if (subscribed && !(allow_withheld && g->prev_owner[p] != KA_NONE))
+				if (subscribed &&
+				    !(allow_withheld &&
+				      (g->prev_owner[p] != KA_NONE || contested(g, p))))
 					v = KA_VUNASSIGNED;
 			} else if (m >= g->n_members) {
 				v = KA_VBAD_MEMBER;

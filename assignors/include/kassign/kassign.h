@@ -127,11 +127,19 @@ typedef struct ka_group {
 	 * by subscriber set). */
 	const uint32_t *topic_class; /* [n_topics] */
 	uint32_t n_topic_classes;
+	/* Members with the same subscriptions share a class, numbered the same way. */
+	const uint32_t *member_class; /* [n_members] */
+	uint32_t n_member_classes;
 
 	/* previous ownership */
 	const uint32_t *own_off;    /* [n_members + 1] */
 	const uint32_t *own_part;   /* [own_off[n_members]] partitions, ascending */
 	const uint32_t *prev_owner; /* [n_partitions], KA_NONE where nobody keeps it */
+	/* Partitions claimed by two or more members sharing the highest
+	 * generation: nobody keeps them, and a cooperative round withholds them
+	 * even from a claimant (the other one still believes it owns them). */
+	const uint32_t *contested; /* [n_contested], ascending */
+	uint32_t n_contested;
 
 	/* racks, interned to 0..n_racks-1 in order of first appearance */
 	const char *const *rack_name; /* [n_racks] */
@@ -300,8 +308,8 @@ typedef void (*ka_violation_fn)(void *ctx, int violation, uint32_t partition, ui
  * and subscription validity (only subscribers own partitions). Uniqueness is
  * structural: owner[] holds one owner a partition. Calls fn (may be NULL) for
  * each violation and returns how many there were. If allow_withheld is set,
- * an unassigned partition that had a previous owner is allowed (cooperative
- * first round).
+ * an unassigned partition that had a previous owner, or was contested, is
+ * allowed (a cooperative first round withholds it).
  */
 uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int allow_withheld,
 				ka_violation_fn fn, void *ctx);
