@@ -46,12 +46,32 @@ static inline uint64_t kafka_owned_key(const ka_group *g, uint32_t p, uint32_t t
 	return ((uint64_t)(p - g->topic_off[t]) << 32) | t;
 }
 
-/* The topic of p, walking forward from *t (p ascending across calls). */
+/*
+ * The topic of p, searching forward from *t (p ascending across calls):
+ * galloping, since a member's claims can be spread over many topics.
+ */
 static inline uint32_t topic_from(const ka_group *g, uint32_t p, uint32_t *t)
 {
-	while (g->topic_off[*t + 1] <= p)
-		(*t)++;
-	return *t;
+	if (g->topic_off[*t + 1] > p)
+		return *t;
+	uint32_t lo = *t + 1, step = 1, hi = lo;
+	while (hi < g->n_topics && g->topic_off[hi + 1] <= p) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi >= g->n_topics)
+		hi = g->n_topics - 1;
+	/* The first topic in [lo, hi] whose end is past p. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->topic_off[mid + 1] <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*t = lo;
+	return lo;
 }
 
 static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
@@ -67,20 +87,13 @@ static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
 	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
 }
 
-/* Longest claim list: the size of the per-member key buffer. */
-static size_t max_claims(const ka_group *g)
-{
-	size_t best = 0;
-	for (uint32_t m = 0; m < g->n_members; m++)
-		if (g->own_off[m + 1] - g->own_off[m] > best)
-			best = g->own_off[m + 1] - g->own_off[m];
-	return best;
-}
-
 /* ------------------------------------------------------------ equal subscriptions */
 
 #define CONSTRAINED_SLABS(X)                                                                       \
 	X(keys, uint64_t, K)                                                                       \
+	X(key_off, uint32_t, M + 1)                                                                \
+	X(last_key, uint64_t, M)                                                                   \
+	X(keep, uint32_t, M)                                                                       \
 	X(under, uint32_t, M)                                                                      \
 	X(exact, uint32_t, M)                                                                      \
 	X(count, uint32_t, M)                                                                      \
@@ -188,33 +201,22 @@ static void sort_keys(uint64_t *v, uint32_t n)
 }
 
 /*
- * Keeps the `keep` smallest keys of keys[0..n) (valid claims of member m):
- * owner[] is set for them. Usually a member drops one or two claims, and the
- * largest are removed one at a time; a long tail is sorted instead.
+ * Of a member's claims keys[0..n), in Kafka's (partition, topic) order, it
+ * keeps the first `keep`: the others are dropped (owner KA_NONE).
  */
-static void keep_first(const ka_group *g, uint64_t *keys, uint32_t n, uint32_t keep, uint32_t m,
-		       uint32_t *owner)
+static void drop_largest(const ka_group *g, uint64_t *keys, uint32_t n, uint32_t keep,
+			 uint32_t *owner)
 {
-	if (keep < n && n - keep > 8) {
-		sort_keys(keys, n);
-		n = keep;
-	}
-	while (n > keep) {
-		uint32_t big = 0;
-		for (uint32_t i = 1; i < n; i++)
-			if (keys[i] > keys[big])
-				big = i;
-		keys[big] = keys[--n];
-	}
-	for (uint32_t i = 0; i < n; i++) {
+	sort_keys(keys, n);
+	for (uint32_t i = keep; i < n; i++) {
 		uint32_t t = (uint32_t)keys[i];
-		owner[g->topic_off[t] + (uint32_t)(keys[i] >> 32)] = m;
+		owner[g->topic_off[t] + (uint32_t)(keys[i] >> 32)] = KA_NONE;
 	}
 }
 
 static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 {
-	const size_t M = g->n_members, K = max_claims(g);
+	const size_t M = g->n_members, K = g->n_partitions;
 #define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
 	CONSTRAINED_SLABS(X)
 #undef X
@@ -232,32 +234,83 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 	const uint32_t expected = (uint32_t)(N % M);
 	uint32_t over = 0, n_under = 0, e_head = 0, e_tail = 0;
 
-	/* Previously owned partitions, up to the quotas, in Kafka's visiting order. */
-	hashmap_order(g, visit, bucket_off, count);
-	for (uint32_t i = 0; i < M; i++) {
-		uint32_t m = visit[i], n = 0, t = 0;
-		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
-			uint32_t p = g->own_part[k];
-			topic_from(g, p, &t);
-			if (g->prev_owner[p] == m && g->tsub_off[t + 1] > g->tsub_off[t])
-				keys[n++] = kafka_owned_key(g, p, t);
+	/*
+	 * One sweep over the partitions keeps every valid claim (owner =
+	 * prev_owner, written in order rather than member by member), counts
+	 * each member's claims and notes its last one in Kafka's (partition,
+	 * topic) order.
+	 */
+	memset(count, 0, M * sizeof *count);
+	memset(last_key, 0, M * sizeof *last_key);
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		if (g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			uint32_t m = g->prev_owner[p];
+			owner[p] = m;
+			if (m == KA_NONE)
+				continue;
+			count[m]++;
+			uint64_t key = kafka_owned_key(g, p, t);
+			if (key > last_key[m])
+				last_key[m] = key;
 		}
-		uint32_t keep;
+	}
+
+	/* Quotas, in Kafka's visiting order; keep[m] is what m may keep. */
+	hashmap_order(g, visit, bucket_off, keep);
+	int gather = 0;
+	for (uint32_t i = 0; i < M; i++) {
+		uint32_t m = visit[i], n = count[m], k;
 		if (n < minq) {
-			keep = n;
+			k = n;
 			under[n_under++] = m;
 		} else if (n >= maxq && over < expected) {
-			keep = maxq;
+			k = maxq;
 			if (++over == expected)
 				e_head = e_tail = 0; /* nobody else may exceed minQ */
 		} else {
-			keep = minq;
+			k = minq;
 			if (over < expected)
 				exact[e_tail++] = m;
 		}
-		count[m] = keep < n ? keep : n;
-		keep_first(g, keys, n, keep, m, owner);
+		keep[m] = k;
+		if (n == k + 1) {
+			uint32_t t = (uint32_t)last_key[m];
+			owner[g->topic_off[t] + (uint32_t)(last_key[m] >> 32)] = KA_NONE;
+		} else if (n > k + 1) {
+			gather = 1;
+		}
 	}
+
+	/* Members dropping several claims: their keys, bucketed, and the
+	 * largest dropped. */
+	if (gather) {
+		memset(key_off, 0, (M + 1) * sizeof *key_off);
+		for (uint32_t m = 0; m < M; m++)
+			key_off[m + 1] = count[m] > keep[m] + 1 ? count[m] : 0;
+		for (size_t m = 0; m < M; m++)
+			key_off[m + 1] += key_off[m];
+		uint32_t *cursor = visit; /* free until the lists are sorted below */
+		memcpy(cursor, key_off, M * sizeof *cursor);
+		for (uint32_t t = 0; t < g->n_topics; t++) {
+			if (g->tsub_off[t + 1] == g->tsub_off[t])
+				continue;
+			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+				uint32_t m = g->prev_owner[p];
+				if (m != KA_NONE && key_off[m + 1] > key_off[m])
+					keys[cursor[m]++] = kafka_owned_key(g, p, t);
+			}
+		}
+		for (uint32_t m = 0; m < M; m++)
+			if (key_off[m + 1] > key_off[m])
+				drop_largest(g, keys + key_off[m], key_off[m + 1] - key_off[m],
+					     keep[m], owner);
+	}
+	/* What each member holds now: its claims, capped at keep[m]. */
+	for (uint32_t m = 0; m < M; m++)
+		count[m] = count[m] < keep[m] ? count[m] : keep[m];
+
 	/* Kafka sorts both lists by member_id before dealing: flag, then sweep
 	 * members in that order (visit[] is free now). */
 	memset(visit, 0, M * sizeof *visit);
@@ -318,48 +371,65 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 
 #define GENERAL_SLABS(X)                                                                           \
 	X(load, uint32_t, M)                                                                       \
-	X(heap, uint32_t, M)                                                                       \
-	X(heap_pos, uint32_t, M)                                                                   \
 	X(id_rank, uint32_t, M)                                                                    \
+	X(sort_key, uint64_t, M)                                                                   \
+	X(pend, uint32_t, M)                                                                       \
+	X(active, uint32_t, M)                                                                     \
+	X(merge_tmp, uint32_t, M)                                                                  \
+	X(cls_off, uint32_t, C + 1)                                                                \
+	X(cls_level, uint32_t, C)                                                                  \
+	X(cls_pos, uint32_t, C)                                                                    \
+	X(cls_active, uint32_t, C)                                                                 \
+	X(cls_pend, uint32_t, C)                                                                   \
 	X(topic_order, uint32_t, T)                                                                \
 	X(by_count, uint32_t, M + 2)                                                               \
-	X(class_heap_off, uint32_t, C + 1)                                                         \
-	X(class_heap_len, uint32_t, C)                                                             \
 	X(tcls_off, uint32_t, T + 1)                                                               \
 	X(tcls, uint32_t, SC)
 
-/* Members of one subscription class in a binary min-heap by (load, member_id
- * order); each class is a slice of one array. */
-typedef struct heaps {
+/*
+ * The least-loaded member of one subscription class, ties by member_id, as
+ * water filling: members whose starting load is at most the current level L
+ * are "active" and sit at L or L + 1; those at L are taken in member_id
+ * order by a cursor over the active list (kept sorted by member_id), and
+ * when all are at L + 1 the level rises and the members starting there are
+ * merged in. Loads only grow, so each member is passed once a level.
+ */
+typedef struct filler {
 	const ka_group *g;
-	const uint32_t *load;
-	const uint32_t *id_rank; /* rank of a member in member_id order */
-	uint32_t *v;
-	uint32_t *pos;
-} heaps;
+	const uint32_t *load, *id_rank;
+	uint32_t *pend, *active, *tmp;
+	const uint32_t *off;
+	uint32_t *level, *pos, *n_active, *n_pend;
+} filler;
 
-static inline int heap_less(const heaps *h, uint32_t a, uint32_t b)
+/* The next member of class c to receive a partition, or KA_NONE. */
+static uint32_t filler_next(filler *f, uint32_t c)
 {
-	return h->load[a] != h->load[b] ? h->load[a] < h->load[b] : h->id_rank[a] < h->id_rank[b];
-}
-
-static void heap_sift_down(heaps *h, uint32_t base, uint32_t len, uint32_t i)
-{
-	uint32_t *v = h->v + base;
+	uint32_t *act = f->active + f->off[c];
+	const uint32_t *pend = f->pend + f->off[c];
+	uint32_t size = f->off[c + 1] - f->off[c];
 	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, best = i;
-		if (l < len && heap_less(h, v[l], v[best]))
-			best = l;
-		if (r < len && heap_less(h, v[r], v[best]))
-			best = r;
-		if (best == i)
-			return;
-		uint32_t tmp = v[i];
-		v[i] = v[best];
-		v[best] = tmp;
-		h->pos[v[i]] = i;
-		h->pos[v[best]] = best;
-		i = best;
+		while (f->pos[c] < f->n_active[c] && f->load[act[f->pos[c]]] != f->level[c])
+			f->pos[c]++;
+		if (f->pos[c] < f->n_active[c])
+			return act[f->pos[c]];
+		if (f->n_active[c] == 0 && f->n_pend[c] == size)
+			return KA_NONE;
+		/* Everybody active is at level + 1 (or nobody is active yet). */
+		f->level[c] = f->n_active[c] ? f->level[c] + 1 : f->load[pend[f->n_pend[c]]];
+		uint32_t from = f->n_pend[c];
+		while (f->n_pend[c] < size && f->load[pend[f->n_pend[c]]] == f->level[c])
+			f->n_pend[c]++;
+		/* Merge pend[from..n_pend) (member_id order) into the active list. */
+		uint32_t i = 0, j = from, k = 0, na = f->n_active[c];
+		while (i < na || j < f->n_pend[c]) {
+			int take_active = j == f->n_pend[c] ||
+					  (i < na && f->id_rank[act[i]] < f->id_rank[pend[j]]);
+			f->tmp[k++] = take_active ? act[i++] : pend[j++];
+		}
+		memcpy(act, f->tmp, k * sizeof *act);
+		f->n_active[c] = k;
+		f->pos[c] = 0;
 	}
 }
 
@@ -403,24 +473,26 @@ static void assign_general(const ka_group *g, ka__ws *w, uint32_t *owner)
 		}
 	}
 
-	/* One heap a class, members in (load, member_id) order. */
-	memset(class_heap_len, 0, C * sizeof *class_heap_len);
+	/* Classes' members by (starting load, member_id): the pending lists. */
 	for (uint32_t m = 0; m < M; m++)
-		class_heap_len[g->member_class[m]]++;
-	class_heap_off[0] = 0;
+		sort_key[m] = ((uint64_t)load[m] << 32) | id_rank[m];
+	sort_keys(sort_key, (uint32_t)M);
+	memset(cls_off, 0, (C + 1) * sizeof *cls_off);
+	for (uint32_t m = 0; m < M; m++)
+		cls_off[g->member_class[m] + 1]++;
 	for (size_t c = 0; c < C; c++)
-		class_heap_off[c + 1] = class_heap_off[c] + class_heap_len[c];
-	memset(class_heap_len, 0, C * sizeof *class_heap_len);
-	heaps h = {g, load, id_rank, heap, heap_pos};
+		cls_off[c + 1] += cls_off[c];
+	memcpy(cls_pos, cls_off, C * sizeof *cls_pos); /* cursors for now */
 	for (uint32_t i = 0; i < M; i++) {
-		uint32_t m = g->id_order[i], c = g->member_class[m];
-		uint32_t at = class_heap_len[c]++;
-		heap[class_heap_off[c] + at] = m;
-		heap_pos[m] = at;
+		uint32_t m = g->id_order[(uint32_t)sort_key[i]];
+		pend[cls_pos[g->member_class[m]]++] = m;
 	}
-	for (size_t c = 0; c < C; c++)
-		for (uint32_t i = class_heap_len[c] / 2; i-- > 0;)
-			heap_sift_down(&h, class_heap_off[c], class_heap_len[c], i);
+	memset(cls_level, 0, C * sizeof *cls_level);
+	memset(cls_pos, 0, C * sizeof *cls_pos);
+	memset(cls_active, 0, C * sizeof *cls_active);
+	memset(cls_pend, 0, C * sizeof *cls_pend);
+	filler fl = {g,        load,      id_rank, pend,       active, merge_tmp,
+		     cls_off, cls_level, cls_pos, cls_active, cls_pend};
 
 	/* Topics by number of subscribers, then name (Kafka's TopicComparator):
 	 * a stable counting sort of topics already in name order. */
@@ -454,27 +526,25 @@ static void assign_general(const ka_group *g, ka__ws *w, uint32_t *owner)
 		}
 
 	/*
-	 * Deal the rest: each partition to the least-loaded subscriber. The
-	 * subscribers of a topic are whole classes, so the candidates are the
-	 * tops of those classes' heaps.
+	 * Deal the rest: each partition to the least-loaded subscriber (ties by
+	 * member_id). A topic's subscribers are whole classes: the candidates
+	 * are each class's next member.
 	 */
 	for (uint32_t i = 0; i < nt; i++) {
 		uint32_t t = topic_order[i];
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 			if (owner[p] != KA_NONE)
 				continue;
-			uint32_t best = KA_NONE, best_c = 0;
+			uint32_t best = KA_NONE;
 			for (uint32_t k = tcls_off[t]; k < tcls_off[t + 1]; k++) {
-				uint32_t c = tcls[k];
-				uint32_t top = heap[class_heap_off[c]];
-				if (best == KA_NONE || heap_less(&h, top, best)) {
-					best = top;
-					best_c = c;
-				}
+				uint32_t m = filler_next(&fl, tcls[k]);
+				if (m != KA_NONE &&
+				    (best == KA_NONE || load[m] < load[best] ||
+				     (load[m] == load[best] && id_rank[m] < id_rank[best])))
+					best = m;
 			}
 			owner[p] = best;
 			load[best]++;
-			heap_sift_down(&h, class_heap_off[best_c], class_heap_len[best_c], 0);
 		}
 	}
 }
@@ -747,6 +817,82 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 	return out;
 }
 
+/* ------------------------------------------------------------ the balance optimum */
+
+/*
+ * The most balanced loads depend only on who may take what, not on claims:
+ * members of one subscription class are interchangeable, so a flow over
+ * topics and classes (each class's convex arc spread over its eligible
+ * members) gives the optimal sum of squared loads. Tiny: topics + classes.
+ */
+#define BALANCE_SLABS(X)                                                                           \
+	X(b_topic_node, uint32_t, T)                                                               \
+	X(b_class_n, uint32_t, C)
+
+#define BALANCE_SIZES                                                                              \
+	const size_t T = g->n_topics, C = g->n_member_classes, SC = class_subscriptions(g);       \
+	const uint32_t V = (uint32_t)(2 + T + C);                                                  \
+	const size_t A = T + SC
+
+static size_t balance_size(const ka_group *g)
+{
+	BALANCE_SIZES;
+	size_t total = 0;
+#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
+	BALANCE_SLABS(X)
+#undef X
+	return total + ka__flow_size(V, A);
+}
+
+static uint64_t optimal_sum_sq(const ka_group *g, ka__ws *w)
+{
+	BALANCE_SIZES;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	BALANCE_SLABS(X)
+#undef X
+	const uint32_t S = 0, Z = 1, class_base = (uint32_t)(2 + T);
+	uint32_t next = 2;
+	int64_t demand = 0;
+	for (uint32_t t = 0; t < T; t++) {
+		uint32_t n = g->topic_off[t + 1] - g->topic_off[t];
+		b_topic_node[t] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next++ : KA_NONE;
+		if (b_topic_node[t] != KA_NONE)
+			demand += n;
+	}
+	(void)V;
+	ka__flow f;
+	ka__flow_init(&f, w, (uint32_t)(2 + T + C), A, S, Z, 1);
+	memset(b_class_n, 0, C * sizeof *b_class_n);
+	for (uint32_t m = 0; m < g->n_members; m++)
+		b_class_n[g->member_class[m]]++;
+	for (uint32_t t = 0; t < T; t++)
+		if (b_topic_node[t] != KA_NONE)
+			ka__flow_arc(&f, S, b_topic_node[t], g->topic_off[t + 1] - g->topic_off[t], 0);
+	for (uint32_t m = 0, c = 0; m < g->n_members; m++) {
+		if (g->member_class[m] != c)
+			continue;
+		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
+			if (b_topic_node[g->sub_topic[s]] != KA_NONE)
+				ka__flow_arc(&f, b_topic_node[g->sub_topic[s]], class_base + c, -1, 0);
+		if (g->sub_off[m + 1] > g->sub_off[m])
+			ka__flow_sink(&f, class_base + c, b_class_n[c]);
+		c++;
+	}
+	int64_t sent = ka__flow_run(&f, demand);
+	assert(sent == demand);
+	(void)sent;
+	/* X units over n members, as evenly as possible: r get q + 1. */
+	uint64_t sq = 0;
+	for (size_t c = 0; c < C; c++) {
+		uint64_t x = (uint64_t)f.sink_x[class_base + c], n = b_class_n[c];
+		if (!n || !x)
+			continue;
+		uint64_t q = x / n, r = x % n;
+		sq += r * (q + 1) * (q + 1) + (n - r) * q * q;
+	}
+	return sq;
+}
+
 /* ------------------------------------------------------------ the strategies */
 
 static size_t general_size(const ka_group *g)
@@ -761,7 +907,7 @@ static size_t general_size(const ka_group *g)
 
 static size_t constrained_size(const ka_group *g)
 {
-	size_t M = g->n_members, K = max_claims(g), total = 0;
+	size_t M = g->n_members, K = g->n_partitions, total = 0;
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
 	CONSTRAINED_SLABS(X)
 #undef X
@@ -772,8 +918,9 @@ size_t ka__sticky_workspace_size(const ka_group *g)
 {
 	if (g->flags & KA_GROUP_HOMOGENEOUS)
 		return constrained_size(g);
-	size_t a = general_size(g), b = optimal_size(g);
-	return (a > b ? a : b) + ka__ws_need(0, g->n_members, sizeof(uint32_t));
+	size_t a = general_size(g), b = optimal_size(g), c = balance_size(g);
+	size_t later = b > c ? b : c; /* both run after the greedy, from the same mark */
+	return (a > later ? a : later) + ka__ws_need(0, g->n_members, sizeof(uint32_t));
 }
 
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
@@ -796,6 +943,9 @@ int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *own
 	assign_general(g, &w, owner);
 	uint64_t sq_greedy, kept_greedy, sq_opt, kept_opt;
 	objective(g, owner, load, &sq_greedy, &kept_greedy);
+	w.used = mark;
+	if (optimal_sum_sq(g, &w) == sq_greedy)
+		return 0;
 	w.used = mark;
 	const uint32_t *opt = assign_optimal(g, &w);
 	objective(g, opt, load, &sq_opt, &kept_opt);
