@@ -18,6 +18,8 @@
 #include "datasets/scenario.h"
 
 #define KH_SHOW_VIOLATIONS 20
+/* Work budget of ka_optimum_compute here: about a second on this machine. */
+#define KH_OPTIMUM_WORK 300000000ull
 
 static const char check_usage[] =
     "Usage: kassign check [--strategy NAME] [--json] SCENARIO ASSIGNMENT\n"
@@ -97,7 +99,8 @@ static void describe(const ka_group *g, const violation *v, char *buf, size_t le
 }
 
 static void print_text(FILE *f, const ka_group *g, const char *path, const char *strategy,
-		       int64_t doc_violations, const violations *v, const ka_metrics *m)
+		       int64_t doc_violations, const violations *v, const ka_metrics *m,
+		       const ka_optimum *opt)
 {
 	const int valid = doc_violations == 0 && v->count == 0;
 	fprintf(f, "scenario             %s\n", g->name && *g->name ? g->name : path);
@@ -136,6 +139,14 @@ static void print_text(FILE *f, const ka_group *g, const char *path, const char 
 		else
 			fprintf(f, "locality             n/a (no assigned partition with known "
 				   "racks on both sides)\n");
+		fprintf(f, "load sum of squares  %" PRIu64 "\n", m->load_sq);
+		if (opt)
+			fprintf(f,
+				"optimum              max-min %u, sum of squares %" PRIu64
+				", local %u, moved %u (balance, then locality, then moves)\n",
+				opt->load_max - opt->load_min, opt->load_sq, opt->local, opt->moved);
+		else
+			fprintf(f, "optimum              n/a (group too large for the exact solver)\n");
 	} else {
 		fprintf(f, "metrics              n/a (owners past the member count)\n");
 	}
@@ -157,7 +168,8 @@ static json_t *real_or_null(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
-static int print_json(FILE *f, const ka_group *g, const char *strategy, int64_t doc_violations,
+static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka_optimum *opt,
+		      int64_t doc_violations,
 		      const violations *v, const ka_metrics *m)
 {
 	json_t *o = json_object();
@@ -204,6 +216,14 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, int64_t 
 		json_object_set_new(o, "local_share",
 				    m->rack_known ? json_real((double)m->local / m->rack_known)
 						  : json_null());
+		json_object_set_new(o, "load_sum_of_squares", json_integer((json_int_t)m->load_sq));
+		json_t *best = json_null();
+		if (opt)
+			best = json_pack("{s:I, s:I, s:I, s:I, s:I}", "load_min", (json_int_t)opt->load_min,
+					 "load_max", (json_int_t)opt->load_max, "load_sum_of_squares",
+					 (json_int_t)opt->load_sq, "local", (json_int_t)opt->local,
+					 "moved", (json_int_t)opt->moved);
+		json_object_set_new(o, "optimum", best ? best : json_null());
 	}
 	int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
@@ -268,6 +288,8 @@ int kh_cmd_check(int argc, char **argv)
 
 	ka_metrics m;
 	const ka_metrics *mp = NULL;
+	ka_optimum opt;
+	const ka_optimum *optp = NULL;
 	if (!v.bad_member) {
 		const size_t mws_size = ka_metrics_workspace_size(g);
 		mws = malloc(mws_size ? mws_size : 1);
@@ -281,18 +303,21 @@ int kh_cmd_check(int argc, char **argv)
 			goto done;
 		}
 		mp = &m;
+		/* The exact optimum, for groups small enough to solve here. */
+		if (ka_optimum_compute(g, KH_OPTIMUM_WORK, &opt, NULL) == 0)
+			optp = &opt;
 	}
 
 	if (kh_out_open(&out, cmd, NULL) < 0)
 		goto done;
 	if (json) {
-		if (print_json(out.f, g, s ? s->name : NULL, doc_violations, &v, mp) < 0) {
+		if (print_json(out.f, g, s ? s->name : NULL, optp, doc_violations, &v, mp) < 0) {
 			kh_error(cmd, "cannot format the JSON report");
 			kh_out_abort(&out);
 			goto done;
 		}
 	} else {
-		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp);
+		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp);
 	}
 	if (kh_out_commit(&out, cmd) < 0)
 		goto done;

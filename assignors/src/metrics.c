@@ -94,6 +94,7 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 		m.n_eligible++;
 		sum += load[i];
 		sq += (double)load[i] * load[i];
+		m.load_sq += (uint64_t)load[i] * load[i];
 	}
 	if (m.n_eligible) {
 		m.load_mean = sum / m.n_eligible;

@@ -339,6 +339,7 @@ typedef struct ka_metrics {
 	uint32_t load_max;
 	double load_mean;
 	double load_stddev; /* population standard deviation */
+	uint64_t load_sq;   /* sum of squared loads: the balance level of ka_optimum */
 	int balanced;
 
 	uint32_t prev_owned; /* partitions of subscribed topics with a previous owner */
@@ -371,9 +372,11 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
  *      whose candidate owner has a rack; with no racks this level is void);
  *   3. then stickiness: the fewest moves (ka_metrics' definition).
  *
- * `max_work` bounds the solver's effort (roughly partitions x subscriptions
- * x members); a larger group returns KA_ELIMIT without solving, so a caller
- * can offer the optimum for small groups only. If owner is not NULL it
+ * `max_work` bounds the solver's effort (assignable partitions x (arcs +
+ * nodes) of its network, its worst case); a larger group, or one whose
+ * weights would overflow 64 bits (about 30,000 partitions), returns
+ * KA_ELIMIT without solving, so a caller can offer the optimum for small
+ * groups only. KA_EINVAL for a NULL group or out. If owner is not NULL it
  * receives one optimal assignment (n_partitions entries). Allocates its own
  * scratch (not a timed call). Returns 0, KA_ELIMIT or KA_ENOMEM.
  */
