@@ -55,6 +55,25 @@ const kd_grid *kd_grid_at(size_t i)
 	return i < N_GRIDS ? &grids[i] : NULL;
 }
 
+int kd_grid_parse(const char *name, kd_grid *out)
+{
+	unsigned long long v[3];
+	const char *s = name;
+	for (int i = 0; i < 3; i++) {
+		if (!s || *s < '0' || *s > '9')
+			return -1;
+		char *end;
+		v[i] = strtoull(s, &end, 10);
+		if (v[i] == 0 || v[i] > KA_MAX_PARTITIONS || *end != (i < 2 ? 'x' : '\0'))
+			return -1;
+		s = end + 1;
+	}
+	if (v[0] > KA_MAX_MEMBERS || v[1] > KA_MAX_TOPICS || v[1] * v[2] > KA_MAX_PARTITIONS)
+		return -1;
+	*out = (kd_grid){name, (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], 0};
+	return 0;
+}
+
 const kd_grid *kd_grid_find(const char *name)
 {
 	if (!name)

@@ -29,6 +29,14 @@ size_t kd_grid_count(void);
 const kd_grid *kd_grid_at(size_t i);
 const kd_grid *kd_grid_find(const char *name); /* NULL when unknown */
 
+/*
+ * A custom grid written MxTxP (members x topics x partitions per topic, e.g.
+ * 10000x1000x125, for scaling series): fills *out (its name points into
+ * `name`, which must outlive it) and returns 0, or -1 when `name` is not of
+ * that form or a count is 0 or past the model's limits.
+ */
+int kd_grid_parse(const char *name, kd_grid *out);
+
 enum kd_subs { KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS };
 enum kd_variant { KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE, KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS };
 

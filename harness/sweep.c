@@ -137,6 +137,8 @@ int kh_cmd_sweep(int argc, char **argv)
 	unsigned char *want_grid = calloc(n_grids + 1, 1);
 	unsigned char want_subs[KH_N_SUBS] = {0}, want_variant[KH_N_VARIANTS] = {0};
 	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
+	const kd_grid *custom[32];
+	size_t n_custom = 0;
 	uint64_t repetitions = 9, seed = 1;
 	int rc = KH_EXIT_USAGE, c, x;
 
@@ -150,9 +152,12 @@ int kh_cmd_sweep(int argc, char **argv)
 			const kd_grid *g = kh_grid_lookup(cmd, optarg);
 			if (!g)
 				goto out;
+			int named = 0;
 			for (size_t i = 0; i < n_grids; i++)
 				if (kd_grid_at(i) == g)
-					want_grid[i] = 1;
+					want_grid[i] = named = 1;
+			if (!named && n_custom < sizeof custom / sizeof custom[0])
+				custom[n_custom++] = g; /* MxTxP, run after the named ones */
 			any_grid = 1;
 			break;
 		}
@@ -235,14 +240,14 @@ int kh_cmd_sweep(int argc, char **argv)
 	rep.begin(rep.ctx);
 	rc = KH_EXIT_OK;
 	for (size_t si = 0; si < n_strategies; si++) {
-		for (size_t gi = 0; gi < n_grids; gi++) {
+		for (size_t gi = 0; gi < n_grids + n_custom; gi++) {
+			const kd_grid *grid = gi < n_grids ? kd_grid_at(gi) : custom[gi - n_grids];
 			for (int su = 0; su < KH_N_SUBS; su++) {
 				for (int va = 0; va < KH_N_VARIANTS; va++) {
-					if (!want_strategy[si] || !want_grid[gi] ||
+					if (!want_strategy[si] || (gi < n_grids && !want_grid[gi]) ||
 					    !want_subs[su] || !want_variant[va])
 						continue;
-					const kh_point pt = {ka_strategy_at(si), kd_grid_at(gi), su,
-							     va, seed};
+					const kh_point pt = {ka_strategy_at(si), grid, su, va, seed};
 					kh_point_result r;
 					if (kh_point_run(&pt, (uint32_t)repetitions, &r) < 0 ||
 					    r.violations)

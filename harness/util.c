@@ -79,13 +79,19 @@ const ka_strategy *kh_strategy_lookup(const char *cmd, const char *name)
 
 const kd_grid *kh_grid_lookup(const char *cmd, const char *name)
 {
+	/* Custom grids live as long as the command: a few, from its arguments
+	 * (argv strings outlive them too). */
+	static kd_grid custom[32];
+	static size_t n_custom;
 	const kd_grid *g = kd_grid_find(name);
 	if (g)
 		return g;
+	if (n_custom < sizeof custom / sizeof custom[0] && kd_grid_parse(name, &custom[n_custom]) == 0)
+		return &custom[n_custom++];
 	fprintf(stderr, "kassign %s: unknown grid '%s' (known:", cmd, name);
 	for (size_t i = 0; i < kd_grid_count(); i++)
 		fprintf(stderr, "%s %s", i ? "," : "", kd_grid_at(i)->name);
-	fprintf(stderr, ")\n");
+	fprintf(stderr, "; or MxTxP: members x topics x partitions per topic)\n");
 	return NULL;
 }
 

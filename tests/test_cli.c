@@ -567,6 +567,18 @@ static void test_sweep(void)
 	    "-n", "1", NULL);
 	expect_status(&r, 0);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-storm "), ka_strategy_count());
+
+	/* Custom grids (scaling series) run after the named ones. */
+	run(&r, &d, "sweep", "--grid", "40x3x20", "--grid", "G-seed", "--strategy", st, "--subs",
+	    "homogeneous", "--variant", "fresh", "-n", "1", NULL);
+	expect_status(&r, 0);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " 40x3x20 "), 1);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 1);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, "  60  "), 1); /* 3 x 20 partitions */
+	run(&r, &d, "sweep", "--grid", "40x0x20", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "MxTxP");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
 	run_free(&r);
 	tmp_close(&d);
 }

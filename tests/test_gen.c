@@ -613,6 +613,38 @@ static void test_small_custom_grids(void)
 
 /* ------------------------------------------------------------------ registration */
 
+/* Custom grids MxTxP for scaling series: counts, and every malformed form. */
+static void test_grid_parse(void)
+{
+	kd_grid g;
+	CU_ASSERT_EQUAL_FATAL(kd_grid_parse("10000x1000x125", &g), 0);
+	CU_ASSERT_EQUAL(g.members, 10000);
+	CU_ASSERT_EQUAL(g.topics, 1000);
+	CU_ASSERT_EQUAL(g.partitions_per_topic, 125);
+	CU_ASSERT_STRING_EQUAL(g.name, "10000x1000x125");
+	CU_ASSERT_EQUAL(g.in_default, 0);
+	const char *bad[] = {"",        "G-1k",      "10x10",      "10x10x",     "x10x10",
+			     "10x0x10", "10x10x10x", "10 x10x10", "-1x10x10",    "10x10x10a",
+			     "100001x1x1", "1x1000x10001", "1x1x10000001"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = kd_grid_parse(bad[i], &g);
+		CU_ASSERT_EQUAL(rc, -1);
+		if (rc != -1)
+			fprintf(stderr, "accepted '%s'\n", bad[i]);
+	}
+	/* a custom grid generates like a named one */
+	kd_gen_spec spec = {NULL, KD_SUBS_HETEROGENEOUS, KD_VARIANT_FRESH, 7, NULL, 0, 0};
+	CU_ASSERT_EQUAL_FATAL(kd_grid_parse("5x4x3", &g), 0);
+	spec.grid = &g;
+	ka_group *grp = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(kd_generate(&spec, &grp, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(grp->n_members, 5);
+	CU_ASSERT_EQUAL(grp->n_topics, 4);
+	CU_ASSERT_EQUAL(grp->n_partitions, 12);
+	ka_group_free(grp);
+}
+
 static const kt_test determinism_tests[] = {
     {"same spec, same group", test_same_spec_same_group},
     {"different seeds, different ids", test_seeds_differ},
@@ -648,6 +680,7 @@ static const kt_test churn_tests[] = {
 static const kt_test error_tests[] = {
     {"errors", test_errors},
     {"small custom grids", test_small_custom_grids},
+    {"custom grids by name", test_grid_parse},
     {NULL, NULL},
 };
 
