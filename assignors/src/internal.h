@@ -103,6 +103,15 @@ int64_t ka__flow_run(ka__flow *f, int64_t demand);
 /* Flow on a plain arc. */
 int64_t ka__flow_on(const ka__flow *f, uint32_t arc);
 
+/* ------------------------------------------------------------ balance certificate (certify.c) */
+
+/* Workspace of ka__certify_balance. */
+size_t ka__certify_size(const ka_group *g);
+/* 1 when owner[]'s load vector is the most balanced one (lexicographically
+ * smallest sorted descending), else 0. Every assignable partition must have
+ * an owner. */
+int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w);
+
 /* ------------------------------------------------------------ strategies */
 
 size_t ka__range_workspace_size(const ka_group *g);
