@@ -15,6 +15,7 @@
  * twice, members missing) is counted and reported one line each, rate-limited
  * per kind as the scenario loader does.
  */
+#include "datasets/names.h"
 #include "datasets/scenario.h"
 
 #include <errno.h>
@@ -206,58 +207,6 @@ __attribute__((format(printf, 3, 4))) static void al_report(struct al *st, int k
 	st->fn(st->ctx, KD_ERROR, line);
 }
 
-/* Quoted for a message, control characters escaped, long names cut. */
-struct qbuf {
-	char s[200];
-};
-
-static const char *qn_ex(struct qbuf *q, const char *name, bool quote)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0, limit = sizeof q->s - 12;
-	if (quote)
-		q->s[n++] = '"';
-	const unsigned char *p = (const unsigned char *)name;
-	for (; *p && n < limit; p++) {
-		unsigned char c = *p;
-		if (c == '"' || c == '\\') {
-			q->s[n++] = '\\';
-			q->s[n++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			q->s[n++] = '\\';
-			q->s[n++] = 'x';
-			q->s[n++] = hex[c >> 4];
-			q->s[n++] = hex[c & 15];
-		} else {
-			q->s[n++] = (char)c;
-		}
-	}
-	if (*p) {
-		while (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0x80)
-			n--;
-		if (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0xc0)
-			n--;
-		memcpy(q->s + n, "...", 3);
-		n += 3;
-	}
-	if (quote)
-		q->s[n++] = '"';
-	q->s[n] = '\0';
-	return q->s;
-}
-
-/* Quoted, for names in running text. */
-static const char *qn(struct qbuf *q, const char *name)
-{
-	return qn_ex(q, name, true);
-}
-
-/* Unquoted, where Kafka's own spelling has none (topic-partition). */
-static const char *rn(struct qbuf *q, const char *name)
-{
-	return qn_ex(q, name, false);
-}
-
 /* A key as a path step: .key for plain words, ["key"] otherwise (topic names
  * may hold dots). */
 static const char *step(struct qbuf *q, const char *key)
@@ -271,7 +220,7 @@ static const char *step(struct qbuf *q, const char *key)
 		return q->s;
 	}
 	struct qbuf inner;
-	snprintf(q->s, sizeof q->s, "[%s]", qn(&inner, key));
+	snprintf(q->s, sizeof q->s, "[%s]", kd__quoted(&inner, key));
 	return q->s;
 }
 
@@ -350,7 +299,7 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 		uint32_t t = find_topic(g, tkey);
 		if (t == KA_NONE) {
 			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
-				  step(&qm, mkey), step(&qt, tkey), qn(&qn1, tkey));
+				  step(&qm, mkey), step(&qt, tkey), kd__quoted(&qn1, tkey));
 			continue;
 		}
 		uint32_t count = g->topic_off[t + 1] - g->topic_off[t];
@@ -368,8 +317,8 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 				al_report(st, A_RANGE,
 					  "assignment%s%s[%zu]: partition %" JSON_INTEGER_FORMAT
 					  " out of range: topic %s has %" PRIu32 " partitions",
-					  step(&qm, mkey), step(&qt, tkey), k, x, qn(&qn1, tkey),
-					  count);
+					  step(&qm, mkey), step(&qt, tkey), k, x,
+					  kd__quoted(&qn1, tkey), count);
 				continue;
 			}
 			if (m == KA_NONE)
@@ -380,8 +329,8 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 					  "assignment%s%s[%zu]: partition %s-%" JSON_INTEGER_FORMAT
 					  " already given to %s",
 					  step(&qm, mkey), step(&qt, tkey), k,
-					  rn(&qn1, g->topic_name[t]), x,
-					  rn(&qn2, g->member_id[owner[p]]));
+					  kd__plain(&qn1, g->topic_name[t]), x,
+					  kd__plain(&qn2, g->member_id[owner[p]]));
 				continue;
 			}
 			owner[p] = m;
@@ -486,7 +435,7 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 			uint32_t m = find_member(g, mkey);
 			if (m == KA_NONE)
 				al_report(&st, A_UNKNOWN_MEMBER, "assignment%s: unknown member %s",
-					  step(&q1, mkey), qn(&q2, mkey));
+					  step(&q1, mkey), kd__quoted(&q2, mkey));
 			else
 				seen[m] = true;
 			load_member_topics(&st, g, owner, m, mkey, topics);
@@ -499,7 +448,7 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 				    &st, A_MISSING_MEMBER,
 				    "assignment: member %s missing (every member must appear, "
 				    "with {} when it gets nothing)",
-				    qn(&q, g->member_id[m]));
+				    kd__quoted(&q, g->member_id[m]));
 		}
 		free(seen);
 	}

@@ -19,6 +19,7 @@
  * json_t per number.
  */
 #include "datasets/jsonarena.h"
+#include "datasets/names.h"
 #include "datasets/scenario.h"
 
 #include <errno.h>
@@ -278,59 +279,6 @@ static void report_summaries(struct ld *st)
 			     st->count[k] - KD_MSG_CAP, kind_what[k]);
 }
 
-/* A name for a message: quoted, control characters escaped, long names cut
- * (on a UTF-8 boundary) so that one line stays one readable line. */
-struct qbuf {
-	char s[200];
-};
-
-static const char *qn_ex(struct qbuf *q, const char *name, bool quote)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0, limit = sizeof q->s - 12;
-	if (quote)
-		q->s[n++] = '"';
-	const unsigned char *p = (const unsigned char *)name;
-	for (; *p && n < limit; p++) {
-		unsigned char c = *p;
-		if (c == '"' || c == '\\') {
-			q->s[n++] = '\\';
-			q->s[n++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			q->s[n++] = '\\';
-			q->s[n++] = 'x';
-			q->s[n++] = hex[c >> 4];
-			q->s[n++] = hex[c & 15];
-		} else {
-			q->s[n++] = (char)c;
-		}
-	}
-	if (*p) {
-		while (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0x80)
-			n--;
-		if (n > 1 && ((unsigned char)q->s[n - 1] & 0xc0) == 0xc0)
-			n--;
-		memcpy(q->s + n, "...", 3);
-		n += 3;
-	}
-	if (quote)
-		q->s[n++] = '"';
-	q->s[n] = '\0';
-	return q->s;
-}
-
-/* Quoted, for names in running text. */
-static const char *qn(struct qbuf *q, const char *name)
-{
-	return qn_ex(q, name, true);
-}
-
-/* Unquoted, where Kafka's own spelling has none (topic-partition). */
-static const char *rn(struct qbuf *q, const char *name)
-{
-	return qn_ex(q, name, false);
-}
-
 /* A value as a message shows it: scalars as their JSON text, containers by
  * their type. */
 static const char *describe(char *buf, size_t cap, const json_t *v)
@@ -342,7 +290,7 @@ static const char *describe(char *buf, size_t cap, const json_t *v)
 		return "an array";
 	case JSON_STRING: {
 		struct qbuf q;
-		snprintf(buf, cap, "the string %s", qn(&q, json_string_value(v)));
+		snprintf(buf, cap, "the string %s", kd__quoted(&q, json_string_value(v)));
 		return buf;
 	}
 	case JSON_INTEGER:
@@ -403,7 +351,7 @@ static void path_key(struct path *p, const char *key)
 		path_fmt(p, "%s%s", p->n ? "." : "", key);
 	} else {
 		struct qbuf q;
-		path_fmt(p, "[%s]", qn(&q, key));
+		path_fmt(p, "[%s]", kd__quoted(&q, key));
 	}
 }
 
@@ -531,7 +479,7 @@ static void on_diag_error(struct ld *st, const ka_diag *d)
 			path_set(&p, "members[%" PRIu32 "].member_id", hi);
 			emit(st, E_DUP_MEMBER, p.s,
 			     "duplicate member id %s (also members[%" PRIu32 "])",
-			     qn(&q, d->name ? d->name : ""), lo);
+			     kd__quoted(&q, d->name ? d->name : ""), lo);
 		}
 		return;
 	case KA_EDUPTOPIC:
@@ -541,7 +489,7 @@ static void on_diag_error(struct ld *st, const ka_diag *d)
 			path_set(&p, "topics[%" PRIu32 "].name", hi);
 			emit(st, E_DUP_TOPIC, p.s,
 			     "duplicate topic name %s (also topics[%" PRIu32 "])",
-			     qn(&q, d->name ? d->name : ""), lo);
+			     kd__quoted(&q, d->name ? d->name : ""), lo);
 		}
 		return;
 	default:
@@ -552,7 +500,8 @@ static void on_diag_error(struct ld *st, const ka_diag *d)
 		else if (d->topic != KA_NONE)
 			path_set(&p, "topics[%" PRIu32 "]", d->topic);
 		emit(st, d->code == KA_ELIMIT ? E_LIMIT : E_BUILDER, p.s, "%s%s%s",
-		     ka_strerror(d->code), d->name ? ": " : "", d->name ? qn(&q, d->name) : "");
+		     ka_strerror(d->code), d->name ? ": " : "",
+		     d->name ? kd__quoted(&q, d->name) : "");
 	}
 }
 
@@ -573,7 +522,7 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		if (d->item != KA_NONE)
 			path_fmt(&p, "[%" PRIu32 "]", d->item);
 		emit(st, W_UNKNOWN_TOPIC, p.s, "unknown topic %s ignored",
-		     qn(&q, d->name ? d->name : ""));
+		     kd__quoted(&q, d->name ? d->name : ""));
 		return;
 	case KA_WNO_SUBSCRIPTION:
 		if (!take(st, W_NO_SUB))
@@ -584,18 +533,18 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 			    st, W_NO_SUB, p.s,
 			    "pattern matches no topic: member %s subscribes to nothing and gets no "
 			    "partitions",
-			    qn(&q, d->name ? d->name : ""));
+			    kd__quoted(&q, d->name ? d->name : ""));
 		else
 			emit(st, W_NO_SUB, p.s,
 			     "member %s subscribes to no existing topic and gets no partitions",
-			     qn(&q, d->name ? d->name : ""));
+			     kd__quoted(&q, d->name ? d->name : ""));
 		return;
 	case KA_WOWNED_UNKNOWN_TOPIC:
 		if (!take(st, W_OWNED_UNKNOWN_TOPIC))
 			return;
 		owned_path(st, &p, d->member, d->item, NULL, d->partition, 0);
 		emit(st, W_OWNED_UNKNOWN_TOPIC, p.s, "owned partition of unknown topic %s dropped",
-		     qn(&q, tname));
+		     kd__quoted(&q, tname));
 		return;
 	case KA_WOWNED_OUT_OF_RANGE: {
 		if (!take(st, W_OWNED_RANGE))
@@ -607,12 +556,12 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 			emit(st, W_OWNED_RANGE, p.s,
 			     "owned partition %" PRId64 " of topic %s out of range 0..%" PRId64
 			     " dropped",
-			     d->partition, qn(&q, tname), n - 1);
+			     d->partition, kd__quoted(&q, tname), n - 1);
 		else
 			emit(st, W_OWNED_RANGE, p.s,
 			     "owned partition %" PRId64
 			     " of topic %s, which has no partitions, dropped",
-			     d->partition, qn(&q, tname));
+			     d->partition, kd__quoted(&q, tname));
 		return;
 	}
 	case KA_WOWNED_UNSUBSCRIBED:
@@ -623,7 +572,7 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		     "owned partition %s-%" PRId64
 		     " of a topic the member does not subscribe to: kept as previous ownership, "
 		     "ignored by assignors",
-		     rn(&q, tname), d->partition);
+		     kd__plain(&q, tname), d->partition);
 		return;
 	case KA_WOWNED_CONFLICT:
 		if (!take(st, W_OWNED_CONFLICT))
@@ -632,14 +581,15 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		emit(st, W_OWNED_CONFLICT, p.s,
 		     "partition %s-%" PRId64 " also claimed by members[%" PRIu32
 		     "] with the same generation %" PRId64 ": claim dropped, nobody keeps it",
-		     rn(&q, tname), d->partition, d->member, member_generation(st, d->member));
+		     kd__plain(&q, tname), d->partition, d->member,
+		     member_generation(st, d->member));
 		return;
 	case KA_WOWNED_DUPLICATE:
 		if (!take(st, W_OWNED_DUP))
 			return;
 		owned_path(st, &p, d->member, d->item, tname, d->partition, 1);
 		emit(st, W_OWNED_DUP, p.s, "partition %s-%" PRId64 " listed twice: once counts",
-		     rn(&q, tname), d->partition);
+		     kd__plain(&q, tname), d->partition);
 		return;
 	case KA_WDUP_SUBSCRIPTION: {
 		if (!take(st, W_DUP_SUB))
@@ -658,7 +608,8 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 			st->dup_topic = d->topic;
 			st->dup_at = (uint32_t)k;
 		}
-		emit(st, W_DUP_SUB, p.s, "topic %s listed twice: once counts", qn(&q, tname));
+		emit(st, W_DUP_SUB, p.s, "topic %s listed twice: once counts",
+		     kd__quoted(&q, tname));
 		return;
 	}
 	case KA_WDUP_INSTANCE_ID:
@@ -668,14 +619,14 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		emit(st, W_DUP_INSTANCE, p.s,
 		     "group_instance_id %s also used by members[%" PRIu32
 		     "] (a broker would fence one of them)",
-		     qn(&q, d->name ? d->name : ""), d->other);
+		     kd__quoted(&q, d->name ? d->name : ""), d->other);
 		return;
 	case KA_WDUP_PARTITION_RACK:
 		if (!take(st, W_DUP_PRACK))
 			return;
 		path_set(&p, "topics[%" PRIu32 "].racks[%" PRId64 "]", d->topic, d->partition);
 		emit(st, W_DUP_PRACK, p.s, "rack %s listed twice: once counts",
-		     qn(&q, d->name ? d->name : ""));
+		     kd__quoted(&q, d->name ? d->name : ""));
 		return;
 	default:
 		if (!take(st, W_OTHER))
@@ -685,7 +636,7 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		else if (d->topic != KA_NONE)
 			path_set(&p, "topics[%" PRIu32 "]", d->topic);
 		emit(st, W_OTHER, p.s, "warning %d from the group builder%s%s", d->code,
-		     d->name ? " about " : "", d->name ? qn(&q2, d->name) : "");
+		     d->name ? " about " : "", d->name ? kd__quoted(&q2, d->name) : "");
 	}
 }
 
@@ -868,8 +819,8 @@ static void load_topic(struct ld *st, size_t i, const json_t *t)
 			struct qbuf q;
 			path_key(&p, "name");
 			REPORT(st, E_DUP_TOPIC, p.s,
-			       "duplicate topic name %s (also topics[%" PRIu32 "])", qn(&q, name),
-			       prev);
+			       "duplicate topic name %s (also topics[%" PRIu32 "])",
+			       kd__quoted(&q, name), prev);
 			ok = false;
 		} else {
 			st->topic_names[i] = name;
@@ -891,8 +842,8 @@ static void load_topic(struct ld *st, size_t i, const json_t *t)
 		REPORT(st, E_LIMIT, pp.s,
 		       "topic %s brings the total to %" PRIu64
 		       " partitions, past the limit of %u (KA_MAX_PARTITIONS)",
-		       qn(&q, name ? name : ""), st->total_partitions + (uint64_t)partitions,
-		       KA_MAX_PARTITIONS);
+		       kd__quoted(&q, name ? name : ""),
+		       st->total_partitions + (uint64_t)partitions, KA_MAX_PARTITIONS);
 	} else if (partitions >= 0) {
 		st->total_partitions += (uint64_t)partitions;
 	}
@@ -1031,7 +982,7 @@ static bool check_subscriptions(struct ld *st, const json_t *m, const struct pat
 		struct qbuf q;
 		REPORT(st, E_REGEX, pp.s,
 		       "invalid regular expression %s: %s (POSIX extended syntax expected)",
-		       qn(&q, src), in->pattern->err);
+		       kd__quoted(&q, src), in->pattern->err);
 		return false;
 	}
 	return true;
@@ -1133,7 +1084,7 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 				path_key(&p, key);
 				emit(st, W_OWNED_UNKNOWN_TOPIC, p.s,
 				     "owned partitions of unknown topic %s dropped (%zu)",
-				     qn(&q, key), n);
+				     kd__quoted(&q, key), n);
 			}
 			item += (uint32_t)n;
 			continue;
@@ -1181,8 +1132,8 @@ static void load_member(struct ld *st, size_t i, const json_t *m)
 		} else if (prev != KA_NONE) {
 			struct qbuf q;
 			REPORT(st, E_DUP_MEMBER, p.s,
-			       "duplicate member id %s (also members[%" PRIu32 "])", qn(&q, in.id),
-			       prev);
+			       "duplicate member id %s (also members[%" PRIu32 "])",
+			       kd__quoted(&q, in.id), prev);
 			ok = false;
 		}
 	}

@@ -55,6 +55,22 @@ static inline void *ka__ws_take(ka__ws *w, size_t count, size_t elem)
 	return p;
 }
 
+/* ------------------------------------------------------------ the model */
+
+/* Whether member m subscribes to topic t: binary search of its sorted list. */
+static inline int ka__subscribes(const ka_group *g, uint32_t m, uint32_t t)
+{
+	uint32_t lo = g->sub_off[m], hi = g->sub_off[m + 1];
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->sub_topic[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
+}
+
 /* ------------------------------------------------------------ strings */
 
 /* Open-addressing map from NUL-terminated strings (not copied) to uint32. */

@@ -23,19 +23,6 @@ size_t ka_metrics_workspace_size(const ka_group *g)
 	return ((size_t)g->n_members + 1) * 2 * sizeof(uint32_t);
 }
 
-static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
-{
-	uint32_t lo = g->sub_off[m], hi = g->sub_off[m + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->sub_topic[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
-}
-
 int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_t ws_size,
 		       ka_metrics *out)
 {
@@ -59,7 +46,7 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 					m.prev_owned++;
 					if (o != prev)
 						m.moved++;
-					if (subscribes(g, prev, t))
+					if (ka__subscribes(g, prev, t))
 						kept_of[prev]++;
 				}
 			}

@@ -5,20 +5,6 @@
  */
 #include "internal.h"
 
-/* Whether member m subscribes to topic t (binary search of its sorted list). */
-static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
-{
-	uint32_t lo = g->sub_off[m], hi = g->sub_off[m + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->sub_topic[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
-}
-
 /* Whether p is contested (claimed by several members of the top generation). */
 static int contested(const ka_group *g, uint32_t p)
 {
@@ -49,7 +35,7 @@ uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int al
 					v = KA_VUNASSIGNED;
 			} else if (m >= g->n_members) {
 				v = KA_VBAD_MEMBER;
-			} else if (!subscribed || !subscribes(g, m, t)) {
+			} else if (!subscribed || !ka__subscribes(g, m, t)) {
 				v = KA_VUNSUBSCRIBED;
 			}
 			if (v) {
