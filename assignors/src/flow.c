@@ -9,8 +9,9 @@
  * most balanced load vector (strictly convex separable costs over a base
  * polyhedron; checked against exhaustive search in tests/test_optimum.c).
  *
- * Each phase runs Dijkstra on reduced costs from S, raises the potentials
- * by min(d(v), d(Z)) (which keeps every residual reduced cost >= 0), and
+ * Each phase runs Dijkstra on reduced costs from S until Z is settled,
+ * raises the potentials by min(d(v), d(Z)) (which keeps every residual
+ * reduced cost >= 0), and
  * pushes a blocking flow (Dinic) over the arcs of reduced cost 0. A convex
  * arc is admissible only for the units left at its current level, so phases
  * number about the levels of load times the distinct lower-level path costs.
@@ -172,8 +173,10 @@ static int dijkstra(ka__flow *f)
 			f->heap_pos[f->heap[0]] = 0;
 			heap_down(f, 0, len);
 		}
+		/* Settled: every node still queued or unreached is at least as far,
+		 * and raising it by d(Z) below keeps reduced costs >= 0. */
 		if (u == Z)
-			continue; /* paths to Z end there */
+			break;
 		int64_t du = f->dist[u];
 		for (uint32_t a = f->head[u]; a != KA_NONE; a = f->next[a]) {
 			if (f->cap[a] <= 0)
