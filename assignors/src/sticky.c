@@ -1,17 +1,27 @@
 /*
  * sticky.c - Kafka's StickyAssignor and CooperativeStickyAssignor
  * (org.apache.kafka.clients.consumer.StickyAssignor, CooperativeStickyAssignor,
- * internals.AbstractStickyAssignor, Kafka 3.5+).
+ * internals.AbstractStickyAssignor, Kafka 3.5+, rack-aware as of KIP-881).
  *
- * Priorities: balance first, then stickiness. Previous ownership is the
- * model's prev_owner[]: per partition, the claimant of the highest generation
- * (a tie at the top: nobody). A claim counts only if the claimant still
- * subscribes to the topic.
+ * Priorities: balance first, then rack alignment, then stickiness. Previous
+ * ownership is the model's prev_owner[]: per partition, the claimant of the
+ * highest generation (a tie at the top: nobody). A claim counts only if the
+ * claimant still subscribes to the topic.
+ *
+ * Racks. Kafka decides once for the whole group whether to align racks
+ * (RackInfo): yes iff some member has a rack, one of those racks holds a
+ * replica of a subscribed partition, and the subscribed partitions do not
+ * all have the same replica racks. If not, nothing below about racks
+ * happens. If so, a member "mismatches" a partition when it has a rack and
+ * no replica is on it (a member without rack never mismatches), and a
+ * mismatched claim is dropped before anything else: the partition is
+ * revoked, and may come back only through the dealing.
  *
  * Equal subscriptions (Kafka's ConstrainedAssignmentBuilder). With N
  * partitions and M members, minQ = N / M, maxQ = ceil(N / M), and exactly
- * N mod M members end with maxQ. Members are visited in member_id order (Kafka
- * visits a HashMap; this is the one place its answer depends on hash order):
+ * N mod M members end with maxQ. Members are visited in the order of Kafka's
+ * HashMap (Java hash buckets; member_id order stands in for insertion order
+ * within one, the one place Kafka's answer depends on something unknown):
  * a member owning fewer than minQ keeps them all and waits for more; one
  * owning maxQ or more keeps maxQ while members with maxQ are still wanted;
  * any other keeps minQ and may get one more later. Kept partitions are the
@@ -24,16 +34,52 @@
  * partitions, the most any balanced assignment can keep (docs/metrics.md),
  * in O(P + claims).
  *
+ * Rack-aware, the partitions left are first stably sorted by how many
+ * members sit on racks holding a replica (fewest first), and a rack-aware
+ * round-robin runs before the plain one, over that order: each partition
+ * goes to the next member under minQ whose rack holds a replica (cyclically,
+ * from just after the member the last such partition went to), else to the
+ * first member at minQ that may take one more, in the order they reached
+ * minQ, whose rack holds one; a partition no such member takes waits for
+ * the plain round-robin. Example: topic t, partitions on racks a, b, a, b;
+ * c0 (rack a) owned t-0 and t-1, c1 (rack b) t-2 and t-3. c0 keeps t-0 and
+ * c1 t-3, the others are revoked; t-1 (one member on its rack) goes to c1,
+ * t-2 to c0: all four are local, where without racks both would keep
+ * their claims, two of them off their racks. Kafka scans its member lists
+ * for each partition; kassign finds the same member by a search per
+ * replica rack, O(P replicas log M + claims).
+ *
  * Unequal subscriptions (Kafka's GeneralAssignmentBuilder). Every valid
- * claim is kept; the other partitions are dealt in Kafka's order (topics by
- * number of subscribers, then name; partitions ascending), each to the
- * least-loaded subscriber (ties by member_id).
+ * claim is kept (rack-aware: unless mismatched); the other partitions are
+ * dealt in Kafka's order (topics by number of subscribers, then name;
+ * partitions ascending), each to the least-loaded subscriber (ties by
+ * member_id). Rack-aware, Kafka deals twice: first only to subscribers that
+ * do not mismatch the partition (a member without rack included), leaving
+ * a partition none of them can take, then the rest to any subscriber.
+ * Kafka then moves partitions one by one while that improves balance
+ * (performReassignments), which can stop short of the best balance; kassign
+ * does not replay those moves (see below).
+ *
+ * Never worse than Kafka. kassign keeps Kafka's answer when it is optimal,
+ * and otherwise gives the exact optimum of a min-cost flow (below), whose
+ * objective is lexicographic: sum of squared loads, then local placements,
+ * then kept partitions. Without racks the greedy keeps every valid claim,
+ * so a cheap certificate of its balance decides. Rack-aware, Kafka drops
+ * mismatched claims and deals greedily, which can lose locality or
+ * stickiness (a claim revoked for its rack can end on another rack no
+ * closer), so the optimum always runs and Kafka's answer stays only if it
+ * reaches all three levels. Where the greedy falls short, the optimum is at
+ * least as good as what Kafka's moves reach, but among several optima it
+ * need not be the one Kafka's moves would pick.
  *
  * Cooperative: the same plan, then every partition whose owner changes is
  * withheld from this round (owner KA_NONE): its previous owner must revoke it
- * first, and the follow-up rebalance hands it over. A partition contested by
- * several claimants of the top generation is withheld too, even from a
- * claimant, since the others still believe they own it.
+ * first, and the follow-up rebalance hands it over. That includes a
+ * partition revoked for its rack (as Kafka does since KAFKA-15170). A
+ * partition contested by several claimants of the top generation is
+ * withheld too, even from a claimant, since the others still believe they
+ * own it. In the example above, t-1 and t-2 are withheld: c0 gets t-0, c1
+ * t-3, and the next round completes the plan.
  */
 #include <string.h>
 
@@ -74,17 +120,200 @@ static inline uint32_t topic_from(const ka_group *g, uint32_t p, uint32_t *t)
 	return lo;
 }
 
-static int subscribes(const ka_group *g, uint32_t m, uint32_t t)
+/* ------------------------------------------------------------ racks */
+
+/* A set of rack ids: 8 KiB, on rack_aware's stack only (sizing takes no
+ * workspace, and a large frame kept across the assignment slows its hot
+ * loops down measurably). */
+typedef struct rack_bits {
+	uint64_t w[((size_t)KA_MAX_RACKS + 64) / 64];
+} rack_bits;
+
+static inline int rack_bits_has(const rack_bits *b, uint32_t r)
 {
-	uint32_t lo = g->sub_off[m], hi = g->sub_off[m + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->sub_topic[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
+	return (int)((b->w[r >> 6] >> (r & 63)) & 1u);
+}
+
+/* Whether a replica of p is on rack r (a partition's racks are ascending). */
+static inline int has_rack(const ka_group *g, uint32_t p, uint32_t r)
+{
+	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++)
+		if (g->prack[a] >= r)
+			return g->prack[a] == r;
+	return 0;
+}
+
+/* Kafka's racksMismatch: m has a rack and no replica of p is on it. */
+static inline int mismatch(const ka_group *g, uint32_t m, uint32_t p)
+{
+	uint32_t r = g->member_rack[m];
+	return r != KA_NO_RACK && !has_rack(g, p, r);
+}
+
+/*
+ * Locality as ka_optimum_compute and ka_metrics count it: a member on rack r
+ * is local to p when it has a rack and a replica of p is there. Everything
+ * else (no rack, no replica racks, another rack) is "not local" alike, so
+ * the optimum maximizes local placements, the figure the metrics report.
+ */
+static inline int is_local(const ka_group *g, uint32_t r, uint32_t p)
+{
+	return r != KA_NO_RACK && has_rack(g, p, r);
+}
+
+/*
+ * Whether every partition of p0..p1 has the k racks of partition ref: the
+ * usual case, checked as "k racks each, and the rack list periodic with
+ * period k" in branch-free loops that the compiler vectorizes.
+ */
+static int topic_like(const ka_group *g, uint32_t p0, uint32_t p1, uint32_t ref, uint32_t k)
+{
+	const uint32_t *off = g->prack_off;
+	const uint16_t *rk = g->prack;
+	uint32_t bad = 0;
+	for (uint32_t p = p0; p < p1; p++)
+		bad |= (off[p + 1] - off[p]) ^ k;
+	if (bad)
+		return 0;
+	const uint16_t *x = rk + off[p0], *first = rk + off[ref];
+	const size_t n = (size_t)off[p1] - off[p0];
+	uint16_t diff = 0;
+	for (size_t i = 0; i < k; i++)
+		diff |= (uint16_t)(x[i] ^ first[i]);
+	for (size_t i = k; i < n; i++)
+		diff |= (uint16_t)(x[i] ^ x[i - k]);
+	return !diff;
+}
+
+/*
+ * Kafka's rule (RackInfo), decided once for the whole group: rack-aware iff
+ * some member has a rack, one of those racks holds a replica of a
+ * partition of a subscribed topic, and those partitions do not all have
+ * the same replica racks (their union; an empty set differs from a
+ * non-empty union). Two different sets cannot both be the union, so
+ * comparing each partition with the first one is enough, and the scan stops
+ * once a difference and a member's rack have both been seen:
+ * O(partitions x replicas + members).
+ */
+static int rack_aware(const ka_group *g, uint32_t *n_member_racks)
+{
+	*n_member_racks = 0;
+	if (!(g->flags & KA_GROUP_MEMBER_RACKS) || !(g->flags & KA_GROUP_PARTITION_RACKS))
+		return 0;
+	rack_bits bits, *mr = &bits;
+	memset(mr->w, 0, ((size_t)g->n_racks + 63) / 64 * sizeof *mr->w);
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		uint32_t r = g->member_rack[m];
+		if (r == KA_NO_RACK || rack_bits_has(mr, r))
+			continue;
+		mr->w[r >> 6] |= (uint64_t)1 << (r & 63);
+		(*n_member_racks)++;
 	}
-	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
+	const uint32_t *off = g->prack_off;
+	const uint16_t *rk = g->prack;
+	uint32_t ref = KA_NONE, k = 0;
+	int differs = 0, meets = 0;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		const uint32_t p0 = g->topic_off[t], p1 = g->topic_off[t + 1];
+		if (g->tsub_off[t + 1] == g->tsub_off[t] || p0 == p1)
+			continue;
+		if (ref == KA_NONE) {
+			ref = p0;
+			k = off[p0 + 1] - off[p0];
+			for (uint32_t a = off[p0]; !meets && a < off[p0 + 1]; a++)
+				meets = rack_bits_has(mr, rk[a]);
+		}
+		if (!differs && topic_like(g, p0, p1, ref, k))
+			continue; /* nothing new: same sets as ref, meets as ref */
+		for (uint32_t p = p0; p < p1; p++) {
+			int same = !differs && off[p + 1] - off[p] == k;
+			for (uint32_t i = 0; same && i < k; i++)
+				same = rk[off[p] + i] == rk[off[ref] + i];
+			differs |= !same;
+			for (uint32_t a = off[p]; !meets && !same && a < off[p + 1]; a++)
+				meets = rack_bits_has(mr, rk[a]);
+			if (differs && meets)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What one call needs to know before it takes its workspace: whether the
+ * rule holds, and bounds on the classes and groups below (`sides`), so that
+ * sizing and assigning agree without a pass over the partitions' groups.
+ */
+typedef struct dims {
+	int racks;
+	uint32_t member_racks; /* distinct racks of members */
+	size_t cls, cls_subs;  /* member classes, and their subscriptions */
+	size_t grp, grp_arcs;  /* partition groups, and group -> class pairs */
+	size_t runs;           /* (member, group) pairs with a valid claim */
+	size_t table;          /* hash slots for grouping partitions */
+} dims;
+
+/*
+ * What the greedy and the optimum work on. Members fall into classes of
+ * interchangeable members: subscription classes, or, rack-aware, (class,
+ * rack) pairs. Partitions fall into groups of interchangeable partitions:
+ * topics, or, rack-aware, (topic, which members' racks hold a replica)
+ * pairs: partitions of a group are alike for balance and locality both.
+ */
+typedef struct sides {
+	int racks;
+	uint32_t n_cls;
+	const uint32_t *cls_of;   /* [M] */
+	const uint32_t *cls_rep;  /* [n_cls] first member, NULL: found by scanning cls_of */
+	const uint16_t *cls_rack; /* [n_cls] its members' rack; rack-aware only */
+	uint32_t n_grp;
+	const uint32_t *grp_off;   /* [n_grp + 1] */
+	const uint32_t *grp_part;  /* partitions by group, ascending; NULL: grp_off[k].. */
+	const uint32_t *grp_of;    /* [P] NULL: the topic */
+	const uint32_t *grp_topic; /* [n_grp] NULL: k */
+	const uint32_t *grp_first; /* [T + 1] groups of each topic, NULL: k = t */
+	const uint32_t *grp_rep;   /* [n_grp] one partition of each; rack-aware only */
+} sides;
+
+/*
+ * The first member of class c, for c = 0, 1, ... in turn (*scan from 0).
+ * Subscription classes are numbered in order of their first member, so a
+ * forward scan finds each one.
+ */
+static inline uint32_t class_rep(const sides *sd, uint32_t c, uint32_t *scan)
+{
+	if (sd->cls_rep)
+		return sd->cls_rep[c];
+	while (sd->cls_of[*scan] != c)
+		(*scan)++;
+	return *scan;
+}
+
+static inline uint32_t grp_begin(const sides *sd, uint32_t t)
+{
+	return sd->grp_first ? sd->grp_first[t] : t;
+}
+
+static inline uint32_t grp_end(const sides *sd, uint32_t t)
+{
+	return sd->grp_first ? sd->grp_first[t + 1] : t + 1;
+}
+
+static inline uint32_t grp_topic(const sides *sd, uint32_t k)
+{
+	return sd->grp_topic ? sd->grp_topic[k] : k;
+}
+
+/* The partition at position i of the group lists (grp_off). */
+static inline uint32_t grp_at(const sides *sd, uint32_t i)
+{
+	return sd->grp_part ? sd->grp_part[i] : i;
+}
+
+/* 1 when a member of rack r placed on group k is not local (rack-aware only). */
+static inline int64_t grp_remote(const ka_group *g, const sides *sd, uint32_t k, uint32_t r)
+{
+	return !is_local(g, r, sd->grp_rep[k]);
 }
 
 /* ------------------------------------------------------------ equal subscriptions */
@@ -214,7 +443,267 @@ static void drop_largest(const ka_group *g, uint64_t *keys, uint32_t n, uint32_t
 	}
 }
 
-static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
+#define RACKRR_SLABS(X)                                                                            \
+	X(rr_part, uint32_t, K)                                                                    \
+	X(rr_key, uint32_t, K)                                                                     \
+	X(rr_sorted, uint32_t, K)                                                                  \
+	X(rr_bucket, uint32_t, M + 2)                                                              \
+	X(rr_on_rack, uint32_t, R)                                                                 \
+	X(rr_rack_off, uint32_t, R + 1)                                                            \
+	X(rr_rack_pos, uint32_t, M)                                                                \
+	X(rr_slot, uint32_t, M)                                                                    \
+	X(rr_next, uint32_t, M + R + 1)                                                            \
+	X(rr_ex_next, uint32_t, M)                                                                 \
+	X(rr_q_head, uint32_t, R)                                                                  \
+	X(rr_q_tail, uint32_t, R)                                                                  \
+	X(rr_hint, uint32_t, R)
+
+/* The first live slot at or after s (union-find with path halving). */
+static inline uint32_t live_from(uint32_t *next, uint32_t s)
+{
+	while (next[s] != s) {
+		next[s] = next[next[s]];
+		s = next[s];
+	}
+	return s;
+}
+
+/*
+ * The first index in [lo, hi) whose pos[] (ascending) is at or past cur, hi
+ * if none: galloping from a hint, so that a search starting near the last
+ * one, as a round-robin's do, costs O(log distance).
+ */
+static uint32_t gallop(const uint32_t *pos, uint32_t lo, uint32_t hi, uint32_t hint, uint32_t cur)
+{
+	uint32_t l, h, step = 1;
+	if (hint < hi && pos[hint] < cur) {
+		for (l = h = hint + 1; h < hi && pos[h] < cur;) {
+			l = h + 1;
+			step *= 2;
+			h = hi - hint > step ? hint + step : hi;
+		}
+	} else {
+		for (l = h = hint; l > lo && pos[l - 1] >= cur;) {
+			h = l - 1;
+			step *= 2;
+			l = hint - lo > step ? hint - step : lo;
+		}
+	}
+	while (l < h) {
+		uint32_t mid = l + (h - l) / 2;
+		if (pos[mid] < cur)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	return l;
+}
+
+/* The members at minQ that may take one more, as Kafka's list, with one
+ * queue a rack so that "the first on a rack holding a replica" is a look at
+ * the heads: entries are never reordered, only killed (KA_NONE) or cleared
+ * (below head). */
+typedef struct exact_list {
+	uint32_t *m; /* members, KA_NONE once removed */
+	uint32_t head, tail, live;
+	uint32_t *next, *q_head, *q_tail;
+	const uint16_t *rack;
+} exact_list;
+
+static void exact_push(exact_list *x, uint32_t m)
+{
+	uint32_t i = x->tail++, r = x->rack[m];
+	x->m[i] = m;
+	x->live++;
+	if (r == KA_NO_RACK || !x->q_head)
+		return;
+	x->next[i] = KA_NONE;
+	if (x->q_tail[r] == KA_NONE)
+		x->q_head[r] = i;
+	else
+		x->next[x->q_tail[r]] = i;
+	x->q_tail[r] = i;
+}
+
+/*
+ * Kafka's assignRackAwareRoundRobin, then assignRoundRobin, over what the
+ * quotas left. The list of members under minQ is a list Kafka indexes
+ * cyclically: the next search starts after the member last taken from it,
+ * whether that one left the list or not. Members keep their position in the
+ * sorted list (under[], KA_NONE once gone), so "the first member at or after
+ * position c, cyclically, whose rack holds a replica" is, per replica rack,
+ * a binary search in that rack's positions and a union-find over the ones
+ * gone: a galloping search from where the last one on that rack ended,
+ * instead of Kafka's scan of the whole list.
+ */
+static void deal_rack_aware(const ka_group *g, ka__ws *w, uint32_t *owner, uint32_t *under,
+			    uint32_t n_under, exact_list *x, uint32_t *count, uint32_t minq,
+			    uint32_t maxq, uint32_t expected, uint32_t over)
+{
+	const size_t M = g->n_members, K = g->n_partitions, R = g->n_racks;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	RACKRR_SLABS(X)
+#undef X
+	const uint16_t *rack = g->member_rack;
+
+	/* The partitions left, in (topic, partition) order, stably sorted by how
+	 * many members sit on racks holding a replica (at most M): counting sort. */
+	memset(rr_on_rack, 0, R * sizeof *rr_on_rack);
+	for (uint32_t m = 0; m < M; m++)
+		if (rack[m] != KA_NO_RACK)
+			rr_on_rack[rack[m]]++;
+	memset(rr_bucket, 0, (M + 2) * sizeof *rr_bucket);
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		if (g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			if (owner[p] != KA_NONE)
+				continue;
+			uint32_t key = 0;
+			for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++)
+				key += rr_on_rack[g->prack[a]];
+			rr_part[n] = p;
+			rr_key[n++] = key;
+			rr_bucket[key + 1]++;
+		}
+	}
+	for (size_t k = 0; k <= M; k++)
+		rr_bucket[k + 1] += rr_bucket[k];
+	for (uint32_t i = 0; i < n; i++)
+		rr_sorted[rr_bucket[rr_key[i]]++] = rr_part[i];
+
+	/* Positions of the members under minQ by rack; rack r's slots are
+	 * rr_rack_off[r] + r .. rr_rack_off[r + 1] + r, the last a sentinel. */
+	memset(rr_rack_off, 0, (R + 1) * sizeof *rr_rack_off);
+	for (uint32_t q = 0; q < n_under; q++)
+		if (rack[under[q]] != KA_NO_RACK)
+			rr_rack_off[rack[under[q]] + 1]++;
+	for (size_t r = 0; r < R; r++)
+		rr_rack_off[r + 1] += rr_rack_off[r];
+	for (uint32_t s = 0; s <= rr_rack_off[R] + R; s++)
+		rr_next[s] = s;
+	memcpy(rr_q_head, rr_rack_off, R * sizeof *rr_q_head); /* cursors for now */
+	for (uint32_t q = 0; q < n_under; q++) {
+		uint32_t r = rack[under[q]];
+		if (r == KA_NO_RACK) {
+			rr_slot[q] = KA_NONE;
+			continue;
+		}
+		rr_rack_pos[rr_q_head[r]] = q;
+		rr_slot[q] = rr_q_head[r]++ + r;
+	}
+
+	/* The list at minQ, re-queued by rack. */
+	memset(rr_q_head, 0xff, R * sizeof *rr_q_head);
+	memset(rr_q_tail, 0xff, R * sizeof *rr_q_tail);
+	uint32_t tail = x->tail;
+	x->tail = x->live = 0;
+	x->next = rr_ex_next;
+	x->q_head = rr_q_head;
+	x->q_tail = rr_q_tail;
+	x->rack = rack;
+	for (uint32_t i = 0; i < tail; i++)
+		exact_push(x, x->m[i]);
+
+	memcpy(rr_hint, rr_rack_off, R * sizeof *rr_hint);
+	uint32_t cur = 0, live = n_under;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint32_t p = rr_sorted[i], a0 = g->prack_off[p], a1 = g->prack_off[p + 1];
+		uint32_t m = KA_NONE, best = KA_NONE, best_d = UINT32_MAX;
+		for (uint32_t a = a0; live && a < a1; a++) {
+			uint32_t r = g->prack[a], lo = rr_rack_off[r], hi = rr_rack_off[r + 1];
+			if (lo == hi)
+				continue;
+			uint32_t l = rr_hint[r] = gallop(rr_rack_pos, lo, hi, rr_hint[r], cur);
+			uint32_t s = live_from(rr_next, l + r);
+			if (s == hi + r)
+				s = live_from(rr_next, lo + r); /* wrap around */
+			if (s == hi + r)
+				continue;
+			uint32_t q = rr_rack_pos[s - r], d = q >= cur ? q - cur : q + n_under - cur;
+			if (d < best_d) {
+				best_d = d;
+				best = q;
+			}
+		}
+		if (best != KA_NONE) {
+			m = under[best];
+			if (count[m] + 1 >= minq) {
+				under[best] = KA_NONE;
+				rr_next[rr_slot[best]] = rr_slot[best] + 1;
+				live--;
+				/* At minQ it may take one more only while members with
+				 * maxQ are still wanted. */
+				if (count[m] + 1 < maxq && over < expected)
+					exact_push(x, m);
+			}
+			cur = best + 1;
+		} else if (x->live) {
+			uint32_t e = KA_NONE;
+			for (uint32_t a = a0; a < a1; a++) {
+				uint32_t r = g->prack[a], h = rr_q_head[r];
+				while (h != KA_NONE && (h < x->head || x->m[h] == KA_NONE))
+					h = rr_ex_next[h];
+				rr_q_head[r] = h;
+				if (h != KA_NONE && h < e)
+					e = h;
+			}
+			if (e != KA_NONE) {
+				m = x->m[e];
+				if (count[m] + 1 == maxq) {
+					x->m[e] = KA_NONE;
+					x->live--;
+					/* Enough members at maxQ: the rest stay at minQ. */
+					if (++over == expected) {
+						x->head = x->tail;
+						x->live = 0;
+					}
+				}
+			}
+		}
+		if (m != KA_NONE) {
+			owner[p] = m;
+			count[m]++;
+			rr_sorted[i] = KA_NONE;
+		}
+	}
+
+	/* Kafka's plain round-robin over the rest, in the same order (see
+	 * assign_constrained for the list semantics). */
+	x->q_head = NULL;
+	uint32_t pos = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t p = rr_sorted[i], m;
+		if (p == KA_NONE)
+			continue;
+		while (pos < n_under && under[pos] == KA_NONE)
+			pos++;
+		if (pos == n_under && live) {
+			pos = 0;
+			while (under[pos] == KA_NONE)
+				pos++;
+		}
+		if (pos < n_under) {
+			m = under[pos];
+			if (++count[m] == minq) {
+				under[pos] = KA_NONE;
+				live--;
+				exact_push(x, m);
+			}
+			pos++;
+		} else {
+			while (x->head < x->tail && x->m[x->head] == KA_NONE)
+				x->head++;
+			assert(x->head < x->tail);
+			m = x->m[x->head++];
+			count[m]++;
+		}
+		owner[p] = m;
+	}
+}
+
+static void assign_constrained(const ka_group *g, ka__ws *w, int racks, uint32_t *owner)
 {
 	const size_t M = g->n_members, K = g->n_partitions;
 #define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
@@ -238,7 +727,8 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 	 * One sweep over the partitions keeps every valid claim (owner =
 	 * prev_owner, written in order rather than member by member), counts
 	 * each member's claims and notes its last one in Kafka's (partition,
-	 * topic) order.
+	 * topic) order. Rack-aware, Kafka revokes a mismatched claim before
+	 * the quotas: it counts for nothing.
 	 */
 	memset(count, 0, M * sizeof *count);
 	memset(last_key, 0, M * sizeof *last_key);
@@ -247,6 +737,8 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 			continue;
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 			uint32_t m = g->prev_owner[p];
+			if (racks && m != KA_NONE && mismatch(g, m, p))
+				m = KA_NONE;
 			owner[p] = m;
 			if (m == KA_NONE)
 				continue;
@@ -297,7 +789,7 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 			if (g->tsub_off[t + 1] == g->tsub_off[t])
 				continue;
 			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
-				uint32_t m = g->prev_owner[p];
+				uint32_t m = owner[p]; /* the claims still counted */
 				if (m != KA_NONE && key_off[m + 1] > key_off[m])
 					keys[cursor[m]++] = kafka_owned_key(g, p, t);
 			}
@@ -325,6 +817,11 @@ static void assign_constrained(const ka_group *g, ka__ws *w, uint32_t *owner)
 			under[n_under++] = m;
 		else if (visit[m] == 2)
 			exact[e_tail++] = m;
+	}
+	if (racks) {
+		exact_list x = {exact, 0, e_tail, e_tail, NULL, NULL, NULL, g->member_rack};
+		deal_rack_aware(g, w, owner, under, n_under, &x, count, minq, maxq, expected, over);
+		return;
 	}
 
 	/*
@@ -446,27 +943,84 @@ static size_t class_subscriptions(const ka_group *g)
 	return total;
 }
 
-#define GENERAL_SIZES                                                                              \
-	const size_t M = g->n_members, T = g->n_topics, C = g->n_member_classes;                  \
-	const size_t SC = class_subscriptions(g)
+/* What the greedy's passes share. */
+typedef struct dealing {
+	const ka_group *g;
+	const sides *sd;
+	filler *fl;
+	uint32_t *load;
+	const uint32_t *id_rank, *topic_order;
+	uint32_t nt;
+	const uint32_t *tcls_off, *tcls;
+} dealing;
 
-static void assign_general(const ka_group *g, ka__ws *w, uint32_t *owner)
+/*
+ * One pass of Kafka's greedy over the partitions left, in its order: each
+ * to the least-loaded subscriber, ties by member_id. A topic's subscribers
+ * are whole classes: the candidates are each class's next member. With
+ * rack_match, only classes whose members do not mismatch the partition
+ * take part, and a partition none of them can take is left.
+ */
+static void deal_general(const dealing *dl, int rack_match, uint32_t *owner)
+{
+	const ka_group *g = dl->g;
+	const uint16_t *cls_rack = dl->sd->cls_rack;
+	uint32_t *load = dl->load;
+	const uint32_t *id_rank = dl->id_rank;
+	for (uint32_t i = 0; i < dl->nt; i++) {
+		uint32_t t = dl->topic_order[i];
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			if (owner[p] != KA_NONE)
+				continue;
+			uint32_t best = KA_NONE;
+			for (uint32_t k = dl->tcls_off[t]; k < dl->tcls_off[t + 1]; k++) {
+				uint32_t c = dl->tcls[k];
+				if (rack_match && cls_rack[c] != KA_NO_RACK &&
+				    !has_rack(g, p, cls_rack[c]))
+					continue;
+				uint32_t m = filler_next(dl->fl, c);
+				if (m != KA_NONE &&
+				    (best == KA_NONE || load[m] < load[best] ||
+				     (load[m] == load[best] && id_rank[m] < id_rank[best])))
+					best = m;
+			}
+			if (best == KA_NONE) {
+				assert(rack_match);
+				continue;
+			}
+			owner[p] = best;
+			load[best]++;
+		}
+	}
+}
+
+/* Slabs are sized by the bounds of dims; the classes themselves are sides'. */
+#define GENERAL_SIZES const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs
+
+static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
+			   uint32_t *owner)
 {
 	GENERAL_SIZES;
 #define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
 	GENERAL_SLABS(X)
 #undef X
+	const uint32_t NC = sd->n_cls, *cls_of = sd->cls_of;
+	assert(NC <= C);
+	(void)C;
+	(void)SC;
 	for (uint32_t i = 0; i < M; i++)
 		id_rank[g->id_order[i]] = i;
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 	memset(load, 0, M * sizeof *load);
 
-	/* Every valid claim is kept. */
+	/* Every valid claim is kept; rack-aware, unless it is mismatched. */
 	for (uint32_t m = 0; m < M; m++) {
 		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
 			uint32_t p = g->own_part[k];
-			if (g->prev_owner[p] == m && subscribes(g, m, ka_group_partition_topic(g, p))) {
+			if (g->prev_owner[p] == m &&
+			    ka__subscribes(g, m, ka_group_partition_topic(g, p)) &&
+			    !(sd->racks && mismatch(g, m, p))) {
 				owner[p] = m;
 				load[m]++;
 			}
@@ -477,21 +1031,21 @@ static void assign_general(const ka_group *g, ka__ws *w, uint32_t *owner)
 	for (uint32_t m = 0; m < M; m++)
 		sort_key[m] = ((uint64_t)load[m] << 32) | id_rank[m];
 	sort_keys(sort_key, (uint32_t)M);
-	memset(cls_off, 0, (C + 1) * sizeof *cls_off);
+	memset(cls_off, 0, (NC + 1) * sizeof *cls_off);
 	for (uint32_t m = 0; m < M; m++)
-		cls_off[g->member_class[m] + 1]++;
-	for (size_t c = 0; c < C; c++)
+		cls_off[cls_of[m] + 1]++;
+	for (size_t c = 0; c < NC; c++)
 		cls_off[c + 1] += cls_off[c];
-	memcpy(cls_pos, cls_off, C * sizeof *cls_pos); /* cursors for now */
+	memcpy(cls_pos, cls_off, NC * sizeof *cls_pos); /* cursors for now */
 	for (uint32_t i = 0; i < M; i++) {
 		uint32_t m = g->id_order[(uint32_t)sort_key[i]];
-		pend[cls_pos[g->member_class[m]]++] = m;
+		pend[cls_pos[cls_of[m]]++] = m;
 	}
-	memset(cls_level, 0, C * sizeof *cls_level);
-	memset(cls_pos, 0, C * sizeof *cls_pos);
-	memset(cls_active, 0, C * sizeof *cls_active);
-	memset(cls_pend, 0, C * sizeof *cls_pend);
-	filler fl = {g,        load,      id_rank, pend,       active, merge_tmp,
+	memset(cls_level, 0, NC * sizeof *cls_level);
+	memset(cls_pos, 0, NC * sizeof *cls_pos);
+	memset(cls_active, 0, NC * sizeof *cls_active);
+	memset(cls_pend, 0, NC * sizeof *cls_pend);
+	filler fl = {g,       load,      id_rank, pend,       active,  merge_tmp,
 		     cls_off, cls_level, cls_pos, cls_active, cls_pend};
 
 	/* Topics by number of subscribers, then name (Kafka's TopicComparator):
@@ -509,77 +1063,76 @@ static void assign_general(const ka_group *g, ka__ws *w, uint32_t *owner)
 
 	/* The classes subscribing to each topic, from one member of each class. */
 	memset(tcls_off, 0, (T + 1) * sizeof *tcls_off);
-	for (uint32_t m = 0, next = 0; m < M; m++)
-		if (g->member_class[m] == next) {
-			next++;
-			for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-				tcls_off[g->sub_topic[s] + 1]++;
-		}
+	for (uint32_t c = 0, scan = 0; c < NC; c++) {
+		uint32_t m = class_rep(sd, c, &scan);
+		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
+			tcls_off[g->sub_topic[s] + 1]++;
+	}
 	for (size_t t = 0; t < T; t++)
 		tcls_off[t + 1] += tcls_off[t];
+	assert(tcls_off[T] <= SC);
 	memcpy(by_count, tcls_off, T * sizeof *by_count); /* reused as cursors */
-	for (uint32_t m = 0, next = 0; m < M; m++)
-		if (g->member_class[m] == next) {
-			next++;
-			for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-				tcls[by_count[g->sub_topic[s]]++] = g->member_class[m];
-		}
+	for (uint32_t c = 0, scan = 0; c < NC; c++) {
+		uint32_t m = class_rep(sd, c, &scan);
+		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
+			tcls[by_count[g->sub_topic[s]]++] = c;
+	}
 
 	/*
 	 * Deal the rest: each partition to the least-loaded subscriber (ties by
-	 * member_id). A topic's subscribers are whole classes: the candidates
-	 * are each class's next member.
+	 * member_id). Rack-aware, Kafka deals twice: first only to subscribers
+	 * that do not mismatch (a member without rack never does), leaving a
+	 * partition no such subscriber takes, then what is left to anyone.
 	 */
-	for (uint32_t i = 0; i < nt; i++) {
-		uint32_t t = topic_order[i];
-		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
-			if (owner[p] != KA_NONE)
-				continue;
-			uint32_t best = KA_NONE;
-			for (uint32_t k = tcls_off[t]; k < tcls_off[t + 1]; k++) {
-				uint32_t m = filler_next(&fl, tcls[k]);
-				if (m != KA_NONE &&
-				    (best == KA_NONE || load[m] < load[best] ||
-				     (load[m] == load[best] && id_rank[m] < id_rank[best])))
-					best = m;
-			}
-			owner[p] = best;
-			load[best]++;
-		}
-	}
+	const dealing dl = {g, sd, &fl, load, id_rank, topic_order, nt, tcls_off, tcls};
+	if (sd->racks)
+		deal_general(&dl, 1, owner);
+	deal_general(&dl, 0, owner);
 }
 
 /* ------------------------------------------------------------ the exact optimum */
 
 /*
- * The optimum as a min-cost flow (flow.c): S -> topic (its partitions) ->
+ * The optimum as a min-cost flow (flow.c): S -> group (its partitions) ->
  * class (cost 1: a partition its new owner did not own) -> member, plus
- * topic -> member at cost 0 for the member's own valid claims on the topic;
- * each member has a convex arc to Z (balance, weighted above any sum of unit
- * costs along a cycle, so balance always wins). Members of a class without a
+ * group -> member at cost 0 for the member's own valid claims in the group;
+ * each member has a convex arc to Z (balance). Members of a class without a
  * valid claim are interchangeable: one node, its convex arc spread over them.
- * The flow fixes how many partitions of each topic each member keeps and how
+ * The flow fixes how many partitions of each group each member keeps and how
  * many it receives; the partitions themselves are then dealt: kept claims
- * lowest partition first, the rest from each topic's pool in order.
+ * lowest partition first, the rest from each group's pool in order.
+ *
+ * Without rack-aware assignment groups are topics and classes subscription
+ * classes, and the convex weight exceeds any sum of unit costs along a
+ * cycle, so balance always wins. Rack-aware, groups are (topic, members'
+ * racks holding a replica) and classes (subscription class, rack), so that
+ * every group -> class and group -> member arc places partitions that are
+ * all local or all not; a placement that is not local costs B more. With L
+ * = min(nodes, demand), which bounds the moves along a cycle and in all,
+ * B = L + 1 puts one more local placement above any number of moves and
+ * the weight (B + 1) L + 1 puts one unit less of the sum of squared loads
+ * above both: lexicographically, balance, then locality, then stickiness.
  */
 #define OPT_SLABS(X)                                                                               \
-	X(topic_node, uint32_t, T)                                                                 \
+	X(group_node, uint32_t, G)                                                                 \
 	X(member_node, uint32_t, M)                                                                \
 	X(fresh_n, uint32_t, C)                                                                    \
 	X(run_member, uint32_t, R)                                                                 \
-	X(run_begin, uint32_t, R)                                                                  \
+	X(run_group, uint32_t, R)                                                                  \
 	X(run_arc, uint32_t, R)                                                                    \
-	X(tc_arc, uint32_t, SC)                                                                    \
-	X(tc_topic, uint32_t, SC)                                                                  \
+	X(tc_arc, uint32_t, GA)                                                                    \
+	X(tc_group, uint32_t, GA)                                                                  \
 	X(class_first, uint32_t, C + 1)                                                            \
 	X(cm_arc, uint32_t, M)                                                                     \
 	X(cf_arc, uint32_t, C)                                                                     \
 	X(quota, uint32_t, M)                                                                      \
 	X(cls_off, uint32_t, C + 1)                                                                \
 	X(cls_members, uint32_t, M)                                                                \
-	X(pool_cur, uint32_t, T)                                                                   \
+	X(pool_cur, uint32_t, G)                                                                   \
 	X(opt_owner, uint32_t, P)                                                                  \
-	X(claims, uint8_t, P)
+	X(claims, uint8_t, P)                                                                      \
+	X(grun, uint32_t, GR)                                                                      \
+	X(grun_mark, uint32_t, GR)
 
 /* Runs of valid claims: (member, topic) pairs with at least one. */
 static size_t claim_runs(const ka_group *g)
@@ -590,7 +1143,7 @@ static size_t claim_runs(const ka_group *g)
 		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
 			uint32_t p = g->own_part[k];
 			topic_from(g, p, &t);
-			if (g->prev_owner[p] == m && t != last && subscribes(g, m, t)) {
+			if (g->prev_owner[p] == m && t != last && ka__subscribes(g, m, t)) {
 				runs++;
 				last = t;
 			}
@@ -599,41 +1152,117 @@ static size_t claim_runs(const ka_group *g)
 	return runs;
 }
 
-#define OPT_SIZES                                                                                  \
-	const size_t M = g->n_members, T = g->n_topics, C = g->n_member_classes;                  \
-	const size_t SC = class_subscriptions(g), R = claim_runs(g), P = g->n_partitions;        \
-	const uint32_t V = (uint32_t)(2 + T + 2 * C + M);                                         \
-	const size_t A = T + SC + M + C + R
+static size_t sat_mul(size_t a, size_t b)
+{
+	return a && b > SIZE_MAX / a ? SIZE_MAX : a * b;
+}
 
-static size_t optimal_size(const ka_group *g)
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static void dims_compute(const ka_group *g, dims *d)
+{
+	d->racks = rack_aware(g, &d->member_racks);
+	d->cls = d->cls_subs = d->grp = d->grp_arcs = d->runs = d->table = 0;
+	if (!d->racks && (g->flags & KA_GROUP_HOMOGENEOUS))
+		return; /* the constrained path needs none of these */
+	const size_t M = g->n_members, C = g->n_member_classes, SC = class_subscriptions(g);
+	const size_t runs = claim_runs(g);
+	if (!d->racks) {
+		d->cls = C;
+		d->cls_subs = d->grp_arcs = SC;
+		d->grp = g->n_topics;
+		d->runs = runs;
+		return;
+	}
+	/* A topic splits into one group per subset of the members' racks at
+	 * most, a subscription class into one class per rack (or none). */
+	const size_t per_topic = d->member_racks < 31 ? (size_t)1 << d->member_racks : SIZE_MAX;
+	const size_t per_class = (size_t)d->member_racks + 1;
+	d->cls = min_size(M, sat_mul(C, per_class));
+	d->cls_subs = min_size(g->sub_off[M], sat_mul(SC, per_class));
+	for (uint32_t t = 0; t < g->n_topics; t++)
+		if (g->tsub_off[t + 1] > g->tsub_off[t])
+			d->grp += min_size(g->topic_off[t + 1] - g->topic_off[t], per_topic);
+	size_t class_groups = 0;
+	for (uint32_t m = 0, next = 0; m < M; m++)
+		if (g->member_class[m] == next) {
+			next++;
+			for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++) {
+				uint32_t t = g->sub_topic[s];
+				class_groups +=
+				    min_size(g->topic_off[t + 1] - g->topic_off[t], per_topic);
+			}
+		}
+	d->grp_arcs = sat_mul(class_groups, per_class);
+	d->runs = min_size(g->own_off[M], sat_mul(runs, per_topic));
+	d->table = 16;
+	while (d->table < 2 * d->grp)
+		d->table *= 2;
+}
+
+#define OPT_SIZES                                                                                  \
+	const size_t M = g->n_members, P = g->n_partitions, G = d->grp, C = d->cls;                \
+	const size_t GA = d->grp_arcs, R = d->runs, GR = d->racks ? G : 0;                         \
+	const uint32_t V = (uint32_t)(2 + G + 2 * C + M);                                          \
+	const size_t A = G + GA + M + C + R
+
+static size_t optimal_size(const ka_group *g, const dims *d)
 {
 	OPT_SIZES;
 	size_t total = 0;
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
 	OPT_SLABS(X)
 #undef X
-	(void)P;
 	return total + ka__flow_size(V, A);
 }
 
-/* Sum of squared loads over members, and partitions kept by their previous owner. */
-static void objective(const ka_group *g, const uint32_t *owner, uint32_t *load, uint64_t *sq,
-		      uint64_t *kept)
+/* The three levels of an assignment: sum of squared loads over members,
+ * local placements (rack-aware only, else 0), and partitions kept by their
+ * previous owner. */
+typedef struct levels {
+	uint64_t sq, local, kept;
+} levels;
+
+static levels objective(const ka_group *g, const uint32_t *owner, uint32_t *load, int racks)
 {
+	levels v = {0, 0, 0};
 	memset(load, 0, g->n_members * sizeof *load);
-	*kept = 0;
-	for (uint32_t p = 0; p < g->n_partitions; p++)
-		if (owner[p] != KA_NONE) {
-			load[owner[p]]++;
-			*kept += owner[p] == g->prev_owner[p];
-		}
-	*sq = 0;
+	for (uint32_t p = 0; p < g->n_partitions; p++) {
+		uint32_t m = owner[p];
+		if (m == KA_NONE)
+			continue;
+		load[m]++;
+		v.kept += m == g->prev_owner[p];
+		if (racks)
+			v.local += (uint64_t)is_local(g, g->member_rack[m], p);
+	}
 	for (uint32_t m = 0; m < g->n_members; m++)
-		*sq += (uint64_t)load[m] * load[m];
+		v.sq += (uint64_t)load[m] * load[m];
+	return v;
 }
 
-/* Returns the optimal assignment, in a slab of the workspace. */
-static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
+/* a * b + c while it stays within INT64_MAX / 4, else -1. */
+static int64_t cost_bound(uint64_t a, uint64_t b, uint64_t c)
+{
+	const uint64_t lim = INT64_MAX / 4;
+	if (a && b > lim / a)
+		return -1;
+	if (c > lim - a * b)
+		return -1;
+	return (int64_t)(a * b + c);
+}
+
+/*
+ * Returns the optimal assignment, in a slab of the workspace. Rack-aware,
+ * *exact tells whether locality was part of the objective: not when its
+ * weights would not fit in 64 bits (a group far past any real one), and the
+ * flow falls back to balance, then stickiness.
+ */
+static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
+				      int *exact)
 {
 	OPT_SIZES;
 #define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
@@ -641,80 +1270,123 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 #undef X
 	uint32_t *out = opt_owner;
 	(void)V;
-	const uint32_t S = 0, Z = 1;
+	const uint32_t NC = sd->n_cls, NG = sd->n_grp, S = 0, Z = 1;
+	assert(NC <= C && NG <= G);
 	uint32_t next_node = 2;
 
-	/* Topics that can be assigned, and members with valid claims. */
+	/* Groups that can be assigned, and members with valid claims. */
 	int64_t demand = 0;
-	for (uint32_t t = 0; t < T; t++) {
-		uint32_t n = g->topic_off[t + 1] - g->topic_off[t];
-		topic_node[t] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next_node++ : KA_NONE;
-		if (topic_node[t] != KA_NONE)
+	for (uint32_t k = 0; k < NG; k++) {
+		uint32_t n = sd->grp_off[k + 1] - sd->grp_off[k], t = grp_topic(sd, k);
+		group_node[k] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next_node++ : KA_NONE;
+		if (group_node[k] != KA_NONE)
 			demand += n;
 	}
 	const uint32_t class_base = next_node;
-	next_node += (uint32_t)C;
+	next_node += NC;
 	const uint32_t fresh_base = next_node;
-	next_node += (uint32_t)C;
-	memset(fresh_n, 0, C * sizeof *fresh_n);
+	next_node += NC;
+	memset(fresh_n, 0, NC * sizeof *fresh_n);
+	if (GR)
+		memset(grun_mark, 0xff, GR * sizeof *grun_mark);
+	/* Runs: (member, group) pairs with valid claims, run_arc[] counting them
+	 * until the arcs are made. Without racks a member's claims on a topic
+	 * are consecutive; with them a group's are not, hence grun. */
 	size_t n_runs = 0;
 	for (uint32_t m = 0; m < M; m++) {
 		member_node[m] = KA_NONE;
-		uint32_t t = 0, last = KA_NONE;
+		const size_t first = n_runs;
+		uint32_t t = 0, last_t = KA_NONE, last_k = KA_NONE;
+		int valid = 0;
 		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
 			uint32_t p = g->own_part[k];
 			topic_from(g, p, &t);
-			if (g->prev_owner[p] == m && t != last && subscribes(g, m, t)) {
-				run_member[n_runs] = m;
-				run_begin[n_runs++] = k;
-				last = t;
+			if (g->prev_owner[p] != m)
+				continue;
+			if (t != last_t) {
+				last_t = t;
+				valid = ka__subscribes(g, m, t);
 			}
+			if (!valid)
+				continue;
+			uint32_t gk = sd->grp_of ? sd->grp_of[p] : t;
+			if (GR ? grun_mark[gk] != m : gk != last_k) {
+				if (GR) {
+					grun_mark[gk] = m;
+					grun[gk] = (uint32_t)n_runs;
+				}
+				last_k = gk;
+				run_member[n_runs] = m;
+				run_group[n_runs] = gk;
+				run_arc[n_runs++] = 0;
+			}
+			run_arc[GR ? grun[gk] : n_runs - 1]++;
 		}
-		if (last != KA_NONE)
+		assert(n_runs <= R);
+		if (n_runs > first)
 			member_node[m] = next_node++;
 		else if (g->sub_off[m + 1] > g->sub_off[m])
-			fresh_n[g->member_class[m]]++;
+			fresh_n[sd->cls_of[m]]++;
+	}
+
+	int64_t weight = (int64_t)next_node + 1, B = 0;
+	*exact = 1;
+	if (sd->racks) {
+		/* Every cost flow.c meets (distances, potentials) stays below
+		 * weight * (2 demand + 1) + (nodes + 2) (B + 1): a quarter of
+		 * the range left for its sums. */
+		uint64_t L = (uint64_t)next_node < (uint64_t)demand ? next_node : (uint64_t)demand;
+		int64_t b = (int64_t)L + 1, wt = cost_bound((uint64_t)b + 1, L, 1);
+		int64_t paths = cost_bound((uint64_t)next_node + 2, (uint64_t)b + 1, 0);
+		if (wt >= 0 && paths >= 0 &&
+		    cost_bound((uint64_t)wt, 2 * (uint64_t)demand + 1, (uint64_t)paths) >= 0) {
+			B = b;
+			weight = wt;
+		} else {
+			*exact = 0;
+		}
 	}
 
 	ka__flow f;
-	ka__flow_init(&f, w, next_node, A, S, Z, (int64_t)next_node + 1);
-	for (uint32_t t = 0; t < T; t++)
-		if (topic_node[t] != KA_NONE)
-			ka__flow_arc(&f, S, topic_node[t], g->topic_off[t + 1] - g->topic_off[t], 0);
-	/* topic -> class, from one member of each class */
+	ka__flow_init(&f, w, next_node, A, S, Z, weight);
+	for (uint32_t k = 0; k < NG; k++)
+		if (group_node[k] != KA_NONE)
+			ka__flow_arc(&f, S, group_node[k], sd->grp_off[k + 1] - sd->grp_off[k], 0);
+	/* group -> class, from one member of each class */
 	size_t n_tc = 0;
-	for (uint32_t m = 0, next = 0; m < M; m++) {
-		if (g->member_class[m] != next)
-			continue;
-		class_first[next] = (uint32_t)n_tc;
+	for (uint32_t c = 0, scan = 0; c < NC; c++) {
+		uint32_t m = class_rep(sd, c, &scan);
+		class_first[c] = (uint32_t)n_tc;
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++) {
 			uint32_t t = g->sub_topic[s];
-			if (topic_node[t] == KA_NONE)
-				continue;
-			tc_topic[n_tc] = t;
-			tc_arc[n_tc++] = ka__flow_arc(&f, topic_node[t], class_base + next, -1, 1);
+			for (uint32_t k = grp_begin(sd, t); k < grp_end(sd, t); k++) {
+				if (group_node[k] == KA_NONE)
+					continue;
+				int64_t cost =
+				    1 + (B ? B * grp_remote(g, sd, k, sd->cls_rack[c]) : 0);
+				tc_group[n_tc] = k;
+				tc_arc[n_tc++] =
+				    ka__flow_arc(&f, group_node[k], class_base + c, -1, cost);
+			}
 		}
-		next++;
 	}
-	class_first[C] = (uint32_t)n_tc;
+	assert(n_tc <= GA);
+	class_first[NC] = (uint32_t)n_tc;
 	for (uint32_t m = 0; m < M; m++)
 		if (member_node[m] != KA_NONE) {
-			cm_arc[m] = ka__flow_arc(&f, class_base + g->member_class[m], member_node[m],
-						 -1, 0);
+			cm_arc[m] =
+			    ka__flow_arc(&f, class_base + sd->cls_of[m], member_node[m], -1, 0);
 			ka__flow_sink(&f, member_node[m], 1);
 		}
-	for (size_t c = 0; c < C; c++)
+	for (uint32_t c = 0; c < NC; c++)
 		if (fresh_n[c]) {
-			cf_arc[c] = ka__flow_arc(&f, class_base + (uint32_t)c, fresh_base + (uint32_t)c,
-						 -1, 0);
-			ka__flow_sink(&f, fresh_base + (uint32_t)c, fresh_n[c]);
+			cf_arc[c] = ka__flow_arc(&f, class_base + c, fresh_base + c, -1, 0);
+			ka__flow_sink(&f, fresh_base + c, fresh_n[c]);
 		}
 	for (size_t r = 0; r < n_runs; r++) {
-		uint32_t m = run_member[r], k = run_begin[r], t = 0, n = 0;
-		topic_from(g, g->own_part[k], &t);
-		for (; k < g->own_off[m + 1] && g->own_part[k] < g->topic_off[t + 1]; k++)
-			n += g->prev_owner[g->own_part[k]] == m;
-		run_arc[r] = ka__flow_arc(&f, topic_node[t], member_node[m], n, 0);
+		uint32_t m = run_member[r], k = run_group[r];
+		int64_t cost = B ? B * grp_remote(g, sd, k, g->member_rack[m]) : 0;
+		run_arc[r] = ka__flow_arc(&f, group_node[k], member_node[m], run_arc[r], cost);
 	}
 	int64_t sent = ka__flow_run(&f, demand);
 	assert(sent == demand);
@@ -724,7 +1396,8 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 	 * Kept claims. Where a member keeps fewer than it claims, it keeps first
 	 * the partitions nobody else claims: one that another member also
 	 * lists (an older generation's claim) can go to that member without a
-	 * handover, as in Kafka. Then lowest first.
+	 * handover, as in Kafka. Then lowest first. run_arc[] becomes what each
+	 * run keeps.
 	 */
 	memset(claims, 0, P);
 	for (uint32_t k = 0; k < g->own_off[M]; k++)
@@ -732,35 +1405,59 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 			claims[g->own_part[k]]++;
 	for (size_t p = 0; p < P; p++)
 		out[p] = KA_NONE;
-	for (size_t r = 0; r < n_runs; r++) {
-		uint32_t m = run_member[r], t = 0;
-		int64_t keep = ka__flow_on(&f, run_arc[r]);
-		topic_from(g, g->own_part[run_begin[r]], &t);
-		for (int shared = 0; shared < 2; shared++)
-			for (uint32_t k = run_begin[r];
-			     keep && k < g->own_off[m + 1] && g->own_part[k] < g->topic_off[t + 1];
-			     k++) {
+	for (size_t r0 = 0, r1; r0 < n_runs; r0 = r1) {
+		const uint32_t m = run_member[r0];
+		for (r1 = r0; r1 < n_runs && run_member[r1] == m; r1++) {
+			run_arc[r1] = (uint32_t)ka__flow_on(&f, run_arc[r1]);
+			if (GR) {
+				grun_mark[run_group[r1]] = m;
+				grun[run_group[r1]] = (uint32_t)r1;
+			}
+		}
+		for (int shared = 0; shared < 2; shared++) {
+			uint32_t t = 0;
+			size_t next_run = r0;
+			for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
 				uint32_t p = g->own_part[k];
-				if (g->prev_owner[p] == m && out[p] == KA_NONE &&
-				    (claims[p] > 1) == shared) {
+				if (g->prev_owner[p] != m || out[p] != KA_NONE ||
+				    (claims[p] > 1) != shared)
+					continue;
+				size_t r;
+				if (GR) {
+					/* a claim on a topic m no longer takes has no run */
+					uint32_t gk = sd->grp_of[p];
+					if (gk == KA_NONE || grun_mark[gk] != m)
+						continue;
+					r = grun[gk];
+				} else {
+					/* runs of m ascend by topic, as its claims do */
+					topic_from(g, p, &t);
+					while (next_run < r1 && run_group[next_run] < t)
+						next_run++;
+					if (next_run == r1 || run_group[next_run] != t)
+						continue;
+					r = next_run;
+				}
+				if (run_arc[r]) {
 					out[p] = m;
-					keep--;
+					run_arc[r]--;
 				}
 			}
+		}
 	}
 
 	/* What each member receives through its class. */
-	memset(cls_off, 0, (C + 1) * sizeof *cls_off);
+	memset(cls_off, 0, (NC + 1) * sizeof *cls_off);
 	for (uint32_t m = 0; m < M; m++)
-		cls_off[g->member_class[m] + 1]++;
-	for (size_t c = 0; c < C; c++)
+		cls_off[sd->cls_of[m] + 1]++;
+	for (size_t c = 0; c < NC; c++)
 		cls_off[c + 1] += cls_off[c];
-	memcpy(quota, cls_off, C * sizeof *quota); /* cursors for now */
+	memcpy(quota, cls_off, NC * sizeof *quota); /* cursors for now */
 	for (uint32_t i = 0; i < M; i++) {
 		uint32_t m = g->id_order[i];
-		cls_members[quota[g->member_class[m]]++] = m;
+		cls_members[quota[sd->cls_of[m]]++] = m;
 	}
-	for (size_t c = 0; c < C; c++) {
+	for (size_t c = 0; c < NC; c++) {
 		int64_t fresh_units = fresh_n[c] ? ka__flow_on(&f, cf_arc[c]) : 0;
 		uint32_t share = fresh_n[c] ? (uint32_t)(fresh_units / fresh_n[c]) : 0;
 		uint32_t extra = fresh_n[c] ? (uint32_t)(fresh_units % fresh_n[c]) : 0;
@@ -775,14 +1472,14 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 		}
 	}
 
-	/* Deal each class its topics' pools, member after member. */
-	for (uint32_t t = 0; t < T; t++)
-		pool_cur[t] = g->topic_off[t];
-	for (size_t c = 0; c < C; c++) {
+	/* Deal each class its groups' pools, member after member. */
+	for (uint32_t k = 0; k < NG; k++)
+		pool_cur[k] = sd->grp_off[k];
+	for (size_t c = 0; c < NC; c++) {
 		uint32_t i = cls_off[c];
-		for (uint32_t k = class_first[c]; k < class_first[c + 1]; k++) {
-			uint32_t t = tc_topic[k];
-			int64_t units = ka__flow_on(&f, tc_arc[k]);
+		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
+			const uint32_t k = tc_group[j], t = grp_topic(sd, k);
+			int64_t units = ka__flow_on(&f, tc_arc[j]);
 			while (units > 0) {
 				while (quota[cls_members[i]] == 0)
 					i++;
@@ -796,19 +1493,22 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 					else
 						hi = mid;
 				}
-				for (uint32_t j = lo; units && quota[m] && j < g->own_off[m + 1] &&
-						      g->own_part[j] < g->topic_off[t + 1];
-				     j++)
-					if (out[g->own_part[j]] == KA_NONE) {
-						out[g->own_part[j]] = m;
+				for (uint32_t e = lo; units && quota[m] && e < g->own_off[m + 1] &&
+						      g->own_part[e] < g->topic_off[t + 1];
+				     e++) {
+					uint32_t p = g->own_part[e];
+					if (out[p] == KA_NONE &&
+					    (!sd->grp_of || sd->grp_of[p] == k)) {
+						out[p] = m;
 						quota[m]--;
 						units--;
 					}
+				}
 				if (!units || !quota[m])
 					continue;
-				while (out[pool_cur[t]] != KA_NONE)
-					pool_cur[t]++;
-				out[pool_cur[t]++] = m;
+				while (out[grp_at(sd, pool_cur[k])] != KA_NONE)
+					pool_cur[k]++;
+				out[grp_at(sd, pool_cur[k]++)] = m;
 				quota[m]--;
 				units--;
 			}
@@ -830,7 +1530,7 @@ static uint32_t *assign_optimal(const ka_group *g, ka__ws *w)
 	X(b_class_n, uint32_t, C)
 
 #define BALANCE_SIZES                                                                              \
-	const size_t T = g->n_topics, C = g->n_member_classes, SC = class_subscriptions(g);       \
+	const size_t T = g->n_topics, C = g->n_member_classes, SC = class_subscriptions(g);        \
 	const uint32_t V = (uint32_t)(2 + T + C);                                                  \
 	const size_t A = T + SC
 
@@ -867,13 +1567,15 @@ static uint64_t optimal_sum_sq(const ka_group *g, ka__ws *w)
 		b_class_n[g->member_class[m]]++;
 	for (uint32_t t = 0; t < T; t++)
 		if (b_topic_node[t] != KA_NONE)
-			ka__flow_arc(&f, S, b_topic_node[t], g->topic_off[t + 1] - g->topic_off[t], 0);
+			ka__flow_arc(&f, S, b_topic_node[t], g->topic_off[t + 1] - g->topic_off[t],
+				     0);
 	for (uint32_t m = 0, c = 0; m < g->n_members; m++) {
 		if (g->member_class[m] != c)
 			continue;
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
 			if (b_topic_node[g->sub_topic[s]] != KA_NONE)
-				ka__flow_arc(&f, b_topic_node[g->sub_topic[s]], class_base + c, -1, 0);
+				ka__flow_arc(&f, b_topic_node[g->sub_topic[s]], class_base + c, -1,
+					     0);
 		if (g->sub_off[m + 1] > g->sub_off[m])
 			ka__flow_sink(&f, class_base + c, b_class_n[c]);
 		c++;
@@ -893,9 +1595,174 @@ static uint64_t optimal_sum_sq(const ka_group *g, ka__ws *w)
 	return sq;
 }
 
+/* ------------------------------------------------------------ rack-aware classes and groups */
+
+#define PREP_SLABS(X)                                                                              \
+	X(sub_of, uint32_t, M)                                                                     \
+	X(sub_rep, uint32_t, NC)                                                                   \
+	X(sub_rack, uint16_t, NC)
+
+#define PREP_SCRATCH(X)                                                                            \
+	X(ps_off, uint32_t, C + 1)                                                                 \
+	X(ps_order, uint32_t, M)                                                                   \
+	X(ps_mark, uint32_t, RK + 1)                                                               \
+	X(ps_id, uint32_t, RK + 1)
+
+#define PREP_SIZES                                                                                 \
+	const size_t M = g->n_members, C = g->n_member_classes, NC = d->cls, RK = g->n_racks
+
+/*
+ * (subscription class, rack) pairs: numbered class by class, a class's
+ * racks in order of their first member; no rack counts as a rack here.
+ */
+static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
+{
+	PREP_SIZES;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	PREP_SLABS(X)
+	const size_t mark = w->used;
+	PREP_SCRATCH(X)
+#undef X
+	memset(ps_off, 0, (C + 1) * sizeof *ps_off);
+	for (uint32_t m = 0; m < M; m++)
+		ps_off[g->member_class[m] + 1]++;
+	for (size_t c = 0; c < C; c++)
+		ps_off[c + 1] += ps_off[c];
+	memcpy(sub_rep, ps_off, C * sizeof *sub_rep); /* cursors for now: NC >= C */
+	for (uint32_t m = 0; m < M; m++)
+		ps_order[sub_rep[g->member_class[m]]++] = m;
+	memset(ps_mark, 0xff, (RK + 1) * sizeof *ps_mark);
+	uint32_t n = 0;
+	for (uint32_t c = 0; c < C; c++)
+		for (uint32_t i = ps_off[c]; i < ps_off[c + 1]; i++) {
+			uint32_t m = ps_order[i], r = g->member_rack[m];
+			if (r == KA_NO_RACK)
+				r = (uint32_t)RK;
+			if (ps_mark[r] != c) {
+				ps_mark[r] = c;
+				ps_id[r] = n;
+				sub_rep[n] = m;
+				sub_rack[n++] = g->member_rack[m];
+			}
+			sub_of[m] = ps_id[r];
+		}
+	assert(n <= NC);
+	w->used = mark;
+	sd->racks = 1;
+	sd->n_cls = n;
+	sd->cls_of = sub_of;
+	sd->cls_rep = sub_rep;
+	sd->cls_rack = sub_rack;
+}
+
+#define GROUP_SLABS(X)                                                                             \
+	X(gr_of, uint32_t, P)                                                                      \
+	X(gr_topic, uint32_t, G)                                                                   \
+	X(gr_rep, uint32_t, G)                                                                     \
+	X(gr_first, uint32_t, T + 1)                                                               \
+	X(gr_off, uint32_t, G + 1)                                                                 \
+	X(gr_part, uint32_t, P)
+
+#define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp
+
+/* Topic t and the members' racks holding a replica of p, hashed. */
+static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t t, uint32_t p)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ t;
+	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++)
+		if (mr[g->prack[a]])
+			h = (h ^ (g->prack[a] + 1u)) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
+/* Whether the same members' racks hold a replica of p and of q. */
+static int same_group(const ka_group *g, const uint8_t *mr, uint32_t p, uint32_t q)
+{
+	uint32_t a = g->prack_off[p], ae = g->prack_off[p + 1];
+	uint32_t b = g->prack_off[q], be = g->prack_off[q + 1];
+	for (;; a++, b++) {
+		while (a < ae && !mr[g->prack[a]])
+			a++;
+		while (b < be && !mr[g->prack[b]])
+			b++;
+		if (a == ae || b == be)
+			return a == ae && b == be;
+		if (g->prack[a] != g->prack[b])
+			return 0;
+	}
+}
+
+/*
+ * Partition groups: (topic, members' racks holding a replica), numbered
+ * topic by topic in order of their first partition, through a hash table
+ * over representatives. Only member racks matter: a replica on a rack no
+ * member sits on changes nobody's locality.
+ */
+static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
+{
+	GROUP_SIZES;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	GROUP_SLABS(X)
+#undef X
+	const size_t mark = w->used, mask = d->table - 1;
+	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
+	uint8_t *mr = ka__ws_take(w, g->n_racks, 1); /* the members' racks */
+	memset(table, 0xff, d->table * sizeof *table);
+	memset(mr, 0, g->n_racks);
+	for (uint32_t m = 0; m < g->n_members; m++)
+		if (g->member_rack[m] != KA_NO_RACK)
+			mr[g->member_rack[m]] = 1;
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < T; t++) {
+		gr_first[t] = n;
+		const int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			gr_of[p] = KA_NONE;
+			if (!subscribed)
+				continue;
+			for (size_t i = group_hash(g, mr, t, p) & mask;; i = (i + 1) & mask) {
+				uint32_t e = table[i];
+				if (e == KA_NONE) {
+					table[i] = n;
+					gr_topic[n] = t;
+					gr_rep[n] = p;
+					gr_of[p] = n++;
+					break;
+				}
+				if (gr_topic[e] == t && same_group(g, mr, gr_rep[e], p)) {
+					gr_of[p] = e;
+					break;
+				}
+			}
+		}
+	}
+	gr_first[T] = n;
+	assert(n <= G);
+	memset(gr_off, 0, ((size_t)n + 1) * sizeof *gr_off);
+	for (uint32_t p = 0; p < P; p++)
+		if (gr_of[p] != KA_NONE)
+			gr_off[gr_of[p] + 1]++;
+	for (uint32_t k = 0; k < n; k++)
+		gr_off[k + 1] += gr_off[k];
+	memcpy(table, gr_off, n * sizeof *table); /* cursors now: n <= table / 2 */
+	for (uint32_t p = 0; p < P; p++)
+		if (gr_of[p] != KA_NONE)
+			gr_part[table[gr_of[p]]++] = p;
+	w->used = mark;
+	sd->n_grp = n;
+	sd->grp_off = gr_off;
+	sd->grp_part = gr_part;
+	sd->grp_of = gr_of;
+	sd->grp_topic = gr_topic;
+	sd->grp_first = gr_first;
+	sd->grp_rep = gr_rep;
+}
+
 /* ------------------------------------------------------------ the strategies */
 
-static size_t general_size(const ka_group *g)
+static size_t general_size(const ka_group *g, const dims *d)
 {
 	GENERAL_SIZES;
 	size_t total = 0;
@@ -905,67 +1772,185 @@ static size_t general_size(const ka_group *g)
 	return total;
 }
 
-static size_t constrained_size(const ka_group *g)
+static size_t constrained_size(const ka_group *g, int racks)
 {
-	size_t M = g->n_members, K = g->n_partitions, total = 0;
+	size_t M = g->n_members, K = g->n_partitions, R = g->n_racks, total = 0;
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
 	CONSTRAINED_SLABS(X)
+	if (racks) {
+		RACKRR_SLABS(X)
+	}
 #undef X
 	return total;
 }
 
-size_t ka__sticky_workspace_size(const ka_group *g)
+static size_t prep_size(const ka_group *g, const dims *d)
 {
-	if (g->flags & KA_GROUP_HOMOGENEOUS)
-		return constrained_size(g);
-	size_t a = general_size(g), b = optimal_size(g), c = balance_size(g);
-	size_t later = b > c ? b : c; /* both run after the greedy, from the same mark */
-	return (a > later ? a : later) + ka__ws_need(0, g->n_members, sizeof(uint32_t));
+	PREP_SIZES;
+	size_t total = 0;
+#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
+	PREP_SLABS(X)
+#undef X
+	(void)C;
+	(void)RK;
+	return total;
 }
 
-int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+static size_t prep_scratch_size(const ka_group *g, const dims *d)
 {
-	if (ws_size < ka__sticky_workspace_size(g))
-		return KA_EWORKSPACE;
+	PREP_SIZES;
+	size_t total = 0;
+#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
+	PREP_SCRATCH(X)
+#undef X
+	(void)NC;
+	return total;
+}
+
+static size_t groups_size(const ka_group *g, const dims *d)
+{
+	GROUP_SIZES;
+	size_t total = 0;
+#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
+	GROUP_SLABS(X)
+#undef X
+	return total;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Layout: the loads (for the objective), rack-aware the member classes,
+ * then from one mark either Kafka's procedure or what comes after it (the
+ * balance certificate, or the groups and the optimum).
+ */
+static size_t sticky_size(const ka_group *g, const dims *d)
+{
+	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
+	const size_t load = ka__ws_need(0, g->n_members, sizeof(uint32_t));
+	if (!d->racks) {
+		if (homogeneous)
+			return constrained_size(g, 0);
+		size_t later = max_size(optimal_size(g, d), balance_size(g));
+		return max_size(general_size(g, d), later) + load;
+	}
+	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
+	size_t table = ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), g->n_racks, 1);
+	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
+	return load + prep_size(g, d) + max_size(prep_scratch_size(g, d), max_size(kafka, after));
+}
+
+/*
+ * Kafka's procedure, kept when it is optimal. Without racks, the greedy
+ * keeps every valid claim: when it is also as balanced as the optimum it is
+ * the optimum (nothing can keep more), and it is Kafka's own answer;
+ * otherwise the optimum stands. Rack-aware, Kafka drops mismatched claims,
+ * so neither locality nor stickiness is certain: the optimum always runs and
+ * Kafka's answer stays only if it reaches all three levels.
+ */
+static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
+{
 	ka__ws w;
 	ka__ws_init(&w, ws, ws_size);
-	if (g->flags & KA_GROUP_HOMOGENEOUS) {
-		assign_constrained(g, &w, owner);
+	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
+	if (!d->racks && homogeneous) {
+		assign_constrained(g, &w, 0, owner);
 		return 0;
 	}
-	/*
-	 * Kafka's greedy keeps every valid claim; when it is also as balanced
-	 * as the optimum it is the optimum (nothing can keep more), and it is
-	 * Kafka's own answer. Otherwise the optimum stands.
-	 */
 	uint32_t *load = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
-	size_t mark = w.used;
-	assign_general(g, &w, owner);
-	uint64_t sq_greedy, kept_greedy, sq_opt, kept_opt;
-	objective(g, owner, load, &sq_greedy, &kept_greedy);
-	w.used = mark;
-	if (optimal_sum_sq(g, &w) == sq_greedy)
+	if (!d->racks) {
+		const sides sd = {0,
+				  g->n_member_classes,
+				  g->member_class,
+				  NULL,
+				  NULL,
+				  g->n_topics,
+				  g->topic_off,
+				  NULL,
+				  NULL,
+				  NULL,
+				  NULL,
+				  NULL};
+		const size_t mark = w.used;
+		assign_general(g, d, &sd, &w, owner);
+		levels kafka = objective(g, owner, load, 0);
+		w.used = mark;
+		if (optimal_sum_sq(g, &w) == kafka.sq)
+			return 0;
+		w.used = mark;
+		int exact;
+		const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
+		levels best = objective(g, opt, load, 0);
+		assert(best.sq <= kafka.sq);
+		if (best.sq < kafka.sq)
+			memcpy(owner, opt, g->n_partitions * sizeof *owner);
 		return 0;
+	}
+
+	sides sd;
+	memset(&sd, 0, sizeof sd);
+	build_classes(g, d, &w, &sd);
+	const size_t mark = w.used;
+	if (homogeneous)
+		assign_constrained(g, &w, 1, owner);
+	else
+		assign_general(g, d, &sd, &w, owner);
+	levels kafka = objective(g, owner, load, 1);
 	w.used = mark;
-	const uint32_t *opt = assign_optimal(g, &w);
-	objective(g, opt, load, &sq_opt, &kept_opt);
-	assert(sq_opt <= sq_greedy);
-	if (sq_opt < sq_greedy)
+	build_groups(g, d, &w, &sd);
+	int exact;
+	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
+	levels best = objective(g, opt, load, 1);
+	/* Exact, the optimum is never worse; kept only where Kafka falls short. */
+	const int better =
+	    best.sq < kafka.sq ||
+	    (best.sq == kafka.sq &&
+	     (best.local > kafka.local || (best.local == kafka.local && best.kept > kafka.kept)));
+	assert(better || !exact ||
+	       (best.sq == kafka.sq && best.local == kafka.local && best.kept == kafka.kept));
+	if (better)
 		memcpy(owner, opt, g->n_partitions * sizeof *owner);
 	return 0;
 }
 
+size_t ka__sticky_workspace_size(const ka_group *g)
+{
+	dims d;
+	dims_compute(g, &d);
+	return sticky_size(g, &d);
+}
+
+int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	dims d;
+	dims_compute(g, &d);
+	if (ws_size < sticky_size(g, &d))
+		return KA_EWORKSPACE;
+	return sticky_run(g, &d, ws, ws_size, owner);
+}
+
+static size_t cooperative_size(const ka_group *g, const dims *d)
+{
+	return max_size(sticky_size(g, d), ((size_t)g->n_partitions + 7) / 8);
+}
+
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g)
 {
-	size_t a = ka__sticky_workspace_size(g), b = ((size_t)g->n_partitions + 7) / 8;
-	return a > b ? a : b;
+	dims d;
+	dims_compute(g, &d);
+	return cooperative_size(g, &d);
 }
 
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
-	if (ws_size < ka__cooperative_sticky_workspace_size(g))
+	dims d;
+	dims_compute(g, &d);
+	if (ws_size < cooperative_size(g, &d))
 		return KA_EWORKSPACE;
-	int rc = ka__sticky_assign(g, ws, ws_size, owner);
+	int rc = sticky_run(g, &d, ws, ws_size, owner);
 	if (rc)
 		return rc;
 	if (g->flags & KA_GROUP_HOMOGENEOUS) {
