@@ -1517,84 +1517,6 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 	return out;
 }
 
-/* ------------------------------------------------------------ the balance optimum */
-
-/*
- * The most balanced loads depend only on who may take what, not on claims:
- * members of one subscription class are interchangeable, so a flow over
- * topics and classes (each class's convex arc spread over its eligible
- * members) gives the optimal sum of squared loads. Tiny: topics + classes.
- */
-#define BALANCE_SLABS(X)                                                                           \
-	X(b_topic_node, uint32_t, T)                                                               \
-	X(b_class_n, uint32_t, C)
-
-#define BALANCE_SIZES                                                                              \
-	const size_t T = g->n_topics, C = g->n_member_classes, SC = class_subscriptions(g);        \
-	const uint32_t V = (uint32_t)(2 + T + C);                                                  \
-	const size_t A = T + SC
-
-static size_t balance_size(const ka_group *g)
-{
-	BALANCE_SIZES;
-	size_t total = 0;
-#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
-	BALANCE_SLABS(X)
-#undef X
-	return total + ka__flow_size(V, A);
-}
-
-static uint64_t optimal_sum_sq(const ka_group *g, ka__ws *w)
-{
-	BALANCE_SIZES;
-#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
-	BALANCE_SLABS(X)
-#undef X
-	const uint32_t S = 0, Z = 1, class_base = (uint32_t)(2 + T);
-	uint32_t next = 2;
-	int64_t demand = 0;
-	for (uint32_t t = 0; t < T; t++) {
-		uint32_t n = g->topic_off[t + 1] - g->topic_off[t];
-		b_topic_node[t] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next++ : KA_NONE;
-		if (b_topic_node[t] != KA_NONE)
-			demand += n;
-	}
-	(void)V;
-	ka__flow f;
-	ka__flow_init(&f, w, (uint32_t)(2 + T + C), A, S, Z, 1);
-	memset(b_class_n, 0, C * sizeof *b_class_n);
-	for (uint32_t m = 0; m < g->n_members; m++)
-		b_class_n[g->member_class[m]]++;
-	for (uint32_t t = 0; t < T; t++)
-		if (b_topic_node[t] != KA_NONE)
-			ka__flow_arc(&f, S, b_topic_node[t], g->topic_off[t + 1] - g->topic_off[t],
-				     0);
-	for (uint32_t m = 0, c = 0; m < g->n_members; m++) {
-		if (g->member_class[m] != c)
-			continue;
-		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-			if (b_topic_node[g->sub_topic[s]] != KA_NONE)
-				ka__flow_arc(&f, b_topic_node[g->sub_topic[s]], class_base + c, -1,
-					     0);
-		if (g->sub_off[m + 1] > g->sub_off[m])
-			ka__flow_sink(&f, class_base + c, b_class_n[c]);
-		c++;
-	}
-	int64_t sent = ka__flow_run(&f, demand);
-	assert(sent == demand);
-	(void)sent;
-	/* X units over n members, as evenly as possible: r get q + 1. */
-	uint64_t sq = 0;
-	for (size_t c = 0; c < C; c++) {
-		uint64_t x = (uint64_t)f.sink_x[class_base + c], n = b_class_n[c];
-		if (!n || !x)
-			continue;
-		uint64_t q = x / n, r = x % n;
-		sq += r * (q + 1) * (q + 1) + (n - r) * q * q;
-	}
-	return sq;
-}
-
 /* ------------------------------------------------------------ rack-aware classes and groups */
 
 #define PREP_SLABS(X)                                                                              \
@@ -1834,7 +1756,7 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 	if (!d->racks) {
 		if (homogeneous)
 			return constrained_size(g, 0);
-		size_t later = max_size(optimal_size(g, d), balance_size(g));
+		size_t later = max_size(optimal_size(g, d), ka__certify_size(g));
 		return max_size(general_size(g, d), later) + load;
 	}
 	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
@@ -1878,7 +1800,7 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		assign_general(g, d, &sd, &w, owner);
 		levels kafka = objective(g, owner, load, 0);
 		w.used = mark;
-		if (optimal_sum_sq(g, &w) == kafka.sq)
+		if (ka__certify_balance(g, owner, &w))
 			return 0;
 		w.used = mark;
 		int exact;
