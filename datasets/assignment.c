@@ -17,6 +17,7 @@
  */
 #include "datasets/names.h"
 #include "datasets/scenario.h"
+#include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -30,73 +31,6 @@
 
 /* ------------------------------------------------------------ writing */
 
-struct wbuf {
-	FILE *f;
-	char *buf;
-	size_t n, cap;
-	int err;
-};
-
-static void wb_flush(struct wbuf *w)
-{
-	if (w->n && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
-		w->err = 1;
-	w->n = 0;
-}
-
-static void wb_put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->n + n > w->cap) {
-		wb_flush(w);
-		if (n > w->cap) {
-			if (!w->err && fwrite(s, 1, n, w->f) != n)
-				w->err = 1;
-			return;
-		}
-	}
-	memcpy(w->buf + w->n, s, n);
-	w->n += n;
-}
-
-static void wb_s(struct wbuf *w, const char *s)
-{
-	wb_put(w, s, strlen(s));
-}
-
-static void wb_u32(struct wbuf *w, uint32_t v)
-{
-	char tmp[12];
-	size_t i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	wb_put(w, tmp + i, sizeof tmp - i);
-}
-
-/* Plain printable ASCII is copied; the rest goes through jansson's escaping,
- * which also refuses invalid UTF-8 (the write then fails). */
-static void wb_quote(struct wbuf *w, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-		p++;
-	if (!*p) {
-		wb_put(w, "\"", 1);
-		wb_put(w, s, (size_t)(p - (const unsigned char *)s));
-		wb_put(w, "\"", 1);
-		return;
-	}
-	json_t *js = json_string(s);
-	char *text = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-	json_decref(js);
-	if (!text) {
-		w->err = 1;
-		return;
-	}
-	wb_s(w, text);
-	free(text);
-}
 
 int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const uint32_t *owner)
 {
@@ -126,38 +60,38 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 		off[m] = off[m - 1];
 	off[0] = 0;
 
-	wb_s(&w, "{\n  \"scenario\": ");
-	wb_quote(&w, g->name ? g->name : "");
-	wb_s(&w, ",\n  \"strategy\": ");
-	wb_quote(&w, strategy ? strategy : "");
-	wb_s(&w, M ? ",\n  \"assignment\": {\n" : ",\n  \"assignment\": {");
+	kd__wb_s(&w, "{\n  \"scenario\": ");
+	kd__wb_quote(&w, g->name ? g->name : "");
+	kd__wb_s(&w, ",\n  \"strategy\": ");
+	kd__wb_quote(&w, strategy ? strategy : "");
+	kd__wb_s(&w, M ? ",\n  \"assignment\": {\n" : ",\n  \"assignment\": {");
 	for (uint32_t i = 0; i < M; i++) {
 		uint32_t m = g->id_order[i];
-		wb_s(&w, "    ");
-		wb_quote(&w, g->member_id[m]);
-		wb_s(&w, ": {");
+		kd__wb_s(&w, "    ");
+		kd__wb_quote(&w, g->member_id[m]);
+		kd__wb_s(&w, ": {");
 		uint32_t t = 0;
 		bool open = false;
 		for (uint32_t k = off[m]; k < off[m + 1]; k++) {
 			uint32_t p = list[k];
 			if (!open || p >= g->topic_off[t + 1]) {
 				if (open)
-					wb_s(&w, "], ");
+					kd__wb_s(&w, "], ");
 				while (p >= g->topic_off[t + 1])
 					t++;
-				wb_quote(&w, g->topic_name[t]);
-				wb_s(&w, ": [");
+				kd__wb_quote(&w, g->topic_name[t]);
+				kd__wb_s(&w, ": [");
 				open = true;
 			} else {
-				wb_s(&w, ", ");
+				kd__wb_s(&w, ", ");
 			}
-			wb_u32(&w, p - g->topic_off[t]);
+			kd__wb_i64(&w, p - g->topic_off[t]);
 		}
-		wb_s(&w, open ? "]}" : "}");
-		wb_s(&w, i + 1 < M ? ",\n" : "\n  ");
+		kd__wb_s(&w, open ? "]}" : "}");
+		kd__wb_s(&w, i + 1 < M ? ",\n" : "\n  ");
 	}
-	wb_s(&w, "}\n}\n");
-	wb_flush(&w);
+	kd__wb_s(&w, "}\n}\n");
+	kd__wb_flush(&w);
 	rc = w.err || fflush(f) != 0 || ferror(f) ? -1 : 0;
 out:
 	free(off);

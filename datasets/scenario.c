@@ -21,6 +21,7 @@
 #include "datasets/jsonarena.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
+#include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1352,95 +1353,6 @@ void kd_msg_stderr(void *ctx, int severity, const char *line)
 
 /* ------------------------------------------------------------ writing */
 
-/* Output through a 64 KiB buffer; without a FILE it grows instead (names
- * escaped once, up front). */
-struct wbuf {
-	FILE *f;
-	char *buf;
-	size_t n, cap;
-	int err;
-};
-
-static void wb_flush(struct wbuf *w)
-{
-	if (w->n && w->f && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
-		w->err = 1;
-	if (w->f)
-		w->n = 0;
-}
-
-static void wb_put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->err)
-		return;
-	if (w->n + n > w->cap) {
-		if (!w->f) {
-			size_t cap = w->cap ? w->cap : 4096;
-			while (cap < w->n + n)
-				cap *= 2;
-			char *nb = realloc(w->buf, cap);
-			if (!nb) {
-				w->err = 1;
-				return;
-			}
-			w->buf = nb;
-			w->cap = cap;
-		} else {
-			wb_flush(w);
-			if (n > w->cap) {
-				if (fwrite(s, 1, n, w->f) != n)
-					w->err = 1;
-				return;
-			}
-		}
-	}
-	memcpy(w->buf + w->n, s, n);
-	w->n += n;
-}
-
-static void wb_s(struct wbuf *w, const char *s)
-{
-	wb_put(w, s, strlen(s));
-}
-
-static void wb_i64(struct wbuf *w, int64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--i] = '-';
-	wb_put(w, tmp + i, sizeof tmp - i);
-}
-
-/* Appends s as a JSON string literal. Plain printable ASCII, by far the usual
- * case, is copied; anything else goes through jansson's escaping (which also
- * rejects invalid UTF-8: the write then fails). */
-static void quote_into(struct wbuf *w, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-		p++;
-	if (!*p) {
-		wb_put(w, "\"", 1);
-		wb_put(w, s, (size_t)(p - (const unsigned char *)s));
-		wb_put(w, "\"", 1);
-		return;
-	}
-	json_t *js = json_string(s);
-	char *text = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-	json_decref(js);
-	if (!text) {
-		w->err = 1;
-		return;
-	}
-	wb_s(w, text);
-	free(text);
-}
 
 /* Every topic and rack name escaped once, not once per use. */
 struct names {
@@ -1457,7 +1369,7 @@ static int names_build(struct names *nm, const char *const *names, uint32_t n)
 		return -1;
 	for (uint32_t i = 0; i < n && !w.err; i++) {
 		nm->off[i] = w.n;
-		quote_into(&w, names[i]);
+		kd__wb_quote(&w, names[i]);
 	}
 	if (w.err) {
 		free(w.buf);
@@ -1472,7 +1384,7 @@ static int names_build(struct names *nm, const char *const *names, uint32_t n)
 
 static void names_put(struct wbuf *w, const struct names *nm, uint32_t i)
 {
-	wb_put(w, nm->text + nm->off[i], nm->off[i + 1] - nm->off[i]);
+	kd__wb_put(w, nm->text + nm->off[i], nm->off[i + 1] - nm->off[i]);
 }
 
 static void names_free(struct names *nm)
@@ -1486,7 +1398,7 @@ static void names_free(struct names *nm)
 static void write_racks(struct wbuf *w, const ka_group *g, uint32_t t, const struct names *rn,
 			const uint32_t *rank, uint16_t *tmp)
 {
-	wb_s(w, ", \"racks\": [");
+	kd__wb_s(w, ", \"racks\": [");
 	for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 		uint32_t n = g->prack_off[p + 1] - g->prack_off[p];
 		for (uint32_t i = 0; i < n; i++) {
@@ -1498,15 +1410,15 @@ static void write_racks(struct wbuf *w, const ka_group *g, uint32_t t, const str
 			}
 			tmp[j] = r;
 		}
-		wb_s(w, p == g->topic_off[t] ? "[" : ", [");
+		kd__wb_s(w, p == g->topic_off[t] ? "[" : ", [");
 		for (uint32_t i = 0; i < n; i++) {
 			if (i)
-				wb_s(w, ", ");
+				kd__wb_s(w, ", ");
 			names_put(w, rn, tmp[i]);
 		}
-		wb_s(w, "]");
+		kd__wb_s(w, "]");
 	}
-	wb_s(w, "]");
+	kd__wb_s(w, "]");
 }
 
 struct named {
@@ -1542,31 +1454,31 @@ static uint32_t *rack_ranks(const ka_group *g)
 static void write_member(struct wbuf *w, const ka_group *g, uint32_t m, const struct names *tn,
 			 const struct names *rn)
 {
-	wb_s(w, "    {\"member_id\": ");
-	quote_into(w, g->member_id[m]);
+	kd__wb_s(w, "    {\"member_id\": ");
+	kd__wb_quote(w, g->member_id[m]);
 	if (g->instance_id[m]) {
-		wb_s(w, ", \"group_instance_id\": ");
-		quote_into(w, g->instance_id[m]);
+		kd__wb_s(w, ", \"group_instance_id\": ");
+		kd__wb_quote(w, g->instance_id[m]);
 	}
 	if (g->member_rack[m] != KA_NO_RACK && g->member_rack[m] < g->n_racks) {
-		wb_s(w, ", \"rack\": ");
+		kd__wb_s(w, ", \"rack\": ");
 		names_put(w, rn, g->member_rack[m]);
 	}
 	uint32_t s0 = g->sub_off[m], s1 = g->sub_off[m + 1];
 	if (g->n_topics > 0 && s1 - s0 == g->n_topics) {
-		wb_s(w, ", \"topics\": {\"pattern\": \".*\"}");
+		kd__wb_s(w, ", \"topics\": {\"pattern\": \".*\"}");
 	} else {
-		wb_s(w, ", \"topics\": [");
+		kd__wb_s(w, ", \"topics\": [");
 		for (uint32_t i = s0; i < s1; i++) {
 			if (i > s0)
-				wb_s(w, ", ");
+				kd__wb_s(w, ", ");
 			names_put(w, tn, g->sub_topic[i]);
 		}
-		wb_s(w, "]");
+		kd__wb_s(w, "]");
 	}
 	uint32_t o0 = g->own_off[m], o1 = g->own_off[m + 1];
 	if (o1 > o0) {
-		wb_s(w, ", \"owned\": {");
+		kd__wb_s(w, ", \"owned\": {");
 		/* own_part is ascending, so topics come in order: one pass. */
 		uint32_t t = 0;
 		bool open = false;
@@ -1574,24 +1486,24 @@ static void write_member(struct wbuf *w, const ka_group *g, uint32_t m, const st
 			uint32_t p = g->own_part[i];
 			if (!open || p >= g->topic_off[t + 1]) {
 				if (open)
-					wb_s(w, "], ");
+					kd__wb_s(w, "], ");
 				while (p >= g->topic_off[t + 1])
 					t++;
 				names_put(w, tn, t);
-				wb_s(w, ": [");
+				kd__wb_s(w, ": [");
 				open = true;
 			} else {
-				wb_s(w, ", ");
+				kd__wb_s(w, ", ");
 			}
-			wb_i64(w, p - g->topic_off[t]);
+			kd__wb_i64(w, p - g->topic_off[t]);
 		}
-		wb_s(w, "]}");
+		kd__wb_s(w, "]}");
 	}
 	if (g->generation[m] != KA_NO_GENERATION) {
-		wb_s(w, ", \"generation\": ");
-		wb_i64(w, g->generation[m]);
+		kd__wb_s(w, ", \"generation\": ");
+		kd__wb_i64(w, g->generation[m]);
 	}
-	wb_s(w, "}");
+	kd__wb_s(w, "}");
 }
 
 int kd_scenario_write(FILE *f, const ka_group *g)
@@ -1610,30 +1522,30 @@ int kd_scenario_write(FILE *f, const ka_group *g)
 	if (!rank || !tmp)
 		goto out;
 
-	wb_s(&w, "{\n");
+	kd__wb_s(&w, "{\n");
 	if (g->name && *g->name) {
-		wb_s(&w, "  \"name\": ");
-		quote_into(&w, g->name);
-		wb_s(&w, ",\n");
+		kd__wb_s(&w, "  \"name\": ");
+		kd__wb_quote(&w, g->name);
+		kd__wb_s(&w, ",\n");
 	}
-	wb_s(&w, g->n_topics ? "  \"topics\": [\n" : "  \"topics\": [");
+	kd__wb_s(&w, g->n_topics ? "  \"topics\": [\n" : "  \"topics\": [");
 	for (uint32_t t = 0; t < g->n_topics; t++) {
-		wb_s(&w, "    {\"name\": ");
+		kd__wb_s(&w, "    {\"name\": ");
 		names_put(&w, &tn, t);
-		wb_s(&w, ", \"partitions\": ");
-		wb_i64(&w, g->topic_off[t + 1] - g->topic_off[t]);
+		kd__wb_s(&w, ", \"partitions\": ");
+		kd__wb_i64(&w, g->topic_off[t + 1] - g->topic_off[t]);
 		if (g->prack_off[g->topic_off[t]] != g->prack_off[g->topic_off[t + 1]])
 			write_racks(&w, g, t, &rn, rank, tmp);
-		wb_s(&w, t + 1 < g->n_topics ? "},\n" : "}\n  ");
+		kd__wb_s(&w, t + 1 < g->n_topics ? "},\n" : "}\n  ");
 	}
-	wb_s(&w, "],\n");
-	wb_s(&w, g->n_members ? "  \"members\": [\n" : "  \"members\": [");
+	kd__wb_s(&w, "],\n");
+	kd__wb_s(&w, g->n_members ? "  \"members\": [\n" : "  \"members\": [");
 	for (uint32_t m = 0; m < g->n_members; m++) {
 		write_member(&w, g, m, &tn, &rn);
-		wb_s(&w, m + 1 < g->n_members ? ",\n" : "\n  ");
+		kd__wb_s(&w, m + 1 < g->n_members ? ",\n" : "\n  ");
 	}
-	wb_s(&w, "]\n}\n");
-	wb_flush(&w);
+	kd__wb_s(&w, "]\n}\n");
+	kd__wb_flush(&w);
 	rc = w.err || fflush(f) != 0 || ferror(f) ? -1 : 0;
 out:
 	free(w.buf);

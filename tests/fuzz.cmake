@@ -20,7 +20,8 @@ if(KA_FUZZ)
       ${PROJECT_SOURCE_DIR}/datasets/scenario.c
       ${PROJECT_SOURCE_DIR}/datasets/assignment.c
       ${PROJECT_SOURCE_DIR}/datasets/jsonarena.c
-      ${PROJECT_SOURCE_DIR}/datasets/names.c)
+      ${PROJECT_SOURCE_DIR}/datasets/names.c
+      ${PROJECT_SOURCE_DIR}/datasets/wbuf.c)
     get_target_property(ka_lib_sources kassign_lib SOURCES)
     get_target_property(ka_lib_dir kassign_lib SOURCE_DIR)
     foreach(src ${ka_lib_sources})

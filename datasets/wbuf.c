@@ -1,0 +1,87 @@
+/* wbuf.c - see wbuf.h. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/wbuf.h"
+
+void kd__wb_flush(struct wbuf *w)
+{
+	if (w->n && w->f && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
+		w->err = 1;
+	if (w->f)
+		w->n = 0;
+}
+
+void kd__wb_put(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->n + n > w->cap) {
+		if (!w->f) {
+			size_t cap = w->cap ? w->cap : 4096;
+			while (cap < w->n + n)
+				cap *= 2;
+			char *nb = realloc(w->buf, cap);
+			if (!nb) {
+				w->err = 1;
+				return;
+			}
+			w->buf = nb;
+			w->cap = cap;
+		} else {
+			kd__wb_flush(w);
+			if (n > w->cap) {
+				if (fwrite(s, 1, n, w->f) != n)
+					w->err = 1;
+				return;
+			}
+		}
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+void kd__wb_s(struct wbuf *w, const char *s)
+{
+	kd__wb_put(w, s, strlen(s));
+}
+
+void kd__wb_i64(struct wbuf *w, int64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	kd__wb_put(w, tmp + i, sizeof tmp - i);
+}
+
+/* Appends s as a JSON string literal. Plain printable ASCII, by far the usual
+ * case, is copied; anything else goes through jansson's escaping (which also
+ * rejects invalid UTF-8: the write then fails). */
+void kd__wb_quote(struct wbuf *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (!*p) {
+		kd__wb_put(w, "\"", 1);
+		kd__wb_put(w, s, (size_t)(p - (const unsigned char *)s));
+		kd__wb_put(w, "\"", 1);
+		return;
+	}
+	json_t *js = json_string(s);
+	char *text = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+	json_decref(js);
+	if (!text) {
+		w->err = 1;
+		return;
+	}
+	kd__wb_s(w, text);
+	free(text);
+}
