@@ -271,7 +271,9 @@ typedef struct sides {
 	const uint32_t *grp_part;  /* partitions by group, ascending; NULL: grp_off[k].. */
 	const uint32_t *grp_of;    /* [P] NULL: the topic */
 	const uint32_t *grp_topic; /* [n_grp] NULL: k */
-	const uint32_t *grp_first; /* [T + 1] groups of each topic, NULL: k = t */
+	const uint32_t *grp_first; /* [T + 1] groups of each topic, NULL: see below */
+	const uint32_t *grp_of_tp; /* [T] the one group of each topic (topic classes),
+				      NULL: k = t */
 	const uint32_t *grp_rep;   /* [n_grp] one partition of each; rack-aware only */
 } sides;
 
@@ -291,12 +293,18 @@ static inline uint32_t class_rep(const sides *sd, uint32_t c, uint32_t *scan)
 
 static inline uint32_t grp_begin(const sides *sd, uint32_t t)
 {
-	return sd->grp_first ? sd->grp_first[t] : t;
+	return sd->grp_first ? sd->grp_first[t] : sd->grp_of_tp ? sd->grp_of_tp[t] : t;
 }
 
 static inline uint32_t grp_end(const sides *sd, uint32_t t)
 {
-	return sd->grp_first ? sd->grp_first[t + 1] : t + 1;
+	return sd->grp_first ? sd->grp_first[t + 1] : grp_begin(sd, t) + 1;
+}
+
+/* The group of partition p of topic t. */
+static inline uint32_t grp_of_part(const sides *sd, uint32_t p, uint32_t t)
+{
+	return sd->grp_of ? sd->grp_of[p] : sd->grp_of_tp ? sd->grp_of_tp[t] : t;
 }
 
 static inline uint32_t grp_topic(const sides *sd, uint32_t k)
@@ -1171,9 +1179,10 @@ static void dims_compute(const ka_group *g, dims *d)
 	const size_t M = g->n_members, C = g->n_member_classes, SC = class_subscriptions(g);
 	const size_t runs = claim_runs(g);
 	if (!d->racks) {
+		/* Topics with the same subscribers are interchangeable: a group. */
 		d->cls = C;
 		d->cls_subs = d->grp_arcs = SC;
-		d->grp = g->n_topics;
+		d->grp = g->n_topic_classes;
 		d->runs = runs;
 		return;
 	}
@@ -1205,7 +1214,7 @@ static void dims_compute(const ka_group *g, dims *d)
 
 #define OPT_SIZES                                                                                  \
 	const size_t M = g->n_members, P = g->n_partitions, G = d->grp, C = d->cls;                \
-	const size_t GA = d->grp_arcs, R = d->runs, GR = d->racks ? G : 0;                         \
+	const size_t GA = d->grp_arcs, R = d->runs, GR = G;                                         \
 	const uint32_t V = (uint32_t)(2 + G + 2 * C + M);                                          \
 	const size_t A = G + GA + M + C + R
 
@@ -1309,7 +1318,7 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 			}
 			if (!valid)
 				continue;
-			uint32_t gk = sd->grp_of ? sd->grp_of[p] : t;
+			uint32_t gk = grp_of_part(sd, p, t);
 			if (GR ? grun_mark[gk] != m : gk != last_k) {
 				if (GR) {
 					grun_mark[gk] = m;
@@ -1352,16 +1361,21 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 	for (uint32_t k = 0; k < NG; k++)
 		if (group_node[k] != KA_NONE)
 			ka__flow_arc(&f, S, group_node[k], sd->grp_off[k + 1] - sd->grp_off[k], 0);
-	/* group -> class, from one member of each class */
+	/* group -> class, from one member of each class; a group spanning
+	 * several topics (a topic class) is linked once (pool_cur, free until
+	 * the dealing, marks the class that linked it last). */
 	size_t n_tc = 0;
+	for (uint32_t k = 0; k < NG; k++)
+		pool_cur[k] = KA_NONE;
 	for (uint32_t c = 0, scan = 0; c < NC; c++) {
 		uint32_t m = class_rep(sd, c, &scan);
 		class_first[c] = (uint32_t)n_tc;
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++) {
 			uint32_t t = g->sub_topic[s];
 			for (uint32_t k = grp_begin(sd, t); k < grp_end(sd, t); k++) {
-				if (group_node[k] == KA_NONE)
+				if (group_node[k] == KA_NONE || pool_cur[k] == c)
 					continue;
+				pool_cur[k] = c;
 				int64_t cost =
 				    1 + (B ? B * grp_remote(g, sd, k, sd->cls_rack[c]) : 0);
 				tc_group[n_tc] = k;
@@ -1425,7 +1439,8 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 				size_t r;
 				if (GR) {
 					/* a claim on a topic m no longer takes has no run */
-					uint32_t gk = sd->grp_of[p];
+					topic_from(g, p, &t);
+					uint32_t gk = grp_of_part(sd, p, t);
 					if (gk == KA_NONE || grun_mark[gk] != m)
 						continue;
 					r = grun[gk];
@@ -1756,7 +1771,12 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 	if (!d->racks) {
 		if (homogeneous)
 			return constrained_size(g, 0);
-		size_t later = max_size(optimal_size(g, d), ka__certify_size(g));
+		size_t NT = g->n_topic_classes, tc = 0;
+		tc = ka__ws_need(tc, NT, sizeof(uint32_t));     /* tc_topic */
+		tc = ka__ws_need(tc, NT + 1, sizeof(uint32_t)); /* tc_off */
+		tc = ka__ws_need(tc, g->n_partitions, sizeof(uint32_t)); /* tc_part */
+		tc = ka__ws_need(tc, NT, sizeof(uint32_t));     /* tc_cur */
+		size_t later = max_size(tc + optimal_size(g, d), ka__certify_size(g));
 		return max_size(general_size(g, d), later) + load;
 	}
 	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
@@ -1784,18 +1804,10 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 	}
 	uint32_t *load = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
 	if (!d->racks) {
-		const sides sd = {0,
-				  g->n_member_classes,
-				  g->member_class,
-				  NULL,
-				  NULL,
-				  g->n_topics,
-				  g->topic_off,
-				  NULL,
-				  NULL,
-				  NULL,
-				  NULL,
-				  NULL};
+		const sides sd = {.n_cls = g->n_member_classes,
+				  .cls_of = g->member_class,
+				  .n_grp = g->n_topics,
+				  .grp_off = g->topic_off};
 		const size_t mark = w.used;
 		assign_general(g, d, &sd, &w, owner);
 		levels kafka = objective(g, owner, load, 0);
@@ -1803,8 +1815,36 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		if (ka__certify_balance(g, owner, &w))
 			return 0;
 		w.used = mark;
+		/*
+		 * The optimum works on topic classes: topics with the same
+		 * subscribers are interchangeable, so a group of them is one
+		 * supply node (3 instead of 1,000 on the heterogeneous grids).
+		 */
+		const uint32_t T = g->n_topics, NT = g->n_topic_classes, P = g->n_partitions;
+		uint32_t *tc_topic = ka__ws_take(&w, NT, sizeof(uint32_t));
+		uint32_t *tc_off = ka__ws_take(&w, (size_t)NT + 1, sizeof(uint32_t));
+		uint32_t *tc_part = ka__ws_take(&w, P, sizeof(uint32_t));
+		uint32_t *tc_cur = ka__ws_take(&w, NT, sizeof(uint32_t));
+		memset(tc_off, 0, ((size_t)NT + 1) * sizeof *tc_off);
+		for (uint32_t t = T; t-- > 0;) {
+			tc_topic[g->topic_class[t]] = t; /* ends as the first topic */
+			tc_off[g->topic_class[t] + 1] += g->topic_off[t + 1] - g->topic_off[t];
+		}
+		for (uint32_t k = 0; k < NT; k++)
+			tc_off[k + 1] += tc_off[k];
+		memcpy(tc_cur, tc_off, NT * sizeof *tc_cur);
+		for (uint32_t t = 0; t < T; t++)
+			for (uint32_t q = g->topic_off[t]; q < g->topic_off[t + 1]; q++)
+				tc_part[tc_cur[g->topic_class[t]]++] = q;
+		const sides tc = {.n_cls = g->n_member_classes,
+				  .cls_of = g->member_class,
+				  .n_grp = NT,
+				  .grp_off = tc_off,
+				  .grp_part = tc_part,
+				  .grp_topic = tc_topic,
+				  .grp_of_tp = g->topic_class};
 		int exact;
-		const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
+		const uint32_t *opt = assign_optimal(g, d, &tc, &w, &exact);
 		levels best = objective(g, opt, load, 0);
 		assert(best.sq <= kafka.sq);
 		if (best.sq < kafka.sq)
