@@ -133,6 +133,8 @@ static void print_text(FILE *f, const ka_group *g, const char *path, const char 
 			m->prev_owned);
 		fprintf(f, "moved lower bound    %u (%s)\n", m->moved_min,
 			m->moved_min_exact ? "exact" : "bound only");
+		fprintf(f, "fewest moves         %u (among the most balanced assignments)\n",
+			m->moved_opt);
 		if (m->rack_known)
 			fprintf(f, "locality             %u local of %u rack-known (%.1f%%)\n",
 				m->local, m->rack_known, 100.0 * m->local / m->rack_known);
@@ -211,6 +213,7 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka
 		json_object_set_new(o, "moved", json_integer(m->moved));
 		json_object_set_new(o, "moved_lower_bound", json_integer(m->moved_min));
 		json_object_set_new(o, "moved_lower_bound_exact", json_boolean(m->moved_min_exact));
+		json_object_set_new(o, "moved_optimum", json_integer(m->moved_opt));
 		json_object_set_new(o, "rack_known", json_integer(m->rack_known));
 		json_object_set_new(o, "local", json_integer(m->local));
 		json_object_set_new(o, "local_share",

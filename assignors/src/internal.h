@@ -137,6 +137,10 @@ int ka__roundrobin_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t 
 size_t ka__sticky_workspace_size(const ka_group *g);
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g);
+/* The fewest moves among the most balanced assignments, racks left out
+ * (sticky.c); for ka_metrics.moved_opt. */
+size_t ka__min_moves_size(const ka_group *g);
+uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size);
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 
 #endif

@@ -18,9 +18,17 @@
 
 #include "internal.h"
 
+/* Loads and claims per member, then (unequal subscriptions) the flow that
+ * gives moved_opt, 64-byte aligned after them. */
+static size_t base_size(const ka_group *g)
+{
+	return ka__ws_round(((size_t)g->n_members + 1) * 2 * sizeof(uint32_t));
+}
+
 size_t ka_metrics_workspace_size(const ka_group *g)
 {
-	return ((size_t)g->n_members + 1) * 2 * sizeof(uint32_t);
+	size_t opt = (g->flags & KA_GROUP_HOMOGENEOUS) ? 0 : ka__min_moves_size(g) + KA__ALIGN;
+	return base_size(g) + opt;
 }
 
 int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_t ws_size,
@@ -116,9 +124,15 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 		kept += over < r ? over : r;
 		m.moved_min = m.prev_owned - kept;
 		m.moved_min_exact = 1;
+		m.moved_opt = m.moved_min;
 	} else {
 		m.moved_min = m.prev_owned - keepable;
 		m.moved_min_exact = M == 0 || m.prev_owned == 0;
+		/* The flow wants 64-byte aligned scratch; ws is only 8-aligned. */
+		unsigned char *rest = (unsigned char *)ws + base_size(g);
+		unsigned char *aligned =
+		    (unsigned char *)(((uintptr_t)rest + KA__ALIGN - 1) & ~(uintptr_t)(KA__ALIGN - 1));
+		m.moved_opt = m.prev_owned ? ka__min_moves(g, aligned, ka__min_moves_size(g)) : 0;
 	}
 	*out = m;
 	return 0;

@@ -1170,9 +1170,11 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-static void dims_compute(const ka_group *g, dims *d)
+/* Sizes for a group; with_racks 0 leaves racks out (the movement bound). */
+static void dims_compute(const ka_group *g, dims *d, int with_racks)
 {
-	d->racks = rack_aware(g, &d->member_racks);
+	d->member_racks = 0;
+	d->racks = with_racks ? rack_aware(g, &d->member_racks) : 0;
 	d->cls = d->cls_subs = d->grp = d->grp_arcs = d->runs = d->table = 0;
 	if (!d->racks && (g->flags & KA_GROUP_HOMOGENEOUS))
 		return; /* the constrained path needs none of these */
@@ -1881,14 +1883,14 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 size_t ka__sticky_workspace_size(const ka_group *g)
 {
 	dims d;
-	dims_compute(g, &d);
+	dims_compute(g, &d, 1);
 	return sticky_size(g, &d);
 }
 
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
 	dims d;
-	dims_compute(g, &d);
+	dims_compute(g, &d, 1);
 	if (ws_size < sticky_size(g, &d))
 		return KA_EWORKSPACE;
 	return sticky_run(g, &d, ws, ws_size, owner);
@@ -1902,14 +1904,14 @@ static size_t cooperative_size(const ka_group *g, const dims *d)
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g)
 {
 	dims d;
-	dims_compute(g, &d);
+	dims_compute(g, &d, 1);
 	return cooperative_size(g, &d);
 }
 
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
 	dims d;
-	dims_compute(g, &d);
+	dims_compute(g, &d, 1);
 	if (ws_size < cooperative_size(g, &d))
 		return KA_EWORKSPACE;
 	int rc = sticky_run(g, &d, ws, ws_size, owner);
@@ -1949,4 +1951,34 @@ int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, u
 				owner[p] = KA_NONE;
 		}
 	return 0;
+}
+
+/*
+ * The fewest moves among the most balanced assignments, racks left out:
+ * the sticky plan without locality is exactly that (docs/metrics.md).
+ */
+size_t ka__min_moves_size(const ka_group *g)
+{
+	dims d;
+	dims_compute(g, &d, 0);
+	return ka__ws_need(sticky_size(g, &d), g->n_partitions, sizeof(uint32_t));
+}
+
+uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
+{
+	dims d;
+	dims_compute(g, &d, 0);
+	size_t plan = sticky_size(g, &d);
+	assert(ws_size >= ka__min_moves_size(g));
+	(void)ws_size; /* read by the assertion only */
+	uint32_t *owner = (uint32_t *)((unsigned char *)ws + plan);
+	sticky_run(g, &d, ws, plan, owner);
+	uint32_t moved = 0;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		if (g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
+			moved += g->prev_owner[p] != KA_NONE && owner[p] != g->prev_owner[p];
+	}
+	return moved;
 }

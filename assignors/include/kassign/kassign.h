@@ -346,6 +346,7 @@ typedef struct ka_metrics {
 	uint32_t moved;
 	uint32_t moved_min;
 	int moved_min_exact;
+	uint32_t moved_opt; /* fewest moves among the most balanced assignments */
 
 	uint32_t rack_known; /* assigned, owner has a rack, replica racks known */
 	uint32_t local;
