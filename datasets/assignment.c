@@ -272,39 +272,6 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 	}
 }
 
-/* Reads the whole file; NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			errno = ENOMEM;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-		errno = EIO;
-	}
-	int e = errno;
-	fclose(f);
-	errno = e;
-	*len = n;
-	return buf;
-}
 
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
@@ -314,7 +281,7 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		owner[p] = KA_NONE;
 
 	size_t len = 0;
-	char *data = slurp(path, &len);
+	char *data = kd__read_file(path, &len);
 	if (!data) {
 		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
 		return -1;

@@ -1290,46 +1290,12 @@ int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_g
 	return rc;
 }
 
-/* Reads a whole file; on failure returns NULL with errno set. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			errno = ENOMEM;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	if (buf && ferror(f)) {
-		int e = errno;
-		free(buf);
-		buf = NULL;
-		errno = e ? e : EIO;
-	}
-	int e = errno;
-	fclose(f);
-	errno = e;
-	*len = n;
-	return buf;
-}
 
 int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 {
 	*out = NULL;
 	size_t len = 0;
-	char *data = slurp(path, &len);
+	char *data = kd__read_file(path, &len);
 	if (!data) {
 		if (fn) {
 			char line[2048];

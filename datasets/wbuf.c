@@ -1,5 +1,7 @@
 /* wbuf.c - see wbuf.h. */
+#include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,4 +86,39 @@ void kd__wb_quote(struct wbuf *w, const char *s)
 	}
 	kd__wb_s(w, text);
 	free(text);
+}
+
+/* Reads a whole file; on failure returns NULL with errno set. */
+char *kd__read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			errno = ENOMEM;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		int e = errno;
+		free(buf);
+		buf = NULL;
+		errno = e ? e : EIO;
+	}
+	int e = errno;
+	fclose(f);
+	errno = e;
+	*len = n;
+	return buf;
 }

@@ -1,7 +1,7 @@
 /*
- * wbuf.h - buffered output for the scenario and assignment writers
- * (datasets-internal): a FILE behind a 64 KiB buffer, or, without a FILE, a
- * buffer that grows. Errors stick (err) and later writes are dropped.
+ * wbuf.h - file input and output for the scenario and assignment files
+ * (datasets-internal). Output: a FILE behind a 64 KiB buffer, or, without a
+ * FILE, a buffer that grows; errors stick (err) and later writes are dropped.
  */
 #ifndef KASSIGN_DATASETS_WBUF_H
 #define KASSIGN_DATASETS_WBUF_H
@@ -24,5 +24,8 @@ void kd__wb_i64(struct wbuf *w, int64_t v);
 /* s as a JSON string literal: plain printable ASCII copied, anything else
  * through jansson's escaping (which rejects invalid UTF-8: err is set). */
 void kd__wb_quote(struct wbuf *w, const char *s);
+
+/* Reads a whole file; NULL with errno set on failure. */
+char *kd__read_file(const char *path, size_t *len);
 
 #endif
