@@ -938,19 +938,6 @@ static uint32_t filler_next(filler *f, uint32_t c)
 	}
 }
 
-/* Subscriptions of one member of each class: the size of the topic -> class lists. */
-static size_t class_subscriptions(const ka_group *g)
-{
-	size_t total = 0;
-	uint32_t next = 0;
-	for (uint32_t m = 0; m < g->n_members; m++)
-		if (g->member_class[m] == next) {
-			next++;
-			total += g->sub_off[m + 1] - g->sub_off[m];
-		}
-	return total;
-}
-
 /* What the greedy's passes share. */
 typedef struct dealing {
 	const ka_group *g;
@@ -1022,13 +1009,22 @@ static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka
 		owner[p] = KA_NONE;
 	memset(load, 0, M * sizeof *load);
 
-	/* Every valid claim is kept; rack-aware, unless it is mismatched. */
+	/* Every valid claim is kept; rack-aware, unless it is mismatched. A
+	 * member's claims ascend, so its topics are found by topic_from and its
+	 * subscription is looked up once per topic. */
 	for (uint32_t m = 0; m < M; m++) {
+		uint32_t t = 0, last_t = KA_NONE;
+		int valid = 0;
 		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
 			uint32_t p = g->own_part[k];
-			if (g->prev_owner[p] == m &&
-			    ka__subscribes(g, m, ka_group_partition_topic(g, p)) &&
-			    !(sd->racks && mismatch(g, m, p))) {
+			if (g->prev_owner[p] != m)
+				continue;
+			topic_from(g, p, &t);
+			if (t != last_t) {
+				last_t = t;
+				valid = ka__subscribes(g, m, t);
+			}
+			if (valid && !(sd->racks && mismatch(g, m, p))) {
 				owner[p] = m;
 				load[m]++;
 			}
@@ -1178,7 +1174,7 @@ static void dims_compute(const ka_group *g, dims *d, int with_racks)
 	d->cls = d->cls_subs = d->grp = d->grp_arcs = d->runs = d->table = 0;
 	if (!d->racks && (g->flags & KA_GROUP_HOMOGENEOUS))
 		return; /* the constrained path needs none of these */
-	const size_t M = g->n_members, C = g->n_member_classes, SC = class_subscriptions(g);
+	const size_t M = g->n_members, C = g->n_member_classes, SC = ka__class_subscriptions(g);
 	const size_t runs = claim_runs(g);
 	if (!d->racks) {
 		/* Topics with the same subscribers are interchangeable: a group. */
