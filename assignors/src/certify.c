@@ -35,12 +35,7 @@ size_t ka__certify_size(const ka_group *g)
 	t = ka__ws_need(t, P, sizeof(uint32_t));     /* class -> topic edges (<= partitions) */
 	t = ka__ws_need(t, C, sizeof(uint32_t));     /* stamps */
 	t = ka__ws_need(t, T + 1, sizeof(uint32_t)); /* topic -> class offsets */
-	size_t sc = 0;
-	for (uint32_t m = 0, next = 0; m < M; m++)
-		if (g->member_class[m] == next) {
-			next++;
-			sc += g->sub_off[m + 1] - g->sub_off[m];
-		}
+	size_t sc = ka__class_subscriptions(g);
 	t = ka__ws_need(t, sc, sizeof(uint32_t));    /* topic -> class edges */
 	t = ka__ws_need(t, V, sizeof(uint32_t));     /* tarjan index */
 	t = ka__ws_need(t, V, sizeof(uint32_t));     /* low */

@@ -71,6 +71,19 @@ static inline int ka__subscribes(const ka_group *g, uint32_t m, uint32_t t)
 	return lo < g->sub_off[m + 1] && g->sub_topic[lo] == t;
 }
 
+/* Subscriptions of one member of each subscription class: the size of the
+ * topic -> class lists (classes are numbered in order of first member). */
+static inline size_t ka__class_subscriptions(const ka_group *g)
+{
+	size_t total = 0;
+	for (uint32_t m = 0, next = 0; m < g->n_members; m++)
+		if (g->member_class[m] == next) {
+			next++;
+			total += g->sub_off[m + 1] - g->sub_off[m];
+		}
+	return total;
+}
+
 /* ------------------------------------------------------------ strings */
 
 /* Open-addressing map from NUL-terminated strings (not copied) to uint32. */
