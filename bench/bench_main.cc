@@ -1,13 +1,15 @@
 // bench_main.cc - kassign-bench: the strategy table x grids under Google
-// Benchmark. Only registration lives here; every case is built and run by
-// the C API in bench_case.h. Names are fixed as
+// Benchmark. Only registration lives here; every case is built and run, and
+// its figures computed, by the C API in bench_case.h. Names are fixed as
 // assign/<strategy>/<grid>/<subs>/<variant> and the unit is nanoseconds, so
-// compare.py matches rows across runs.
+// compare.py and scripts/compare match rows across runs
+// (docs/results-format.md).
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "bench_case.h"
@@ -20,8 +22,8 @@ struct CaseDeleter {
 	void operator()(kb_case *c) const { kb_case_free(c); }
 };
 
-// Google Benchmark calls a function several times while it sizes the run;
-// the last case is kept so that a G-1M group is generated once, not per call.
+// Google Benchmark calls a function once per repetition and while it sizes
+// the run; the last case is kept so that a G-1M group is generated once.
 struct Cached {
 	std::string name;
 	std::unique_ptr<kb_case, CaseDeleter> c;
@@ -42,23 +44,44 @@ void run_case(benchmark::State &state, const ka_strategy *s, const kd_grid *grid
 		}
 	}
 	kb_case *c = cached.c.get();
+	int rc = 0;
+	uint64_t t0 = kb_now_ns();
 	for (auto _ : state) {
-		int rc = kb_case_run(c);
-		benchmark::DoNotOptimize(rc);
+		rc |= kb_case_run(c);
 		benchmark::ClobberMemory();
 	}
-	const ka_metrics *m = kb_case_metrics(c);
+	uint64_t t1 = kb_now_ns();
+	if (rc != 0) {
+		state.SkipWithError(ka_strerror(rc));
+		return;
+	}
+	kb_figure fig[KB_FIGURES_MAX];
+	size_t n = kb_case_figures(c, fig);
+	for (size_t i = 0; i < n; i++)
+		state.counters[fig[i].name] = fig[i].value;
+	// Wall time per call per partition. Measured here rather than as a
+	// rate counter: Google Benchmark's rates divide by CPU time unless
+	// UseRealTime(), which would append "/real_time" to the fixed names.
+	double calls = static_cast<double>(state.iterations());
 	double parts = kb_case_partitions(c);
-	state.counters["partitions"] = parts;
-	state.counters["members"] = kb_case_members(c);
-	// items_per_second is partitions per second: 1e9 / it is ns per partition.
-	state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(parts));
-	state.counters["bytes_per_partition"] = parts ? kb_case_bytes(c) / parts : 0;
-	state.counters["load_spread"] = m->load_max - m->load_min;
-	state.counters["balanced"] = m->balanced;
-	state.counters["moved"] = m->moved;
-	state.counters["moved_min"] = m->moved_min;
-	state.counters["local"] = m->local;
+	state.counters["ns_per_partition"] =
+		calls > 0 && parts > 0 ? static_cast<double>(t1 - t0) / calls / parts : 0;
+}
+
+double stat_min(const std::vector<double> &v)
+{
+	double m = v.empty() ? 0 : v[0];
+	for (double x : v)
+		m = x < m ? x : m;
+	return m;
+}
+
+double stat_max(const std::vector<double> &v)
+{
+	double m = v.empty() ? 0 : v[0];
+	for (double x : v)
+		m = x > m ? x : m;
+	return m;
 }
 
 void register_all()
@@ -79,7 +102,8 @@ void register_all()
 							run_case(st, s, grid, subs, variant, name);
 						})
 						->Unit(benchmark::kNanosecond)
-						->UseRealTime();
+						->ComputeStatistics("min", stat_min)
+						->ComputeStatistics("max", stat_max);
 				}
 		}
 	}
@@ -89,9 +113,27 @@ void register_all()
 
 int main(int argc, char **argv)
 {
+	// Defaults ahead of the user's arguments, which override them (the last
+	// flag wins): repetitions so that every point gives per-repetition
+	// entries and aggregates like the sweep's, 0.1 s each so that a full run
+	// stays in minutes; the console shows the aggregates, the file all.
+	std::vector<char *> args{argv[0]};
+	static char rep[] = "--benchmark_repetitions=9";
+	static char min_time[] = "--benchmark_min_time=0.1";
+	static char display[] = "--benchmark_display_aggregates_only=true";
+	args.insert(args.end(), {rep, min_time, display});
+	args.insert(args.end(), argv + 1, argv + argc);
+	args.push_back(nullptr);
+	int n = static_cast<int>(args.size()) - 1;
+
+	const kb_text *ctx;
+	size_t n_ctx = kb_context(&ctx);
+	for (size_t i = 0; i < n_ctx; i++)
+		benchmark::AddCustomContext(std::string("kassign_") + ctx[i].name, ctx[i].value);
+
 	register_all();
-	benchmark::Initialize(&argc, argv);
-	if (benchmark::ReportUnrecognizedArguments(argc, argv))
+	benchmark::Initialize(&n, args.data());
+	if (benchmark::ReportUnrecognizedArguments(n, args.data()))
 		return 2;
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
