@@ -21,6 +21,7 @@
  * Groups come from tests/testgroups.c; a failure prints the seed and case.
  */
 #include <kassign/kassign.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,16 +484,364 @@ static uint32_t *kafka_general(const ka_group *g, bool aware)
 	return owner;
 }
 
+/* ---- GeneralAssignmentBuilder.balance(), after the greedy */
+
+/* A Java list of partitions. */
+typedef struct plist {
+	uint32_t *v;
+	uint32_t n;
+} plist;
+
+static void pl_remove(plist *l, uint32_t p)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->v[i] == p) {
+			memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
+			l->n--;
+			return;
+		}
+	CU_FAIL("partition not in the list");
+}
+
+static bool pl_has(const plist *l, uint32_t p)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->v[i] == p)
+			return true;
+	return false;
+}
+
+/* One HashSet<TopicPartition> of PartitionMovements, in insertion order. */
+typedef struct mset {
+	uint32_t t, src, dst, cap;
+	plist parts;
+} mset;
+
+typedef struct kbal {
+	const ka_group *g;
+	uint32_t M, P;
+	plist *cur;    /* currentAssignment */
+	uint32_t *cpc; /* currentPartitionConsumer */
+	bool *active;  /* in sortedCurrentSubscriptions */
+	uint32_t *mv_src, *mv_dst; /* partitionMovements, KA_NONE: none */
+	mset *sets;
+	uint32_t n_sets;
+	uint32_t *thash;
+	bool fail; /* Kafka would throw, or make an invalid move */
+} kbal;
+
+static uint32_t topic_of(const ka_group *g, uint32_t p)
+{
+	return ka_group_partition_topic(g, p);
+}
+
+/* sortedCurrentSubscriptions.first() among members subscribing to t. */
+static uint32_t tree_first(const kbal *k, uint32_t t)
+{
+	uint32_t best = KA_NONE;
+	for (uint32_t m = 0; m < k->M; m++) {
+		if (!k->active[m] || !subscribes(k->g, m, t))
+			continue;
+		if (best == KA_NONE || k->cur[m].n < k->cur[best].n ||
+		    (k->cur[m].n == k->cur[best].n && id_rank(k->g, m) < id_rank(k->g, best)))
+			best = m;
+	}
+	return best;
+}
+
+static bool is_balanced_k(kbal *k)
+{
+	const ka_group *g = k->g;
+	uint32_t mn = UINT32_MAX, mx = 0;
+	for (uint32_t m = 0; m < k->M; m++)
+		if (k->active[m]) {
+			mn = k->cur[m].n < mn ? k->cur[m].n : mn;
+			mx = k->cur[m].n > mx ? k->cur[m].n : mx;
+		}
+	if (mn == UINT32_MAX || mn + 1 >= mx)
+		return true;
+	for (uint32_t c = 0; c < k->M; c++) {
+		if (!k->active[c])
+			continue;
+		uint32_t max_size = 0;
+		for (uint32_t s = g->sub_off[c]; s < g->sub_off[c + 1]; s++)
+			max_size += g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
+		if (k->cur[c].n == max_size)
+			continue;
+		for (uint32_t s = g->sub_off[c]; s < g->sub_off[c + 1]; s++) {
+			uint32_t t = g->sub_topic[s];
+			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+				if (pl_has(&k->cur[c], p))
+					continue;
+				uint32_t other = k->cpc[p];
+				if (other == KA_NONE || !k->active[other]) {
+					k->fail |= true; /* allPartitions.get() is null: NPE */
+					continue;
+				}
+				if (k->cur[c].n + 1 < k->cur[other].n)
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+static mset *find_set(kbal *k, uint32_t t, uint32_t src, uint32_t dst)
+{
+	for (uint32_t i = 0; i < k->n_sets; i++)
+		if (k->sets[i].t == t && k->sets[i].src == src && k->sets[i].dst == dst)
+			return &k->sets[i];
+	return NULL;
+}
+
+static void add_record(kbal *k, uint32_t p, uint32_t src, uint32_t dst)
+{
+	uint32_t t = topic_of(k->g, p);
+	mset *s = find_set(k, t, src, dst);
+	if (!s) {
+		s = &k->sets[k->n_sets++];
+		*s = (mset){t, src, dst, 16, {malloc(k->P * sizeof(uint32_t)), 0}};
+		CU_ASSERT_FATAL(s->parts.v != NULL);
+	}
+	s->parts.v[s->parts.n++] = p;
+	if (s->parts.n > s->cap * 3 / 4)
+		s->cap *= 2;
+	k->mv_src[p] = src;
+	k->mv_dst[p] = dst;
+}
+
+static void remove_record(kbal *k, uint32_t p)
+{
+	mset *s = find_set(k, topic_of(k->g, p), k->mv_src[p], k->mv_dst[p]);
+	CU_ASSERT_FATAL(s != NULL);
+	pl_remove(&s->parts, p);
+	if (s->parts.n == 0) {
+		free(s->parts.v);
+		*s = k->sets[--k->n_sets];
+	}
+	k->mv_src[p] = k->mv_dst[p] = KA_NONE;
+}
+
+static bool topic_moved(const kbal *k, uint32_t t)
+{
+	for (uint32_t i = 0; i < k->n_sets; i++)
+		if (k->sets[i].t == t)
+			return true;
+	return false;
+}
+
+/* HashSet.iterator().next(): the first bucket, then insertion order. */
+static uint32_t set_first_k(const kbal *k, const mset *s)
+{
+	for (uint32_t b = 0; b < s->cap; b++)
+		for (uint32_t i = 0; i < s->parts.n; i++) {
+			uint32_t p = s->parts.v[i], t = s->t;
+			uint32_t h = 31u * (31u + (p - k->g->topic_off[t])) + k->thash[t];
+			if (((h ^ (h >> 16)) & (s->cap - 1)) == b)
+				return p;
+		}
+	return KA_NONE;
+}
+
+static void reassign_k(kbal *k, uint32_t p, uint32_t n)
+{
+	if (n == KA_NONE || !k->active[n] || !subscribes(k->g, n, topic_of(k->g, p))) {
+		k->fail = true;
+		return;
+	}
+	/* getTheActualPartitionToBeMoved */
+	uint32_t t = topic_of(k->g, p), old = k->cpc[p], q = p;
+	if (topic_moved(k, t)) {
+		if (k->mv_src[p] != KA_NONE)
+			old = k->mv_src[p];
+		const mset *rev = find_set(k, t, n, old);
+		if (rev)
+			q = set_first_k(k, rev);
+	}
+	/* processPartitionMovement + movePartition */
+	uint32_t o = k->cpc[q];
+	if (k->mv_src[q] != KA_NONE) {
+		uint32_t src = k->mv_src[q];
+		remove_record(k, q);
+		if (src != n)
+			add_record(k, q, src, n);
+	} else {
+		add_record(k, q, o, n);
+	}
+	pl_remove(&k->cur[o], q);
+	k->cur[n].v[k->cur[n].n++] = q;
+	k->cpc[q] = n;
+}
+
+static bool perform_k(kbal *k, const uint32_t *list, uint32_t n, const uint32_t *prev)
+{
+	bool performed = false, modified;
+	uint32_t guard = 0;
+	do {
+		modified = false;
+		for (uint32_t i = 0; i < n && !k->fail && !is_balanced_k(k); i++) {
+			uint32_t p = list[i], c = k->cpc[p], t = topic_of(k->g, p);
+			if (prev[p] != KA_NONE) {
+				if (!k->active[prev[p]]) {
+					k->fail = true; /* currentAssignment.get() is null */
+					break;
+				}
+				if (k->cur[c].n > k->cur[prev[p]].n + 1) {
+					reassign_k(k, p, prev[p]);
+					performed = modified = true;
+					continue;
+				}
+			}
+			for (uint32_t x = k->g->tsub_off[t]; x < k->g->tsub_off[t + 1]; x++) {
+				uint32_t other = k->g->tsub_member[x];
+				if (k->cur[c].n > k->cur[other].n + 1) {
+					reassign_k(k, p, tree_first(k, t));
+					performed = modified = true;
+					break;
+				}
+			}
+		}
+		if (++guard > 100000)
+			k->fail = true; /* not expected on these sizes */
+	} while (modified && !k->fail);
+	return performed;
+}
+
+static int64_t balance_score_k(const kbal *k)
+{
+	int64_t score = 0;
+	for (uint32_t a = 0; a < k->M; a++)
+		for (uint32_t b = a + 1; b < k->M; b++)
+			if (k->active[a] && k->active[b])
+				score += llabs((int64_t)k->cur[a].n - (int64_t)k->cur[b].n);
+	return score;
+}
+
+/* balance() on the greedy's answer: Kafka's final assignment, or NULL where
+ * Kafka would throw or make an invalid move. */
+static uint32_t *kafka_balance(const ka_group *g, bool aware, const uint32_t *greedy)
+{
+	const uint32_t M = g->n_members, P = g->n_partitions, T = g->n_topics;
+	kbal k = {.g = g, .M = M, .P = P};
+	k.cur = calloc(M + 1, sizeof *k.cur);
+	k.cpc = malloc((P + 1) * sizeof *k.cpc);
+	k.active = calloc(M + 1, sizeof *k.active);
+	k.mv_src = malloc((P + 1) * sizeof *k.mv_src);
+	k.mv_dst = malloc((P + 1) * sizeof *k.mv_dst);
+	k.sets = calloc(P + 1, sizeof *k.sets);
+	k.thash = malloc((T + 1) * sizeof *k.thash);
+	uint32_t *prev = malloc((P + 1) * sizeof *prev), *all = malloc((P + 1) * sizeof *all);
+	uint32_t *una = malloc((P + 1) * sizeof *una);
+	int32_t *prev_gen = malloc((P + 1) * sizeof *prev_gen);
+	CU_ASSERT_FATAL(k.cur && k.cpc && k.active && k.mv_src && k.mv_dst && k.sets && k.thash &&
+			prev && all && una && prev_gen);
+	for (uint32_t m = 0; m < M; m++) {
+		k.cur[m].v = malloc((P + 1) * sizeof(uint32_t));
+		CU_ASSERT_FATAL(k.cur[m].v != NULL);
+	}
+	for (uint32_t t = 0; t < T; t++)
+		k.thash[t] = java_hash(g->topic_name[t]);
+
+	/* the greedy's kept claims and the revocation flag, as kafka_general */
+	bool initializing = true, revocation = false;
+	bool *kept = calloc(P + 1, sizeof *kept);
+	CU_ASSERT_FATAL(kept != NULL);
+	for (uint32_t p = 0; p < P; p++) {
+		uint32_t m = g->prev_owner[p], t = topic_of(g, p);
+		k.cpc[p] = greedy[p];
+		k.mv_src[p] = k.mv_dst[p] = KA_NONE;
+		if (greedy[p] != KA_NONE)
+			k.cur[greedy[p]].v[k.cur[greedy[p]].n++] = p;
+		if (m == KA_NONE || g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		if (subscribes(g, m, t) && !mismatch(g, aware, m, p))
+			kept[p] = true, initializing = false;
+		else
+			revocation = true;
+	}
+
+	/* prevAssignment, members in HashMap order */
+	int32_t max_gen = KA_NO_GENERATION;
+	for (uint32_t m = 0; m < M; m++)
+		max_gen = g->generation[m] > max_gen ? g->generation[m] : max_gen;
+	for (uint32_t p = 0; p < P; p++)
+		prev[p] = KA_NONE;
+	size_t cap = 16;
+	while (M > cap / 4 * 3)
+		cap *= 2;
+	for (size_t b = 0; b < cap; b++)
+		for (uint32_t i = 0; i < M; i++) {
+			const uint32_t m = g->id_order[i], h = java_hash(g->member_id[m]);
+			if (((h ^ (h >> 16)) & (cap - 1)) != b || !(g->generation[m] < max_gen))
+				continue;
+			for (uint32_t x = g->own_off[m]; x < g->own_off[m + 1]; x++) {
+				uint32_t p = g->own_part[x];
+				if (prev[p] == KA_NONE || g->generation[m] > prev_gen[p])
+					prev[p] = m, prev_gen[p] = g->generation[m];
+			}
+		}
+
+	/* sortedAllPartitions and unassignedPartitions, fixed topics removed */
+	uint32_t n_all = 0, n_una = 0;
+	for (uint32_t subs = 2; subs <= M; subs++)
+		for (uint32_t t = 0; t < T; t++)
+			if (g->tsub_off[t + 1] - g->tsub_off[t] == subs)
+				for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+					all[n_all++] = p;
+					if (!kept[p])
+						una[n_una++] = p;
+				}
+
+	/* canConsumerParticipateInReassignment */
+	for (uint32_t m = 0; m < M; m++) {
+		uint32_t max_size = 0;
+		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
+			max_size += g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
+		k.active[m] = k.cur[m].n < max_size;
+		for (uint32_t i = 0; i < k.cur[m].n; i++) {
+			uint32_t t = topic_of(g, k.cur[m].v[i]);
+			k.active[m] |= g->tsub_off[t + 1] - g->tsub_off[t] >= 2;
+		}
+	}
+
+	const int64_t before = balance_score_k(&k);
+	if (!revocation)
+		perform_k(&k, una, n_una, prev);
+	bool performed = perform_k(&k, all, n_all, prev);
+	uint32_t *owner = NULL;
+	if (!k.fail) {
+		owner = malloc((P + 1) * sizeof *owner);
+		CU_ASSERT_FATAL(owner != NULL);
+		bool revert = !initializing && performed && balance_score_k(&k) >= before;
+		for (uint32_t p = 0; p < P; p++)
+			owner[p] = revert ? greedy[p] : k.cpc[p];
+	}
+	for (uint32_t m = 0; m < M; m++)
+		free(k.cur[m].v);
+	for (uint32_t i = 0; i < k.n_sets; i++)
+		free(k.sets[i].parts.v);
+	free(k.cur), free(k.cpc), free(k.active), free(k.mv_src), free(k.mv_dst), free(k.sets);
+	free(k.thash), free(prev), free(all), free(una), free(prev_gen), free(kept);
+	return owner;
+}
+
 static void test_kafka(void)
 {
 	uint64_t first, seed = kt_seed(0x6b61666b61ull), n = tg_case_range(CASES, &first);
 	const ka_strategy *s = strategy("sticky");
-	uint64_t compared = 0, compared_aware = 0;
+	uint64_t compared = 0, compared_aware = 0, compared_loop = 0;
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		const bool aware = rack_aware(g), equal = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
 		uint32_t *ref = equal ? kafka_constrained(g, aware) : kafka_general(g, aware);
+		bool loop_moved = false; /* Kafka's balancing loop changed its greedy's answer */
+		if (ref && !equal) {
+			uint32_t *greedy = ref;
+			ref = kafka_balance(g, aware, greedy);
+			loop_moved = ref && memcmp(ref, greedy, g->n_partitions * sizeof *ref) != 0;
+			free(greedy);
+		}
 		ka_optimum opt;
 		CU_ASSERT_EQUAL(ka_optimum_compute(g, 400000000ull, &opt, NULL), 0);
 		bool optimal = false;
@@ -503,9 +852,13 @@ static void test_kafka(void)
 				optimal = sum_sq(g, ref) == opt.load_sq && m.local == opt.local &&
 					  m.moved == opt.moved;
 			else
-				optimal = equal || sum_sq(g, ref) == opt.load_sq;
+				optimal = equal || (sum_sq(g, ref) == opt.load_sq &&
+						    m.moved == m.moved_opt);
 		} else {
-			CU_ASSERT(aware); /* Kafka's own lists never run dry without racks */
+			/* Kafka's own lists run dry only rack-aware; its balancing
+			 * loop can fail (throw, or move to a non-subscriber) only
+			 * with several generations */
+			CU_ASSERT(aware || !equal);
 		}
 		bool ok = true;
 		uint32_t *owner = NULL;
@@ -514,6 +867,7 @@ static void test_kafka(void)
 			ok = memcmp(owner, ref, g->n_partitions * sizeof *owner) == 0;
 			compared++;
 			compared_aware += aware;
+			compared_loop += loop_moved;
 		}
 		CU_ASSERT(ok);
 		if (!ok) {
@@ -530,7 +884,10 @@ static void test_kafka(void)
 			return;
 	}
 	/* the comparison must have happened, rack-aware too */
-	CU_ASSERT(n < 100 || (compared > n / 4 && compared_aware > n / 50));
+	fprintf(stderr, "kafka: %" PRIu64 " of %" PRIu64 " groups compared, %" PRIu64
+			" rack-aware, %" PRIu64 " after moves of Kafka's balancing loop\n",
+		compared, n, compared_aware, compared_loop);
+	CU_ASSERT(n < 100 || (compared > n / 4 && compared_aware > n / 50 && compared_loop > n / 100));
 }
 
 /* Whether member m lists p among its owned partitions. */

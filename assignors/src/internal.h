@@ -106,6 +106,14 @@ uint32_t ka__strmap_put(ka__strmap *m, const char *key, uint32_t val);
 uint64_t ka__hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t ka__hash_u32(const uint32_t *v, size_t n);
 
+/* Java's hashing (javastr.c), where Kafka's answer follows a HashMap's
+ * iteration order. */
+size_t ka__java_hashmap_capacity(size_t n); /* of a map grown to n entries */
+uint32_t ka__java_string_hash(const char *s); /* String.hashCode, UTF-16 */
+/* Members in the iteration order of a HashMap keyed by member_id, into
+ * visit[M]; bucket_off[capacity + 1] and tmp[M] are scratch. */
+void ka__java_hashmap_order(const ka_group *g, uint32_t *visit, uint32_t *bucket_off, uint32_t *tmp);
+
 /* ------------------------------------------------------------ min-cost flow (flow.c) */
 
 typedef struct ka__flow {
@@ -140,6 +148,22 @@ size_t ka__certify_size(const ka_group *g);
  * smallest sorted descending), else 0. Every assignable partition must have
  * an owner. */
 int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w);
+
+/* ------------------------------------------------------------ Kafka's balancing loop (replay.c) */
+
+/*
+ * Kafka's general sticky path ends with a balancing loop
+ * (GeneralAssignmentBuilder.balance/performReassignments) whose moves
+ * decide its exact answer. ka__replay_balance runs it on the greedy's
+ * assignment `greedy` (kept[p]: p was kept from its previous owner;
+ * revocation: some valid claim was dropped, which skips Kafka's first pass)
+ * and writes Kafka's final assignment to out[]. Returns 1 when out[] holds
+ * it, 0 when the group is too large to replay (ka__replay_size() is 0), the
+ * step budget ran out, or Kafka would make an invalid move.
+ */
+size_t ka__replay_size(const ka_group *g);
+int ka__replay_balance(const ka_group *g, ka__ws *w, const uint32_t *greedy, const uint8_t *kept,
+		       int revocation, uint32_t *out);
 
 /* ------------------------------------------------------------ strategies */
 

@@ -335,76 +335,7 @@ static inline int64_t grp_remote(const ka_group *g, const sides *sd, uint32_t k,
 	X(exact, uint32_t, M)                                                                      \
 	X(count, uint32_t, M)                                                                      \
 	X(visit, uint32_t, M)                                                                      \
-	X(bucket_off, uint32_t, HASH_CAP(M) + 1)
-
-/*
- * Kafka visits members in the iteration order of a java.util.HashMap keyed
- * by member_id: by bucket, spread(String.hashCode()) & (capacity - 1), the
- * capacity growing from 16 by doubling at load factor 0.75. Only members
- * sharing a bucket depend on insertion order, unknown here: member_id order
- * stands in for it.
- */
-#define HASH_CAP(n) java_hashmap_capacity(n)
-
-static size_t java_hashmap_capacity(size_t n)
-{
-	size_t cap = 16;
-	while (n > cap / 4 * 3)
-		cap *= 2;
-	return cap;
-}
-
-/* Java's String.hashCode over UTF-16 code units, from UTF-8. */
-static uint32_t java_string_hash(const char *s)
-{
-	uint32_t h = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		uint32_t cp = *p;
-		int extra = cp >= 0xF0 && cp < 0xF8 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
-		if (cp >= 0x80 && extra) {
-			int ok = 1;
-			uint32_t v = cp & (0x3Fu >> extra);
-			for (int i = 1; i <= extra; i++) {
-				if ((p[i] & 0xC0) != 0x80) {
-					ok = 0;
-					break;
-				}
-				v = (v << 6) | (p[i] & 0x3F);
-			}
-			if (ok) {
-				cp = v;
-				p += extra;
-			}
-		}
-		p++;
-		if (cp >= 0x10000) {
-			h = 31 * h + (0xD800 + ((cp - 0x10000) >> 10));
-			h = 31 * h + (0xDC00 + ((cp - 0x10000) & 0x3FF));
-		} else {
-			h = 31 * h + cp;
-		}
-	}
-	return h;
-}
-
-/* Members in Kafka's HashMap order (see above), into visit[]. */
-static void hashmap_order(const ka_group *g, uint32_t *visit, uint32_t *bucket_off, uint32_t *tmp)
-{
-	const size_t M = g->n_members, cap = java_hashmap_capacity(M);
-	memset(bucket_off, 0, (cap + 1) * sizeof *bucket_off);
-	for (uint32_t m = 0; m < M; m++) {
-		uint32_t h = java_string_hash(g->member_id[m]);
-		tmp[m] = (h ^ (h >> 16)) & (uint32_t)(cap - 1);
-		bucket_off[tmp[m] + 1]++;
-	}
-	for (size_t b = 0; b < cap; b++)
-		bucket_off[b + 1] += bucket_off[b];
-	for (uint32_t i = 0; i < M; i++) {
-		uint32_t m = g->id_order[i];
-		visit[bucket_off[tmp[m]]++] = m;
-	}
-}
+	X(bucket_off, uint32_t, ka__java_hashmap_capacity(M) + 1)
 
 /* In-place heapsort: claim lists can be long (a member that owned a lot). */
 static void sort_keys(uint64_t *v, uint32_t n)
@@ -758,7 +689,7 @@ static void assign_constrained(const ka_group *g, ka__ws *w, int racks, uint32_t
 	}
 
 	/* Quotas, in Kafka's visiting order; keep[m] is what m may keep. */
-	hashmap_order(g, visit, bucket_off, keep);
+	ka__java_hashmap_order(g, visit, bucket_off, keep);
 	int gather = 0;
 	for (uint32_t i = 0; i < M; i++) {
 		uint32_t m = visit[i], n = count[m], k;
@@ -1758,6 +1689,65 @@ static size_t max_size(size_t a, size_t b)
 }
 
 /*
+ * For Kafka's balancing loop (replay.c): the partitions its greedy kept from
+ * their previous owner, and whether a claim on a subscribed topic was
+ * dropped (no longer subscribed, or rack-aware mismatched), which makes
+ * Kafka skip its first pass.
+ */
+static int kept_claims(const ka_group *g, int racks, uint8_t *kept)
+{
+	int revocation = 0;
+	uint32_t t = 0;
+	for (uint32_t p = 0; p < g->n_partitions; p++) {
+		topic_from(g, p, &t);
+		const uint32_t m = g->prev_owner[p];
+		kept[p] = 0;
+		if (m == KA_NONE || g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		if (ka__subscribes(g, m, t) && !(racks && mismatch(g, m, p)))
+			kept[p] = 1;
+		else
+			revocation = 1;
+	}
+	return revocation;
+}
+
+/* The replay's answer, in a slab that outlasts the optimum (taken first),
+ * or NULL when the group is not replayed. */
+static const uint32_t *kafka_replay(const ka_group *g, ka__ws *w, const uint32_t *greedy, int racks)
+{
+	if (!ka__replay_size(g))
+		return NULL;
+	uint32_t *rep = ka__ws_take(w, g->n_partitions, sizeof(uint32_t));
+	const size_t mark = w->used;
+	uint8_t *kept = ka__ws_take(w, g->n_partitions, 1);
+	const int revocation = kept_claims(g, racks, kept);
+	const int ok = ka__replay_balance(g, w, greedy, kept, revocation, rep);
+	w->used = mark;
+	return ok ? rep : NULL;
+}
+
+/* Room for kafka_replay() in front of `rest`. */
+static size_t replay_part(const ka_group *g, size_t rest)
+{
+	const size_t r = ka__replay_size(g);
+	if (!r)
+		return rest;
+	const size_t P = g->n_partitions;
+	return ka__ws_need(0, P, sizeof(uint32_t)) + max_size(ka__ws_need(0, P, 1) + r, rest);
+}
+
+/* a at least as good as b: balance, then locality, then stickiness. */
+static int at_least(levels a, levels b)
+{
+	if (a.sq != b.sq)
+		return a.sq < b.sq;
+	if (a.local != b.local)
+		return a.local > b.local;
+	return a.kept >= b.kept;
+}
+
+/*
  * Layout: the loads (for the objective), rack-aware the member classes,
  * then from one mark either Kafka's procedure or what comes after it (the
  * balance certificate, or the groups and the optimum).
@@ -1774,12 +1764,14 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 		tc = ka__ws_need(tc, NT + 1, sizeof(uint32_t)); /* tc_off */
 		tc = ka__ws_need(tc, g->n_partitions, sizeof(uint32_t)); /* tc_part */
 		tc = ka__ws_need(tc, NT, sizeof(uint32_t));     /* tc_cur */
-		size_t later = max_size(tc + optimal_size(g, d), ka__certify_size(g));
+		size_t later = max_size(replay_part(g, tc + optimal_size(g, d)), ka__certify_size(g));
 		return max_size(general_size(g, d), later) + load;
 	}
 	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
 	size_t table = ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), g->n_racks, 1);
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
+	if (!homogeneous)
+		after = replay_part(g, after);
 	return load + prep_size(g, d) + max_size(prep_scratch_size(g, d), max_size(kafka, after));
 }
 
@@ -1813,6 +1805,7 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		if (ka__certify_balance(g, owner, &w))
 			return 0;
 		w.used = mark;
+		const uint32_t *rep = kafka_replay(g, &w, owner, 0);
 		/*
 		 * The optimum works on topic classes: topics with the same
 		 * subscribers are interchangeable, so a group of them is one
@@ -1845,7 +1838,9 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		const uint32_t *opt = assign_optimal(g, d, &tc, &w, &exact);
 		levels best = objective(g, opt, load, 0);
 		assert(best.sq <= kafka.sq);
-		if (best.sq < kafka.sq)
+		if (rep && at_least(objective(g, rep, load, 0), best))
+			memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
+		else if (best.sq < kafka.sq)
 			memcpy(owner, opt, g->n_partitions * sizeof *owner);
 		return 0;
 	}
@@ -1860,10 +1855,15 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		assign_general(g, d, &sd, &w, owner);
 	levels kafka = objective(g, owner, load, 1);
 	w.used = mark;
+	const uint32_t *rep = homogeneous ? NULL : kafka_replay(g, &w, owner, 1);
 	build_groups(g, d, &w, &sd);
 	int exact;
 	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
 	levels best = objective(g, opt, load, 1);
+	if (rep && at_least(objective(g, rep, load, 1), best)) {
+		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
+		return 0;
+	}
 	/* Exact, the optimum is never worse; kept only where Kafka falls short. */
 	const int better =
 	    best.sq < kafka.sq ||
