@@ -179,5 +179,7 @@ size_t ka__cooperative_sticky_workspace_size(const ka_group *g);
 size_t ka__min_moves_size(const ka_group *g);
 uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size);
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__uniform_workspace_size(const ka_group *g);
+int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 
 #endif

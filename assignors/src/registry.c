@@ -21,6 +21,9 @@ static const ka_strategy strategies[] = {
 	 "the sticky plan; partitions changing owner are withheld until the follow-up round",
 	 KA_STRATEGY_STICKY | KA_STRATEGY_COOPERATIVE, ka__cooperative_sticky_workspace_size,
 	 ka__cooperative_sticky_assign},
+	{"uniform", "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
+	 "KIP-848 broker-side target assignment: balanced, sticky to the current target",
+	 KA_STRATEGY_STICKY, ka__uniform_workspace_size, ka__uniform_assign},
 };
 
 size_t ka_strategy_count(void)
