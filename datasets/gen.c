@@ -42,6 +42,65 @@ static const kd_grid grids[] = {
 
 #define N_GRIDS (sizeof(grids) / sizeof(grids[0]))
 
+/*
+ * Kafka's JMH assignor benchmarks (jmh-benchmarks/.../assignor/
+ * ClientSideAssignorBenchmark and ServerSideAssignorBenchmark) share one
+ * parameter grid: memberCount 100, 500, 1000, 5000, 10000 x
+ * partitionsToMemberRatio 5, 10, 50 x topicCount 10, 100, 1000, with
+ * partitionsPerTopic = memberCount * ratio / topicCount in integer division,
+ * as Kafka computes it. Kafka's m100-r5-t1000 point has topics of 0
+ * partitions (500 / 1000), which the model refuses, so it is left out: 44
+ * points. Written out rather than computed so a name is a constant.
+ */
+static const kd_grid jmh_grids[] = {
+    {"jmh-m100-r5-t10", 100, 10, 50, 0},
+    {"jmh-m100-r5-t100", 100, 100, 5, 0},
+    {"jmh-m100-r10-t10", 100, 10, 100, 0},
+    {"jmh-m100-r10-t100", 100, 100, 10, 0},
+    {"jmh-m100-r10-t1000", 100, 1000, 1, 0},
+    {"jmh-m100-r50-t10", 100, 10, 500, 0},
+    {"jmh-m100-r50-t100", 100, 100, 50, 0},
+    {"jmh-m100-r50-t1000", 100, 1000, 5, 0},
+    {"jmh-m500-r5-t10", 500, 10, 250, 0},
+    {"jmh-m500-r5-t100", 500, 100, 25, 0},
+    {"jmh-m500-r5-t1000", 500, 1000, 2, 0},
+    {"jmh-m500-r10-t10", 500, 10, 500, 0},
+    {"jmh-m500-r10-t100", 500, 100, 50, 0},
+    {"jmh-m500-r10-t1000", 500, 1000, 5, 0},
+    {"jmh-m500-r50-t10", 500, 10, 2500, 0},
+    {"jmh-m500-r50-t100", 500, 100, 250, 0},
+    {"jmh-m500-r50-t1000", 500, 1000, 25, 0},
+    {"jmh-m1000-r5-t10", 1000, 10, 500, 0},
+    {"jmh-m1000-r5-t100", 1000, 100, 50, 0},
+    {"jmh-m1000-r5-t1000", 1000, 1000, 5, 0},
+    {"jmh-m1000-r10-t10", 1000, 10, 1000, 0},
+    {"jmh-m1000-r10-t100", 1000, 100, 100, 0},
+    {"jmh-m1000-r10-t1000", 1000, 1000, 10, 0},
+    {"jmh-m1000-r50-t10", 1000, 10, 5000, 0},
+    {"jmh-m1000-r50-t100", 1000, 100, 500, 0},
+    {"jmh-m1000-r50-t1000", 1000, 1000, 50, 0},
+    {"jmh-m5000-r5-t10", 5000, 10, 2500, 0},
+    {"jmh-m5000-r5-t100", 5000, 100, 250, 0},
+    {"jmh-m5000-r5-t1000", 5000, 1000, 25, 0},
+    {"jmh-m5000-r10-t10", 5000, 10, 5000, 0},
+    {"jmh-m5000-r10-t100", 5000, 100, 500, 0},
+    {"jmh-m5000-r10-t1000", 5000, 1000, 50, 0},
+    {"jmh-m5000-r50-t10", 5000, 10, 25000, 0},
+    {"jmh-m5000-r50-t100", 5000, 100, 2500, 0},
+    {"jmh-m5000-r50-t1000", 5000, 1000, 250, 0},
+    {"jmh-m10000-r5-t10", 10000, 10, 5000, 0},
+    {"jmh-m10000-r5-t100", 10000, 100, 500, 0},
+    {"jmh-m10000-r5-t1000", 10000, 1000, 50, 0},
+    {"jmh-m10000-r10-t10", 10000, 10, 10000, 0},
+    {"jmh-m10000-r10-t100", 10000, 100, 1000, 0},
+    {"jmh-m10000-r10-t1000", 10000, 1000, 100, 0},
+    {"jmh-m10000-r50-t10", 10000, 10, 50000, 0},
+    {"jmh-m10000-r50-t100", 10000, 100, 5000, 0},
+    {"jmh-m10000-r50-t1000", 10000, 1000, 500, 0},
+};
+
+#define N_JMH_GRIDS (sizeof(jmh_grids) / sizeof(jmh_grids[0]))
+
 static const char *const subs_names[] = {"homogeneous", "heterogeneous"};
 static const char *const variant_names[] = {"fresh", "churn-remove", "churn-add", "racks"};
 
@@ -53,6 +112,16 @@ size_t kd_grid_count(void)
 const kd_grid *kd_grid_at(size_t i)
 {
 	return i < N_GRIDS ? &grids[i] : NULL;
+}
+
+size_t kd_jmh_grid_count(void)
+{
+	return N_JMH_GRIDS;
+}
+
+const kd_grid *kd_jmh_grid_at(size_t i)
+{
+	return i < N_JMH_GRIDS ? &jmh_grids[i] : NULL;
 }
 
 int kd_grid_parse(const char *name, kd_grid *out)
@@ -81,6 +150,9 @@ const kd_grid *kd_grid_find(const char *name)
 	for (size_t i = 0; i < N_GRIDS; i++)
 		if (strcmp(grids[i].name, name) == 0)
 			return &grids[i];
+	for (size_t i = 0; i < N_JMH_GRIDS; i++)
+		if (strcmp(jmh_grids[i].name, name) == 0)
+			return &jmh_grids[i];
 	return NULL;
 }
 

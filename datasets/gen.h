@@ -27,7 +27,16 @@ typedef struct kd_grid {
 
 size_t kd_grid_count(void);
 const kd_grid *kd_grid_at(size_t i);
-const kd_grid *kd_grid_find(const char *name); /* NULL when unknown */
+const kd_grid *kd_grid_find(const char *name); /* NULL when unknown; finds JMH points too */
+
+/*
+ * The points of Kafka's JMH assignor benchmarks, named
+ * "jmh-m<members>-r<partitions per member>-t<topics>" (see gen.c). Not in
+ * kd_grid_at's table and never in the default sweep; `sweep --grid
+ * jmh-client` (or jmh-server) runs them all.
+ */
+size_t kd_jmh_grid_count(void);
+const kd_grid *kd_jmh_grid_at(size_t i);
 
 /*
  * A custom grid written MxTxP (members x topics x partitions per topic, e.g.

@@ -79,6 +79,15 @@ int kh_cmd_list(int argc, char **argv)
 		       (unsigned long long)g->topics * g->partitions_per_topic,
 		       g->in_default ? "default" : "--all-grids or --grid");
 	}
+	printf("\nKafka's JMH assignor benchmark grid (sweep --grid jmh-client or jmh-server\n"
+	       "runs all %zu points; docs/cli.md):\n",
+	       kd_jmh_grid_count());
+	for (size_t i = 0; i < kd_jmh_grid_count(); i++) {
+		const kd_grid *g = kd_jmh_grid_at(i);
+		printf("  %-20s %8u %7u %11u %11llu\n", g->name, g->members, g->topics,
+		       g->partitions_per_topic,
+		       (unsigned long long)g->topics * g->partitions_per_topic);
+	}
 	printf("\nsubscriptions: homogeneous, heterogeneous\n");
 	printf("variants: fresh, churn-remove, churn-add, racks\n");
 	return KH_EXIT_OK;

@@ -91,7 +91,9 @@ const kd_grid *kh_grid_lookup(const char *cmd, const char *name)
 	fprintf(stderr, "kassign %s: unknown grid '%s' (known:", cmd, name);
 	for (size_t i = 0; i < kd_grid_count(); i++)
 		fprintf(stderr, "%s %s", i ? "," : "", kd_grid_at(i)->name);
-	fprintf(stderr, "; or MxTxP: members x topics x partitions per topic)\n");
+	fprintf(stderr, "; jmh-m<members>-r<ratio>-t<topics> for a point of Kafka's JMH grid, "
+			"jmh-client or jmh-server for all of them (sweep); or MxTxP: members x "
+			"topics x partitions per topic)\n");
 	return NULL;
 }
 
