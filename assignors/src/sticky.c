@@ -57,8 +57,8 @@
  * do not mismatch the partition (a member without rack included), leaving
  * a partition none of them can take, then the rest to any subscriber.
  * Kafka then moves partitions one by one while that improves balance
- * (performReassignments), which can stop short of the best balance; kassign
- * does not replay those moves (see below).
+ * (performReassignments), which can stop short of the best balance;
+ * replay.c replays those moves on groups small enough (see below).
  *
  * Never worse than Kafka. kassign keeps Kafka's answer when it is optimal,
  * and otherwise gives the exact optimum of a min-cost flow (below), whose
@@ -68,9 +68,10 @@
  * mismatched claims and deals greedily, which can lose locality or
  * stickiness (a claim revoked for its rack can end on another rack no
  * closer), so the optimum always runs and Kafka's answer stays only if it
- * reaches all three levels. Where the greedy falls short, the optimum is at
- * least as good as what Kafka's moves reach, but among several optima it
- * need not be the one Kafka's moves would pick.
+ * reaches all three levels. Where the greedy falls short, Kafka's balancing
+ * loop is replayed (replay.c, groups up to 65,536 partitions + subscriptions
+ * + members) and its end state given when it is as good as the optimum;
+ * otherwise the optimum, which is then strictly better than Kafka's.
  *
  * Cooperative: the same plan, then every partition whose owner changes is
  * withheld from this round (owner KA_NONE): its previous owner must revoke it
