@@ -248,7 +248,7 @@ class Case:
         out = os.path.join(self.tmp, "bench.json")
         p = self.run(self.bench, "--benchmark_filter=assign/(range|sticky)/G-seed/homogeneous/"
                      "(fresh|churn-add)$", "--benchmark_repetitions=3",
-                     "--benchmark_min_time=0.001", "--benchmark_out=" + out,
+                     "--benchmark_min_time=0.01", "--benchmark_out=" + out,
                      "--benchmark_out_format=json")
         check(p.returncode == 0, "kassign-bench runs", p)
         with open(out) as f:
@@ -269,8 +269,14 @@ class Case:
             for k in FIGURES:
                 check(k in e, "%s has %s" % (e["name"], k))
             check(e["valid"] == 1, "valid")
-            ratio = e["ns_per_partition"] * e["partitions"] / e["real_time"]
-            check(abs(ratio - 1) < 0.05, "ns_per_partition = real_time / partitions (%g)" % ratio)
+        # ns_per_partition is timed around Google Benchmark's own timed loop:
+        # never below real_time / partitions, and equal to it (5 %) in at least
+        # one repetition of each point even on a loaded machine.
+        for name in {e["name"] for e in its}:
+            ratios = [e["ns_per_partition"] * e["partitions"] / e["real_time"]
+                      for e in its if e["name"] == name]
+            check(min(ratios) > 0.99 and min(ratios) < 1.05,
+                  "%s: ns_per_partition = real_time / partitions (ratios %s)" % (name, ratios))
         p = self.run(self.compare, out, out)
         check(p.returncode == 0, "its output compares with itself", p)
         p = self.run(self.plot, "-o", os.path.join(self.tmp, "bp"), out)
