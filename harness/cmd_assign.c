@@ -82,7 +82,7 @@ int kh_cmd_assign(int argc, char **argv)
 	const size_t ws_size = ka_workspace_size(s, g);
 	void *ws = kh_aligned_alloc(ws_size);
 	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
-	uint64_t *samples = repeat ? malloc(repeat * sizeof(*samples)) : NULL;
+	double *samples = repeat ? malloc(repeat * sizeof(*samples)) : NULL;
 	kh_pin *pin = NULL;
 	kh_timing t = {0};
 	if (!ws || !owner || (repeat && !samples)) {
@@ -93,7 +93,7 @@ int kh_cmd_assign(int argc, char **argv)
 	int arc;
 	if (repeat) {
 		pin = kh_pin_thread(stderr);
-		arc = kh_time_assign(s, g, ws, ws_size, owner, 0, (uint32_t)repeat, samples);
+		arc = kh_time_assign(s, g, ws, ws_size, owner, 0, 1, (uint32_t)repeat, samples);
 		kh_timing_summarize(samples, (uint32_t)repeat, &t);
 	} else {
 		arc = ka_assign(s, g, ws, ws_size, owner);

@@ -1,47 +1,90 @@
 /*
  * sweep.c - `kassign sweep`: every chosen strategy over every chosen grid,
- * subscription mode and variant. Each point is generated in memory, its
- * workspace and output array allocated once, then one warm-up call and N
- * timed calls run on a pinned thread; quality comes from the last call's
- * output. Points are measured here and written by a kh_reporter, so the
- * output format can change without touching the measurement.
+ * subscription mode and variant, measured on pinned threads and written as
+ * Google Benchmark JSON (docs/results-format.md) or a table.
+ *
+ * Measuring and writing are kept apart: kh_point_run() measures one point
+ * into a kh_point_result and knows nothing of formats; the kh_reporter
+ * writers (report.c) turn results into the file, the table and the summary.
+ *
+ * A point is generated in memory, its workspace and output array allocated
+ * once; calls are then batched so one timed sample is long enough to time
+ * (timing.c), one warm-up call runs, and `--repetitions` samples are taken.
+ * Quality comes from the output of the last call. With --threads N the
+ * point is then measured again by N threads at once, each on its own PU,
+ * each with its own copy of the group (generated on that thread, so its
+ * memory is local), workspace and output; a barrier before every sample
+ * makes the samples overlap, which is what shows contention.
+ *
+ * Everything that can make the run impossible (names, cores, thread count,
+ * the output path) is checked before the first point: exit 2 leaves
+ * nothing behind.
  */
 #include "harness/harness.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char sweep_usage[] =
     "Usage: kassign sweep [--grid NAME]... [--strategy NAME]... [--subs MODE]...\n"
-    "                     [--variant VARIANT]... [--repetitions N] [--seed N]\n"
-    "                     [--all-grids]\n"
+    "                     [--variant VARIANT]... [--all-grids] [--repetitions N]\n"
+    "                     [--seed N] [--cpus LIST] [--threads N]\n"
+    "                     [--format json|table] [-o PATH] [--quiet]\n"
     "\n"
-    "Times the assign call of every strategy on every grid point and prints one\n"
-    "table row per point on stdout (the thread binding goes to stderr). Each\n"
-    "option may be repeated; with none, every strategy, every default grid (all\n"
-    "but G-1M), both subscription modes and all four variants are run. Churn\n"
-    "variants start from the same strategy's assignment of the fresh group.\n"
+    "Times the assign call of every chosen strategy on every chosen grid point,\n"
+    "on a pinned thread, and records speed and quality (balance, movement,\n"
+    "locality, workspace, validity) per point. Each selection option may be\n"
+    "repeated; with none, every strategy, every default grid (all but G-1M and\n"
+    "the JMH grids), both subscription modes and all four variants are run.\n"
+    "Churn variants start from the same strategy's assignment of the fresh group.\n"
     "\n"
-    "  -g, --grid NAME        a grid (see 'kassign list')\n"
-    "      --all-grids        every grid, G-1M included\n"
+    "  -g, --grid NAME        a grid (see 'kassign list'), MxTxP, or jmh-client /\n"
+    "                         jmh-server: the 44 points of Kafka's JMH assignor\n"
+    "                         benchmarks (jmh-m<members>-r<ratio>-t<topics>)\n"
+    "      --all-grids        every grid of 'kassign list', G-1M included\n"
     "  -s, --strategy NAME    a strategy\n"
     "      --subs MODE        homogeneous or heterogeneous\n"
     "      --variant VARIANT  fresh, churn-remove, churn-add or racks\n"
-    "  -n, --repetitions N    timed calls per point, after one warm-up (default 9)\n"
+    "  -n, --repetitions N    timed samples per point, after warm-up (default 9)\n"
     "      --seed N           seed of the generated member ids (default 1)\n"
+    "      --cpus LIST        PUs to measure on, OS numbers: 1, 0,1 or 0-1; the\n"
+    "                         first is the one-thread PU, the first N serve\n"
+    "                         --threads N (default: the last core, then the ones\n"
+    "                         before it)\n"
+    "  -t, --threads N        also measure each point with N threads at once,\n"
+    "                         each on its own core (default 1: alone only)\n"
+    "      --format FORMAT    json (default): a Google Benchmark JSON result file;\n"
+    "                         table: a text table on stdout, no file\n"
+    "  -o, --output PATH      the JSON file (default\n"
+    "                         results/<yyyymmdd>-<host>-<commit>.json, with -2, -3..\n"
+    "                         added when it exists); '-' for stdout\n"
+    "  -q, --quiet            nothing on stderr but errors\n"
     "  -h, --help             this text\n"
     "\n"
-    "Columns: median/min/max wall time of one assign call in ms, ns and bytes\n"
-    "(workspace + 4-byte owner array) per partition, load max-min over eligible\n"
-    "members, balanced, partitions moved and the lower bound on moves ('>=' when\n"
-    "only a bound), and whether the assignment passed ka_assignment_validate.\n"
+    "On stderr: the binding, then a progress bar when stderr is a terminal, or\n"
+    "one line per point when it is not, then (json) a summary per strategy and\n"
+    "grid. The path of the result file is printed on stdout at the end.\n"
     "\n"
-    "Exit status: 0 every point ran and was valid, 1 a point failed, 2 usage.\n";
+    "Exit status: 0 every point ran and was valid, 1 a point failed or was\n"
+    "invalid (the file is still written), 2 bad usage or the run could not\n"
+    "start (nothing is written).\n";
 
-#define KH_N_SUBS     2
-#define KH_N_VARIANTS 4
+#define KH_N_SUBS        2
+#define KH_N_VARIANTS    4
+#define KH_MAX_CUSTOM    32
+#define KH_MAX_CPUS      1024
+#define KH_OVERHEAD_RUNS 10001u
+
+/* ------------------------------------------------------------------ measuring one point */
 
 typedef struct bad_member_flag {
 	int seen;
@@ -55,66 +98,468 @@ static void note_bad_member(void *ctx, int rule, uint32_t partition, uint32_t me
 		((bad_member_flag *)ctx)->seen = 1;
 }
 
-int kh_point_run(const kh_point *pt, uint32_t repetitions, kh_point_result *r)
+/* One point made ready to time: everything the assign call needs. */
+typedef struct kh_case {
+	const ka_strategy *s;
+	ka_group *g;
+	void *ws;
+	size_t ws_size;
+	uint32_t *owner;
+} kh_case;
+
+static void case_close(kh_case *c)
 {
-	memset(r, 0, sizeof(*r));
+	free(c->ws);
+	free(c->owner);
+	ka_group_free(c->g);
+	memset(c, 0, sizeof(*c));
+}
+
+static int case_open(kh_case *c, const kh_point *pt, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
 	const kd_gen_spec spec = {pt->grid, pt->subs, pt->variant, pt->seed, pt->strategy, 0, 0};
-	ka_group *g = NULL;
-	char err[200];
-	if (kd_generate(&spec, &g, err, sizeof(err)) < 0) {
-		snprintf(r->error, sizeof(r->error), "generate: %s", err);
+	char gerr[200];
+	if (kd_generate(&spec, &c->g, gerr, sizeof(gerr)) < 0) {
+		snprintf(err, errlen, "generate: %s", gerr);
 		return -1;
 	}
-	r->partitions = g->n_partitions;
-	r->members = g->n_members;
+	c->s = pt->strategy;
+	c->ws_size = ka_workspace_size(c->s, c->g);
+	c->ws = kh_aligned_alloc(c->ws_size);
+	c->owner = malloc(((size_t)c->g->n_partitions + 1) * sizeof(*c->owner));
+	if (!c->ws || !c->owner) {
+		snprintf(err, errlen, "out of memory (workspace of %zu bytes)", c->ws_size);
+		case_close(c);
+		return -1;
+	}
+	return 0;
+}
 
-	const ka_strategy *s = pt->strategy;
-	const size_t ws_size = ka_workspace_size(s, g);
-	const size_t mws_size = ka_metrics_workspace_size(g);
-	void *ws = kh_aligned_alloc(ws_size);
-	void *mws = malloc(mws_size ? mws_size : 1);
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
-	uint64_t *samples = malloc((size_t)repetitions * sizeof(*samples));
-	int rc = -1;
-	if (!ws || !mws || !owner || !samples) {
-		snprintf(r->error, sizeof(r->error), "out of memory (workspace of %zu bytes)",
-			 ws_size);
+/* Violations of the last output; -1 when an owner is past the members. */
+static int64_t case_validate(const kh_case *c)
+{
+	bad_member_flag bad = {0};
+	const uint64_t v = ka_assignment_validate(
+	    c->g, c->owner, (c->s->flags & KA_STRATEGY_COOPERATIVE) != 0, note_bad_member, &bad);
+	return bad.seen ? -1 : (int64_t)v;
+}
+
+typedef struct worker {
+	pthread_t tid;
+	const kh_point *pt;
+	const kh_measure *m;
+	unsigned pu;
+	uint32_t iters;
+	pthread_barrier_t *bar;
+	int *failed; /* shared: set before the first barrier, read after it */
+	double *samples;
+	uint64_t violations;
+	int rc;
+	char err[256];
+} worker;
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	const uint32_t reps = w->m->repetitions;
+	kh_case c = {0};
+	kh_binding b;
+	int ok = 1;
+
+	if (w->m->cpus)
+		kh_bind_thread(w->m->topo, w->pu, &b);
+	if (case_open(&c, w->pt, w->err, sizeof(w->err)) < 0) {
+		ok = 0;
+	} else {
+		/* The one-thread run's batch size, so both measure the same thing;
+		 * one untimed batch warms this copy's caches and pages. */
+		const int rc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, w->iters, 1, 0,
+					      NULL);
+		if (rc < 0) {
+			snprintf(w->err, sizeof(w->err), "assign: %s", ka_strerror(rc));
+			ok = 0;
+		}
+	}
+	if (!ok)
+		*w->failed = 1;
+	pthread_barrier_wait(w->bar);
+	const int go = !*w->failed;
+	/* Every thread takes part in every barrier, even after an error, so
+	 * none waits for ever. */
+	for (uint32_t i = 0; go && i < reps; i++) {
+		pthread_barrier_wait(w->bar);
+		if (!ok)
+			continue;
+		const int rc =
+		    kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 0, w->iters, 1, &w->samples[i]);
+		if (rc < 0) {
+			snprintf(w->err, sizeof(w->err), "assign: %s", ka_strerror(rc));
+			ok = 0;
+		}
+	}
+	if (ok && go) {
+		const int64_t v = case_validate(&c);
+		if (v < 0) {
+			snprintf(w->err, sizeof(w->err), "assign: owner past the %u members",
+				 c.g->n_members);
+			ok = 0;
+		} else {
+			w->violations = (uint64_t)v;
+		}
+	}
+	w->rc = ok ? 0 : -1;
+	case_close(&c);
+	return NULL;
+}
+
+/* m->threads copies of the point at once; fills the thread fields of r. */
+static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters,
+			kh_point_result *r)
+{
+	const uint32_t n = m->threads, reps = m->repetitions;
+	worker *w = calloc(n, sizeof(*w));
+	r->threads = n;
+	r->thread_ns = calloc((size_t)n * reps, sizeof(*r->thread_ns));
+	r->thread_median = calloc(n, sizeof(*r->thread_median));
+	r->rep_median = calloc(reps, sizeof(*r->rep_median));
+	double *col = calloc(n > reps ? n : reps, sizeof(*col));
+	pthread_barrier_t bar;
+	int failed = 0, started = 0, rc;
+	if (!w || !r->thread_ns || !r->thread_median || !r->rep_median || !col) {
+		snprintf(r->threads_error, sizeof(r->threads_error), "out of memory");
 		goto out;
 	}
-	r->ws_bytes = ws_size;
+	if ((rc = pthread_barrier_init(&bar, NULL, n)) != 0) {
+		snprintf(r->threads_error, sizeof(r->threads_error), "pthread_barrier_init: %s",
+			 strerror(rc));
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		w[i] = (worker){.pt = pt,
+				.m = m,
+				.pu = m->cpus ? m->cpus[i] : 0,
+				.iters = iters,
+				.bar = &bar,
+				.failed = &failed,
+				.samples = r->thread_ns + (size_t)i * reps};
+		if ((rc = pthread_create(&w[i].tid, NULL, worker_main, &w[i])) != 0) {
+			/* The barrier counts n: threads already started would wait
+			 * for ever. Nothing sane is left to do but stop. */
+			fprintf(stderr, "kassign sweep: pthread_create: %s\n", strerror(rc));
+			exit(KH_EXIT_USAGE);
+		}
+		started++;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	pthread_barrier_destroy(&bar);
 
-	const int arc = kh_time_assign(s, g, ws, ws_size, owner, 1, repetitions, samples);
+	for (uint32_t i = 0; i < n; i++) {
+		if (w[i].rc < 0) {
+			snprintf(r->threads_error, sizeof(r->threads_error), "thread %u: %.200s", i,
+				 w[i].err[0] ? w[i].err : "failed");
+			goto out;
+		}
+		r->thread_violations += w[i].violations;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(col, r->thread_ns + (size_t)i * reps, reps * sizeof(*col));
+		r->thread_median[i] = kh_median(col, reps);
+	}
+	for (uint32_t k = 0; k < reps; k++) {
+		for (uint32_t i = 0; i < n; i++)
+			col[i] = r->thread_ns[(size_t)i * reps + k];
+		r->rep_median[k] = kh_median(col, n);
+	}
+	kh_timing_summarize(r->thread_ns, n * reps, &r->thread_timing);
+	r->threads_ok = 1;
+out:
+	free(col);
+	free(w);
+}
+
+void kh_point_result_free(kh_point_result *r)
+{
+	free(r->samples_ns);
+	free(r->thread_ns);
+	free(r->thread_median);
+	free(r->rep_median);
+	r->samples_ns = r->thread_ns = r->thread_median = r->rep_median = NULL;
+}
+
+int kh_point_run(const kh_point *pt, const kh_measure *m, kh_point_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	kh_case c;
+	if (case_open(&c, pt, r->error, sizeof(r->error)) < 0)
+		return -1;
+	r->partitions = c.g->n_partitions;
+	r->members = c.g->n_members;
+	r->ws_bytes = c.ws_size;
+	const size_t mws_size = ka_metrics_workspace_size(c.g);
+	void *mws = malloc(mws_size ? mws_size : 1);
+	r->samples_ns = malloc((size_t)m->repetitions * sizeof(*r->samples_ns));
+	int rc = -1;
+	if (!mws || !r->samples_ns) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		goto out;
+	}
+
+	int arc = kh_calibrate(c.s, c.g, c.ws, c.ws_size, c.owner, m->overhead_ns, &r->iterations);
+	if (arc == 0)
+		arc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 1, r->iterations,
+				     m->repetitions, r->samples_ns);
 	if (arc < 0) {
 		snprintf(r->error, sizeof(r->error), "assign: %s", ka_strerror(arc));
 		goto out;
 	}
-	kh_timing_summarize(samples, repetitions, &r->timing);
+	kh_timing_summarize(r->samples_ns, m->repetitions, &r->timing);
 
-	bad_member_flag bad = {0};
-	r->violations = ka_assignment_validate(g, owner, (s->flags & KA_STRATEGY_COOPERATIVE) != 0,
-					       note_bad_member, &bad);
-	if (bad.seen) {
+	const int64_t v = case_validate(&c);
+	if (v < 0) {
 		snprintf(r->error, sizeof(r->error), "assign: owner past the %u members",
-			 g->n_members);
+			 c.g->n_members);
 		goto out;
 	}
-	const int mrc = ka_metrics_compute(g, owner, mws, mws_size, &r->metrics);
+	r->violations = (uint64_t)v;
+	const int mrc = ka_metrics_compute(c.g, c.owner, mws, mws_size, &r->metrics);
 	if (mrc < 0) {
 		snprintf(r->error, sizeof(r->error), "metrics: %s", ka_strerror(mrc));
 		goto out;
 	}
 	r->ok = 1;
 	rc = 0;
-out:
-	free(samples);
-	free(owner);
+	/* The copies are generated by the threads themselves: free this one
+	 * first, so the machine holds N copies, not N + 1. */
 	free(mws);
-	free(ws);
-	ka_group_free(g);
+	mws = NULL;
+	case_close(&c);
+	if (m->threads > 1)
+		run_threads(pt, m, r->iterations, r);
+out:
+	free(mws);
+	case_close(&c);
+	if (rc < 0) {
+		free(r->samples_ns);
+		r->samples_ns = NULL;
+	}
 	return rc;
 }
 
-enum { OPT_SUBS = 256, OPT_VARIANT, OPT_SEED, OPT_ALL_GRIDS };
+/* ------------------------------------------------------------------ progress */
+
+typedef struct progress {
+	int tty;   /* redraw one line in place */
+	int quiet; /* nothing at all */
+	size_t n;
+	double total_weight, done_weight;
+	uint64_t t0;
+	int drawn;
+} progress;
+
+/* Rough cost of a point, for the time estimate: points range from 7
+ * partitions to a million, so counting points would mislead. */
+static double point_weight(const kh_point *pt)
+{
+	const double p = (double)pt->grid->topics * pt->grid->partitions_per_topic;
+	const double churn = pt->variant == KD_VARIANT_CHURN_REMOVE ||
+				     pt->variant == KD_VARIANT_CHURN_ADD
+				 ? 2.0
+				 : 1.0;
+	return churn * (p + pt->grid->members) + 1000.0;
+}
+
+static void clock_text(double s, char *buf, size_t len)
+{
+	const unsigned long t = (unsigned long)(s + 0.5);
+	if (t >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+}
+
+static void progress_clear(progress *pg)
+{
+	if (pg->tty && pg->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		pg->drawn = 0;
+	}
+}
+
+/* Before point k (0-based) runs: the bar, on a terminal only. */
+static void progress_before(progress *pg, size_t k, const char *name)
+{
+	if (pg->quiet || !pg->tty)
+		return;
+	const double el = (double)(kh_now_ns() - pg->t0) / 1e9;
+	char e[32], left[32] = "?";
+	clock_text(el, e, sizeof(e));
+	if (pg->done_weight > 0 && el > 0.5)
+		clock_text(el * (pg->total_weight - pg->done_weight) / pg->done_weight, left,
+			   sizeof(left));
+	struct winsize ws;
+	int cols = 80;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		cols = ws.ws_col;
+	char line[512];
+	const int pct = (int)(100.0 * pg->done_weight / (pg->total_weight > 0 ? pg->total_weight : 1));
+	int used = snprintf(line, sizeof(line), "[%zu/%zu %3d%%] %s elapsed, ~%s left  ", k + 1,
+			    pg->n, pct, e, left);
+	if (used < 0)
+		used = 0;
+	snprintf(line + used, sizeof(line) - (size_t)used, "%s", name);
+	if ((int)strlen(line) > cols - 1)
+		line[cols - 1] = '\0';
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+	pg->drawn = 1;
+}
+
+/* After point k: its weight counts as done; off a terminal, one line. */
+static void progress_after(progress *pg, size_t k, const kh_point *pt, const char *name,
+			   const kh_point_result *r)
+{
+	pg->done_weight += point_weight(pt);
+	if (pg->quiet || pg->tty)
+		return;
+	if (!r->ok)
+		fprintf(stderr, "sweep: [%zu/%zu] %s error: %s\n", k + 1, pg->n, name, r->error);
+	else
+		fprintf(stderr, "sweep: [%zu/%zu] %s %.6f ms%s%s\n", k + 1, pg->n, name,
+			r->timing.median_ns / 1e6, r->violations ? " INVALID" : "",
+			r->threads && !r->threads_ok ? " (threads failed)" : "");
+}
+
+/* ------------------------------------------------------------------ output file */
+
+/* The temporary result file, removed if the run is interrupted. */
+static char *volatile interrupted_tmp;
+
+static void on_signal(int sig)
+{
+	char *tmp = interrupted_tmp;
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Letters, digits, '.', '_' and '-' kept; anything else becomes '-'. */
+static void file_word(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < len; i++) {
+		const char ch = in[i];
+		const int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+				 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+		out[i] = keep ? ch : '-';
+	}
+	out[i] = '\0';
+}
+
+/* results/<yyyymmdd>-<host>-<commit>.json, a free one; creates results/.
+ * Returns 0, or -1 after an error message. */
+static int default_path(const char *cmd, const kh_sysinfo *si, char *buf, size_t len)
+{
+	if (mkdir("results", 0777) != 0 && errno != EEXIST) {
+		kh_error(cmd, "results/: cannot create the directory: %s (use -o PATH)",
+			 strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (stat("results", &st) != 0 || !S_ISDIR(st.st_mode)) {
+		kh_error(cmd, "results: exists and is not a directory (use -o PATH)");
+		return -1;
+	}
+	char day[16] = "00000000", host[128], commit[96];
+	const time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm))
+		strftime(day, sizeof(day), "%Y%m%d", &tm);
+	file_word(si->host, host, sizeof(host));
+	file_word(kh_build_commit(), commit, sizeof(commit));
+	/* A second run of the same commit on the same day must not replace
+	 * the first: comparing two runs is what the files are for. */
+	for (unsigned k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(buf, len, "results/%s-%s-%s.json", day, host, commit);
+		else
+			snprintf(buf, len, "results/%s-%s-%s-%u.json", day, host, commit, k);
+		if (access(buf, F_OK) != 0)
+			return 0;
+	}
+	kh_error(cmd, "results/: no free name for %s-%s-%s (use -o PATH)", day, host, commit);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ the command */
+
+enum {
+	OPT_SUBS = 256,
+	OPT_VARIANT,
+	OPT_SEED,
+	OPT_ALL_GRIDS,
+	OPT_CPUS,
+	OPT_FORMAT,
+};
+
+typedef struct selection {
+	unsigned char *strategy; /* [ka_strategy_count()] */
+	unsigned char *grid;     /* [kd_grid_count()] */
+	unsigned char *jmh;      /* [kd_jmh_grid_count()] */
+	unsigned char subs[KH_N_SUBS], variant[KH_N_VARIANTS];
+	const kd_grid *custom[KH_MAX_CUSTOM];
+	size_t n_custom;
+} selection;
+
+/* Points in a fixed order: strategy, then grid (the named ones in table
+ * order, Kafka's JMH points, then MxTxP in the order given), subs, variant. */
+static kh_point *plan(const selection *sel, uint64_t seed, size_t *n)
+{
+	const size_t ns = ka_strategy_count(), ng = kd_grid_count(), nj = kd_jmh_grid_count();
+	const size_t n_grids = ng + nj + sel->n_custom;
+	kh_point *pts = malloc((ns * n_grids * KH_N_SUBS * KH_N_VARIANTS + 1) * sizeof(*pts));
+	*n = 0;
+	if (!pts)
+		return NULL;
+	for (size_t si = 0; si < ns; si++) {
+		if (!sel->strategy[si])
+			continue;
+		for (size_t gi = 0; gi < n_grids; gi++) {
+			const kd_grid *grid;
+			if (gi < ng) {
+				if (!sel->grid[gi])
+					continue;
+				grid = kd_grid_at(gi);
+			} else if (gi < ng + nj) {
+				if (!sel->jmh[gi - ng])
+					continue;
+				grid = kd_jmh_grid_at(gi - ng);
+			} else {
+				grid = sel->custom[gi - ng - nj];
+			}
+			for (int su = 0; su < KH_N_SUBS; su++)
+				for (int va = 0; va < KH_N_VARIANTS; va++)
+					if (sel->subs[su] && sel->variant[va])
+						pts[(*n)++] =
+						    (kh_point){ka_strategy_at(si), grid, su, va, seed};
+		}
+	}
+	return pts;
+}
 
 int kh_cmd_sweep(int argc, char **argv)
 {
@@ -126,38 +571,72 @@ int kh_cmd_sweep(int argc, char **argv)
 	    {"variant", required_argument, NULL, OPT_VARIANT},
 	    {"repetitions", required_argument, NULL, 'n'},
 	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"cpus", required_argument, NULL, OPT_CPUS},
+	    {"threads", required_argument, NULL, 't'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "sweep";
 	const size_t n_strategies = ka_strategy_count(), n_grids = kd_grid_count();
+	const size_t n_jmh = kd_jmh_grid_count();
 	/* Selections are flags over the tables, so points run in table order and
 	 * a name given twice runs once. */
-	unsigned char *want_strategy = calloc(n_strategies + 1, 1);
-	unsigned char *want_grid = calloc(n_grids + 1, 1);
-	unsigned char want_subs[KH_N_SUBS] = {0}, want_variant[KH_N_VARIANTS] = {0};
+	selection sel;
+	memset(&sel, 0, sizeof(sel));
+	sel.strategy = calloc(n_strategies + 1, 1);
+	sel.grid = calloc(n_grids + 1, 1);
+	sel.jmh = calloc(n_jmh + 1, 1);
 	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
-	const kd_grid *custom[32];
-	size_t n_custom = 0;
-	uint64_t repetitions = 9, seed = 1;
-	int rc = KH_EXIT_USAGE, c, x;
+	int quiet = 0, table = 0, x;
+	uint64_t repetitions = 9, seed = 1, threads = 1;
+	const char *cpus_arg = NULL, *out_path = NULL;
+	kh_point *pts = NULL;
+	size_t n_pts = 0;
+	kh_topo *topo = NULL;
+	unsigned *cpus = NULL;
+	size_t n_cpus = 0;
+	kh_reporter reps[2];
+	size_t n_reps = 0;
+	kh_out out;
+	int out_open = 0;
+	char path[1024] = "", err[512];
+	int rc = KH_EXIT_USAGE, c;
 
-	if (!want_strategy || !want_grid) {
+	memset(&out, 0, sizeof(out));
+	if (!sel.strategy || !sel.grid || !sel.jmh) {
 		kh_error(cmd, "out of memory");
-		goto out;
+		goto done;
 	}
-	while ((c = getopt_long(argc, argv, ":g:s:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":g:s:n:t:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g': {
+			if (strcmp(optarg, "jmh-client") == 0 || strcmp(optarg, "jmh-server") == 0) {
+				/* Both of Kafka's benchmarks share one parameter grid. */
+				memset(sel.jmh, 1, n_jmh);
+				any_grid = 1;
+				break;
+			}
 			const kd_grid *g = kh_grid_lookup(cmd, optarg);
 			if (!g)
-				goto out;
+				goto done;
 			int named = 0;
 			for (size_t i = 0; i < n_grids; i++)
 				if (kd_grid_at(i) == g)
-					want_grid[i] = named = 1;
-			if (!named && n_custom < sizeof custom / sizeof custom[0])
-				custom[n_custom++] = g; /* MxTxP, run after the named ones */
+					sel.grid[i] = named = 1;
+			for (size_t i = 0; i < n_jmh; i++)
+				if (kd_jmh_grid_at(i) == g)
+					sel.jmh[i] = named = 1;
+			if (!named) {
+				if (sel.n_custom == KH_MAX_CUSTOM) {
+					rc = kh_usage_error(cmd, "--grid: more than %d MxTxP grids",
+							    KH_MAX_CUSTOM);
+					goto done;
+				}
+				sel.custom[sel.n_custom++] = g;
+			}
 			any_grid = 1;
 			break;
 		}
@@ -167,10 +646,10 @@ int kh_cmd_sweep(int argc, char **argv)
 		case 's': {
 			const ka_strategy *s = kh_strategy_lookup(cmd, optarg);
 			if (!s)
-				goto out;
+				goto done;
 			for (size_t i = 0; i < n_strategies; i++)
 				if (ka_strategy_at(i) == s)
-					want_strategy[i] = 1;
+					sel.strategy[i] = 1;
 			any_strategy = 1;
 			break;
 		}
@@ -179,9 +658,9 @@ int kh_cmd_sweep(int argc, char **argv)
 				rc = kh_usage_error(
 				    cmd, "--subs: unknown mode '%s' (homogeneous, heterogeneous)",
 				    optarg);
-				goto out;
+				goto done;
 			}
-			want_subs[x] = 1;
+			sel.subs[x] = 1;
 			any_subs = 1;
 			break;
 		case OPT_VARIANT:
@@ -190,9 +669,9 @@ int kh_cmd_sweep(int argc, char **argv)
 						    "--variant: unknown variant '%s' (fresh, "
 						    "churn-remove, churn-add, racks)",
 						    optarg);
-				goto out;
+				goto done;
 			}
-			want_variant[x] = 1;
+			sel.variant[x] = 1;
 			any_variant = 1;
 			break;
 		case 'n':
@@ -200,67 +679,289 @@ int kh_cmd_sweep(int argc, char **argv)
 				rc = kh_usage_error(
 				    cmd, "--repetitions: '%s' is not a count in 1..1000000",
 				    optarg);
-				goto out;
+				goto done;
 			}
 			break;
 		case OPT_SEED:
 			if (kh_parse_u64(optarg, 0, UINT64_MAX, &seed) < 0) {
 				rc = kh_usage_error(cmd, "--seed: '%s' is not an unsigned integer",
 						    optarg);
-				goto out;
+				goto done;
 			}
+			break;
+		case OPT_CPUS:
+			cpus_arg = optarg;
+			break;
+		case 't':
+			if (kh_parse_u64(optarg, 1, KH_MAX_CPUS, &threads) < 0) {
+				rc = kh_usage_error(cmd, "--threads: '%s' is not a count in 1..%d",
+						    optarg, KH_MAX_CPUS);
+				goto done;
+			}
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				table = 0;
+			} else if (strcmp(optarg, "table") == 0) {
+				table = 1;
+			} else {
+				rc = kh_usage_error(cmd, "--format: unknown format '%s' (json, table)",
+						    optarg);
+				goto done;
+			}
+			break;
+		case 'o':
+			if (!*optarg) {
+				rc = kh_usage_error(cmd, "-o: empty path");
+				goto done;
+			}
+			out_path = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			fputs(sweep_usage, stdout);
 			rc = KH_EXIT_OK;
-			goto out;
+			goto done;
 		default:
 			rc = kh_option_error(cmd, c, argv);
-			goto out;
+			goto done;
 		}
 	}
 	if (optind < argc) {
 		rc = kh_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-		goto out;
+		goto done;
 	}
 	for (size_t i = 0; i < n_strategies; i++)
-		want_strategy[i] |= !any_strategy;
+		sel.strategy[i] |= !any_strategy;
 	for (size_t i = 0; i < n_grids; i++)
-		want_grid[i] |= all_grids || (!any_grid && kd_grid_at(i)->in_default);
+		sel.grid[i] |= all_grids || (!any_grid && kd_grid_at(i)->in_default);
 	for (int i = 0; i < KH_N_SUBS; i++)
-		want_subs[i] |= !any_subs;
+		sel.subs[i] |= !any_subs;
 	for (int i = 0; i < KH_N_VARIANTS; i++)
-		want_variant[i] |= !any_variant;
+		sel.variant[i] |= !any_variant;
+	pts = plan(&sel, seed, &n_pts);
+	if (!pts) {
+		kh_error(cmd, "out of memory");
+		goto done;
+	}
 
-	kh_pin *pin = kh_pin_thread(stderr);
-	fprintf(stderr, "sweep: seed %" PRIu64 ", 1 warm-up + %" PRIu64 " timed calls per point\n",
-		seed, repetitions);
-	kh_reporter rep;
-	kh_reporter_table(&rep, stdout);
-	rep.begin(rep.ctx);
-	rc = KH_EXIT_OK;
-	for (size_t si = 0; si < n_strategies; si++) {
-		for (size_t gi = 0; gi < n_grids + n_custom; gi++) {
-			const kd_grid *grid = gi < n_grids ? kd_grid_at(gi) : custom[gi - n_grids];
-			for (int su = 0; su < KH_N_SUBS; su++) {
-				for (int va = 0; va < KH_N_VARIANTS; va++) {
-					if (!want_strategy[si] || (gi < n_grids && !want_grid[gi]) ||
-					    !want_subs[su] || !want_variant[va])
-						continue;
-					const kh_point pt = {ka_strategy_at(si), grid, su, va, seed};
-					kh_point_result r;
-					if (kh_point_run(&pt, (uint32_t)repetitions, &r) < 0 ||
-					    r.violations)
-						rc = KH_EXIT_FAIL;
-					rep.point(rep.ctx, &pt, &r);
-				}
+	/* The machine: the cores asked for must exist, and be enough. */
+	topo = kh_topo_open(err, sizeof(err));
+	if (!topo) {
+		kh_error(cmd, "cannot read the machine's topology: %s", err);
+		goto done;
+	}
+	char pus[128];
+	kh_topo_pu_list(topo, pus, sizeof(pus));
+	const unsigned cores = kh_topo_cores(topo);
+	if (threads > cores) {
+		rc = kh_usage_error(cmd,
+				    "--threads: %" PRIu64 " threads need %" PRIu64
+				    " cores, this machine has %u (PUs %s)",
+				    threads, threads, cores, pus);
+		goto done;
+	}
+	cpus = calloc(KH_MAX_CPUS, sizeof(*cpus));
+	if (!cpus) {
+		kh_error(cmd, "out of memory");
+		goto done;
+	}
+	if (cpus_arg) {
+		if (kh_cpus_parse(topo, cpus_arg, cpus, KH_MAX_CPUS, &n_cpus, err, sizeof(err)) <
+		    0) {
+			rc = kh_usage_error(cmd, "%s", err);
+			goto done;
+		}
+		if (n_cpus < threads) {
+			rc = kh_usage_error(cmd,
+					    "--threads: %" PRIu64 " threads need %" PRIu64
+					    " PUs in --cpus, '%s' gives %zu",
+					    threads, threads, cpus_arg, n_cpus);
+			goto done;
+		}
+		if (n_cpus > threads && !quiet)
+			fprintf(stderr, "sweep: note: --cpus: only the first %" PRIu64 " used\n",
+				threads);
+		n_cpus = threads;
+	} else {
+		n_cpus = kh_cpus_default(topo, cpus, threads);
+	}
+	const int bindable = kh_topo_is_this_system(topo) && n_cpus >= 1;
+
+	/* The output, opened before anything runs: an unwritable path is a
+	 * usage error, and nothing is half-written (temporary file, renamed). */
+	kh_run_info run;
+	memset(&run, 0, sizeof(run));
+	kh_topo_describe(topo, &run.topo);
+	kh_sysinfo_read(&run.sys, &run.topo);
+	FILE *table_f = stdout;
+	if (!table || out_path) {
+		const char *p = out_path;
+		if (!p) {
+			if (default_path(cmd, &run.sys, path, sizeof(path)) < 0)
+				goto done;
+			p = path;
+		} else if (strcmp(p, "-") != 0) {
+			struct stat st;
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				rc = kh_usage_error(cmd, "-o: '%s' is a directory", p);
+				goto done;
+			}
+			snprintf(path, sizeof(path), "%s", p);
+			/* Say which option is wrong before kh_out_open says why. */
+			char dir[1024];
+			snprintf(dir, sizeof(dir), "%s", p);
+			char *slash = strrchr(dir, '/');
+			if (slash)
+				slash[slash == dir] = '\0'; /* "/x" -> "/", "a/x" -> "a" */
+			if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
+				rc = kh_usage_error(cmd, "-o: cannot write '%s': %s", p,
+						    strerror(errno));
+				goto done;
 			}
 		}
+		if (kh_out_open(&out, cmd, strcmp(p, "-") == 0 ? NULL : p) < 0)
+			goto done; /* the message names the path */
+		out_open = 1;
+		interrupted_tmp = out.tmp;
+		catch_signals();
+		table_f = out.f;
 	}
-	rep.end(rep.ctx);
-	kh_pin_free(pin);
-out:
-	free(want_strategy);
-	free(want_grid);
+	if ((table ? kh_reporter_table(&reps[n_reps], table_f)
+		   : kh_reporter_json(&reps[n_reps], out.f)) < 0) {
+		kh_error(cmd, "out of memory");
+		goto done;
+	}
+	n_reps++;
+	if (!table && !quiet) {
+		if (kh_reporter_summary(&reps[n_reps], stderr) < 0) {
+			kh_error(cmd, "out of memory");
+			goto done;
+		}
+		n_reps++;
+	}
+
+	/* This thread measures alone: bind it (and its memory) first, then
+	 * measure the floor with the same clock and loop. */
+	kh_binding bind;
+	char binding[320];
+	if (bindable) {
+		kh_bind_thread(topo, cpus[0], &bind);
+		if (bind.cpu_bound && bind.mem_bound)
+			snprintf(binding, sizeof(binding), "PU %u, memory on NUMA node %d", cpus[0],
+				 bind.numa_node);
+		else if (bind.cpu_bound)
+			snprintf(binding, sizeof(binding), "PU %u; %s", cpus[0], bind.note);
+		else
+			snprintf(binding, sizeof(binding), "not bound: %s", bind.note);
+		if (!bind.cpu_bound)
+			n_cpus = 0;
+	} else {
+		snprintf(binding, sizeof(binding), "not bound: %s",
+			 kh_topo_is_this_system(topo)
+			     ? "no PU found"
+			     : "the hwloc topology is not this machine (synthetic or XML)");
+		n_cpus = 0;
+	}
+	const double overhead = kh_time_overhead(KH_OVERHEAD_RUNS);
+
+	/* argv[0] here is the subcommand; the binary is what Google Benchmark
+	 * records. */
+	char exe[1024];
+	const ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[exe_len > 0 ? exe_len : 0] = '\0';
+	run.executable = exe[0] ? exe : "kassign";
+	run.cpus = cpus;
+	run.n_cpus = n_cpus;
+	run.binding = binding;
+	run.threads = (uint32_t)threads;
+	run.repetitions = (uint32_t)repetitions;
+	run.warmup = 1;
+	run.seed = seed;
+	run.overhead_ns = overhead;
+	run.n_points = n_pts;
+	if (!quiet) {
+		fprintf(stderr, "sweep: %zu points, %s; %s\n", n_pts, binding, run.topo.summary);
+		fprintf(stderr,
+			"sweep: seed %" PRIu64 ", warm-up + %" PRIu64
+			" timed samples per point%s, timer overhead %.1f ns\n",
+			seed, repetitions,
+			threads > 1 ? ", alone and with N threads at once" : "", overhead);
+		if (threads > 1)
+			fprintf(stderr, "sweep: --threads %" PRIu64 " on PUs", threads);
+		for (size_t i = 0; threads > 1 && i < n_cpus; i++)
+			fprintf(stderr, "%s%u", i ? "," : " ", cpus[i]);
+		if (threads > 1)
+			fputc('\n', stderr);
+	}
+
+	const kh_measure m = {(uint32_t)repetitions, (uint32_t)threads, n_cpus ? cpus : NULL,
+			      topo, overhead};
+	for (size_t i = 0; i < n_reps; i++)
+		reps[i].begin(reps[i].ctx, &run);
+	progress pg = {isatty(STDERR_FILENO), quiet, n_pts, 0, 0, kh_now_ns(), 0};
+	for (size_t i = 0; i < n_pts; i++)
+		pg.total_weight += point_weight(&pts[i]);
+	rc = KH_EXIT_OK;
+	double smallest_sample = 0;
+	for (size_t i = 0; i < n_pts; i++) {
+		char name[256];
+		kh_point_name(&pts[i], name, sizeof(name));
+		progress_before(&pg, i, name);
+		kh_point_result r;
+		if (kh_point_run(&pts[i], &m, &r) < 0 || r.violations ||
+		    (r.threads && (!r.threads_ok || r.thread_violations)))
+			rc = KH_EXIT_FAIL;
+		if (r.ok) {
+			const double sample = r.timing.median_ns * r.iterations;
+			if (smallest_sample == 0 || sample < smallest_sample)
+				smallest_sample = sample;
+		}
+		for (size_t k = 0; k < n_reps; k++)
+			reps[k].point(reps[k].ctx, &pts[i], &r);
+		progress_after(&pg, i, &pts[i], name, &r);
+		kh_point_result_free(&r);
+	}
+	progress_clear(&pg);
+
+	int werr = 0;
+	for (size_t i = 0; i < n_reps; i++)
+		werr |= reps[i].end(reps[i].ctx) < 0;
+	if (!quiet && smallest_sample > 0 && overhead >= 0.01 * smallest_sample)
+		fprintf(stderr,
+			"sweep: warning: the timer overhead (%.1f ns) is %.1f %% of the shortest "
+			"timed sample (%.1f ns): figures that small are not to be trusted\n",
+			overhead, 100.0 * overhead / smallest_sample, smallest_sample);
+	if (out_open) {
+		interrupted_tmp = NULL;
+		out_open = 0;
+		if (werr) {
+			kh_out_abort(&out);
+			rc = KH_EXIT_USAGE;
+		} else if (kh_out_commit(&out, cmd) < 0) {
+			rc = KH_EXIT_USAGE;
+		} else if (path[0] && !table) {
+			printf("%s\n", path);
+		} else if (path[0] && !quiet) {
+			fprintf(stderr, "sweep: table written to %s\n", path);
+		}
+	}
+	if (!quiet && rc == KH_EXIT_FAIL)
+		fprintf(stderr, "sweep: some points failed or were invalid (exit status 1)\n");
+done:
+	if (out_open) {
+		interrupted_tmp = NULL;
+		kh_out_abort(&out);
+	}
+	for (size_t i = 0; i < n_reps; i++)
+		reps[i].free(reps[i].ctx);
+	kh_topo_close(topo);
+	free(cpus);
+	free(pts);
+	free(sel.strategy);
+	free(sel.grid);
+	free(sel.jmh);
 	return rc;
 }

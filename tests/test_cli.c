@@ -556,21 +556,22 @@ static void test_sweep(void)
 	cli_run r = {0};
 	tmp_open(&d);
 	const char *st = ka_strategy_at(0)->name;
-	run(&r, &d, "sweep", "--grid", "G-seed", "--strategy", st, "--repetitions", "2", NULL);
+	run(&r, &d, "sweep", "--grid", "G-seed", "--strategy", st, "--repetitions", "2", "--format",
+	    "table", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "median_ms");
-	EXPECT_ERR(&r, "pin:");
+	EXPECT_ERR(&r, "sweep: 8 points");
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 8); /* 2 subs x 4 variants */
 	CU_ASSERT_EQUAL(count_lines_with(r.out, "error"), 0);
 
 	run(&r, &d, "sweep", "--grid", "G-storm", "--subs", "heterogeneous", "--variant", "racks",
-	    "-n", "1", NULL);
+	    "-n", "1", "--format", "table", NULL);
 	expect_status(&r, 0);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-storm "), ka_strategy_count());
 
 	/* Custom grids (scaling series) run after the named ones. */
 	run(&r, &d, "sweep", "--grid", "40x3x20", "--grid", "G-seed", "--strategy", st, "--subs",
-	    "homogeneous", "--variant", "fresh", "-n", "1", NULL);
+	    "homogeneous", "--variant", "fresh", "-n", "1", "--format", "table", NULL);
 	expect_status(&r, 0);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " 40x3x20 "), 1);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 1);
