@@ -242,8 +242,8 @@ static uint32_t sort_members(het *h, const uint32_t *subs, uint32_t n, uint32_t 
 	uint64_t span = hi - lo + 1;
 	uint32_t c = 0;
 	if (span <= (uint64_t)h->M + 1) {
+		/* h->bucket is all zero between uses. */
 		uint32_t *b = h->bucket;
-		memset(b, 0, (size_t)(span + 1) * sizeof *b);
 		for (uint32_t i = 0; i < n; i++)
 			if (h->size[subs[i]] < below)
 				b[h->size[subs[i]] - lo + 1]++;
@@ -252,7 +252,9 @@ static uint32_t sort_members(het *h, const uint32_t *subs, uint32_t n, uint32_t 
 		for (uint32_t i = 0; i < n; i++)
 			if (h->size[subs[i]] < below)
 				h->srt[b[h->size[subs[i]] - lo]++] = subs[i];
-		return b[span];
+		c = b[span];
+		memset(b, 0, (size_t)(span + 1) * sizeof *b);
+		return c;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (h->size[subs[i]] < below)
@@ -271,12 +273,68 @@ static void fill_topic(het *h, uint32_t t, uint32_t k)
 	const ka_group *g = h->g;
 	const uint32_t *subs = h->sub + h->soff[t];
 	uint32_t n = h->soff[t + 1] - h->soff[t];
-	uint32_t lo = UINT32_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		if (h->size[subs[i]] < lo)
-			lo = h->size[subs[i]];
-	/* With k partitions the level never passes lo + k - 1. */
-	uint32_t c = sort_members(h, subs, n, lo, (uint64_t)lo + k);
+	uint32_t *b = h->bucket, lo = UINT32_MAX, hi = 0, c = 0;
+	uint32_t at_lo = 0, at_lo1 = 0; /* members loaded lo, lo + 1 */
+	/* Loads are close together and unpredictable: no branches here. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = h->size[subs[i]];
+		uint32_t lt = s < lo, adj = s + 1 == lo;
+		at_lo1 = lt ? (adj ? at_lo : 0) : at_lo1 + (s == lo + 1);
+		at_lo = lt ? 1 : at_lo + (s == lo);
+		lo = lt ? s : lo;
+		hi = s > hi ? s : hi;
+	}
+	if (at_lo >= k) {
+		/* Level lo alone: the first k members loaded lo, by rank. */
+		for (uint32_t i = 0; c < k; i++) {
+			h->srt[c] = subs[i];
+			c += h->size[subs[i]] == lo;
+		}
+	} else if (2 * (uint64_t)at_lo + at_lo1 >= k) {
+		/* Levels lo and lo + 1; those at lo + 1 wait in pstart (free
+		 * until balancing). */
+		uint32_t c1 = 0, *up = h->pstart;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t s = h->size[subs[i]], x = subs[i];
+			h->srt[c] = x;
+			up[c1] = x;
+			c += s == lo;
+			c1 += s == lo + 1;
+		}
+		memcpy(h->srt + c, up, (size_t)c1 * sizeof *up);
+		c += c1;
+	} else if (hi <= h->M) {
+		/* A histogram of the loads (buckets are all zero between uses)
+		 * gives the last level the k partitions reach: level L serves
+		 * every member loaded L or less. Only members up to it are
+		 * sorted. */
+		for (uint32_t i = 0; i < n; i++)
+			b[h->size[subs[i]]]++;
+		uint64_t served = 0;
+		uint32_t cum = 0, cut = hi;
+		for (uint32_t l = lo; l <= hi; l++) {
+			cum += b[l];
+			served += cum;
+			if (served >= k) {
+				cut = l;
+				break;
+			}
+		}
+		for (uint32_t l = lo; l <= cut; l++) {
+			uint32_t x = b[l];
+			b[l] = c;
+			c += x;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t s = h->size[subs[i]];
+			if (s <= cut)
+				h->srt[b[s]++] = subs[i];
+		}
+		memset(b + lo, 0, (size_t)(hi - lo + 1) * sizeof *b);
+	} else {
+		/* With k partitions the level never passes lo + k - 1. */
+		c = sort_members(h, subs, n, lo, (uint64_t)lo + k);
+	}
 	int64_t level = (int64_t)lo - 1;
 	uint32_t end = 0, next = 0;
 	for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
@@ -487,6 +545,7 @@ int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *ow
 	/* Keep every claim on a subscribed topic (maybeRevokePartitions). */
 	memset(size, 0, M * sizeof *size);
 	memset(stamp, 0, M * sizeof *stamp);
+	memset(bucket, 0, (M + 2) * sizeof *bucket);
 	uint32_t n_topics = 0;
 	for (uint32_t t = 0; t < T; t++) {
 		uint32_t a = g->topic_off[t], z = g->topic_off[t + 1];
@@ -497,10 +556,14 @@ int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *ow
 				owner[p] = KA_NONE;
 			continue;
 		}
-		for (uint32_t i = s0; i < s1; i++)
-			stamp[g->tsub_member[i]] = t + 1;
+		int stamped = 0; /* subscribers marked, at the first claim */
 		for (uint32_t p = a; p < z; p++) {
 			uint32_t o = g->prev_owner[p];
+			if (o != KA_NONE && !stamped) {
+				for (uint32_t i = s0; i < s1; i++)
+					stamp[g->tsub_member[i]] = t + 1;
+				stamped = 1;
+			}
 			if (o != KA_NONE && stamp[o] == t + 1) {
 				owner[p] = rank[o];
 				size[rank[o]]++;
