@@ -179,8 +179,11 @@ class Result:
             out.append(("num_cpus", ctx["num_cpus"]))
         caches = ctx.get("caches")
         if isinstance(caches, list):
+            # Data and unified caches: hwloc (the sweep) lists no instruction
+            # cache where Google Benchmark (kassign-bench) does.
             cs = sorted("L%s %s %s" % (c.get("level"), c.get("type"), c.get("size"))
-                        for c in caches if isinstance(c, dict))
+                        for c in caches
+                        if isinstance(c, dict) and c.get("type") != "Instruction")
             out.append(("caches", ", ".join(cs)))
         return out
 
