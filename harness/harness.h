@@ -101,8 +101,8 @@ int kh_time_assign(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_
  * at least 10 us and 200 times overhead_ns (1 for any call that long). The
  * calls it makes are untimed warm-up. Returns 0 or a ka_assign error.
  */
-int kh_calibrate(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size,
-		 uint32_t *owner, double overhead_ns, uint32_t *iters);
+int kh_calibrate(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size, uint32_t *owner,
+		 double overhead_ns, uint32_t *iters);
 
 /* Median duration of `runs` empty timed samples (the clock read twice around
  * a one-call loop of an empty function): the floor under every figure. */
@@ -153,11 +153,11 @@ int kh_cpus_parse(const kh_topo *t, const char *list, unsigned *out, size_t max,
 size_t kh_cpus_default(const kh_topo *t, unsigned *out, size_t n);
 
 typedef struct kh_binding {
-	unsigned pu;     /* OS index asked for */
-	int cpu_bound;   /* the thread runs on that PU only */
-	int mem_bound;   /* its memory comes from the PU's NUMA node */
-	int numa_node;   /* OS index of that node, -1 when unknown */
-	char note[200];  /* why a binding is missing, or "" */
+	unsigned pu;    /* OS index asked for */
+	int cpu_bound;  /* the thread runs on that PU only */
+	int mem_bound;  /* its memory comes from the PU's NUMA node */
+	int numa_node;  /* OS index of that node, -1 when unknown */
+	char note[200]; /* why a binding is missing, or "" */
 } kh_binding;
 
 /* Binds the calling thread, and its memory, to PU pu_os. Never fails: what
@@ -193,12 +193,12 @@ void kh_pin_free(kh_pin *p);
 /* ------------------------------------------------------------------ sysinfo.c */
 
 typedef struct kh_sysinfo {
-	char date[40];        /* ISO 8601 with the UTC offset, as Google Benchmark */
+	char date[40]; /* ISO 8601 with the UTC offset, as Google Benchmark */
 	char host[256];
-	char kernel[256];     /* uname -sr */
-	char cpu_model[256];  /* /proc/cpuinfo model name, else hwloc's */
-	long mhz;             /* 0 when unknown */
-	int scaling;          /* a cpufreq governor other than performance */
+	char kernel[256];    /* uname -sr */
+	char cpu_model[256]; /* /proc/cpuinfo model name, else hwloc's */
+	long mhz;            /* 0 when unknown */
+	int scaling;         /* a cpufreq governor other than performance */
 	double load[3];
 } kh_sysinfo;
 
@@ -223,11 +223,11 @@ typedef struct kh_point {
 
 /* How every point is measured. */
 typedef struct kh_measure {
-	uint32_t repetitions;   /* timed samples per point */
-	uint32_t threads;       /* > 1: also measured with that many threads at once */
-	const unsigned *cpus;   /* [max(threads, 1)] PUs, cpus[0] the one-thread PU; NULL unbound */
+	uint32_t repetitions; /* timed samples per point */
+	uint32_t threads;     /* > 1: also measured with that many threads at once */
+	const unsigned *cpus; /* [max(threads, 1)] PUs, cpus[0] the one-thread PU; NULL unbound */
 	const kh_topo *topo;
-	double overhead_ns;     /* sizes the batches (kh_calibrate) */
+	double overhead_ns; /* sizes the batches (kh_calibrate) */
 } kh_measure;
 
 /* What one point measured. */
@@ -237,20 +237,20 @@ typedef struct kh_point_result {
 	uint32_t partitions;
 	uint32_t members;
 	size_t ws_bytes;
-	uint32_t iterations;   /* calls per timed sample */
-	double *samples_ns;    /* [repetitions], time of one call, in run order */
+	uint32_t iterations; /* calls per timed sample */
+	double *samples_ns;  /* [repetitions], time of one call, in run order */
 	kh_timing timing;
 	uint64_t violations;
 	ka_metrics metrics;
 
 	/* With threads > 1: */
-	uint32_t threads;       /* 0 when not measured with several threads */
-	int threads_ok;         /* 0: threads_error[] says why */
+	uint32_t threads; /* 0 when not measured with several threads */
+	int threads_ok;   /* 0: threads_error[] says why */
 	char threads_error[256];
-	double *thread_ns;      /* [threads * repetitions], thread i's at i * repetitions */
-	double *thread_median;  /* [threads] */
-	double *rep_median;     /* [repetitions]: median over threads of sample i */
-	kh_timing thread_timing; /* over all threads' samples */
+	double *thread_ns;          /* [threads * repetitions], thread i's at i * repetitions */
+	double *thread_median;      /* [threads] */
+	double *rep_median;         /* [repetitions]: median over threads of sample i */
+	kh_timing thread_timing;    /* over all threads' samples */
 	uint64_t thread_violations; /* summed over the threads' outputs */
 } kh_point_result;
 
@@ -267,7 +267,7 @@ typedef struct kh_run_info {
 	kh_topo_info topo;
 	const unsigned *cpus; /* bound PUs, n_cpus of them (0: unbound) */
 	size_t n_cpus;
-	const char *binding;  /* one line: what was bound, or why not */
+	const char *binding; /* one line: what was bound, or why not */
 	uint32_t threads;
 	uint32_t repetitions;
 	uint32_t warmup;

@@ -230,7 +230,7 @@ void kh_bind_thread(const kh_topo *t, unsigned pu_os, kh_binding *b)
 
 static const char *cache_type_name(hwloc_obj_cache_type_t ty)
 {
-	return ty == HWLOC_OBJ_CACHE_DATA ? "Data"
+	return ty == HWLOC_OBJ_CACHE_DATA          ? "Data"
 	       : ty == HWLOC_OBJ_CACHE_INSTRUCTION ? "Instruction"
 						   : "Unified";
 }
@@ -283,12 +283,11 @@ void kh_topo_describe(const kh_topo *t, kh_topo_info *info)
 		ci->sharing = w > 0 ? (unsigned)w : 1;
 	}
 
-	size_t used = (size_t)snprintf(info->summary, sizeof(info->summary),
-				       "%u package%s, %u core%s, %u PU%s, %u NUMA node%s",
-				       info->packages, info->packages == 1 ? "" : "s", info->cores,
-				       info->cores == 1 ? "" : "s", info->pus,
-				       info->pus == 1 ? "" : "s", info->numa_nodes,
-				       info->numa_nodes == 1 ? "" : "s");
+	size_t used = (size_t)snprintf(
+	    info->summary, sizeof(info->summary),
+	    "%u package%s, %u core%s, %u PU%s, %u NUMA node%s", info->packages,
+	    info->packages == 1 ? "" : "s", info->cores, info->cores == 1 ? "" : "s", info->pus,
+	    info->pus == 1 ? "" : "s", info->numa_nodes, info->numa_nodes == 1 ? "" : "s");
 	for (size_t i = 0; i < info->n_caches && used < sizeof(info->summary); i++) {
 		const kh_cache_info *ci = &info->caches[i];
 		char sz[32];
@@ -305,7 +304,8 @@ void kh_topo_describe(const kh_topo *t, kh_topo_info *info)
 			 " (not this machine: synthetic or XML topology)");
 }
 
-/* ------------------------------------------------------------------ one-shot pinning (assign --repeat) */
+/* ------------------------------------------------------------------ one-shot pinning (assign
+ * --repeat) */
 
 struct kh_pin {
 	kh_topo *topo;

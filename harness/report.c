@@ -107,7 +107,7 @@ typedef struct json_ctx {
 	size_t family;  /* points written: Google Benchmark's family_index */
 	size_t entries; /* benchmark entries written */
 	uint32_t repetitions;
-	int failed;     /* a write or an allocation failed */
+	int failed; /* a write or an allocation failed */
 } json_ctx;
 
 /* jansson's setters steal the value; a NULL value (allocation failed)
@@ -216,7 +216,8 @@ static void json_begin(void *ctx, const kh_run_info *run)
 	j->repetitions = run->repetitions;
 	json_t *c = context_json(j, run);
 	fputs("{\n  \"context\": ", j->f);
-	if (!c || json_dumpf(c, j->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0)
+	if (!c || json_dumpf(c, j->f,
+			     JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0)
 		j->failed = 1;
 	json_decref(c);
 	fputs(",\n  \"benchmarks\": [", j->f);
@@ -226,7 +227,8 @@ static void json_begin(void *ctx, const kh_run_info *run)
 static void emit(json_ctx *j, json_t *e)
 {
 	fputs(j->entries++ ? ",\n    " : "\n    ", j->f);
-	if (!e || json_dumpf(e, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0)
+	if (!e ||
+	    json_dumpf(e, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0)
 		j->failed = 1;
 	json_decref(e);
 }
@@ -310,8 +312,8 @@ static void emit_error(json_ctx *j, const kh_point *pt, const char *name, size_t
 typedef enum { SERIES_ONE, SERIES_THREADS } series_kind;
 
 /* The iterations and aggregates of one run name. */
-static void emit_series(json_ctx *j, const kh_point *pt, const kh_point_result *r,
-			const char *name, size_t instance, series_kind kind)
+static void emit_series(json_ctx *j, const kh_point *pt, const kh_point_result *r, const char *name,
+			size_t instance, series_kind kind)
 {
 	const int thr = kind == SERIES_THREADS;
 	const uint32_t threads = thr ? r->threads : 1;

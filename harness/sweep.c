@@ -84,6 +84,9 @@ static const char sweep_usage[] =
 #define KH_MAX_CPUS      1024
 #define KH_OVERHEAD_RUNS 10001u
 
+/* The temporary result file, removed if the run is interrupted. */
+static char *volatile interrupted_tmp;
+
 /* ------------------------------------------------------------------ measuring one point */
 
 typedef struct bad_member_flag {
@@ -174,8 +177,8 @@ static void *worker_main(void *arg)
 	} else {
 		/* The one-thread run's batch size, so both measure the same thing;
 		 * one untimed batch warms this copy's caches and pages. */
-		const int rc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, w->iters, 1, 0,
-					      NULL);
+		const int rc =
+		    kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, w->iters, 1, 0, NULL);
 		if (rc < 0) {
 			snprintf(w->err, sizeof(w->err), "assign: %s", ka_strerror(rc));
 			ok = 0;
@@ -191,8 +194,8 @@ static void *worker_main(void *arg)
 		pthread_barrier_wait(w->bar);
 		if (!ok)
 			continue;
-		const int rc =
-		    kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 0, w->iters, 1, &w->samples[i]);
+		const int rc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 0, w->iters, 1,
+					      &w->samples[i]);
 		if (rc < 0) {
 			snprintf(w->err, sizeof(w->err), "assign: %s", ka_strerror(rc));
 			ok = 0;
@@ -214,8 +217,7 @@ static void *worker_main(void *arg)
 }
 
 /* m->threads copies of the point at once; fills the thread fields of r. */
-static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters,
-			kh_point_result *r)
+static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters, kh_point_result *r)
 {
 	const uint32_t n = m->threads, reps = m->repetitions;
 	worker *w = calloc(n, sizeof(*w));
@@ -247,7 +249,9 @@ static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters,
 			/* The barrier counts n: threads already started would wait
 			 * for ever. Nothing sane is left to do but stop. */
 			fprintf(stderr, "kassign sweep: pthread_create: %s\n", strerror(rc));
-			exit(KH_EXIT_USAGE);
+			if (interrupted_tmp)
+				unlink(interrupted_tmp);
+			_exit(KH_EXIT_USAGE);
 		}
 		started++;
 	}
@@ -363,10 +367,9 @@ typedef struct progress {
 static double point_weight(const kh_point *pt)
 {
 	const double p = (double)pt->grid->topics * pt->grid->partitions_per_topic;
-	const double churn = pt->variant == KD_VARIANT_CHURN_REMOVE ||
-				     pt->variant == KD_VARIANT_CHURN_ADD
-				 ? 2.0
-				 : 1.0;
+	const double churn =
+	    pt->variant == KD_VARIANT_CHURN_REMOVE || pt->variant == KD_VARIANT_CHURN_ADD ? 2.0
+											  : 1.0;
 	return churn * (p + pt->grid->members) + 1000.0;
 }
 
@@ -404,7 +407,8 @@ static void progress_before(progress *pg, size_t k, const char *name)
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
 		cols = ws.ws_col;
 	char line[512];
-	const int pct = (int)(100.0 * pg->done_weight / (pg->total_weight > 0 ? pg->total_weight : 1));
+	const int pct =
+	    (int)(100.0 * pg->done_weight / (pg->total_weight > 0 ? pg->total_weight : 1));
 	int used = snprintf(line, sizeof(line), "[%zu/%zu %3d%%] %s elapsed, ~%s left  ", k + 1,
 			    pg->n, pct, e, left);
 	if (used < 0)
@@ -434,9 +438,6 @@ static void progress_after(progress *pg, size_t k, const kh_point *pt, const cha
 
 /* ------------------------------------------------------------------ output file */
 
-/* The temporary result file, removed if the run is interrupted. */
-static char *volatile interrupted_tmp;
-
 static void on_signal(int sig)
 {
 	char *tmp = interrupted_tmp;
@@ -448,7 +449,7 @@ static void on_signal(int sig)
 
 static void catch_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -554,8 +555,8 @@ static kh_point *plan(const selection *sel, uint64_t seed, size_t *n)
 			for (int su = 0; su < KH_N_SUBS; su++)
 				for (int va = 0; va < KH_N_VARIANTS; va++)
 					if (sel->subs[su] && sel->variant[va])
-						pts[(*n)++] =
-						    (kh_point){ka_strategy_at(si), grid, su, va, seed};
+						pts[(*n)++] = (kh_point){ka_strategy_at(si), grid,
+									 su, va, seed};
 		}
 	}
 	return pts;
@@ -613,7 +614,8 @@ int kh_cmd_sweep(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":g:s:n:t:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g': {
-			if (strcmp(optarg, "jmh-client") == 0 || strcmp(optarg, "jmh-server") == 0) {
+			if (strcmp(optarg, "jmh-client") == 0 ||
+			    strcmp(optarg, "jmh-server") == 0) {
 				/* Both of Kafka's benchmarks share one parameter grid. */
 				memset(sel.jmh, 1, n_jmh);
 				any_grid = 1;
@@ -705,8 +707,8 @@ int kh_cmd_sweep(int argc, char **argv)
 			} else if (strcmp(optarg, "table") == 0) {
 				table = 1;
 			} else {
-				rc = kh_usage_error(cmd, "--format: unknown format '%s' (json, table)",
-						    optarg);
+				rc = kh_usage_error(
+				    cmd, "--format: unknown format '%s' (json, table)", optarg);
 				goto done;
 			}
 			break;
@@ -887,18 +889,19 @@ int kh_cmd_sweep(int argc, char **argv)
 		fprintf(stderr,
 			"sweep: seed %" PRIu64 ", warm-up + %" PRIu64
 			" timed samples per point%s, timer overhead %.1f ns\n",
-			seed, repetitions,
-			threads > 1 ? ", alone and with N threads at once" : "", overhead);
-		if (threads > 1)
-			fprintf(stderr, "sweep: --threads %" PRIu64 " on PUs", threads);
-		for (size_t i = 0; threads > 1 && i < n_cpus; i++)
-			fprintf(stderr, "%s%u", i ? "," : " ", cpus[i]);
-		if (threads > 1)
+			seed, repetitions, threads > 1 ? ", alone and with N threads at once" : "",
+			overhead);
+		if (threads > 1) {
+			fprintf(stderr, "sweep: --threads %" PRIu64 " on %s", threads,
+				n_cpus ? "PUs" : "unbound threads");
+			for (size_t i = 0; i < n_cpus; i++)
+				fprintf(stderr, "%s%u", i ? "," : " ", cpus[i]);
 			fputc('\n', stderr);
+		}
 	}
 
-	const kh_measure m = {(uint32_t)repetitions, (uint32_t)threads, n_cpus ? cpus : NULL,
-			      topo, overhead};
+	const kh_measure m = {(uint32_t)repetitions, (uint32_t)threads, n_cpus ? cpus : NULL, topo,
+			      overhead};
 	for (size_t i = 0; i < n_reps; i++)
 		reps[i].begin(reps[i].ctx, &run);
 	progress pg = {isatty(STDERR_FILENO), quiet, n_pts, 0, 0, kh_now_ns(), 0};

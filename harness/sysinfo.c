@@ -60,8 +60,8 @@ static int cpuinfo_field(const char *key, char *buf, size_t len)
 	const size_t klen = strlen(key);
 	int found = -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t' &&
-						      line[klen] != ':'))
+		if (strncmp(line, key, klen) != 0 ||
+		    (line[klen] != ' ' && line[klen] != '\t' && line[klen] != ':'))
 			continue;
 		const char *v = strchr(line, ':');
 		if (!v)

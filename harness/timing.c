@@ -70,8 +70,8 @@ int kh_time_assign(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_
 	return 0;
 }
 
-int kh_calibrate(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size,
-		 uint32_t *owner, double overhead_ns, uint32_t *iters)
+int kh_calibrate(const ka_strategy *s, const ka_group *g, void *ws, size_t ws_size, uint32_t *owner,
+		 double overhead_ns, uint32_t *iters)
 {
 	const double target = KH_SAMPLE_OVERHEAD_FACTOR * overhead_ns > KH_SAMPLE_MIN_NS
 				  ? KH_SAMPLE_OVERHEAD_FACTOR * overhead_ns

@@ -291,8 +291,8 @@ static double check_series(json_t *b, size_t *at, const char *name, int reps, in
 		else
 			snprintf(want, sizeof(want), "%s", name);
 		if (strcmp(str(e, "name"), want) != 0)
-			fprintf(stderr, "entry %zu: name %s, expected %s\n", *at - 1, str(e, "name"),
-				want);
+			fprintf(stderr, "entry %zu: name %s, expected %s\n", *at - 1,
+				str(e, "name"), want);
 		CU_ASSERT_STRING_EQUAL_FATAL(str(e, "name"), want);
 		CU_ASSERT_STRING_EQUAL(str(e, "run_name"), name);
 		CU_ASSERT_STRING_EQUAL(str(e, "run_type"), agg ? "aggregate" : "iteration");
@@ -358,7 +358,7 @@ static void test_small_sweep(void)
 	CU_ASSERT_STRING_EQUAL(r.err, ""); /* --quiet */
 	char want[1100];
 	snprintf(want, sizeof(want), "%s\n", file);
-	CU_ASSERT_STRING_EQUAL(r.out, want); /* the path, on stdout */
+	CU_ASSERT_STRING_EQUAL(r.out, want);           /* the path, on stdout */
 	CU_ASSERT_EQUAL(dir_entries(dir, NULL, 0), 1); /* no temporary left */
 
 	json_t *root = load(file);
@@ -517,8 +517,7 @@ static void test_bad_input(void)
 	expect_refused("strategy", "unknown strategy 'nope'", "--strategy", "nope", NULL);
 	expect_refused("grid", "unknown grid 'G-2k'", "--grid", "G-2k", NULL);
 	expect_refused("grid", "unknown grid 'jmh-m1-r1-t1'", "--grid", "jmh-m1-r1-t1", NULL);
-	expect_refused("variant", "--variant: unknown variant 'churn'", "--variant", "churn",
-		       NULL);
+	expect_refused("variant", "--variant: unknown variant 'churn'", "--variant", "churn", NULL);
 	expect_refused("subs", "--subs: unknown mode 'mixed'", "--subs", "mixed", NULL);
 	expect_refused("core", "--cpus: PU 4095 does not exist", "--cpus", "4095", NULL);
 	expect_refused("core range", "does not exist on this machine (PUs ", "--cpus", "0-4095",
@@ -531,8 +530,8 @@ static void test_bad_input(void)
 	expect_refused("threads", "--threads: ", "--threads", buf, NULL);
 	expect_refused("threads", "cores, this machine has", "--threads", buf, NULL);
 	if (machine_cores() >= 2)
-		expect_refused("threads vs cpus", "PUs in --cpus", "--cpus", "0", "--threads",
-			       "2", NULL);
+		expect_refused("threads vs cpus", "PUs in --cpus", "--cpus", "0", "--threads", "2",
+			       NULL);
 	expect_refused("format", "--format: unknown format 'xml'", "--format", "xml", NULL);
 	in_dir("no/such/dir/r.json", missing, sizeof(missing));
 	expect_refused("output", "-o: cannot write", "-o", missing, NULL);
