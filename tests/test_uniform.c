@@ -94,9 +94,8 @@ static const tg_member hleave_members[] = {
     {"A", .topics = "h3-topic1 h1-topic2", .owned = "h3-topic1:0 h1-topic2:0"},
     {"B", .topics = "h3-topic1 h1-topic2", .owned = "h3-topic1:1 h1-topic2:1"}};
 static const tg_topic hunsub_topics[] = {{"topic1", 2, NULL}, {"topic2", 2, NULL}};
-static const tg_member hunsub_members[] = {
-    {"A", .topics = "topic2", .owned = "topic1:0 topic2:0"},
-    {"B", .topics = "topic2", .owned = "topic1:1 topic2:1"}};
+static const tg_member hunsub_members[] = {{"A", .topics = "topic2", .owned = "topic1:0 topic2:0"},
+					   {"B", .topics = "topic2", .owned = "topic1:1 topic2:1"}};
 static const tg_topic hnone_topics[] = {{"topic1", 3, NULL}};
 static const tg_member hnone_members[] = {{.id = "A"}};
 
@@ -114,7 +113,8 @@ static const tg_member xfirst_members[] = {{"A", .topics = "topic1 topic3"},
 static const tg_topic xmore_topics[] = {{"topic3", 1, NULL}, {"topic1", 2, NULL}};
 static const tg_member xmore_members[] = {
     {"A", .topics = "topic3"}, {"B", .topics = "topic3"}, {"C", .topics = "topic1"}};
-static const tg_topic xunbal_topics[] = {{"topic1", 6, NULL}, {"topic2", 4, NULL}, {"topic3", 4, NULL}};
+static const tg_topic xunbal_topics[] = {
+    {"topic1", 6, NULL}, {"topic2", 4, NULL}, {"topic3", 4, NULL}};
 static const tg_member xunbal_members[] = {
     {"A", .topics = "topic1", .owned = "topic1:0,1,2"},
     {"B", .topics = "topic1 topic2", .owned = "topic1:3 topic2:0"},
@@ -129,7 +129,8 @@ static const tg_member xjoin_members[] = {
     {"A", .topics = "topic1", .owned = "topic1:0,2 topic2:0"},
     {"B", .topics = "topic1 topic2", .owned = "topic1:1 topic2:1,2"},
     {"C", .topics = "topic1 topic2"}};
-static const tg_topic xleave_topics[] = {{"topic1", 3, NULL}, {"topic2", 8, NULL}, {"topic3", 3, NULL}};
+static const tg_topic xleave_topics[] = {
+    {"topic1", 3, NULL}, {"topic2", 8, NULL}, {"topic3", 3, NULL}};
 static const tg_member xleave_members[] = {
     {"A", .topics = "topic1 topic3", .owned = "topic1:0,1,2 topic3:0,1"},
     {"B", .topics = "topic2", .owned = "topic2:3,4,5,6"}};
@@ -137,7 +138,8 @@ static const tg_topic xunsub_topics[] = {{"topic1", 3, NULL}, {"topic2", 5, NULL
 static const tg_member xunsub_members[] = {
     {"A", .topics = "topic1", .owned = "topic1:0,2 topic2:1,3"},
     {"B", .topics = "topic1 topic2", .owned = "topic1:1 topic2:0,2,4"}};
-static const tg_topic xrunout_topics[] = {{"topic1", 2, NULL}, {"topic2", 2, NULL}, {"topic3", 2, NULL}};
+static const tg_topic xrunout_topics[] = {
+    {"topic1", 2, NULL}, {"topic2", 2, NULL}, {"topic3", 2, NULL}};
 static const tg_member xrunout_members[] = {
     {"A", .topics = "topic1 topic2 topic3", .owned = "topic1:0,1 topic2:0,1 topic3:0,1"},
     {"B", .topics = "topic1 topic2 topic3"},
@@ -189,8 +191,8 @@ static const known_case known_cases[] = {
 	 "A topic1:0,1 topic2:0; B topic1:2 topic2:1,2"),
     CASE("testReassignmentWhenPartitionsAreAddedForTwoMembersTwoTopics", hadded,
 	 "A h3-topic1:0,2 h1-topic2:0,3,4; B h3-topic1:1,3,4,5 h1-topic2:1,2"),
-    CASE("testReassignmentWhenOneMemberAddedAfterInitialAssignmentWithTwoMembersTwoTopics",
-	 hjoin, "A topic1:0,2; B topic1:1 topic2:1; C topic2:0,2"),
+    CASE("testReassignmentWhenOneMemberAddedAfterInitialAssignmentWithTwoMembersTwoTopics", hjoin,
+	 "A topic1:0,2; B topic1:1 topic2:1; C topic2:0,2"),
     CASE("testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithThreeMembersTwoTopics",
 	 hleave, "A h3-topic1:0 h1-topic2:0,2; B h3-topic1:1,2 h1-topic2:1"),
     CASE("homogeneous testReassignmentWhenOneSubscriptionRemoved...", hunsub,
@@ -325,7 +327,8 @@ static void ref_sort_members(const int *size, uint32_t *v, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
 		uint32_t x = v[i], j = i;
-		while (j > 0 && (size[v[j - 1]] > size[x] || (size[v[j - 1]] == size[x] && v[j - 1] > x))) {
+		while (j > 0 &&
+		       (size[v[j - 1]] > size[x] || (size[v[j - 1]] == size[x] && v[j - 1] > x))) {
 			v[j] = v[j - 1];
 			j--;
 		}
@@ -426,7 +429,8 @@ static void ref_heterogeneous(const ka_group *g, uint32_t *out)
 			topics[nt++] = t;
 	}
 	for (uint32_t i = 1; i < nt; i++) /* insertion sort: stable, small */
-		for (uint32_t j = i; j > 0 && ref_topic_before(g, nsub, topics[j], topics[j - 1]); j--) {
+		for (uint32_t j = i; j > 0 && ref_topic_before(g, nsub, topics[j], topics[j - 1]);
+		     j--) {
 			uint32_t x = topics[j];
 			topics[j] = topics[j - 1];
 			topics[j - 1] = x;
@@ -465,7 +469,8 @@ static void ref_heterogeneous(const ka_group *g, uint32_t *out)
 				uint32_t np = 0;
 				for (uint32_t r = 0; r < M; r++) {
 					start[r] = end[r] = (int)np;
-					for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
+					for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1];
+					     p++)
 						if (rank_own[p] == r)
 							parts[np++] = p;
 					end[r] = (int)np;
@@ -573,7 +578,8 @@ static ka_group *regroup(const ka_group *g, const uint32_t *owner, uint32_t drop
 		for (uint32_t t = 0; t < g->n_topics; t++)
 			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
 				if (owner[p] == m)
-					ka_builder_add_owned_index(b, k, t, p - g->topic_off[t], KA_NONE);
+					ka_builder_add_owned_index(b, k, t, p - g->topic_off[t],
+								   KA_NONE);
 		k++;
 	}
 	ka_group *out = NULL;
@@ -643,7 +649,8 @@ static void test_properties(void)
 		}
 		if (hom && m.n_eligible && m.load_max - m.load_min > 1) {
 			failures++;
-			report("homogeneous: loads differ by more than one", seed, i, g, owner, NULL);
+			report("homogeneous: loads differ by more than one", seed, i, g, owner,
+			       NULL);
 		}
 		if (!m.balanced) {
 			failures++;
@@ -688,8 +695,8 @@ static void test_properties(void)
 			removals++;
 			if (m2.moved != m2.moved_min || m2.load_max - m2.load_min > 1) {
 				failures++;
-				report("member removal moved more than moved_min", seed, i, g, owner,
-				       NULL);
+				report("member removal moved more than moved_min", seed, i, g,
+				       owner, NULL);
 				fprintf(stderr, "  dropped %s: moved %u, moved_min %u\n",
 					g->member_id[drop], m2.moved, m2.moved_min);
 			}

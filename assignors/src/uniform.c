@@ -118,8 +118,8 @@ static inline uint32_t topic_at(const ka_group *g, uint32_t p, uint32_t *t)
 	return *t;
 }
 
-static void assign_homogeneous(const ka_group *g, uint32_t *list, uint32_t *unf_m,
-			       uint32_t *unf_q, uint32_t *owner)
+static void assign_homogeneous(const ka_group *g, uint32_t *list, uint32_t *unf_m, uint32_t *unf_q,
+			       uint32_t *owner)
 {
 	const uint32_t M = g->n_members, T = g->n_topics;
 	uint64_t N = 0;
@@ -232,8 +232,7 @@ static void sort_u64(uint64_t *v, uint64_t *tmp, uint32_t n)
  * `below` by (load, rank) into h->srt; returns how many. lo is their least
  * load. A counting sort when the loads span at most M + 1 values.
  */
-static uint32_t sort_members(het *h, const uint32_t *subs, uint32_t n, uint32_t lo,
-			     uint64_t below)
+static uint32_t sort_members(het *h, const uint32_t *subs, uint32_t n, uint32_t lo, uint64_t below)
 {
 	uint64_t hi = 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -484,7 +483,8 @@ static void sort_topics(const ka_group *g, const double *ratio, uint32_t *v, uin
 			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
 			uint32_t i = lo, j = mid, o = lo;
 			while (i < mid && j < hi)
-				dst[o++] = topic_before(g, ratio, src[j], src[i]) ? src[j++] : src[i++];
+				dst[o++] =
+				    topic_before(g, ratio, src[j], src[i]) ? src[j++] : src[i++];
 			while (i < mid)
 				dst[o++] = src[i++];
 			while (j < hi)
