@@ -263,6 +263,23 @@ static uint32_t java_hash(const char *s)
 	return h;
 }
 
+/* Members in the iteration order of a Java HashMap keyed by member_id: by
+ * bucket of the spread String.hashCode(), member_id order within one
+ * (sticky.c's stand-in for insertion order). */
+static void hashmap_members(const ka_group *g, uint32_t *order)
+{
+	const uint32_t M = g->n_members;
+	size_t cap = 16, n = 0;
+	while (M > cap / 4 * 3)
+		cap *= 2;
+	for (size_t b = 0; b < cap; b++)
+		for (uint32_t i = 0; i < M; i++) {
+			const uint32_t m = g->id_order[i], h = java_hash(g->member_id[m]);
+			if (((h ^ (h >> 16)) & (cap - 1)) == b)
+				order[n++] = m;
+		}
+}
+
 static uint32_t id_rank(const ka_group *g, uint32_t m)
 {
 	for (uint32_t i = 0; i < g->n_members; i++)
@@ -301,15 +318,11 @@ static uint32_t *kafka_constrained(const ka_group *g, bool aware)
 	if (!M || !N)
 		goto done;
 	const uint32_t minq = N / M, maxq = minq + (N % M != 0), expected = N % M;
-	uint32_t over = 0;
-	size_t cap = 16;
-	while (M > cap / 4 * 3)
-		cap *= 2;
-	for (size_t b = 0; b < cap; b++)
-		for (uint32_t i = 0; i < M; i++) {
-			const uint32_t m = g->id_order[i], h = java_hash(g->member_id[m]);
-			if (((h ^ (h >> 16)) & (cap - 1)) != b)
-				continue;
+	uint32_t over = 0, visit[TG_MAX_MEMBERS];
+	hashmap_members(g, visit);
+	for (uint32_t i = 0; i < M; i++) {
+		{
+			const uint32_t m = visit[i];
 			/* owned, minus mismatched, by (partition number, topic) */
 			uint32_t n = 0;
 			for (uint32_t t = 0; t < g->n_topics; t++)
@@ -766,13 +779,12 @@ static uint32_t *kafka_balance(const ka_group *g, bool aware, const uint32_t *gr
 		max_gen = g->generation[m] > max_gen ? g->generation[m] : max_gen;
 	for (uint32_t p = 0; p < P; p++)
 		prev[p] = KA_NONE;
-	size_t cap = 16;
-	while (M > cap / 4 * 3)
-		cap *= 2;
-	for (size_t b = 0; b < cap; b++)
-		for (uint32_t i = 0; i < M; i++) {
-			const uint32_t m = g->id_order[i], h = java_hash(g->member_id[m]);
-			if (((h ^ (h >> 16)) & (cap - 1)) != b || !(g->generation[m] < max_gen))
+	uint32_t visit[TG_MAX_MEMBERS];
+	hashmap_members(g, visit);
+	for (uint32_t i = 0; i < M; i++) {
+		{
+			const uint32_t m = visit[i];
+			if (!(g->generation[m] < max_gen))
 				continue;
 			for (uint32_t x = g->own_off[m]; x < g->own_off[m + 1]; x++) {
 				uint32_t p = g->own_part[x];
