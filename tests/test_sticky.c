@@ -321,41 +321,39 @@ static uint32_t *kafka_constrained(const ka_group *g, bool aware)
 	uint32_t over = 0, visit[TG_MAX_MEMBERS];
 	hashmap_members(g, visit);
 	for (uint32_t i = 0; i < M; i++) {
-		{
-			const uint32_t m = visit[i];
-			/* owned, minus mismatched, by (partition number, topic) */
-			uint32_t n = 0;
-			for (uint32_t t = 0; t < g->n_topics; t++)
-				for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
-					if (g->prev_owner[p] == m &&
-					    g->tsub_off[t + 1] > g->tsub_off[t] &&
-					    !mismatch(g, aware, m, p)) {
-						list[n] = p;
-						key[n++] = (p - g->topic_off[t]) * 4096 + t;
-					}
-			for (uint32_t x = 1; x < n; x++)
-				for (uint32_t y = x; y > 0 && key[y] < key[y - 1]; y--) {
-					uint32_t a = key[y], c = list[y];
-					key[y] = key[y - 1], list[y] = list[y - 1];
-					key[y - 1] = a, list[y - 1] = c;
+		const uint32_t m = visit[i];
+		/* owned, minus mismatched, by (partition number, topic) */
+		uint32_t n = 0;
+		for (uint32_t t = 0; t < g->n_topics; t++)
+			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++)
+				if (g->prev_owner[p] == m && g->tsub_off[t + 1] > g->tsub_off[t] &&
+				    !mismatch(g, aware, m, p)) {
+					list[n] = p;
+					key[n++] = (p - g->topic_off[t]) * 4096 + t;
 				}
-			uint32_t k;
-			if (n < minq) {
-				k = n;
-				under.v[under.n++] = m;
-			} else if (n >= maxq && over < expected) {
-				k = maxq;
-				if (++over == expected)
-					exact.n = 0;
-			} else {
-				k = minq;
-				if (over < expected)
-					exact.v[exact.n++] = m;
+		for (uint32_t x = 1; x < n; x++)
+			for (uint32_t y = x; y > 0 && key[y] < key[y - 1]; y--) {
+				uint32_t a = key[y], c = list[y];
+				key[y] = key[y - 1], list[y] = list[y - 1];
+				key[y - 1] = a, list[y - 1] = c;
 			}
-			for (uint32_t x = 0; x < k; x++)
-				owner[list[x]] = m;
-			count[m] = k;
+		uint32_t k;
+		if (n < minq) {
+			k = n;
+			under.v[under.n++] = m;
+		} else if (n >= maxq && over < expected) {
+			k = maxq;
+			if (++over == expected)
+				exact.n = 0;
+		} else {
+			k = minq;
+			if (over < expected)
+				exact.v[exact.n++] = m;
 		}
+		for (uint32_t x = 0; x < k; x++)
+			owner[list[x]] = m;
+		count[m] = k;
+	}
 	sort_by_id(g, &under);
 	sort_by_id(g, &exact);
 	uint32_t n = 0;
@@ -533,9 +531,9 @@ typedef struct mset {
 typedef struct kbal {
 	const ka_group *g;
 	uint32_t M, P;
-	plist *cur;    /* currentAssignment */
-	uint32_t *cpc; /* currentPartitionConsumer */
-	bool *active;  /* in sortedCurrentSubscriptions */
+	plist *cur;                /* currentAssignment */
+	uint32_t *cpc;             /* currentPartitionConsumer */
+	bool *active;              /* in sortedCurrentSubscriptions */
 	uint32_t *mv_src, *mv_dst; /* partitionMovements, KA_NONE: none */
 	mset *sets;
 	uint32_t n_sets;
@@ -578,7 +576,8 @@ static bool is_balanced_k(kbal *k)
 			continue;
 		uint32_t max_size = 0;
 		for (uint32_t s = g->sub_off[c]; s < g->sub_off[c + 1]; s++)
-			max_size += g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
+			max_size +=
+			    g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
 		if (k->cur[c].n == max_size)
 			continue;
 		for (uint32_t s = g->sub_off[c]; s < g->sub_off[c + 1]; s++) {
@@ -782,16 +781,15 @@ static uint32_t *kafka_balance(const ka_group *g, bool aware, const uint32_t *gr
 	uint32_t visit[TG_MAX_MEMBERS];
 	hashmap_members(g, visit);
 	for (uint32_t i = 0; i < M; i++) {
-		{
-			const uint32_t m = visit[i];
-			if (!(g->generation[m] < max_gen))
-				continue;
-			for (uint32_t x = g->own_off[m]; x < g->own_off[m + 1]; x++) {
-				uint32_t p = g->own_part[x];
-				if (prev[p] == KA_NONE || g->generation[m] > prev_gen[p])
-					prev[p] = m, prev_gen[p] = g->generation[m];
-			}
+		const uint32_t m = visit[i];
+		if (!(g->generation[m] < max_gen))
+			continue;
+		for (uint32_t x = g->own_off[m]; x < g->own_off[m + 1]; x++) {
+			uint32_t p = g->own_part[x];
+			if (prev[p] == KA_NONE || g->generation[m] > prev_gen[p])
+				prev[p] = m, prev_gen[p] = g->generation[m];
 		}
+	}
 
 	/* sortedAllPartitions and unassignedPartitions, fixed topics removed */
 	uint32_t n_all = 0, n_una = 0;
@@ -808,7 +806,8 @@ static uint32_t *kafka_balance(const ka_group *g, bool aware, const uint32_t *gr
 	for (uint32_t m = 0; m < M; m++) {
 		uint32_t max_size = 0;
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-			max_size += g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
+			max_size +=
+			    g->topic_off[g->sub_topic[s] + 1] - g->topic_off[g->sub_topic[s]];
 		k.active[m] = k.cur[m].n < max_size;
 		for (uint32_t i = 0; i < k.cur[m].n; i++) {
 			uint32_t t = topic_of(g, k.cur[m].v[i]);
@@ -864,8 +863,8 @@ static void test_kafka(void)
 				optimal = sum_sq(g, ref) == opt.load_sq && m.local == opt.local &&
 					  m.moved == opt.moved;
 			else
-				optimal = equal || (sum_sq(g, ref) == opt.load_sq &&
-						    m.moved == m.moved_opt);
+				optimal = equal ||
+					  (sum_sq(g, ref) == opt.load_sq && m.moved == m.moved_opt);
 		} else {
 			/* Kafka's own lists run dry only rack-aware; its balancing
 			 * loop can fail (throw, or move to a non-subscriber) only
@@ -896,10 +895,12 @@ static void test_kafka(void)
 			return;
 	}
 	/* the comparison must have happened, rack-aware too */
-	fprintf(stderr, "kafka: %" PRIu64 " of %" PRIu64 " groups compared, %" PRIu64
-			" rack-aware, %" PRIu64 " after moves of Kafka's balancing loop\n",
+	fprintf(stderr,
+		"kafka: %" PRIu64 " of %" PRIu64 " groups compared, %" PRIu64
+		" rack-aware, %" PRIu64 " after moves of Kafka's balancing loop\n",
 		compared, n, compared_aware, compared_loop);
-	CU_ASSERT(n < 100 || (compared > n / 4 && compared_aware > n / 50 && compared_loop > n / 100));
+	CU_ASSERT(n < 100 ||
+		  (compared > n / 4 && compared_aware > n / 50 && compared_loop > n / 100));
 }
 
 /* Whether member m lists p among its owned partitions. */
