@@ -179,6 +179,13 @@ size_t ka__cooperative_sticky_workspace_size(const ka_group *g);
 size_t ka__min_moves_size(const ka_group *g);
 uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size);
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+/* The optimum of balance, then locality whenever members and partitions both
+ * have racks (not only under Kafka's rule), then moves (sticky.c); *exact is
+ * 0 when locality had to be left out (weights past 64 bits). For locality.c. */
+size_t ka__sticky_optimum_size(const ka_group *g);
+int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
+size_t ka__locality_workspace_size(const ka_group *g);
+int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__uniform_workspace_size(const ka_group *g);
 int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 

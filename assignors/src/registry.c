@@ -24,6 +24,10 @@ static const ka_strategy strategies[] = {
 	{"uniform", "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
 	 "KIP-848 broker-side target assignment: balanced, sticky to the current target",
 	 KA_STRATEGY_STICKY, ka__uniform_workspace_size, ka__uniform_assign},
+	{"locality", "none (kassign's own; replaces custom leader-rack assignors)",
+	 "balanced, then most partitions on a member in a replica's rack, then fewest moves",
+	 KA_STRATEGY_STICKY | KA_STRATEGY_RACK_AWARE, ka__locality_workspace_size,
+	 ka__locality_assign},
 };
 
 size_t ka_strategy_count(void)

@@ -1098,11 +1098,39 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Sizes for a group; with_racks 0 leaves racks out (the movement bound). */
+/* Distinct racks of members (the locality optimum counts them itself). */
+static uint32_t count_member_racks(const ka_group *g)
+{
+	rack_bits bits, *mr = &bits;
+	uint32_t n = 0;
+	memset(mr->w, 0, ((size_t)g->n_racks + 63) / 64 * sizeof *mr->w);
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		uint32_t r = g->member_rack[m];
+		if (r == KA_NO_RACK || rack_bits_has(mr, r))
+			continue;
+		mr->w[r >> 6] |= (uint64_t)1 << (r & 63);
+		n++;
+	}
+	return n;
+}
+
+/* How racks enter the objective: not at all (the movement bound), under
+ * Kafka's enabling rule (sticky), or whenever both sides have racks
+ * (locality). */
+enum { RACKS_OFF = 0, RACKS_KAFKA = 1, RACKS_FORCED = 2 };
+
+/* Sizes for a group under one of the rack modes above. */
 static void dims_compute(const ka_group *g, dims *d, int with_racks)
 {
 	d->member_racks = 0;
-	d->racks = with_racks ? rack_aware(g, &d->member_racks) : 0;
+	if (with_racks == RACKS_FORCED) {
+		d->racks =
+		    (g->flags & KA_GROUP_MEMBER_RACKS) && (g->flags & KA_GROUP_PARTITION_RACKS);
+		if (d->racks)
+			d->member_racks = count_member_racks(g);
+	} else {
+		d->racks = with_racks ? rack_aware(g, &d->member_racks) : 0;
+	}
 	d->cls = d->cls_subs = d->grp = d->grp_arcs = d->runs = d->table = 0;
 	if (!d->racks && (g->flags & KA_GROUP_HOMOGENEOUS))
 		return; /* the constrained path needs none of these */
@@ -1880,14 +1908,14 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 size_t ka__sticky_workspace_size(const ka_group *g)
 {
 	dims d;
-	dims_compute(g, &d, 1);
+	dims_compute(g, &d, RACKS_KAFKA);
 	return sticky_size(g, &d);
 }
 
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
 	dims d;
-	dims_compute(g, &d, 1);
+	dims_compute(g, &d, RACKS_KAFKA);
 	if (ws_size < sticky_size(g, &d))
 		return KA_EWORKSPACE;
 	return sticky_run(g, &d, ws, ws_size, owner);
@@ -1901,14 +1929,14 @@ static size_t cooperative_size(const ka_group *g, const dims *d)
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g)
 {
 	dims d;
-	dims_compute(g, &d, 1);
+	dims_compute(g, &d, RACKS_KAFKA);
 	return cooperative_size(g, &d);
 }
 
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
 	dims d;
-	dims_compute(g, &d, 1);
+	dims_compute(g, &d, RACKS_KAFKA);
 	if (ws_size < cooperative_size(g, &d))
 		return KA_EWORKSPACE;
 	int rc = sticky_run(g, &d, ws, ws_size, owner);
@@ -1957,14 +1985,14 @@ int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, u
 size_t ka__min_moves_size(const ka_group *g)
 {
 	dims d;
-	dims_compute(g, &d, 0);
+	dims_compute(g, &d, RACKS_OFF);
 	return ka__ws_need(sticky_size(g, &d), g->n_partitions, sizeof(uint32_t));
 }
 
 uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 {
 	dims d;
-	dims_compute(g, &d, 0);
+	dims_compute(g, &d, RACKS_OFF);
 	size_t plan = sticky_size(g, &d);
 	assert(ws_size >= ka__min_moves_size(g));
 	(void)ws_size; /* read by the assertion only */
@@ -1978,4 +2006,48 @@ uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 			moved += g->prev_owner[p] != KA_NONE && owner[p] != g->prev_owner[p];
 	}
 	return moved;
+}
+
+/*
+ * The lexicographic optimum (balance, locality, moves) with locality counted
+ * whenever members and partitions both have racks, Kafka's rule or not: the
+ * locality strategy (locality.c). Without racks on both sides locality is
+ * void and the sticky plan without racks is that optimum. Otherwise the
+ * rack-aware classes and groups and the min-cost flow, without Kafka's
+ * procedure in front.
+ */
+static size_t optimum_size(const ka_group *g, const dims *d)
+{
+	if (!d->racks)
+		return sticky_size(g, d);
+	size_t table = ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), g->n_racks, 1);
+	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
+	return prep_size(g, d) + max_size(prep_scratch_size(g, d), after);
+}
+
+size_t ka__sticky_optimum_size(const ka_group *g)
+{
+	dims d;
+	dims_compute(g, &d, RACKS_FORCED);
+	return optimum_size(g, &d);
+}
+
+int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact)
+{
+	dims d;
+	dims_compute(g, &d, RACKS_FORCED);
+	if (ws_size < optimum_size(g, &d))
+		return KA_EWORKSPACE;
+	*exact = 1;
+	if (!d.racks)
+		return sticky_run(g, &d, ws, ws_size, owner);
+	ka__ws w;
+	ka__ws_init(&w, ws, ws_size);
+	sides sd;
+	memset(&sd, 0, sizeof sd);
+	build_classes(g, &d, &w, &sd);
+	build_groups(g, &d, &w, &sd);
+	const uint32_t *opt = assign_optimal(g, &d, &sd, &w, exact);
+	memcpy(owner, opt, g->n_partitions * sizeof *owner);
+	return 0;
 }
