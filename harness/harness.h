@@ -223,7 +223,8 @@ typedef struct kh_point {
 
 /* How every point is measured. */
 typedef struct kh_measure {
-	uint32_t repetitions; /* timed samples per point */
+	uint32_t repetitions; /* timed samples per point, over all rounds */
+	uint32_t rounds;      /* passes over the points, 1..repetitions (kh_point_round) */
 	uint32_t threads;     /* > 1: also measured with that many threads at once */
 	const unsigned *cpus; /* [max(threads, 1)] PUs, cpus[0] the one-thread PU; NULL unbound */
 	const kh_topo *topo;
@@ -238,7 +239,7 @@ typedef struct kh_point_result {
 	uint32_t members;
 	size_t ws_bytes;
 	uint32_t iterations; /* calls per timed sample */
-	double *samples_ns;  /* [repetitions], time of one call, in run order */
+	double *samples_ns;  /* [repetitions], time of one call, in run order (round by round) */
 	kh_timing timing;
 	uint64_t violations;
 	ka_metrics metrics;
@@ -251,12 +252,27 @@ typedef struct kh_point_result {
 	double *thread_median;      /* [threads] */
 	double *rep_median;         /* [repetitions]: median over threads of sample i */
 	kh_timing thread_timing;    /* over all threads' samples */
-	uint64_t thread_violations; /* summed over the threads' outputs */
+	uint64_t thread_violations; /* summed over the threads' outputs, every round */
 } kh_point_result;
 
-/* Generates, measures and checks one point: one thread on m->cpus[0] (the
- * caller's, already bound), then m->threads at once when more than one.
- * Returns 0, or -1 with r->error set. Free with kh_point_result_free. */
+/*
+ * Measures one point in m->rounds rounds: round k (0-based) generates the
+ * point afresh, makes one untimed warm-up call (round 0 calibrates the batch
+ * size first) and takes its share of m->repetitions samples (kh_round_share)
+ * into r->samples_ns, one thread on m->cpus[0] (the caller's, already
+ * bound), then m->threads at once when more than one. Round 0 clears *r and
+ * records the quality figures; a later round checks that its own are the
+ * same (an error otherwise). r->timing covers the samples taken so far; the
+ * thread figures are set by the last round. Nothing of the point (group,
+ * workspace) is kept between rounds. Returns 0, or -1 with r->error set
+ * (then, and after an earlier round failed, r->ok is 0). Free with
+ * kh_point_result_free.
+ */
+int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_point_result *r);
+/* Round `round`'s share of n samples over `rounds` rounds (as even as
+ * possible, the first rounds one more); *offset: where its samples start. */
+uint32_t kh_round_share(uint32_t n, uint32_t rounds, uint32_t round, uint32_t *offset);
+/* Every round of one point, back to back. */
 int kh_point_run(const kh_point *pt, const kh_measure *m, kh_point_result *r);
 void kh_point_result_free(kh_point_result *r);
 
@@ -270,13 +286,15 @@ typedef struct kh_run_info {
 	const char *binding; /* one line: what was bound, or why not */
 	uint32_t threads;
 	uint32_t repetitions;
+	uint32_t rounds; /* passes over all points (--rounds, at most repetitions) */
 	uint32_t warmup;
 	uint64_t seed;
 	double overhead_ns;
 	size_t n_points;
 } kh_run_info;
 
-/* Where results go. Each writer gets every point in order; end returns 0
+/* Where results go. Each writer gets every point in order, once every
+ * round is over; end returns 0
  * or -1 after an error message. */
 typedef struct kh_reporter {
 	void *ctx;

@@ -203,6 +203,7 @@ static json_t *context_json(json_ctx *j, const kh_run_info *run)
 	put(j, k, "binding", json_string(run->binding ? run->binding : ""));
 	put(j, k, "threads", json_integer(run->threads));
 	put(j, k, "repetitions", json_integer(run->repetitions));
+	put(j, k, "rounds", json_integer(run->rounds));
 	put(j, k, "warmup", json_integer(run->warmup));
 	put(j, k, "seed", json_u64(run->seed));
 	put(j, k, "overhead_ns", json_real(run->overhead_ns));

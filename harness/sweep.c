@@ -3,18 +3,24 @@
  * subscription mode and variant, measured on pinned threads and written as
  * Google Benchmark JSON (docs/results-format.md) or a table.
  *
- * Measuring and writing are kept apart: kh_point_run() measures one point
+ * Measuring and writing are kept apart: kh_point_round() measures one point
  * into a kh_point_result and knows nothing of formats; the kh_reporter
  * writers (report.c) turn results into the file, the table and the summary.
  *
- * A point is generated in memory, its workspace and output array allocated
- * once; calls are then batched so one timed sample is long enough to time
- * (timing.c), one warm-up call runs, and `--repetitions` samples are taken.
- * Quality comes from the output of the last call. With --threads N the
+ * The sweep makes `--rounds` passes over all the points; in each, a point
+ * is generated in memory, its workspace and output array allocated once;
+ * in the first pass calls are batched so one timed sample is long enough to
+ * time (timing.c); then one warm-up call runs and the round's share of the
+ * `--repetitions` samples is taken. The group is freed before the next
+ * point: between rounds only the samples and figures of each point are
+ * kept, and the writers get every point once the last round is over.
+ * Quality comes from the output of the last call of the first round, and
+ * every later round must give the same. With --threads N the
  * point is then measured again by N threads at once, each on its own PU,
  * each with its own copy of the group (generated on that thread, so its
  * memory is local), workspace and output; a barrier before every sample
- * makes the samples overlap, which is what shows contention.
+ * makes the samples overlap, which is what shows contention. That too is
+ * done in every round, for the round's share of the samples.
  *
  * Everything that can make the run impossible (names, cores, thread count,
  * the output path) is checked before the first point: exit 2 leaves
@@ -37,7 +43,7 @@
 static const char sweep_usage[] =
     "Usage: kassign sweep [--grid NAME]... [--strategy NAME]... [--subs MODE]...\n"
     "                     [--variant VARIANT]... [--all-grids] [--repetitions N]\n"
-    "                     [--seed N] [--cpus LIST] [--threads N]\n"
+    "                     [--rounds R] [--seed N] [--cpus LIST] [--threads N]\n"
     "                     [--format json|table] [-o PATH] [--quiet]\n"
     "\n"
     "Times the assign call of every chosen strategy on every chosen grid point,\n"
@@ -54,7 +60,14 @@ static const char sweep_usage[] =
     "  -s, --strategy NAME    a strategy\n"
     "      --subs MODE        homogeneous or heterogeneous\n"
     "      --variant VARIANT  fresh, churn-remove, churn-add or racks\n"
-    "  -n, --repetitions N    timed samples per point, after warm-up (default 9)\n"
+    "  -n, --repetitions N    timed samples per point, over all rounds (default 9)\n"
+    "      --rounds R         passes over all the points (default 3, at most N):\n"
+    "                         each pass regenerates every point in turn, makes one\n"
+    "                         warm-up call and takes its share of the N samples\n"
+    "                         (N split as evenly as possible), so a slow spell of\n"
+    "                         the machine touches a few samples of many points,\n"
+    "                         not all samples of a few; statistics are taken over\n"
+    "                         all N. 1: each point measured once, start to end\n"
     "      --seed N           seed of the generated member ids (default 1)\n"
     "      --cpus LIST        PUs to measure on, OS numbers: 1, 0,1 or 0-1; the\n"
     "                         first is the one-thread PU, the first N serve\n"
@@ -71,8 +84,9 @@ static const char sweep_usage[] =
     "  -h, --help             this text\n"
     "\n"
     "On stderr: the binding, then a progress bar when stderr is a terminal, or\n"
-    "one line per point when it is not, then (json) a summary per strategy and\n"
-    "grid. The path of the result file is printed on stdout at the end.\n"
+    "one line per point and round when it is not, then (json) a summary per\n"
+    "strategy and grid. The file (or table) is written once the last round is\n"
+    "over; the path of the result file is printed on stdout at the end.\n"
     "\n"
     "Exit status: 0 every point ran and was valid, 1 a point failed or was\n"
     "invalid (the file is still written), 2 bad usage or the run could not\n"
@@ -154,6 +168,7 @@ typedef struct worker {
 	const kh_measure *m;
 	unsigned pu;
 	uint32_t iters;
+	uint32_t runs; /* this round's samples */
 	pthread_barrier_t *bar;
 	int *failed; /* shared: set before the first barrier, read after it */
 	double *samples;
@@ -165,7 +180,7 @@ typedef struct worker {
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
-	const uint32_t reps = w->m->repetitions;
+	const uint32_t reps = w->runs;
 	kh_case c = {0};
 	kh_binding b;
 	int ok = 1;
@@ -216,19 +231,35 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* m->threads copies of the point at once; fills the thread fields of r. */
-static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters, kh_point_result *r)
+uint32_t kh_round_share(uint32_t n, uint32_t rounds, uint32_t round, uint32_t *offset)
+{
+	if (rounds == 0)
+		rounds = 1;
+	const uint32_t base = n / rounds, extra = n % rounds;
+	*offset = round * base + (round < extra ? round : extra);
+	return base + (round < extra ? 1 : 0);
+}
+
+/* Round `round` of m->threads copies of the point at once: this round's
+ * share of the thread samples; the last round fills the thread figures of
+ * r. A failure sets r->threads_error, and later rounds then skip this. */
+static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters, uint32_t round,
+			kh_point_result *r)
 {
 	const uint32_t n = m->threads, reps = m->repetitions;
+	uint32_t off;
+	const uint32_t runs = kh_round_share(reps, m->rounds, round, &off);
 	worker *w = calloc(n, sizeof(*w));
-	r->threads = n;
-	r->thread_ns = calloc((size_t)n * reps, sizeof(*r->thread_ns));
-	r->thread_median = calloc(n, sizeof(*r->thread_median));
-	r->rep_median = calloc(reps, sizeof(*r->rep_median));
-	double *col = calloc(n > reps ? n : reps, sizeof(*col));
+	double *col = NULL;
+	if (round == 0) {
+		r->threads = n;
+		r->thread_ns = calloc((size_t)n * reps, sizeof(*r->thread_ns));
+		r->thread_median = calloc(n, sizeof(*r->thread_median));
+		r->rep_median = calloc(reps, sizeof(*r->rep_median));
+	}
 	pthread_barrier_t bar;
 	int failed = 0, started = 0, rc;
-	if (!w || !r->thread_ns || !r->thread_median || !r->rep_median || !col) {
+	if (!w || !r->thread_ns || !r->thread_median || !r->rep_median) {
 		snprintf(r->threads_error, sizeof(r->threads_error), "out of memory");
 		goto out;
 	}
@@ -242,9 +273,10 @@ static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters,
 				.m = m,
 				.pu = m->cpus ? m->cpus[i] : 0,
 				.iters = iters,
+				.runs = runs,
 				.bar = &bar,
 				.failed = &failed,
-				.samples = r->thread_ns + (size_t)i * reps};
+				.samples = r->thread_ns + (size_t)i * reps + off};
 		if ((rc = pthread_create(&w[i].tid, NULL, worker_main, &w[i])) != 0) {
 			/* The barrier counts n: threads already started would wait
 			 * for ever. Nothing sane is left to do but stop. */
@@ -261,11 +293,24 @@ static void run_threads(const kh_point *pt, const kh_measure *m, uint32_t iters,
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (w[i].rc < 0) {
-			snprintf(r->threads_error, sizeof(r->threads_error), "thread %u: %.200s", i,
-				 w[i].err[0] ? w[i].err : "failed");
+			if (m->rounds > 1)
+				snprintf(r->threads_error, sizeof(r->threads_error),
+					 "round %u, thread %u: %.200s", round + 1, i,
+					 w[i].err[0] ? w[i].err : "failed");
+			else
+				snprintf(r->threads_error, sizeof(r->threads_error),
+					 "thread %u: %.200s", i, w[i].err[0] ? w[i].err : "failed");
 			goto out;
 		}
 		r->thread_violations += w[i].violations;
+	}
+	if (round + 1 < m->rounds)
+		goto out;
+	/* The last round: the figures over every round's samples. */
+	col = calloc(n > reps ? n : reps, sizeof(*col));
+	if (!col) {
+		snprintf(r->threads_error, sizeof(r->threads_error), "out of memory");
+		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		memcpy(col, r->thread_ns + (size_t)i * reps, reps * sizeof(*col));
@@ -292,63 +337,129 @@ void kh_point_result_free(kh_point_result *r)
 	r->samples_ns = r->thread_ns = r->thread_median = r->rep_median = NULL;
 }
 
-int kh_point_run(const kh_point *pt, const kh_measure *m, kh_point_result *r)
+/* Every figure, doubles included: the same group and the same calls give
+ * the same bits. */
+static int metrics_equal(const ka_metrics *a, const ka_metrics *b)
 {
-	memset(r, 0, sizeof(*r));
+	return a->n_assigned == b->n_assigned && a->n_assignable == b->n_assignable &&
+	       a->n_eligible == b->n_eligible && a->load_min == b->load_min &&
+	       a->load_max == b->load_max && a->load_mean == b->load_mean &&
+	       a->load_stddev == b->load_stddev && a->load_sq == b->load_sq &&
+	       a->balanced == b->balanced && a->prev_owned == b->prev_owned &&
+	       a->moved == b->moved && a->moved_min == b->moved_min &&
+	       a->moved_min_exact == b->moved_min_exact && a->moved_opt == b->moved_opt &&
+	       a->rack_known == b->rack_known && a->local == b->local;
+}
+
+int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_point_result *r)
+{
+	if (round == 0)
+		memset(r, 0, sizeof(*r));
+	else if (!r->ok)
+		return -1; /* an earlier round failed: its error stands */
+	const uint32_t rounds = m->rounds ? m->rounds : 1;
+	uint32_t off;
+	const uint32_t runs = kh_round_share(m->repetitions, rounds, round, &off);
+	char err[256] = "";
+	void *mws = NULL;
 	kh_case c;
-	if (case_open(&c, pt, r->error, sizeof(r->error)) < 0)
-		return -1;
-	r->partitions = c.g->n_partitions;
-	r->members = c.g->n_members;
-	r->ws_bytes = c.ws_size;
+	if (case_open(&c, pt, err, sizeof(err)) < 0)
+		goto fail;
+	if (round == 0) {
+		r->partitions = c.g->n_partitions;
+		r->members = c.g->n_members;
+		r->ws_bytes = c.ws_size;
+		r->samples_ns = malloc((size_t)m->repetitions * sizeof(*r->samples_ns));
+		if (!r->samples_ns) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+	} else if (c.g->n_partitions != r->partitions || c.g->n_members != r->members ||
+		   c.ws_size != r->ws_bytes) {
+		snprintf(err, sizeof(err),
+			 "generate: the group differs from round 1's (%u partitions, %u members, "
+			 "%zu workspace bytes; then %u, %u, %zu)",
+			 c.g->n_partitions, c.g->n_members, c.ws_size, r->partitions, r->members,
+			 r->ws_bytes);
+		goto fail;
+	}
 	const size_t mws_size = ka_metrics_workspace_size(c.g);
-	void *mws = malloc(mws_size ? mws_size : 1);
-	r->samples_ns = malloc((size_t)m->repetitions * sizeof(*r->samples_ns));
-	int rc = -1;
-	if (!mws || !r->samples_ns) {
-		snprintf(r->error, sizeof(r->error), "out of memory");
-		goto out;
+	mws = malloc(mws_size ? mws_size : 1);
+	if (!mws) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
 	}
 
-	int arc = kh_calibrate(c.s, c.g, c.ws, c.ws_size, c.owner, m->overhead_ns, &r->iterations);
+	/* Round 0 sizes the batch (its calls are warm-up too); every round then
+	 * makes one untimed call before its samples. */
+	int arc = round == 0 ? kh_calibrate(c.s, c.g, c.ws, c.ws_size, c.owner, m->overhead_ns,
+					    &r->iterations)
+			     : 0;
 	if (arc == 0)
-		arc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 1, r->iterations,
-				     m->repetitions, r->samples_ns);
+		arc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 1, r->iterations, runs,
+				     r->samples_ns + off);
 	if (arc < 0) {
-		snprintf(r->error, sizeof(r->error), "assign: %s", ka_strerror(arc));
-		goto out;
+		snprintf(err, sizeof(err), "assign: %s", ka_strerror(arc));
+		goto fail;
 	}
-	kh_timing_summarize(r->samples_ns, m->repetitions, &r->timing);
+	kh_timing_summarize(r->samples_ns, off + runs, &r->timing);
 
 	const int64_t v = case_validate(&c);
 	if (v < 0) {
-		snprintf(r->error, sizeof(r->error), "assign: owner past the %u members",
-			 c.g->n_members);
-		goto out;
+		snprintf(err, sizeof(err), "assign: owner past the %u members", c.g->n_members);
+		goto fail;
 	}
-	r->violations = (uint64_t)v;
-	const int mrc = ka_metrics_compute(c.g, c.owner, mws, mws_size, &r->metrics);
+	ka_metrics mt;
+	memset(&mt, 0, sizeof(mt));
+	const int mrc = ka_metrics_compute(c.g, c.owner, mws, mws_size, &mt);
 	if (mrc < 0) {
-		snprintf(r->error, sizeof(r->error), "metrics: %s", ka_strerror(mrc));
-		goto out;
+		snprintf(err, sizeof(err), "metrics: %s", ka_strerror(mrc));
+		goto fail;
 	}
-	r->ok = 1;
-	rc = 0;
+	if (round == 0) {
+		r->violations = (uint64_t)v;
+		r->metrics = mt;
+		r->ok = 1;
+	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
+		/* Generation and assignment are deterministic: a difference is a
+		 * bug, in the generator or in the strategy. */
+		snprintf(err, sizeof(err),
+			 "quality differs from round 1's (violations %" PRIu64 ", load %u..%u, "
+			 "moved %u, moved_opt %u, local %u/%u; then %" PRIu64
+			 ", %u..%u, %u, %u, %u/%u)",
+			 (uint64_t)v, mt.load_min, mt.load_max, mt.moved, mt.moved_opt, mt.local,
+			 mt.rack_known, r->violations, r->metrics.load_min, r->metrics.load_max,
+			 r->metrics.moved, r->metrics.moved_opt, r->metrics.local,
+			 r->metrics.rack_known);
+		goto fail;
+	}
 	/* The copies are generated by the threads themselves: free this one
 	 * first, so the machine holds N copies, not N + 1. */
 	free(mws);
-	mws = NULL;
 	case_close(&c);
-	if (m->threads > 1)
-		run_threads(pt, m, r->iterations, r);
-out:
+	if (m->threads > 1 && !r->threads_error[0])
+		run_threads(pt, m, r->iterations, round, r);
+	return 0;
+
+fail:
 	free(mws);
 	case_close(&c);
-	if (rc < 0) {
-		free(r->samples_ns);
-		r->samples_ns = NULL;
-	}
-	return rc;
+	kh_point_result_free(r);
+	r->ok = 0;
+	if (rounds > 1 && round > 0)
+		snprintf(r->error, sizeof(r->error), "round %u: %.230s", round + 1, err);
+	else
+		snprintf(r->error, sizeof(r->error), "%s", err);
+	return -1;
+}
+
+int kh_point_run(const kh_point *pt, const kh_measure *m, kh_point_result *r)
+{
+	const uint32_t rounds = m->rounds ? m->rounds : 1;
+	for (uint32_t k = 0; k < rounds; k++)
+		if (kh_point_round(pt, m, k, r) < 0)
+			return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ progress */
@@ -391,7 +502,8 @@ static void progress_clear(progress *pg)
 	}
 }
 
-/* Before point k (0-based) runs: the bar, on a terminal only. */
+/* Before step k (0-based; a point in a round) runs: the bar, on a terminal
+ * only. */
 static void progress_before(progress *pg, size_t k, const char *name)
 {
 	if (pg->quiet || !pg->tty)
@@ -421,19 +533,24 @@ static void progress_before(progress *pg, size_t k, const char *name)
 	pg->drawn = 1;
 }
 
-/* After point k: its weight counts as done; off a terminal, one line. */
+/* After step k (a point in a round): its weight counts as done; off a
+ * terminal, one line, with the median of the point's samples so far. */
 static void progress_after(progress *pg, size_t k, const kh_point *pt, const char *name,
-			   const kh_point_result *r)
+			   uint32_t round, uint32_t rounds, const kh_point_result *r)
 {
 	pg->done_weight += point_weight(pt);
 	if (pg->quiet || pg->tty)
 		return;
+	char rnd[48] = "";
+	if (rounds > 1)
+		snprintf(rnd, sizeof(rnd), " (round %u/%u)", round + 1, rounds);
 	if (!r->ok)
-		fprintf(stderr, "sweep: [%zu/%zu] %s error: %s\n", k + 1, pg->n, name, r->error);
+		fprintf(stderr, "sweep: [%zu/%zu] %s%s error: %s\n", k + 1, pg->n, name, rnd,
+			r->error);
 	else
-		fprintf(stderr, "sweep: [%zu/%zu] %s %.6f ms%s%s\n", k + 1, pg->n, name,
+		fprintf(stderr, "sweep: [%zu/%zu] %s%s %.6f ms%s%s\n", k + 1, pg->n, name, rnd,
 			r->timing.median_ns / 1e6, r->violations ? " INVALID" : "",
-			r->threads && !r->threads_ok ? " (threads failed)" : "");
+			r->threads && r->threads_error[0] ? " (threads failed)" : "");
 }
 
 /* ------------------------------------------------------------------ output file */
@@ -515,6 +632,7 @@ enum {
 	OPT_ALL_GRIDS,
 	OPT_CPUS,
 	OPT_FORMAT,
+	OPT_ROUNDS,
 };
 
 typedef struct selection {
@@ -571,6 +689,7 @@ int kh_cmd_sweep(int argc, char **argv)
 	    {"subs", required_argument, NULL, OPT_SUBS},
 	    {"variant", required_argument, NULL, OPT_VARIANT},
 	    {"repetitions", required_argument, NULL, 'n'},
+	    {"rounds", required_argument, NULL, OPT_ROUNDS},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"threads", required_argument, NULL, 't'},
@@ -592,9 +711,10 @@ int kh_cmd_sweep(int argc, char **argv)
 	sel.jmh = calloc(n_jmh + 1, 1);
 	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
 	int quiet = 0, table = 0, x;
-	uint64_t repetitions = 9, seed = 1, threads = 1;
+	uint64_t repetitions = 9, seed = 1, threads = 1, rounds = 3;
 	const char *cpus_arg = NULL, *out_path = NULL;
 	kh_point *pts = NULL;
+	kh_point_result *res = NULL;
 	size_t n_pts = 0;
 	kh_topo *topo = NULL;
 	unsigned *cpus = NULL;
@@ -684,6 +804,13 @@ int kh_cmd_sweep(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case OPT_ROUNDS:
+			if (kh_parse_u64(optarg, 1, 1000000, &rounds) < 0) {
+				rc = kh_usage_error(
+				    cmd, "--rounds: '%s' is not a count in 1..1000000", optarg);
+				goto done;
+			}
+			break;
 		case OPT_SEED:
 			if (kh_parse_u64(optarg, 0, UINT64_MAX, &seed) < 0) {
 				rc = kh_usage_error(cmd, "--seed: '%s' is not an unsigned integer",
@@ -743,8 +870,12 @@ int kh_cmd_sweep(int argc, char **argv)
 		sel.subs[i] |= !any_subs;
 	for (int i = 0; i < KH_N_VARIANTS; i++)
 		sel.variant[i] |= !any_variant;
+	/* Every round takes at least one sample of every point. */
+	if (rounds > repetitions)
+		rounds = repetitions;
 	pts = plan(&sel, seed, &n_pts);
-	if (!pts) {
+	res = pts ? calloc(n_pts + 1, sizeof(*res)) : NULL;
+	if (!pts || !res) {
 		kh_error(cmd, "out of memory");
 		goto done;
 	}
@@ -880,6 +1011,7 @@ int kh_cmd_sweep(int argc, char **argv)
 	run.binding = binding;
 	run.threads = (uint32_t)threads;
 	run.repetitions = (uint32_t)repetitions;
+	run.rounds = (uint32_t)rounds;
 	run.warmup = 1;
 	run.seed = seed;
 	run.overhead_ns = overhead;
@@ -887,10 +1019,12 @@ int kh_cmd_sweep(int argc, char **argv)
 	if (!quiet) {
 		fprintf(stderr, "sweep: %zu points, %s; %s\n", n_pts, binding, run.topo.summary);
 		fprintf(stderr,
-			"sweep: seed %" PRIu64 ", warm-up + %" PRIu64
-			" timed samples per point%s, timer overhead %.1f ns\n",
+			"sweep: seed %" PRIu64 ", %" PRIu64
+			" timed samples per point%s, in %" PRIu64
+			" round%s over all points (each: warm-up + a share of the samples), "
+			"timer overhead %.1f ns\n",
 			seed, repetitions, threads > 1 ? ", alone and with N threads at once" : "",
-			overhead);
+			rounds, rounds > 1 ? "s" : "", overhead);
 		if (threads > 1) {
 			fprintf(stderr, "sweep: --threads %" PRIu64 " on %s", threads,
 				n_cpus ? "PUs" : "unbound threads");
@@ -900,34 +1034,56 @@ int kh_cmd_sweep(int argc, char **argv)
 		}
 	}
 
-	const kh_measure m = {(uint32_t)repetitions, (uint32_t)threads, n_cpus ? cpus : NULL, topo,
-			      overhead};
+	const kh_measure m = {.repetitions = (uint32_t)repetitions,
+			      .rounds = (uint32_t)rounds,
+			      .threads = (uint32_t)threads,
+			      .cpus = n_cpus ? cpus : NULL,
+			      .topo = topo,
+			      .overhead_ns = overhead};
 	for (size_t i = 0; i < n_reps; i++)
 		reps[i].begin(reps[i].ctx, &run);
-	progress pg = {isatty(STDERR_FILENO), quiet, n_pts, 0, 0, kh_now_ns(), 0};
+	/* Round by round over every point, so a slow spell of the machine is
+	 * spread over many points instead of spoiling a run of them; only the
+	 * samples and figures of each point are kept between rounds. */
+	progress pg = {isatty(STDERR_FILENO), quiet, n_pts * (size_t)rounds, 0, 0, kh_now_ns(), 0};
 	for (size_t i = 0; i < n_pts; i++)
-		pg.total_weight += point_weight(&pts[i]);
+		pg.total_weight += (double)rounds * point_weight(&pts[i]);
+	size_t step = 0;
+	for (uint32_t k = 0; k < (uint32_t)rounds; k++) {
+		for (size_t i = 0; i < n_pts; i++, step++) {
+			char name[256], label[320];
+			kh_point_name(&pts[i], name, sizeof(name));
+			if (rounds > 1)
+				snprintf(label, sizeof(label), "%s (round %u/%" PRIu64 ")", name,
+					 k + 1, rounds);
+			else
+				snprintf(label, sizeof(label), "%s", name);
+			if (k > 0 && !res[i].ok) {
+				pg.done_weight += point_weight(&pts[i]); /* failed before */
+				continue;
+			}
+			progress_before(&pg, step, label);
+			kh_point_round(&pts[i], &m, k, &res[i]);
+			progress_after(&pg, step, &pts[i], name, k, (uint32_t)rounds, &res[i]);
+		}
+	}
+	progress_clear(&pg);
 	rc = KH_EXIT_OK;
 	double smallest_sample = 0;
 	for (size_t i = 0; i < n_pts; i++) {
-		char name[256];
-		kh_point_name(&pts[i], name, sizeof(name));
-		progress_before(&pg, i, name);
-		kh_point_result r;
-		if (kh_point_run(&pts[i], &m, &r) < 0 || r.violations ||
-		    (r.threads && (!r.threads_ok || r.thread_violations)))
+		kh_point_result *r = &res[i];
+		if (!r->ok || r->violations ||
+		    (r->threads && (!r->threads_ok || r->thread_violations)))
 			rc = KH_EXIT_FAIL;
-		if (r.ok) {
-			const double sample = r.timing.median_ns * r.iterations;
+		if (r->ok) {
+			const double sample = r->timing.median_ns * r->iterations;
 			if (smallest_sample == 0 || sample < smallest_sample)
 				smallest_sample = sample;
 		}
 		for (size_t k = 0; k < n_reps; k++)
-			reps[k].point(reps[k].ctx, &pts[i], &r);
-		progress_after(&pg, i, &pts[i], name, &r);
-		kh_point_result_free(&r);
+			reps[k].point(reps[k].ctx, &pts[i], r);
+		kh_point_result_free(r);
 	}
-	progress_clear(&pg);
 
 	int werr = 0;
 	for (size_t i = 0; i < n_reps; i++)
@@ -962,6 +1118,9 @@ done:
 		reps[i].free(reps[i].ctx);
 	kh_topo_close(topo);
 	free(cpus);
+	for (size_t i = 0; res && i < n_pts; i++)
+		kh_point_result_free(&res[i]);
+	free(res);
 	free(pts);
 	free(sel.strategy);
 	free(sel.grid);

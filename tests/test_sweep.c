@@ -266,6 +266,7 @@ static void check_context(json_t *root, int reps, int threads)
 	str(k, "binding");
 	CU_ASSERT_EQUAL(num(k, "threads"), threads);
 	CU_ASSERT_EQUAL(num(k, "repetitions"), reps);
+	CU_ASSERT(num(k, "rounds") >= 1 && num(k, "rounds") <= reps);
 	CU_ASSERT(num(k, "warmup") >= 1);
 	CU_ASSERT_EQUAL(num(k, "seed"), 1);
 	CU_ASSERT(num(k, "overhead_ns") > 0);
@@ -427,6 +428,87 @@ static void test_default_path_and_table(void)
 	dir_close();
 }
 
+/* ------------------------------------------------------------------ rounds */
+
+/* The figures of docs/results-format.md that must not depend on how the
+ * samples were taken. */
+static const char *const quality[] = {
+    "partitions", "members",         "bytes_per_partition", "load_spread", "balanced",   "moved",
+    "moved_min",  "moved_min_exact", "moved_opt",           "local",       "rack_known", "valid",
+};
+
+/* --rounds 3 -n 5: 5 iteration entries per point (2 + 2 + 1 samples), the
+ * context says 3 rounds, and the quality figures are those of --rounds 1. */
+static void test_rounds(void)
+{
+	dir_open();
+	run_out r;
+	char f1[1024], f3[1024];
+	in_dir("r1.json", f1, sizeof(f1));
+	in_dir("r3.json", f3, sizeof(f3));
+	sweep(&r, "--grid", "G-seed", "--strategy", "range", "--strategy", "sticky", "-n", "5",
+	      "--rounds", "1", "-o", f1, "-q", NULL);
+	expect_status(&r, 0);
+	sweep(&r, "--grid", "G-seed", "--strategy", "range", "--strategy", "sticky", "-n", "5",
+	      "--rounds", "3", "-o", f3, NULL);
+	expect_status(&r, 0);
+	expect_err(&r, "(round 3/3)"); /* progress counts (round, point) steps */
+	expect_err(&r, "[48/48]");
+	json_t *one = load(f1), *three = load(f3);
+	check_context(one, 5, 1);
+	check_context(three, 5, 1);
+	json_t *k1 = need(need(one, "context", JSON_OBJECT), "kassign", JSON_OBJECT);
+	json_t *k3 = need(need(three, "context", JSON_OBJECT), "kassign", JSON_OBJECT);
+	CU_ASSERT_EQUAL(num(k1, "rounds"), 1);
+	CU_ASSERT_EQUAL(num(k3, "rounds"), 3);
+	json_t *b1 = need(one, "benchmarks", JSON_ARRAY),
+	       *b3 = need(three, "benchmarks", JSON_ARRAY);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(b1), 16 * (5 + 6));
+	CU_ASSERT_EQUAL_FATAL(json_array_size(b3), 16 * (5 + 6));
+	size_t at = 0;
+	int family = 0;
+	static const char *const strategies[] = {"range", "sticky"};
+	for (int st = 0; st < 2; st++)
+		for (int s = 0; s < 2; s++)
+			for (int v = 0; v < 4; v++) {
+				char name[256];
+				snprintf(name, sizeof(name), "assign/%s/G-seed/%s/%s",
+					 strategies[st], subs[s], variants[v]);
+				const size_t first = at;
+				check_series(b3, &at, name, 5, 1, family++, 0);
+				for (size_t e = first; e < at; e++) {
+					json_t *x1 = json_array_get(b1, e),
+					       *x3 = json_array_get(b3, e);
+					CU_ASSERT_STRING_EQUAL(str(x1, "name"), str(x3, "name"));
+					for (size_t q = 0; q < sizeof(quality) / sizeof(quality[0]);
+					     q++) {
+						if (num(x1, quality[q]) != num(x3, quality[q]))
+							fprintf(stderr,
+								"%s: %s %g with --rounds 1, %g "
+								"with --rounds 3\n",
+								str(x3, "name"), quality[q],
+								num(x1, quality[q]),
+								num(x3, quality[q]));
+						CU_ASSERT_EQUAL(num(x1, quality[q]),
+								num(x3, quality[q]));
+					}
+				}
+			}
+	json_decref(one);
+	json_decref(three);
+
+	/* More rounds than samples: one sample a round, so -n rounds. */
+	sweep(&r, "--grid", "G-seed", "--strategy", "range", "--subs", "homogeneous", "--variant",
+	      "fresh", "-n", "2", "--rounds", "5", "-o", f3, "-q", NULL);
+	expect_status(&r, 0);
+	three = load(f3);
+	CU_ASSERT_EQUAL(
+	    num(need(need(three, "context", JSON_OBJECT), "kassign", JSON_OBJECT), "rounds"), 2);
+	CU_ASSERT_EQUAL(json_array_size(need(three, "benchmarks", JSON_ARRAY)), 2 + 6);
+	json_decref(three);
+	dir_close();
+}
+
 /* ------------------------------------------------------------------ threads */
 
 static unsigned machine_cores(void)
@@ -519,6 +601,7 @@ static void test_bad_input(void)
 	expect_refused("grid", "unknown grid 'jmh-m1-r1-t1'", "--grid", "jmh-m1-r1-t1", NULL);
 	expect_refused("variant", "--variant: unknown variant 'churn'", "--variant", "churn", NULL);
 	expect_refused("subs", "--subs: unknown mode 'mixed'", "--subs", "mixed", NULL);
+	expect_refused("rounds", "--rounds: '0' is not a count", "--rounds", "0", NULL);
 	expect_refused("core", "--cpus: PU 4095 does not exist", "--cpus", "4095", NULL);
 	expect_refused("core range", "does not exist on this machine (PUs ", "--cpus", "0-4095",
 		       NULL);
@@ -597,6 +680,7 @@ static void test_compare_py(void)
 static const kt_test file_tests[] = {
     {"small sweep: context, names, repetitions, aggregates", test_small_sweep},
     {"default path, table, stdout", test_default_path_and_table},
+    {"--rounds 3 -n 5: 5 samples, the quality of --rounds 1", test_rounds},
     {NULL, NULL},
 };
 static const kt_test threads_tests[] = {
