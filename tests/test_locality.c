@@ -25,49 +25,6 @@
 
 #define CASES 4000
 
-static const ka_strategy *strategy(const char *name)
-{
-	const ka_strategy *s = ka_strategy_find(name);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	return s;
-}
-
-/* Runs a strategy into a fresh owner array (caller frees). */
-static uint32_t *run(const ka_strategy *s, const ka_group *g)
-{
-	size_t n = ka_workspace_size(s, g);
-	void *ws = tg_alloc_ws(n, 1);
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof *owner);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
-	CU_ASSERT_EQUAL(ka_assign(s, g, ws, n, owner), 0);
-	tg_free(ws);
-	return owner;
-}
-
-static ka_metrics metrics(const ka_group *g, const uint32_t *owner)
-{
-	ka_metrics m;
-	size_t n = ka_metrics_workspace_size(g);
-	void *ws = malloc(n + 8);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
-	CU_ASSERT_EQUAL(ka_metrics_compute(g, owner, ws, n, &m), 0);
-	free(ws);
-	return m;
-}
-
-static uint64_t sum_sq(const ka_group *g, const uint32_t *owner)
-{
-	uint64_t *load = calloc(g->n_members + 1, sizeof *load), sq = 0;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(load);
-	for (uint32_t p = 0; p < g->n_partitions; p++)
-		if (owner[p] != KA_NONE)
-			load[owner[p]]++;
-	for (uint32_t m = 0; m < g->n_members; m++)
-		sq += load[m] * load[m];
-	free(load);
-	return sq;
-}
-
 /* ------------------------------------------------------------ examples */
 
 /* Swapped claims on a two-rack topic: all four move to be local (Kafka's
@@ -81,7 +38,7 @@ static void test_swap(void)
 	};
 	ka_group *g = TG_BUILD(topics, members);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	uint32_t *owner = run(strategy("locality"), g);
+	uint32_t *owner = tg_run(tg_strategy("locality"), g, 1);
 	CU_ASSERT(tg_expect(g, owner, "c0 t:0,1; c1 t:2,3", "locality"));
 	free(owner);
 	ka_group_free(g);
@@ -103,9 +60,9 @@ static void test_rule_off(void)
 	};
 	ka_group *g = TG_BUILD(topics, members);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	uint32_t *loc = run(strategy("locality"), g);
-	uint32_t *st = run(strategy("sticky"), g);
-	ka_metrics ml = metrics(g, loc), ms = metrics(g, st);
+	uint32_t *loc = tg_run(tg_strategy("locality"), g, 1);
+	uint32_t *st = tg_run(tg_strategy("sticky"), g, 1);
+	ka_metrics ml = tg_metrics(g, loc), ms = tg_metrics(g, st);
 	CU_ASSERT_EQUAL(ml.local, 3);
 	CU_ASSERT_EQUAL(ms.local, 2);
 	CU_ASSERT_EQUAL(ml.moved, 1);
@@ -129,11 +86,11 @@ static void test_no_rack_member(void)
 	};
 	ka_group *g = TG_BUILD(topics, members);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	uint32_t *owner = run(strategy("locality"), g);
-	ka_metrics m = metrics(g, owner);
+	uint32_t *owner = tg_run(tg_strategy("locality"), g, 1);
+	ka_metrics m = tg_metrics(g, owner);
 	ka_optimum opt;
 	CU_ASSERT_EQUAL_FATAL(ka_optimum_compute(g, 100000000ull, &opt, NULL), 0);
-	CU_ASSERT_EQUAL(sum_sq(g, owner), opt.load_sq);
+	CU_ASSERT_EQUAL(tg_sum_sq(g, owner), opt.load_sq);
 	CU_ASSERT_EQUAL(m.local, opt.local);
 	CU_ASSERT_EQUAL(m.local, 4); /* loads 2, 2, 2: c2's two are remote */
 	free(owner);
@@ -151,7 +108,8 @@ static void test_no_racks(void)
 	};
 	ka_group *g = TG_BUILD(topics, members);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	uint32_t *a = run(strategy("locality"), g), *b = run(strategy("sticky"), g);
+	uint32_t *a = tg_run(tg_strategy("locality"), g, 1),
+		 *b = tg_run(tg_strategy("sticky"), g, 1);
 	CU_ASSERT(memcmp(a, b, g->n_partitions * sizeof *a) == 0);
 	free(a);
 	free(b);
@@ -185,24 +143,24 @@ static ka_group *random_group(uint64_t seed, uint64_t i)
 static void test_optimal(void)
 {
 	uint64_t first, seed = kt_seed(0x6c6f63616cull), n = tg_case_range(CASES, &first);
-	const ka_strategy *s = strategy("locality"), *st = strategy("sticky"),
-			  *rg = strategy("range");
+	const ka_strategy *s = tg_strategy("locality"), *st = tg_strategy("sticky"),
+			  *rg = tg_strategy("range");
 	uint64_t with_racks = 0, gained = 0;
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *owner = run(s, g), *so = run(st, g), *ro = run(rg, g);
+		uint32_t *owner = tg_run(s, g, 1), *so = tg_run(st, g, 1), *ro = tg_run(rg, g, 1);
 		ka_optimum opt;
 		CU_ASSERT_EQUAL_FATAL(ka_optimum_compute(g, 400000000ull, &opt, NULL), 0);
-		ka_metrics m = metrics(g, owner), ms = metrics(g, so), mr = metrics(g, ro);
+		ka_metrics m = tg_metrics(g, owner), ms = tg_metrics(g, so), mr = tg_metrics(g, ro);
 		bool ok = ka_assignment_validate(g, owner, 0, NULL, NULL) == 0;
-		ok = ok && sum_sq(g, owner) == opt.load_sq;
+		ok = ok && tg_sum_sq(g, owner) == opt.load_sq;
 		ok = ok && m.local == opt.local && m.moved == opt.moved;
 		ok = ok && m.balanced;
 		if (g->flags & KA_GROUP_HOMOGENEOUS)
 			ok = ok && m.load_max - m.load_min <= 1;
 		ok = ok && m.local >= ms.local;
-		if (sum_sq(g, ro) == opt.load_sq)
+		if (tg_sum_sq(g, ro) == opt.load_sq)
 			ok = ok && m.local >= mr.local;
 		with_racks += m.rack_known > 0;
 		gained += m.local > ms.local;
@@ -212,7 +170,7 @@ static void test_optimal(void)
 			fprintf(stderr,
 				"  sum_sq %" PRIu64 " (optimum %" PRIu64 "), local %u (optimum %u, "
 				"sticky %u, range %u), moved %u (optimum %u), balanced %d\n  got: ",
-				sum_sq(g, owner), opt.load_sq, m.local, opt.local, ms.local,
+				tg_sum_sq(g, owner), opt.load_sq, m.local, opt.local, ms.local,
 				mr.local, m.moved, opt.moved, m.balanced);
 			tg_print_assignment(stderr, g, owner);
 		}

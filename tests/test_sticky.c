@@ -32,47 +32,6 @@
 
 #define CASES 2500
 
-static const ka_strategy *strategy(const char *name)
-{
-	const ka_strategy *s = ka_strategy_find(name);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	return s;
-}
-
-/* Runs a strategy into a fresh owner array (caller frees). */
-static uint32_t *run(const ka_strategy *s, const ka_group *g)
-{
-	size_t n = ka_workspace_size(s, g);
-	void *ws = tg_alloc_ws(n, 1);
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof *owner);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
-	CU_ASSERT_EQUAL(ka_assign(s, g, ws, n, owner), 0);
-	tg_free(ws);
-	return owner;
-}
-
-static ka_metrics metrics(const ka_group *g, const uint32_t *owner)
-{
-	ka_metrics m;
-	size_t n = ka_metrics_workspace_size(g);
-	void *ws = malloc(n + 8);
-	ka_metrics_compute(g, owner, ws, n, &m);
-	free(ws);
-	return m;
-}
-
-static uint64_t sum_sq(const ka_group *g, const uint32_t *owner)
-{
-	uint64_t *load = calloc(g->n_members + 1, sizeof *load), sq = 0;
-	for (uint32_t p = 0; p < g->n_partitions; p++)
-		if (owner[p] != KA_NONE)
-			load[owner[p]]++;
-	for (uint32_t m = 0; m < g->n_members; m++)
-		sq += load[m] * load[m];
-	free(load);
-	return sq;
-}
-
 static bool racks_matter(const ka_group *g)
 {
 	return (g->flags & KA_GROUP_MEMBER_RACKS) && (g->flags & KA_GROUP_PARTITION_RACKS);
@@ -137,17 +96,17 @@ static ka_group *random_group(uint64_t seed, uint64_t i)
 static void test_optimal(void)
 {
 	uint64_t first, seed = kt_seed(0x737469636b79ull), n = tg_case_range(CASES, &first);
-	const ka_strategy *s = strategy("sticky");
+	const ka_strategy *s = tg_strategy("sticky");
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *owner = run(s, g);
+		uint32_t *owner = tg_run(s, g, 1);
 		ka_optimum opt;
 		int rc = ka_optimum_compute(g, 400000000ull, &opt, NULL);
 		CU_ASSERT_EQUAL(rc, 0);
 		bool ok = ka_assignment_validate(g, owner, 0, NULL, NULL) == 0;
-		ok = ok && sum_sq(g, owner) == opt.load_sq;
-		ka_metrics m = metrics(g, owner);
+		ok = ok && tg_sum_sq(g, owner) == opt.load_sq;
+		ka_metrics m = tg_metrics(g, owner);
 		/* Rack-aware, locality comes before moves; otherwise, where racks
 		 * are given, the optimum may trade moves for a locality sticky
 		 * does not seek. */
@@ -174,8 +133,8 @@ static void test_optimal(void)
 				"  sum_sq %" PRIu64 " (optimum %" PRIu64 "), local %u "
 				"(optimum %u, rack-aware %d), moved %u (optimum %u, bound %u, "
 				"moved_opt %u), balanced %d\n  got: ",
-				sum_sq(g, owner), opt.load_sq, m.local, opt.local, aware, m.moved,
-				opt.moved, m.moved_min, m.moved_opt, m.balanced);
+				tg_sum_sq(g, owner), opt.load_sq, m.local, opt.local, aware,
+				m.moved, opt.moved, m.moved_min, m.moved_opt, m.balanced);
 			tg_print_assignment(stderr, g, owner);
 		}
 		free(owner);
@@ -839,7 +798,7 @@ static uint32_t *kafka_balance(const ka_group *g, bool aware, const uint32_t *gr
 static void test_kafka(void)
 {
 	uint64_t first, seed = kt_seed(0x6b61666b61ull), n = tg_case_range(CASES, &first);
-	const ka_strategy *s = strategy("sticky");
+	const ka_strategy *s = tg_strategy("sticky");
 	uint64_t compared = 0, compared_aware = 0, compared_loop = 0;
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
@@ -857,14 +816,14 @@ static void test_kafka(void)
 		CU_ASSERT_EQUAL(ka_optimum_compute(g, 400000000ull, &opt, NULL), 0);
 		bool optimal = false;
 		if (ref) {
-			ka_metrics m = metrics(g, ref);
+			ka_metrics m = tg_metrics(g, ref);
 			/* what sticky.c certifies before keeping Kafka's answer */
 			if (aware)
-				optimal = sum_sq(g, ref) == opt.load_sq && m.local == opt.local &&
-					  m.moved == opt.moved;
+				optimal = tg_sum_sq(g, ref) == opt.load_sq &&
+					  m.local == opt.local && m.moved == opt.moved;
 			else
-				optimal = equal ||
-					  (sum_sq(g, ref) == opt.load_sq && m.moved == m.moved_opt);
+				optimal = equal || (tg_sum_sq(g, ref) == opt.load_sq &&
+						    m.moved == m.moved_opt);
 		} else {
 			/* Kafka's own lists run dry only rack-aware; its balancing
 			 * loop can fail (throw, or move to a non-subscriber) only
@@ -874,7 +833,7 @@ static void test_kafka(void)
 		bool ok = true;
 		uint32_t *owner = NULL;
 		if (optimal) {
-			owner = run(s, g);
+			owner = tg_run(s, g, 1);
 			ok = memcmp(owner, ref, g->n_partitions * sizeof *owner) == 0;
 			compared++;
 			compared_aware += aware;
@@ -915,12 +874,12 @@ static bool claims(const ka_group *g, uint32_t m, uint32_t p)
 static void test_cooperative(void)
 {
 	uint64_t first, seed = kt_seed(0x636f6f70ull), n = tg_case_range(CASES, &first);
-	const ka_strategy *eager = strategy("sticky"), *coop = strategy("cooperative-sticky");
+	const ka_strategy *eager = tg_strategy("sticky"), *coop = tg_strategy("cooperative-sticky");
 	CU_ASSERT(coop->flags & KA_STRATEGY_COOPERATIVE);
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *plan = run(eager, g), *round = run(coop, g);
+		uint32_t *plan = tg_run(eager, g, 1), *round = tg_run(coop, g, 1);
 		bool ok = ka_assignment_validate(g, round, 1, NULL, NULL) == 0;
 		for (uint32_t p = 0; ok && p < g->n_partitions; p++) {
 			/* this round is the plan, some partitions withheld */
@@ -988,16 +947,16 @@ static ka_group *next_round(const ka_group *g, const uint32_t *owner)
 static void test_followup(void)
 {
 	uint64_t first, seed = kt_seed(0x666f6c6cull), n = tg_case_range(CASES, &first);
-	const ka_strategy *coop = strategy("cooperative-sticky");
+	const ka_strategy *coop = tg_strategy("cooperative-sticky");
 	for (uint64_t i = first; i < first + n; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *round = run(coop, g);
+		uint32_t *round = tg_run(coop, g, 1);
 		/* Topics and members are in the model's order in both groups. */
 		ka_group *g2 = next_round(g, round);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g2);
-		uint32_t *second = run(coop, g2);
-		ka_metrics m = metrics(g2, second);
+		uint32_t *second = tg_run(coop, g2, 1);
+		ka_metrics m = tg_metrics(g2, second);
 		bool ok = ka_assignment_validate(g2, second, 0, NULL, NULL) == 0 && m.moved == 0 &&
 			  m.balanced;
 		CU_ASSERT(ok);

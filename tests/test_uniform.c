@@ -30,34 +30,6 @@
 
 #define CASES 3000
 
-static const ka_strategy *uniform(void)
-{
-	const ka_strategy *s = ka_strategy_find("uniform");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	return s;
-}
-
-static uint32_t *run(const ka_strategy *s, const ka_group *g)
-{
-	size_t n = ka_workspace_size(s, g);
-	void *ws = tg_alloc_ws(n, 0xA5);
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof *owner);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
-	CU_ASSERT_EQUAL(ka_assign(s, g, ws, n, owner), 0);
-	tg_free(ws);
-	return owner;
-}
-
-static ka_metrics metrics(const ka_group *g, const uint32_t *owner)
-{
-	ka_metrics m;
-	size_t n = ka_metrics_workspace_size(g);
-	void *ws = malloc(n + 8);
-	CU_ASSERT_EQUAL(ka_metrics_compute(g, owner, ws, n, &m), 0);
-	free(ws);
-	return m;
-}
-
 /* ------------------------------------------------------------------ Kafka's cases */
 
 /*
@@ -223,13 +195,13 @@ static const known_case known_cases[] = {
 
 static void test_kafka_cases(void)
 {
-	const ka_strategy *s = uniform();
+	const ka_strategy *s = tg_strategy("uniform");
 	size_t ok_count = 0;
 	for (size_t i = 0; i < TG_LEN(known_cases); i++) {
 		const known_case *kc = &known_cases[i];
 		ka_group *g = tg_build(kc->topics, kc->n_topics, kc->members, kc->n_members);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *owner = run(s, g);
+		uint32_t *owner = tg_run(s, g, 0xA5);
 		int ok = tg_expect(g, owner, kc->expected, kc->label);
 		CU_ASSERT(ok);
 		ok_count += (size_t)ok;
@@ -604,13 +576,13 @@ static bool same_assignment(const ka_group *g, const uint32_t *a, const ka_group
 static void test_reference(void)
 {
 	uint64_t first, seed = kt_seed(0x756e69666f726d01ull), end = tg_case_range(CASES, &first);
-	const ka_strategy *s = uniform();
+	const ka_strategy *s = tg_strategy("uniform");
 	uint64_t hom = 0, moved_some = 0, failures = 0;
 	reports = 0;
 	for (uint64_t i = first; i < end; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *owner = run(s, g);
+		uint32_t *owner = tg_run(s, g, 0xA5);
 		uint32_t *want = malloc(((size_t)g->n_partitions + 1) * sizeof *want);
 		ref_uniform(g, want);
 		bool ok = memcmp(owner, want, (size_t)g->n_partitions * sizeof *owner) == 0;
@@ -619,7 +591,7 @@ static void test_reference(void)
 			report("uniform differs from Kafka's procedure", seed, i, g, owner, want);
 		}
 		hom += (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
-		moved_some += metrics(g, owner).moved > 0;
+		moved_some += tg_metrics(g, owner).moved > 0;
 		free(owner);
 		free(want);
 		ka_group_free(g);
@@ -634,15 +606,15 @@ static void test_reference(void)
 static void test_properties(void)
 {
 	uint64_t first, seed = kt_seed(0x756e69666f726d02ull), end = tg_case_range(CASES, &first);
-	const ka_strategy *s = uniform(), *sticky = ka_strategy_find("sticky");
+	const ka_strategy *s = tg_strategy("uniform"), *sticky = ka_strategy_find("sticky");
 	uint64_t failures = 0, kept_sticky = 0, removals = 0;
 	reports = 0;
 	for (uint64_t i = first; i < end; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		bool hom = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
-		uint32_t *owner = run(s, g);
-		ka_metrics m = metrics(g, owner);
+		uint32_t *owner = tg_run(s, g, 0xA5);
+		ka_metrics m = tg_metrics(g, owner);
 		if (ka_assignment_validate(g, owner, 0, NULL, NULL) != 0) {
 			failures++;
 			report("invalid or incomplete assignment", seed, i, g, owner, NULL);
@@ -663,7 +635,7 @@ static void test_properties(void)
 
 		/* KAFKA-18688: a balanced assignment is kept as it is, ours... */
 		ka_group *g2 = regroup(g, owner, KA_NONE);
-		uint32_t *again = run(s, g2);
+		uint32_t *again = tg_run(s, g2, 0xA5);
 		if (!same_assignment(g, owner, g2, again)) {
 			failures++;
 			report("a balanced assignment was not kept", seed, i, g, owner, NULL);
@@ -671,10 +643,10 @@ static void test_properties(void)
 		free(again);
 		ka_group_free(g2);
 		/* ...and sticky's (the most balanced one). */
-		uint32_t *st = run(sticky, g);
-		if (metrics(g, st).balanced) {
+		uint32_t *st = tg_run(sticky, g, 0xA5);
+		if (tg_metrics(g, st).balanced) {
 			g2 = regroup(g, st, KA_NONE);
-			again = run(s, g2);
+			again = tg_run(s, g2, 0xA5);
 			kept_sticky++;
 			if (!same_assignment(g, st, g2, again)) {
 				failures++;
@@ -690,8 +662,8 @@ static void test_properties(void)
 		if (hom && g->n_members > 1) {
 			uint32_t drop = (uint32_t)(i % g->n_members);
 			g2 = regroup(g, owner, drop);
-			again = run(s, g2);
-			ka_metrics m2 = metrics(g2, again);
+			again = tg_run(s, g2, 0xA5);
+			ka_metrics m2 = tg_metrics(g2, again);
 			removals++;
 			if (m2.moved != m2.moved_min || m2.load_max - m2.load_min > 1) {
 				failures++;

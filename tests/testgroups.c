@@ -4,6 +4,8 @@
  */
 #include "testgroups.h"
 
+#include <CUnit/CUnit.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -760,4 +762,46 @@ void *tg_alloc_ws(size_t size, int fill)
 void tg_free(void *p)
 {
 	free(p);
+}
+
+const ka_strategy *tg_strategy(const char *name)
+{
+	const ka_strategy *s = ka_strategy_find(name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	return s;
+}
+
+uint32_t *tg_run(const ka_strategy *s, const ka_group *g, int fill)
+{
+	size_t n = ka_workspace_size(s, g);
+	void *ws = tg_alloc_ws(n, fill);
+	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof *owner);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
+	CU_ASSERT_EQUAL(ka_assign(s, g, ws, n, owner), 0);
+	tg_free(ws);
+	return owner;
+}
+
+ka_metrics tg_metrics(const ka_group *g, const uint32_t *owner)
+{
+	ka_metrics m;
+	size_t n = ka_metrics_workspace_size(g);
+	void *ws = malloc(n + 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+	CU_ASSERT_EQUAL(ka_metrics_compute(g, owner, ws, n, &m), 0);
+	free(ws);
+	return m;
+}
+
+uint64_t tg_sum_sq(const ka_group *g, const uint32_t *owner)
+{
+	uint64_t *load = calloc((size_t)g->n_members + 1, sizeof *load), sq = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(load);
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		if (owner[p] != KA_NONE)
+			load[owner[p]]++;
+	for (uint32_t m = 0; m < g->n_members; m++)
+		sq += load[m] * load[m];
+	free(load);
+	return sq;
 }

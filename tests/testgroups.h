@@ -159,4 +159,17 @@ const char *tg_next_token(const char *s, const char *seps, char *buf, size_t cap
 void *tg_alloc_ws(size_t size, int fill);
 void tg_free(void *p);
 
+/* The strategy of that name (a fatal CUnit assertion when there is none). */
+const ka_strategy *tg_strategy(const char *name);
+
+/* Runs s on g in an exactly sized workspace filled with `fill` into a fresh
+ * owner array (caller frees), asserting that ka_assign returned 0. */
+uint32_t *tg_run(const ka_strategy *s, const ka_group *g, int fill);
+
+/* ka_metrics_compute of owner[], asserting that it returned 0. */
+ka_metrics tg_metrics(const ka_group *g, const uint32_t *owner);
+
+/* Sum over members of their squared loads. */
+uint64_t tg_sum_sq(const ka_group *g, const uint32_t *owner);
+
 #endif
