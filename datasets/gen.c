@@ -12,8 +12,14 @@
  *     is with Kafka's UUID-suffixed ids. churn-add's newcomer takes draw M, so
  *     the first M members are those of the fresh group of the same seed;
  *   - heterogeneous: member i subscribes to topic j iff (i + j) % 3 != 0;
- *   - racks: member i on "rack-(i % R)"; partition q (global, topic-major) has
- *     replicas on racks (q + k) % R for k < min(replication, R).
+ *   - racks, layout even: member i on "rack-(i % R)"; partition q (global,
+ *     topic-major) has replicas on racks (q + k) % R for k < K = min(replication,
+ *     R). skewed-members: members fill rack 0 with R, rack 1 with R-1, ...,
+ *     rack R-1 with 1 in turn (rack r holds about (R - r) / (R (R + 1) / 2) of
+ *     them), replicas even. one-rack-replicas: replica 0 of every partition on
+ *     rack 0, replica k > 0 on rack 1 + (q + k - 1) % (R - 1), members even.
+ *     memberless-rack: member i on rack i % (R - 1), so rack R-1 has nobody,
+ *     replicas even over all R racks.
  *
  * The churn variants run the spec's strategy on the fresh group and hand its
  * answer back as the survivors' owned partitions (generation 1), which is
@@ -103,6 +109,8 @@ static const kd_grid jmh_grids[] = {
 
 static const char *const subs_names[] = {"homogeneous", "heterogeneous"};
 static const char *const variant_names[] = {"fresh", "churn-remove", "churn-add", "racks"};
+static const char *const layout_names[] = {"even", "skewed-members", "one-rack-replicas",
+					   "memberless-rack"};
 
 size_t kd_grid_count(void)
 {
@@ -182,6 +190,21 @@ int kd_variant_parse(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(variant_names) / sizeof(variant_names[0]); i++)
 		if (strcmp(variant_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *kd_rack_layout_name(int layout)
+{
+	if (layout < 0 || (size_t)layout >= sizeof(layout_names) / sizeof(layout_names[0]))
+		return NULL;
+	return layout_names[layout];
+}
+
+int kd_rack_layout_parse(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(layout_names) / sizeof(layout_names[0]); i++)
+		if (strcmp(layout_names[i], name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -304,8 +327,44 @@ typedef struct build_args {
 	uint32_t first_new; /* members >= this get no generation (churn-add) */
 	uint32_t racks;     /* 0: no racks */
 	uint32_t replication;
+	int layout;            /* enum kd_rack_layout */
 	const prev_plan *prev; /* NULL: nobody owns anything */
 } build_args;
+
+/* Rack of replica k of the partition with global index q (gen.c's header). */
+static uint32_t replica_rack(int layout, uint32_t racks, uint64_t q, uint32_t k)
+{
+	if (layout == KD_RACKS_ONE_RACK_REPLICAS)
+		return k == 0 ? 0 : 1 + (uint32_t)((q + k - 1) % (racks - 1));
+	return (uint32_t)((q + k) % racks);
+}
+
+/* Rack of member i (generation order). *walk carries skewed-members' state
+ * from member to member (0 before the first): the current rack in the high
+ * half, how many members it still takes in the low half. */
+static uint32_t member_rack_of(int layout, uint32_t racks, uint32_t i, uint64_t *walk)
+{
+	switch (layout) {
+	case KD_RACKS_SKEWED_MEMBERS: {
+		uint32_t r = (uint32_t)(*walk >> 32), left = (uint32_t)*walk;
+		if (left == 0) { /* first call */
+			r = 0;
+			left = racks;
+		}
+		const uint32_t out = r;
+		if (--left == 0) {
+			r = (r + 1) % racks;
+			left = racks - r;
+		}
+		*walk = (uint64_t)r << 32 | left;
+		return out;
+	}
+	case KD_RACKS_MEMBERLESS_RACK:
+		return i % (racks - 1);
+	default:
+		return i % racks;
+	}
+}
 
 #define KD_RACK_NAME 16 /* "rack-65534" and its NUL fit */
 
@@ -324,9 +383,11 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 
 	char name[256];
 	if (a->spec->variant == KD_VARIANT_RACKS)
-		snprintf(name, sizeof(name), "%s/%s/%s/seed-%" PRIu64 "/racks-%u/replication-%u",
-			 grid->name, kd_subs_name(subs), kd_variant_name(a->spec->variant),
-			 a->spec->seed, a->racks, a->replication);
+		snprintf(name, sizeof(name),
+			 "%s/%s/%s/seed-%" PRIu64 "/racks-%u/replication-%u%s%s", grid->name,
+			 kd_subs_name(subs), kd_variant_name(a->spec->variant), a->spec->seed,
+			 a->racks, a->replication, a->layout != KD_RACKS_EVEN ? "/" : "",
+			 a->layout != KD_RACKS_EVEN ? kd_rack_layout_name(a->layout) : "");
 	else if (a->prev)
 		snprintf(name, sizeof(name), "%s/%s/%s/seed-%" PRIu64 "/%s", grid->name,
 			 kd_subs_name(subs), kd_variant_name(a->spec->variant), a->spec->seed,
@@ -359,7 +420,7 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 			goto fail;
 		for (uint32_t p = 0; reps && p < grid->partitions_per_topic; p++, q++)
 			for (uint32_t k = 0; k < reps; k++) {
-				const size_t r = (size_t)((q + k) % a->racks);
+				const size_t r = replica_rack(a->layout, a->racks, q, k);
 				code =
 				    ka_builder_add_partition_rack(b, t, p, rack + r * KD_RACK_NAME);
 				if (code < 0)
@@ -367,11 +428,15 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 			}
 	}
 
+	uint64_t walk = 0;
 	for (uint32_t i = 0; i < a->n_members; i++) {
 		char id[KD_ID_LEN + 1];
 		format_id(id, a->ids[i]);
 		const int64_t gen = a->prev && i < a->first_new ? 1 : KA_NO_GENERATION;
-		const char *mrack = a->racks ? rack + (size_t)(i % a->racks) * KD_RACK_NAME : NULL;
+		const char *mrack =
+		    a->racks ? rack + (size_t)member_rack_of(a->layout, a->racks, i, &walk) *
+					  KD_RACK_NAME
+			     : NULL;
 		if ((code = ka_builder_add_member(b, id, NULL, mrack, gen)) < 0)
 			goto fail;
 		for (uint32_t t = 0; t < grid->topics; t++)
@@ -582,6 +647,18 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 		}
 		if (replication > racks)
 			replication = racks; /* a rack holds one replica at most */
+		if (!kd_rack_layout_name(spec->rack_layout)) {
+			set_err(err, errlen, "%s: unknown rack layout %d", grid->name,
+				spec->rack_layout);
+			return -1;
+		}
+		if (spec->rack_layout == KD_RACKS_MEMBERLESS_RACK && racks < 2) {
+			set_err(err, errlen,
+				"%s: rack layout memberless-rack needs at least 2 racks (one of "
+				"them without members), not %u",
+				grid->name, racks);
+			return -1;
+		}
 	}
 
 	const uint32_t n_ids = grid->members + (spec->variant == KD_VARIANT_CHURN_ADD);
@@ -592,7 +669,8 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 		return -1;
 	}
 
-	build_args a = {spec, ids, grid->members, grid->members, racks, replication, NULL};
+	const int layout = spec->variant == KD_VARIANT_RACKS ? spec->rack_layout : KD_RACKS_EVEN;
+	build_args a = {spec, ids, grid->members, grid->members, racks, replication, layout, NULL};
 	int rc;
 	if (!churn) {
 		rc = build(&a, out, err, errlen);

@@ -49,11 +49,25 @@ int kd_grid_parse(const char *name, kd_grid *out);
 enum kd_subs { KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS };
 enum kd_variant { KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE, KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS };
 
+/*
+ * How the racks variant places members and replicas (docs/cli.md, gen):
+ * even spreads both round-robin; the others are the skewed cases where
+ * Kafka's KIP-881 rule or a greedy falls short.
+ */
+enum kd_rack_layout {
+	KD_RACKS_EVEN,              /* members i % R, replicas (q + k) % R */
+	KD_RACKS_SKEWED_MEMBERS,    /* members R : R-1 : ... : 1 over the racks, replicas even */
+	KD_RACKS_ONE_RACK_REPLICAS, /* every partition on rack-0, its other replicas even */
+	KD_RACKS_MEMBERLESS_RACK    /* members on racks 0..R-2 only, replicas even over R */
+};
+
 /* Names as the command line and results spell them; -1 when unknown. */
 const char *kd_subs_name(int subs);
 int kd_subs_parse(const char *name);
 const char *kd_variant_name(int variant);
 int kd_variant_parse(const char *name);
+const char *kd_rack_layout_name(int layout);
+int kd_rack_layout_parse(const char *name);
 
 typedef struct kd_gen_spec {
 	const kd_grid *grid;
@@ -63,6 +77,7 @@ typedef struct kd_gen_spec {
 	const ka_strategy *strategy; /* churn variants: whose previous assignment */
 	uint32_t racks;             /* racks variant: number of racks (0 = 3) */
 	uint32_t replication;       /* racks variant: replicas per partition (0 = 3) */
+	int rack_layout;            /* racks variant: enum kd_rack_layout (0 = even) */
 } kd_gen_spec;
 
 /* Builds the group. Returns 0, or -1 with a message in err. */

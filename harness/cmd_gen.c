@@ -13,7 +13,8 @@
 
 static const char gen_usage[] =
     "Usage: kassign gen GRID [--subs MODE] [--variant VARIANT] [--seed N]\n"
-    "                   [--strategy NAME] [--racks R] [--replication K] [-o FILE]\n"
+    "                   [--strategy NAME] [--racks R] [--replication K]\n"
+    "                   [--rack-layout LAYOUT] [-o FILE]\n"
     "\n"
     "Writes the scenario of a grid point (see 'kassign list' for the grids) on\n"
     "stdout, or to FILE. The same options always give the same file.\n"
@@ -28,12 +29,16 @@ static const char gen_usage[] =
     "      --racks R          racks variant: number of racks (default 3)\n"
     "      --replication K    racks variant: replicas per partition (default 3,\n"
     "                         at most R)\n"
+    "      --rack-layout L    racks variant: even (default), skewed-members (racks\n"
+    "                         get R : R-1 : ... : 1 of the members),\n"
+    "                         one-rack-replicas (a replica of every partition on\n"
+    "                         rack-0), memberless-rack (nobody on the last rack)\n"
     "  -o, --output FILE      write to FILE instead of stdout\n"
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 ok, 2 bad input or usage.\n";
 
-enum { OPT_SUBS = 256, OPT_VARIANT, OPT_SEED, OPT_RACKS, OPT_REPLICATION };
+enum { OPT_SUBS = 256, OPT_VARIANT, OPT_SEED, OPT_RACKS, OPT_REPLICATION, OPT_LAYOUT };
 
 int kh_cmd_gen(int argc, char **argv)
 {
@@ -44,15 +49,16 @@ int kh_cmd_gen(int argc, char **argv)
 	    {"strategy", required_argument, NULL, 's'},
 	    {"racks", required_argument, NULL, OPT_RACKS},
 	    {"replication", required_argument, NULL, OPT_REPLICATION},
+	    {"rack-layout", required_argument, NULL, OPT_LAYOUT},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "gen";
 	const char *strategy_name = NULL, *out_path = NULL;
-	kd_gen_spec spec = {NULL, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0};
+	kd_gen_spec spec = {NULL, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0, 0};
 	uint64_t v;
-	int c;
+	int c, layout_given = 0;
 
 	while ((c = getopt_long(argc, argv, ":s:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -87,6 +93,15 @@ int kh_cmd_gen(int argc, char **argv)
 						      optarg, KA_MAX_RACKS);
 			spec.replication = (uint32_t)v;
 			break;
+		case OPT_LAYOUT:
+			if ((spec.rack_layout = kd_rack_layout_parse(optarg)) < 0)
+				return kh_usage_error(cmd,
+						      "--rack-layout: unknown layout '%s' (even, "
+						      "skewed-members, one-rack-replicas, "
+						      "memberless-rack)",
+						      optarg);
+			layout_given = 1;
+			break;
 		case 's':
 			strategy_name = optarg;
 			break;
@@ -111,9 +126,9 @@ int kh_cmd_gen(int argc, char **argv)
 
 	const int churn =
 	    spec.variant == KD_VARIANT_CHURN_REMOVE || spec.variant == KD_VARIANT_CHURN_ADD;
-	if ((spec.racks || spec.replication) && spec.variant != KD_VARIANT_RACKS)
-		return kh_usage_error(cmd,
-				      "--racks and --replication apply to --variant racks only");
+	if ((spec.racks || spec.replication || layout_given) && spec.variant != KD_VARIANT_RACKS)
+		return kh_usage_error(
+		    cmd, "--racks, --replication and --rack-layout apply to --variant racks only");
 
 	char err[512];
 	ka_group *g = NULL;

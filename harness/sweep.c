@@ -135,7 +135,7 @@ static void case_close(kh_case *c)
 static int case_open(kh_case *c, const kh_point *pt, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
-	const kd_gen_spec spec = {pt->grid, pt->subs, pt->variant, pt->seed, pt->strategy, 0, 0};
+	const kd_gen_spec spec = {pt->grid, pt->subs, pt->variant, pt->seed, pt->strategy, 0, 0, 0};
 	char gerr[200];
 	if (kd_generate(&spec, &c->g, gerr, sizeof(gerr)) < 0) {
 		snprintf(err, errlen, "generate: %s", gerr);

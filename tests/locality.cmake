@@ -3,4 +3,5 @@
 # sticky or an equally balanced range. Replay with KT_SEED / KT_CASE.
 ka_add_test(test_locality
   SOURCES test_locality.c testgroups.c
+  LIBS kassign_datasets
   SUITES examples optimal)

@@ -311,6 +311,16 @@ static void test_usage_errors(void)
 	expect_status(&r, 2);
 	run(&r, &d, "gen", "G-seed", "--variant", "racks", "--racks", "0", NULL);
 	expect_status(&r, 2);
+	run(&r, &d, "gen", "G-seed", "--variant", "racks", "--rack-layout", "skewed", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "--rack-layout: unknown layout 'skewed'");
+	run(&r, &d, "gen", "G-seed", "--rack-layout", "memberless-rack", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "apply to --variant racks only");
+	run(&r, &d, "gen", "G-seed", "--variant", "racks", "--racks", "1", "--rack-layout",
+	    "memberless-rack", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "memberless-rack needs at least 2 racks");
 	run(&r, &d, "gen", "G-seed", "G-storm", NULL);
 	expect_status(&r, 2);
 	run(&r, &d, "sweep", "--repetitions", "0", NULL);

@@ -23,7 +23,8 @@
 static ka_group *gen(const char *grid, int subs, int variant, uint64_t seed, const ka_strategy *s,
 		     uint32_t racks, uint32_t replication)
 {
-	kd_gen_spec spec = {kd_grid_find(grid), subs, variant, seed, s, racks, replication};
+	kd_gen_spec spec = {kd_grid_find(grid), subs,         variant, seed, s, racks,
+			    replication,        KD_RACKS_EVEN};
 	char err[256] = "";
 	ka_group *g = NULL;
 	int rc = kd_generate(&spec, &g, err, sizeof(err));
@@ -247,6 +248,14 @@ static void test_names(void)
 	CU_ASSERT_EQUAL(kd_subs_parse("Homogeneous"), -1);
 	CU_ASSERT_EQUAL(kd_variant_parse("churn"), -1);
 	CU_ASSERT_EQUAL(kd_variant_parse(NULL), -1);
+	static const char *const layouts[] = {"even", "skewed-members", "one-rack-replicas",
+					      "memberless-rack"};
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_STRING_EQUAL(kd_rack_layout_name(i), layouts[i]);
+		CU_ASSERT_EQUAL(kd_rack_layout_parse(layouts[i]), i);
+	}
+	CU_ASSERT_PTR_NULL(kd_rack_layout_name(4));
+	CU_ASSERT_EQUAL(kd_rack_layout_parse("skewed"), -1);
 }
 
 static int is_member_id(const char *s)
@@ -358,6 +367,21 @@ static void test_homogeneous(void)
 
 /* ------------------------------------------------------------------ racks */
 
+/* Runs s on g; owner is malloc'ed. */
+static uint32_t *assign(const ka_strategy *s, const ka_group *g)
+{
+	size_t ws_size = ka_workspace_size(s, g);
+	void *ws = aligned_alloc(64, ws_size ? (ws_size + 63) / 64 * 64 : 64);
+	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
+	CU_ASSERT_FATAL(ws && owner);
+	int rc = ka_assign(s, g, ws, ws_size, owner);
+	if (rc != 0)
+		fprintf(stderr, "%s on %s: %s\n", s->name, g->name, ka_strerror(rc));
+	CU_ASSERT_EQUAL(rc, 0);
+	free(ws);
+	return owner;
+}
+
 static uint32_t rack_number(const ka_group *g, uint16_t r)
 {
 	CU_ASSERT_FATAL(r < g->n_racks);
@@ -365,30 +389,67 @@ static uint32_t rack_number(const ka_group *g, uint16_t r)
 	return (uint32_t)strtoul(g->rack_name[r] + 5, NULL, 10);
 }
 
-static void check_racks(const char *grid_name, int subs, uint32_t racks, uint32_t replication,
-			uint32_t want_racks, uint32_t want_reps)
+/*
+ * Where docs/cli.md's rack layouts put member i and replica k of partition
+ * q. skewed-members is computed from its definition (the slot i takes in a
+ * cycle of R + (R-1) + ... + 1 members), not by gen.c's walk.
+ */
+static uint32_t want_member_rack(int layout, uint32_t racks, uint32_t i)
+{
+	if (layout == KD_RACKS_SKEWED_MEMBERS) {
+		uint64_t slot = i % ((uint64_t)racks * (racks + 1) / 2);
+		uint32_t r = 0;
+		while (slot >= racks - r)
+			slot -= racks - r++;
+		return r;
+	}
+	return layout == KD_RACKS_MEMBERLESS_RACK ? i % (racks - 1) : i % racks;
+}
+
+static uint32_t want_replica_rack(int layout, uint32_t racks, uint32_t q, uint32_t k)
+{
+	if (layout == KD_RACKS_ONE_RACK_REPLICAS)
+		return k == 0 ? 0 : 1 + (q + k - 1) % (racks - 1);
+	return (q + k) % racks;
+}
+
+static void check_layout(const char *grid_name, int subs, uint32_t racks, uint32_t replication,
+			 int layout, uint32_t want_racks, uint32_t want_reps)
 {
 	const kd_grid *grid = kd_grid_find(grid_name);
-	ka_group *g = gen(grid_name, subs, KD_VARIANT_RACKS, SEED, NULL, racks, replication);
+	const kd_gen_spec spec = {.grid = grid,
+				  .subs = subs,
+				  .variant = KD_VARIANT_RACKS,
+				  .seed = SEED,
+				  .racks = racks,
+				  .replication = replication,
+				  .rack_layout = layout};
+	char err[256] = "";
+	ka_group *g = NULL;
+	if (kd_generate(&spec, &g, err, sizeof err) != 0)
+		fprintf(stderr, "%s %s: %s\n", grid_name, kd_rack_layout_name(layout), err);
 	CU_ASSERT_FATAL(g != NULL);
 	CU_ASSERT(g->flags & KA_GROUP_MEMBER_RACKS);
 	CU_ASSERT(g->flags & KA_GROUP_PARTITION_RACKS);
 	CU_ASSERT_EQUAL(g->n_racks, want_racks);
 	CU_ASSERT_EQUAL(g->own_off[g->n_members], 0);
+	CU_ASSERT_EQUAL(layout != KD_RACKS_EVEN,
+			strstr(g->name, kd_rack_layout_name(layout)) != NULL);
 
 	id_entry *e = expected_ids(SEED, grid->members);
 	uint32_t wrong = 0;
 	for (uint32_t m = 0; m < g->n_members; m++) {
 		const uint32_t i = gen_index(e, grid->members, g->member_id[m]);
 		CU_ASSERT_FATAL(i != UINT32_MAX);
-		wrong += g->member_rack[m] == KA_NO_RACK ||
-			 rack_number(g, g->member_rack[m]) != i % want_racks;
+		wrong +=
+		    g->member_rack[m] == KA_NO_RACK ||
+		    rack_number(g, g->member_rack[m]) != want_member_rack(layout, want_racks, i);
 	}
 	/* Topic t is the t-th by name, so global index = topic-major q. */
 	for (uint32_t q = 0; q < g->n_partitions; q++) {
 		wrong += g->prack_off[q + 1] - g->prack_off[q] != want_reps;
 		for (uint32_t k = 0; k < want_reps; k++) {
-			const uint32_t want = (q + k) % want_racks;
+			const uint32_t want = want_replica_rack(layout, want_racks, q, k);
 			int found = 0;
 			for (uint32_t x = g->prack_off[q]; x < g->prack_off[q + 1]; x++)
 				found |= rack_number(g, g->prack[x]) == want;
@@ -396,11 +457,17 @@ static void check_racks(const char *grid_name, int subs, uint32_t racks, uint32_
 		}
 	}
 	if (wrong)
-		fprintf(stderr, "%s racks %u replication %u: %u misplaced\n", grid_name, racks,
-			replication, wrong);
+		fprintf(stderr, "%s racks %u replication %u layout %s: %u misplaced\n", grid_name,
+			racks, replication, kd_rack_layout_name(layout), wrong);
 	CU_ASSERT_EQUAL(wrong, 0);
 	free(e);
 	ka_group_free(g);
+}
+
+static void check_racks(const char *grid_name, int subs, uint32_t racks, uint32_t replication,
+			uint32_t want_racks, uint32_t want_reps)
+{
+	check_layout(grid_name, subs, racks, replication, KD_RACKS_EVEN, want_racks, want_reps);
 }
 
 static void test_racks_default(void)
@@ -417,6 +484,110 @@ static void test_racks_custom(void)
 	check_racks("G-storm", KD_SUBS_HOMOGENEOUS, 100, 1, 100, 1);
 }
 
+static void test_rack_layouts(void)
+{
+	for (int layout = KD_RACKS_SKEWED_MEMBERS; layout <= KD_RACKS_MEMBERLESS_RACK; layout++) {
+		check_layout("G-storm", KD_SUBS_HOMOGENEOUS, 0, 0, layout, 3, 3);
+		check_layout("G-storm", KD_SUBS_HOMOGENEOUS, 4, 1, layout, 4, 1);
+		check_layout("G-1k", KD_SUBS_HETEROGENEOUS, 5, 2, layout, 5, 2);
+		check_layout("G-storm", KD_SUBS_HOMOGENEOUS, 2, 3, layout, 2, 2);
+	}
+	check_layout("G-storm", KD_SUBS_HOMOGENEOUS, 1, 1, KD_RACKS_SKEWED_MEMBERS, 1, 1);
+	check_layout("G-storm", KD_SUBS_HOMOGENEOUS, 1, 1, KD_RACKS_ONE_RACK_REPLICAS, 1, 1);
+}
+
+/* Members per rack and partitions per rack, counted by hand for G-storm
+ * (100 members, 200 partitions) with 3 racks and one replica. */
+static void test_rack_layout_counts(void)
+{
+	static const struct {
+		int layout;
+		uint32_t members[3], replicas[3];
+	} want[] = {
+	    {KD_RACKS_EVEN, {34, 33, 33}, {67, 67, 66}},
+	    {KD_RACKS_SKEWED_MEMBERS, {51, 33, 16}, {67, 67, 66}}, /* 16 cycles of 6, then 3 + 1 */
+	    {KD_RACKS_ONE_RACK_REPLICAS, {34, 33, 33}, {200, 0, 0}},
+	    {KD_RACKS_MEMBERLESS_RACK, {50, 50, 0}, {67, 67, 66}},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const kd_gen_spec spec = {.grid = kd_grid_find("G-storm"),
+					  .variant = KD_VARIANT_RACKS,
+					  .seed = SEED,
+					  .racks = 3,
+					  .replication = 1,
+					  .rack_layout = want[i].layout};
+		char err[256];
+		ka_group *g = NULL;
+		CU_ASSERT_EQUAL_FATAL(kd_generate(&spec, &g, err, sizeof err), 0);
+		uint32_t members[3] = {0}, replicas[3] = {0};
+		for (uint32_t m = 0; m < g->n_members; m++)
+			members[rack_number(g, g->member_rack[m])]++;
+		for (uint32_t x = 0; x < g->prack_off[g->n_partitions]; x++)
+			replicas[rack_number(g, g->prack[x])]++;
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(members[r], want[i].members[r]);
+			CU_ASSERT_EQUAL(replicas[r], want[i].replicas[r]);
+		}
+		ka_group_free(g);
+	}
+}
+
+/*
+ * Every strategy gives a valid assignment on every layout; the ones that
+ * promise balance (the sticky family, uniform, locality) keep it; and
+ * locality is at least as local as any strategy that is as balanced.
+ */
+static void check_layout_strategies(const char *grid, int subs, int layout, uint32_t replication)
+{
+	const kd_gen_spec spec = {.grid = kd_grid_find(grid),
+				  .subs = subs,
+				  .variant = KD_VARIANT_RACKS,
+				  .seed = SEED,
+				  .racks = 3,
+				  .replication = replication,
+				  .rack_layout = layout};
+	char err[256];
+	ka_group *g = NULL;
+	CU_ASSERT_EQUAL_FATAL(kd_generate(&spec, &g, err, sizeof err), 0);
+	const size_t mws_size = ka_metrics_workspace_size(g);
+	void *mws = malloc(mws_size ? mws_size : 1);
+	CU_ASSERT_FATAL(mws != NULL);
+	uint32_t *lo = assign(ka_strategy_find("locality"), g);
+	ka_metrics ml;
+	CU_ASSERT_EQUAL(ka_metrics_compute(g, lo, mws, mws_size, &ml), 0);
+	for (size_t i = 0; i < ka_strategy_count(); i++) {
+		const ka_strategy *s = ka_strategy_at(i);
+		uint32_t *owner = assign(s, g);
+		const int coop = (s->flags & KA_STRATEGY_COOPERATIVE) != 0;
+		const int promises = (s->flags & KA_STRATEGY_STICKY) != 0;
+		const uint64_t bad = ka_assignment_validate(g, owner, coop, NULL, NULL);
+		ka_metrics m;
+		CU_ASSERT_EQUAL(ka_metrics_compute(g, owner, mws, mws_size, &m), 0);
+		const int ok = bad == 0 && (!promises || m.balanced) &&
+			       (m.load_sq != ml.load_sq || m.local <= ml.local);
+		if (!ok)
+			fprintf(stderr,
+				"%s on %s: %" PRIu64 " violations, balanced %d, local %u (locality "
+				"%u)\n",
+				s->name, g->name, bad, m.balanced, m.local, ml.local);
+		CU_ASSERT(ok);
+		free(owner);
+	}
+	free(lo);
+	free(mws);
+	ka_group_free(g);
+}
+
+static void test_rack_layouts_every_strategy(void)
+{
+	static const char *const grids[] = {"G-storm", "G-1k"};
+	for (size_t k = 0; k < 2; k++)
+		for (int subs = 0; subs < 2; subs++)
+			for (int layout = 0; layout <= KD_RACKS_MEMBERLESS_RACK; layout++)
+				for (uint32_t repl = 1; repl <= 3; repl++)
+					check_layout_strategies(grids[k], subs, layout, repl);
+}
+
 static void test_no_racks_elsewhere(void)
 {
 	const ka_strategy *s = first_strategy();
@@ -429,21 +600,6 @@ static void test_no_racks_elsewhere(void)
 }
 
 /* ------------------------------------------------------------------ churn */
-
-/* Runs s on g; owner is malloc'ed. */
-static uint32_t *assign(const ka_strategy *s, const ka_group *g)
-{
-	size_t ws_size = ka_workspace_size(s, g);
-	void *ws = aligned_alloc(64, ws_size ? (ws_size + 63) / 64 * 64 : 64);
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
-	CU_ASSERT_FATAL(ws && owner);
-	int rc = ka_assign(s, g, ws, ws_size, owner);
-	if (rc != 0)
-		fprintf(stderr, "%s on %s: %s\n", s->name, g->name, ka_strerror(rc));
-	CU_ASSERT_EQUAL(rc, 0);
-	free(ws);
-	return owner;
-}
 
 /*
  * The members of `churned` that were in `fresh` own exactly what s gave them
@@ -557,13 +713,13 @@ static void expect_error(const kd_gen_spec *spec, const char *want)
 static void test_errors(void)
 {
 	const kd_grid *seed = kd_grid_find("G-seed");
-	kd_gen_spec spec = {seed, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_REMOVE, 1, NULL, 0, 0};
+	kd_gen_spec spec = {seed, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_REMOVE, 1, NULL, 0, 0, 0};
 	expect_error(&spec, "churn variants need a strategy (whose previous assignment the "
 			    "survivors keep)");
 	spec.variant = KD_VARIANT_CHURN_ADD;
 	expect_error(&spec, "churn variants need a strategy");
 
-	spec = (kd_gen_spec){NULL, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0};
+	spec = (kd_gen_spec){NULL, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0, 0};
 	expect_error(&spec, "grid");
 	spec.grid = seed;
 	spec.subs = 2;
@@ -574,9 +730,15 @@ static void test_errors(void)
 	spec.variant = KD_VARIANT_RACKS;
 	spec.racks = KA_MAX_RACKS + 1;
 	expect_error(&spec, "racks");
+	spec.racks = 1;
+	spec.rack_layout = KD_RACKS_MEMBERLESS_RACK;
+	expect_error(&spec, "rack layout memberless-rack needs at least 2 racks");
+	spec.racks = 3;
+	spec.rack_layout = 4;
+	expect_error(&spec, "unknown rack layout 4");
 
 	static const kd_grid huge = {"G-huge", KA_MAX_MEMBERS + 1, 1, 1, 0};
-	spec = (kd_gen_spec){&huge, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0};
+	spec = (kd_gen_spec){&huge, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0, 0};
 	expect_error(&spec, "limit");
 
 	/* NULL spec and NULL/short error buffers must not crash. */
@@ -584,7 +746,7 @@ static void test_errors(void)
 	CU_ASSERT_EQUAL(kd_generate(NULL, &g, NULL, 0), -1);
 	CU_ASSERT_EQUAL(kd_generate(NULL, NULL, NULL, 0), -1);
 	char tiny[8];
-	spec = (kd_gen_spec){seed, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_ADD, 1, NULL, 0, 0};
+	spec = (kd_gen_spec){seed, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_ADD, 1, NULL, 0, 0, 0};
 	CU_ASSERT_EQUAL(kd_generate(&spec, &g, tiny, sizeof(tiny)), -1);
 	CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
 }
@@ -595,7 +757,7 @@ static void test_small_custom_grids(void)
 	const ka_strategy *s = first_strategy();
 	static const kd_grid one = {"G-one", 1, 2, 3, 0};
 	static const kd_grid empty = {"G-empty", 4, 2, 0, 0};
-	kd_gen_spec spec = {&one, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_REMOVE, 3, s, 0, 0};
+	kd_gen_spec spec = {&one, KD_SUBS_HOMOGENEOUS, KD_VARIANT_CHURN_REMOVE, 3, s, 0, 0, 0};
 	char err[256];
 	ka_group *g = NULL;
 	CU_ASSERT_EQUAL(kd_generate(&spec, &g, err, sizeof(err)), 0);
@@ -603,7 +765,7 @@ static void test_small_custom_grids(void)
 	CU_ASSERT_EQUAL(g->n_members, 0);
 	CU_ASSERT_EQUAL(g->n_partitions, 6);
 	ka_group_free(g);
-	spec = (kd_gen_spec){&empty, KD_SUBS_HETEROGENEOUS, KD_VARIANT_CHURN_ADD, 3, s, 0, 0};
+	spec = (kd_gen_spec){&empty, KD_SUBS_HETEROGENEOUS, KD_VARIANT_CHURN_ADD, 3, s, 0, 0, 0};
 	CU_ASSERT_EQUAL(kd_generate(&spec, &g, err, sizeof(err)), 0);
 	CU_ASSERT_FATAL(g != NULL);
 	CU_ASSERT_EQUAL(g->n_members, 5);
@@ -633,7 +795,7 @@ static void test_grid_parse(void)
 			fprintf(stderr, "accepted '%s'\n", bad[i]);
 	}
 	/* a custom grid generates like a named one */
-	kd_gen_spec spec = {NULL, KD_SUBS_HETEROGENEOUS, KD_VARIANT_FRESH, 7, NULL, 0, 0};
+	kd_gen_spec spec = {NULL, KD_SUBS_HETEROGENEOUS, KD_VARIANT_FRESH, 7, NULL, 0, 0, 0};
 	CU_ASSERT_EQUAL_FATAL(kd_grid_parse("5x4x3", &g), 0);
 	spec.grid = &g;
 	ka_group *grp = NULL;
@@ -669,6 +831,9 @@ static const kt_test subs_tests[] = {
 static const kt_test racks_tests[] = {
     {"default layout", test_racks_default},
     {"custom racks and replication", test_racks_custom},
+    {"skewed layouts", test_rack_layouts},
+    {"skewed layout counts", test_rack_layout_counts},
+    {"every strategy on every layout", test_rack_layouts_every_strategy},
     {"no racks in other variants", test_no_racks_elsewhere},
     {NULL, NULL},
 };
