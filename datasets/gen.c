@@ -19,7 +19,8 @@
  *     them), replicas even. one-rack-replicas: replica 0 of every partition on
  *     rack 0, replica k > 0 on rack 1 + (q + k - 1) % (R - 1), members even.
  *     memberless-rack: member i on rack i % (R - 1), so rack R-1 has nobody,
- *     replicas even over all R racks.
+ *     replicas even over all R racks. In every layout replica 0 is the
+ *     partition's leader.
  *
  * The churn variants run the spec's strategy on the fresh group and hand its
  * answer back as the survivors' owned partitions (generation 1), which is
@@ -418,7 +419,7 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 		snprintf(tname, sizeof(tname), "t%0*u", width, t);
 		if ((code = ka_builder_add_topic(b, tname, grid->partitions_per_topic)) < 0)
 			goto fail;
-		for (uint32_t p = 0; reps && p < grid->partitions_per_topic; p++, q++)
+		for (uint32_t p = 0; reps && p < grid->partitions_per_topic; p++, q++) {
 			for (uint32_t k = 0; k < reps; k++) {
 				const size_t r = replica_rack(a->layout, a->racks, q, k);
 				code =
@@ -426,6 +427,11 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 				if (code < 0)
 					goto fail;
 			}
+			const size_t lead = replica_rack(a->layout, a->racks, q, 0);
+			code = ka_builder_set_partition_leader(b, t, p, rack + lead * KD_RACK_NAME);
+			if (code < 0)
+				goto fail;
+		}
 	}
 
 	uint64_t walk = 0;

@@ -45,6 +45,7 @@ enum kd_kind {
 	E_EMPTY,
 	E_RANGE,
 	E_RACKS_LEN,
+	E_LEADER,
 	E_NAME_LEN,
 	E_LIMIT,
 	E_DUP_TOPIC,
@@ -76,7 +77,8 @@ static const char *const kind_what[K_COUNT] = {
     [E_TYPE] = "wrong type",
     [E_EMPTY] = "empty name",
     [E_RANGE] = "value out of range",
-    [E_RACKS_LEN] = "racks length differs from partitions",
+    [E_RACKS_LEN] = "racks or leaders length differs from partitions",
+    [E_LEADER] = "leader not among the replica racks",
     [E_NAME_LEN] = "name too long",
     [E_LIMIT] = "limit exceeded",
     [E_DUP_TOPIC] = "duplicate topic name",
@@ -483,6 +485,19 @@ static void on_diag_error(struct ld *st, const ka_diag *d)
 			     kd__quoted(&q, d->name ? d->name : ""), lo);
 		}
 		return;
+	case KA_ELEADER:
+		if (take(st, E_LEADER)) {
+			const char *tname = topic_name_at(st, d->topic);
+			path_set(&p, "topics[%" PRIu32 "].leaders[%" PRId64 "]", d->topic,
+				 d->partition);
+			emit(st, E_LEADER, p.s,
+			     "leader rack %s of partition %s-%" PRId64
+			     " is not one of its replica racks (topics[%" PRIu32 "].racks[%" PRId64
+			     "]): a partition's leader is one of its replicas",
+			     kd__quoted(&q, d->name ? d->name : ""), tname ? tname : "",
+			     d->partition, d->topic, d->partition);
+		}
+		return;
 	case KA_EDUPTOPIC:
 		lo = d->topic < d->other ? d->topic : d->other;
 		hi = d->topic < d->other ? d->other : d->topic;
@@ -794,9 +809,61 @@ static void load_racks(struct ld *st, const json_t *racks, int64_t partitions, u
 	}
 }
 
+/* "leaders": one rack name (or null, unknown) per partition. Whether each
+ * is among the partition's racks is the builder's rule (KA_ELEADER). */
+static void load_leaders(struct ld *st, const json_t *leaders, int64_t partitions, uint32_t t,
+			 const struct path *at)
+{
+	char buf[240];
+	struct path p = *at;
+	path_key(&p, "leaders");
+	if (!json_is_array(leaders)) {
+		REPORT(st, E_TYPE, p.s,
+		       "must be an array holding one leader rack name (or null) per partition, "
+		       "not %s",
+		       describe(buf, sizeof buf, leaders));
+		return;
+	}
+	size_t n = json_array_size(leaders);
+	if (partitions >= 0 && (uint64_t)partitions != n) {
+		REPORT(st, E_RACKS_LEN, p.s,
+		       "has %zu entries but the topic has %" PRId64
+		       " partitions: leaders needs exactly one entry (a rack name, or null when "
+		       "unknown) per partition",
+		       n, partitions);
+		return;
+	}
+	bool feed = feeding(st);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *r = json_array_get(leaders, i);
+		struct path pi = p;
+		path_fmt(&pi, "[%zu]", i);
+		if (json_is_null(r))
+			continue;
+		if (!json_is_string(r)) {
+			REPORT(st, E_TYPE, pi.s,
+			       "must be a rack name (string), null when unknown, not %s",
+			       describe(buf, sizeof buf, r));
+			continue;
+		}
+		if (json_string_length(r) > KA_MAX_NAME) {
+			REPORT(st, E_NAME_LEN, pi.s,
+			       "%zu bytes long, past the limit of %u (KA_MAX_NAME)",
+			       json_string_length(r), KA_MAX_NAME);
+			continue;
+		}
+		if (feed && feeding(st) && json_string_length(r)) {
+			int rc = ka_builder_set_partition_leader(st->b, t, (uint32_t)i,
+								 json_string_value(r));
+			fed(st, rc, pi.s,
+			    "more distinct racks than the limit of 65535 (KA_MAX_RACKS)");
+		}
+	}
+}
+
 static void load_topic(struct ld *st, size_t i, const json_t *t)
 {
-	static const char *const known[] = {"name", "partitions", "racks", NULL};
+	static const char *const known[] = {"name", "partitions", "racks", "leaders", NULL};
 	struct path at;
 	char buf[240];
 	path_set(&at, "topics[%zu]", i);
@@ -860,6 +927,9 @@ static void load_topic(struct ld *st, size_t i, const json_t *t)
 	const json_t *racks = json_object_get(t, "racks");
 	if (racks && !json_is_null(racks))
 		load_racks(st, racks, partitions, (uint32_t)i, &at);
+	const json_t *leaders = json_object_get(t, "leaders");
+	if (leaders && !json_is_null(leaders))
+		load_leaders(st, leaders, partitions, (uint32_t)i, &at);
 }
 
 /* ------------------------------------------------------------ patterns */
@@ -1387,6 +1457,22 @@ static void write_racks(struct wbuf *w, const ka_group *g, uint32_t t, const str
 	kd__wb_s(w, "]");
 }
 
+/* Writes one topic's "leaders" array: each partition's leader rack, null
+ * where unknown. */
+static void write_leaders(struct wbuf *w, const ka_group *g, uint32_t t, const struct names *rn)
+{
+	kd__wb_s(w, ", \"leaders\": [");
+	for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+		if (p != g->topic_off[t])
+			kd__wb_s(w, ", ");
+		if (g->lrack_off[p + 1] > g->lrack_off[p])
+			names_put(w, rn, g->lrack[g->lrack_off[p]]);
+		else
+			kd__wb_s(w, "null");
+	}
+	kd__wb_s(w, "]");
+}
+
 struct named {
 	const char *name;
 	uint32_t index;
@@ -1502,6 +1588,8 @@ int kd_scenario_write(FILE *f, const ka_group *g)
 		kd__wb_i64(&w, g->topic_off[t + 1] - g->topic_off[t]);
 		if (g->prack_off[g->topic_off[t]] != g->prack_off[g->topic_off[t + 1]])
 			write_racks(&w, g, t, &rn, rank, tmp);
+		if (g->lrack_off[g->topic_off[t]] != g->lrack_off[g->topic_off[t + 1]])
+			write_leaders(&w, g, t, &rn);
 		kd__wb_s(&w, t + 1 < g->n_topics ? "},\n" : "}\n  ");
 	}
 	kd__wb_s(&w, "],\n");

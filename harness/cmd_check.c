@@ -28,7 +28,8 @@ static const char check_usage[] =
     "SCENARIO: every partition of a subscribed topic has exactly one owner, and\n"
     "only subscribers own partitions. Prints the violations (the first 20 and a\n"
     "count) and the metrics: balance, movement against the owned partitions,\n"
-    "rack locality.\n"
+    "rack locality; where the scenario gives leaders, locality on the leader's\n"
+    "rack alone too, and its optimum.\n"
     "\n"
     "  -s, --strategy NAME  the strategy that made the assignment; a cooperative one\n"
     "                       may leave out partitions that change owner\n"
@@ -100,7 +101,7 @@ static void describe(const ka_group *g, const violation *v, char *buf, size_t le
 
 static void print_text(FILE *f, const ka_group *g, const char *path, const char *strategy,
 		       int64_t doc_violations, const violations *v, const ka_metrics *m,
-		       const ka_optimum *opt)
+		       const ka_optimum *opt, const ka_metrics *lm, const ka_optimum *lopt)
 {
 	const int valid = doc_violations == 0 && v->count == 0;
 	fprintf(f, "scenario             %s\n", g->name && *g->name ? g->name : path);
@@ -149,6 +150,22 @@ static void print_text(FILE *f, const ka_group *g, const char *path, const char 
 				opt->load_max - opt->load_min, opt->load_sq, opt->local, opt->moved);
 		else
 			fprintf(f, "optimum              n/a (group too large for the exact solver)\n");
+		if (lm && lm->rack_known)
+			fprintf(f,
+				"leader locality      %u local of %u leader-known (%.1f%%): on the "
+				"leader's rack\n",
+				lm->local, lm->rack_known, 100.0 * lm->local / lm->rack_known);
+		else if (lm)
+			fprintf(f, "leader locality      n/a (no assigned partition with a known "
+				   "leader and an owner with a rack)\n");
+		if (lm && lopt)
+			fprintf(f,
+				"leader optimum       local %u, moved %u (balance, then leader "
+				"locality, then moves)\n",
+				lopt->local, lopt->moved);
+		else if (lm)
+			fprintf(
+			    f, "leader optimum       n/a (group too large for the exact solver)\n");
 	} else {
 		fprintf(f, "metrics              n/a (owners past the member count)\n");
 	}
@@ -171,8 +188,8 @@ static json_t *real_or_null(double x)
 }
 
 static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka_optimum *opt,
-		      int64_t doc_violations,
-		      const violations *v, const ka_metrics *m)
+		      int64_t doc_violations, const violations *v, const ka_metrics *m,
+		      const ka_metrics *lm, const ka_optimum *lopt)
 {
 	json_t *o = json_object();
 	json_t *list = json_array();
@@ -227,6 +244,18 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka
 					 (json_int_t)opt->load_sq, "local", (json_int_t)opt->local,
 					 "moved", (json_int_t)opt->moved);
 		json_object_set_new(o, "optimum", best ? best : json_null());
+		json_object_set_new(o, "leader_known",
+				    lm ? json_integer(lm->rack_known) : json_null());
+		json_object_set_new(o, "leader_local", lm ? json_integer(lm->local) : json_null());
+		json_object_set_new(o, "leader_local_share",
+				    lm && lm->rack_known
+					? json_real((double)lm->local / lm->rack_known)
+					: json_null());
+		json_t *lbest = json_null();
+		if (lm && lopt)
+			lbest = json_pack("{s:I, s:I}", "local", (json_int_t)lopt->local, "moved",
+					  (json_int_t)lopt->moved);
+		json_object_set_new(o, "leader_optimum", lbest ? lbest : json_null());
 	}
 	int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
@@ -291,8 +320,10 @@ int kh_cmd_check(int argc, char **argv)
 
 	ka_metrics m;
 	const ka_metrics *mp = NULL;
-	ka_optimum opt;
-	const ka_optimum *optp = NULL;
+	ka_optimum opt, lopt;
+	const ka_optimum *optp = NULL, *loptp = NULL;
+	ka_metrics lm;
+	const ka_metrics *lmp = NULL;
 	if (!v.bad_member) {
 		const size_t mws_size = ka_metrics_workspace_size(g);
 		mws = malloc(mws_size ? mws_size : 1);
@@ -309,18 +340,32 @@ int kh_cmd_check(int argc, char **argv)
 		/* The exact optimum, for groups small enough to solve here. */
 		if (ka_optimum_compute(g, KH_OPTIMUM_WORK, &opt, NULL) == 0)
 			optp = &opt;
+		/* Known leaders: locality again, local only on the leader's rack. */
+		ka_group view;
+		if ((g->flags & KA_GROUP_LEADER_RACKS) && ka_group_leader_view(g, &view) == 0) {
+			const int lrc = ka_metrics_compute(&view, owner, mws, mws_size, &lm);
+			if (lrc < 0) {
+				kh_error(cmd, "%s: metrics failed: %s", spath, ka_strerror(lrc));
+				goto done;
+			}
+			lmp = &lm;
+			if (ka_optimum_compute(&view, KH_OPTIMUM_WORK, &lopt, NULL) == 0)
+				loptp = &lopt;
+		}
 	}
 
 	if (kh_out_open(&out, cmd, NULL) < 0)
 		goto done;
 	if (json) {
-		if (print_json(out.f, g, s ? s->name : NULL, optp, doc_violations, &v, mp) < 0) {
+		if (print_json(out.f, g, s ? s->name : NULL, optp, doc_violations, &v, mp, lmp,
+			       loptp) < 0) {
 			kh_error(cmd, "cannot format the JSON report");
 			kh_out_abort(&out);
 			goto done;
 		}
 	} else {
-		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp);
+		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp, lmp,
+			   loptp);
 	}
 	if (kh_out_commit(&out, cmd) < 0)
 		goto done;

@@ -260,6 +260,14 @@ static int model_diff(const ka_group *a, const ka_group *b, char *why, size_t ca
 		prack_names(b, p, rb, sizeof rb);
 		DIFF(strcmp(ra, rb) != 0, "racks of partition %u: %s vs %s", p, ra, rb);
 	}
+	DIFF(a->flags != b->flags, "flags");
+	DIFF(arr_diff(a->lrack_off, b->lrack_off, a->n_partitions + 1), "lrack_off");
+	for (uint32_t p = 0; p < a->n_partitions; p++) {
+		const uint32_t k = a->lrack_off[p];
+		DIFF(k < a->lrack_off[p + 1] &&
+			 strcmp(a->rack_name[a->lrack[k]], b->rack_name[b->lrack[k]]) != 0,
+		     "leader of partition %u", p);
+	}
 	return 0;
 }
 
@@ -592,6 +600,69 @@ static void test_fields_racks(void)
 	    "{\"topics\": [{\"name\": \"a\", \"partitions\": 1, \"racks\": {\"0\": []}}], "
 	    "\"members\": []}",
 	    "topics[0].racks: must be an array holding one array of rack names per partition");
+}
+
+static void test_fields_leaders(void)
+{
+	EXPECT_FAIL(
+	    "{\"topics\": [{\"name\": \"a\", \"partitions\": 2, \"racks\": [[\"r1\"], "
+	    "[\"r2\"]], \"leaders\": [\"r1\"]}], \"members\": []}",
+	    "topics[0].leaders: has 1 entries but the topic has 2 partitions: leaders needs "
+	    "exactly one entry (a rack name, or null when unknown) per partition");
+	EXPECT_FAIL("{\"topics\": [{\"name\": \"a\", \"partitions\": 2, \"racks\": [[\"r1\"], "
+		    "[\"r2\"]], \"leaders\": [\"r1\", [\"r2\"]]}], \"members\": []}",
+		    "topics[0].leaders[1]: must be a rack name (string), null when unknown, not an "
+		    "array");
+	EXPECT_FAIL(
+	    "{\"topics\": [{\"name\": \"a\", \"partitions\": 1, \"leaders\": "
+	    "{\"0\": \"r1\"}}], \"members\": []}",
+	    "topics[0].leaders: must be an array holding one leader rack name (or null) per "
+	    "partition");
+	/* A leader is one of the partition's replicas: on one of its racks. */
+	EXPECT_FAIL("{\"topics\": [{\"name\": \"b\", \"partitions\": 1}, {\"name\": \"orders\", "
+		    "\"partitions\": 3, \"racks\": [[\"r1\", \"r2\"], [\"r2\"], []], \"leaders\": "
+		    "[\"r2\", \"r1\", \"r3\"]}], \"members\": []}",
+		    "t.json: error: topics[1].leaders[1]: leader rack \"r1\" of partition orders-1 "
+		    "is not one of its replica racks (topics[1].racks[1]): a partition's leader is "
+		    "one of its replicas",
+		    "topics[1].leaders[2]: leader rack \"r3\" of partition orders-2 is not one of "
+		    "its replica racks");
+	/* null and "" are unknown; known leaders land in lrack. */
+	capture c;
+	ka_group *g = EXPECT_LOAD(
+	    "{\"topics\": [{\"name\": \"a\", \"partitions\": 3, \"racks\": [[\"r1\", \"r2\"], "
+	    "[\"r2\"], [\"r1\"]], \"leaders\": [\"r2\", null, \"\"]}], \"members\": []}",
+	    &c, "");
+	CU_ASSERT_FATAL(g != NULL);
+	CU_ASSERT(g->flags & KA_GROUP_LEADER_RACKS);
+	CU_ASSERT_EQUAL(g->lrack_off[1] - g->lrack_off[0], 1);
+	CU_ASSERT_STRING_EQUAL(g->rack_name[g->lrack[g->lrack_off[0]]], "r2");
+	CU_ASSERT_EQUAL(g->lrack_off[3] - g->lrack_off[1], 0);
+	ka_group view;
+	CU_ASSERT_EQUAL(ka_group_leader_view(g, &view), 0);
+	CU_ASSERT(view.flags & KA_GROUP_PARTITION_RACKS);
+	CU_ASSERT_EQUAL(view.prack_off[3], 1);
+	char *text = write_str(g, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"leaders\": [\"r2\", null, null]"));
+	free(text);
+	char why[4096];
+	int bad = round_trip(g, why, sizeof why);
+	if (bad)
+		fprintf(stderr, "\n%s\n", why);
+	CU_ASSERT_FALSE(bad);
+	ka_group_free(g);
+	/* No leader known: no "leaders" written, and the view has no racks. */
+	g = EXPECT_LOAD("{\"topics\": [{\"name\": \"a\", \"partitions\": 1, \"racks\": "
+			"[[\"r1\"]], \"leaders\": [null]}], \"members\": []}",
+			&c, "");
+	CU_ASSERT_FATAL(g != NULL);
+	CU_ASSERT_FALSE(g->flags & KA_GROUP_LEADER_RACKS);
+	CU_ASSERT_EQUAL(ka_group_leader_view(g, &view), 0);
+	CU_ASSERT_FALSE(view.flags & KA_GROUP_PARTITION_RACKS);
+	text = write_str(g, NULL);
+	CU_ASSERT_PTR_NULL(strstr(text, "leaders"));
+	free(text);
+	ka_group_free(g);
 }
 
 static void test_fields_duplicate_topic(void)
@@ -1568,6 +1639,7 @@ static const kt_test fields_tests[] = {
     {"topic name", test_fields_topic_name},
     {"partitions", test_fields_partitions},
     {"racks", test_fields_racks},
+    {"leaders", test_fields_leaders},
     {"duplicate topic", test_fields_duplicate_topic},
     {"member id", test_fields_member_id},
     {"instance id and rack", test_fields_instance_and_rack},

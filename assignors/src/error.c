@@ -22,6 +22,8 @@ const char *ka_strerror(int code)
 		return "call out of order";
 	case KA_ERANGE:
 		return "value out of range";
+	case KA_ELEADER:
+		return "leader rack not among the partition's replica racks";
 	default:
 		return "unknown error";
 	}

@@ -126,6 +126,7 @@ struct ka_builder {
 	uint32_t *topic_mark; /* [topics]: last member (+1) that subscribed to it */
 	VEC(in_claim) claims;
 	VEC(in_rack) racks;
+	VEC(in_rack) leaders; /* in call order: a later one for a partition wins */
 	uint64_t n_partitions;
 };
 
@@ -181,6 +182,7 @@ void ka_builder_free(ka_builder *b)
 	free(b->subs.v);
 	free(b->claims.v);
 	free(b->racks.v);
+	free(b->leaders.v);
 	free(b->topic_mark);
 	free(b);
 }
@@ -301,6 +303,21 @@ int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partit
 	if (r.rack == KA_NO_RACK)
 		return 0;
 	return VEC_PUSH(b->racks, r) != 0 ? fail(b, KA_ENOMEM) : 0;
+}
+
+int ka_builder_set_partition_leader(ka_builder *b, uint32_t topic, uint32_t partition,
+				    const char *rack)
+{
+	int refused = refuse(b);
+	if (refused)
+		return refused;
+	if (topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
+		return KA_EINVAL;
+	in_rack r = {topic, partition, KA_NO_RACK};
+	int rc = intern_rack(b, rack, &r.rack);
+	if (rc != 0)
+		return rc;
+	return VEC_PUSH(b->leaders, r) != 0 ? fail(b, KA_ENOMEM) : 0;
 }
 
 int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *instance_id,
@@ -475,6 +492,19 @@ void ka_group_free(ka_group *pub)
 		free(g->blocks[i]);
 	arena_free(&g->strings);
 	free(g);
+}
+
+int ka_group_leader_view(const ka_group *g, ka_group *view)
+{
+	if (!g || !view)
+		return KA_EINVAL;
+	*view = *g;
+	view->prack_off = g->lrack_off;
+	view->prack = g->lrack;
+	view->flags &= ~KA_GROUP_PARTITION_RACKS;
+	if (g->flags & KA_GROUP_LEADER_RACKS)
+		view->flags |= KA_GROUP_PARTITION_RACKS;
+	return 0;
 }
 
 uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p)
@@ -1000,6 +1030,43 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	free(poff);
 	G->prack_off = prack_off;
 	G->prack = prack;
+
+	/* Leader racks: the last call for a partition wins; the rack must be
+	 * one of the partition's replica racks. */
+	uint32_t *lrack_off = group_alloc(g, (size_t)P + 1, sizeof *lrack_off);
+	uint16_t *lrack = group_alloc(g, P, sizeof *lrack);
+	if (!lrack_off || !lrack)
+		goto done;
+	for (uint32_t p = 0; p < P; p++)
+		lrack[p] = KA_NO_RACK;
+	for (size_t i = 0; i < b->leaders.n; i++) {
+		const in_rack *r = &b->leaders.v[i];
+		lrack[topic_off[t_new[r->topic]] + r->partition] = r->rack;
+	}
+	{
+		uint32_t w = 0;
+		for (uint32_t p = 0; p < P; p++) {
+			const uint16_t r = lrack[p];
+			lrack_off[p] = w;
+			if (r == KA_NO_RACK)
+				continue;
+			uint32_t a = prack_off[p];
+			while (a < prack_off[p + 1] && prack[a] < r)
+				a++;
+			if (a == prack_off[p + 1] || prack[a] != r) {
+				uint32_t t = ka_group_partition_topic(G, p);
+				diag(b, KA_ELEADER, KA_NONE, KA_NONE, t_sorted[t], KA_NONE,
+				     p - topic_off[t], rack_name[r]);
+				continue;
+			}
+			lrack[w++] = r;
+		}
+		lrack_off[P] = w;
+		if (w)
+			flags |= KA_GROUP_LEADER_RACKS;
+	}
+	G->lrack_off = lrack_off;
+	G->lrack = lrack;
 	G->flags = flags;
 
 	rc = b->err;

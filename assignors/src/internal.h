@@ -186,6 +186,8 @@ size_t ka__sticky_optimum_size(const ka_group *g);
 int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
 size_t ka__locality_workspace_size(const ka_group *g);
 int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__locality_leader_workspace_size(const ka_group *g);
+int ka__locality_leader_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__uniform_workspace_size(const ka_group *g);
 int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 

@@ -90,3 +90,23 @@ int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *o
 	int exact;
 	return ka__sticky_optimum(g, ws, ws_size, owner, &exact);
 }
+
+/*
+ * locality-leader: the same optimum with a placement local only on the
+ * rack of the partition's leader (ka_group_leader_view), for clients that
+ * read from the leader (no KIP-392 follower fetching). Partitions without a
+ * known leader are local nowhere.
+ */
+size_t ka__locality_leader_workspace_size(const ka_group *g)
+{
+	ka_group v;
+	ka_group_leader_view(g, &v);
+	return ka__locality_workspace_size(&v);
+}
+
+int ka__locality_leader_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	ka_group v;
+	ka_group_leader_view(g, &v);
+	return ka__locality_assign(&v, ws, ws_size, owner);
+}

@@ -59,7 +59,8 @@ enum ka_error {
 	KA_EDUPTOPIC = -5,  /* two topics with one name */
 	KA_EWORKSPACE = -6, /* workspace smaller than ka_workspace_size() */
 	KA_ESTATE = -7,     /* call out of life-cycle order */
-	KA_ERANGE = -8      /* partition count or generation out of its range */
+	KA_ERANGE = -8,     /* partition count or generation out of its range */
+	KA_ELEADER = -9     /* a partition's leader rack is not one of its replica racks */
 };
 
 /* Static, never NULL: "unknown error" for codes outside enum ka_error. */
@@ -73,6 +74,7 @@ const char *ka_strerror(int code);
 #define KA_GROUP_MEMBER_RACKS    0x4u /* some member has a rack */
 #define KA_GROUP_PARTITION_RACKS 0x8u /* some partition has replica racks */
 #define KA_GROUP_STATIC          0x10u /* some member has a group_instance_id */
+#define KA_GROUP_LEADER_RACKS    0x20u /* some partition has a leader rack */
 
 /*
  * One consumer group at the moment a rebalance runs, as flat arrays.
@@ -145,10 +147,25 @@ typedef struct ka_group {
 	const char *const *rack_name; /* [n_racks] */
 	const uint32_t *prack_off;    /* [n_partitions + 1] */
 	const uint16_t *prack;        /* replica racks of each partition, ascending, distinct */
+	/* The leader's rack of each partition, in prack's form: a list of one
+	 * rack, or none where unknown. Always allocated (empty lists when no
+	 * leader is known), so ka_group_leader_view() can swap it in. */
+	const uint32_t *lrack_off; /* [n_partitions + 1] */
+	const uint16_t *lrack;     /* [lrack_off[n_partitions]] */
 } ka_group;
 
 /* The topic holding global partition p (binary search over topic_off). */
 uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p);
+
+/*
+ * Fills *view with g seen through its leaders: each partition's replica
+ * racks are its leader's rack alone (none where unknown), so every function
+ * that counts locality (ka_assign, ka_metrics_compute, ka_optimum_compute)
+ * counts a placement local only on the leader's rack. The view shares g's
+ * arrays and lives as long as g; it is never passed to ka_group_free().
+ * O(1). KA_EINVAL when g or view is NULL.
+ */
+int ka_group_leader_view(const ka_group *g, ka_group *view);
 
 /* Frees a group and everything it owns. NULL is a no-op. */
 void ka_group_free(ka_group *g);
@@ -213,6 +230,16 @@ int64_t ka_builder_add_topic(ka_builder *b, const char *name, int64_t partitions
 /* Adds one replica rack of a partition of a topic (input index). */
 int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
 				  const char *rack);
+
+/*
+ * Sets the rack of a partition's leader (a later call replaces it; NULL or ""
+ * leaves it unknown). The leader is one of the partition's replicas, so the
+ * rack must be one of those added by ka_builder_add_partition_rack(): finish
+ * reports KA_ELEADER (topic, partition and rack in the diagnostic) and fails
+ * otherwise.
+ */
+int ka_builder_set_partition_leader(ka_builder *b, uint32_t topic, uint32_t partition,
+				    const char *rack);
 
 /* Adds a member and returns its input index. instance_id and rack may be NULL
  * (an empty rack is no rack, as Kafka's RangeAssignor filters it);
