@@ -33,6 +33,7 @@ int kh_cmd_check(int argc, char **argv);
 int kh_cmd_gen(int argc, char **argv);
 int kh_cmd_sweep(int argc, char **argv);
 int kh_cmd_list(int argc, char **argv);
+int kh_cmd_timeline(int argc, char **argv);
 
 /* ------------------------------------------------------------------ util.c */
 

@@ -20,6 +20,7 @@ static const char usage[] =
     "  check    check an assignment against its scenario and print its metrics\n"
     "  gen      write a generated grid scenario\n"
     "  sweep    time every strategy over the grids\n"
+    "  timeline draw a simulate or probe run file as a Gantt chart (PNG, SVG)\n"
     "  list     list the strategies and the grids\n"
     "\n"
     "Options:\n"
@@ -35,7 +36,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"assign", kh_cmd_assign}, {"check", kh_cmd_check}, {"gen", kh_cmd_gen},
-    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},
+    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},   {"timeline", kh_cmd_timeline},
 };
 
 static const char list_usage[] = "Usage: kassign list\n"

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
 	cmake make gcc g++ pkg-config
 	libhwloc-dev libbenchmark-dev libbenchmark-tools libcunit1-dev libjansson-dev
+	libcairo2-dev chromium
 	python3 python3-scipy python3-matplotlib
 )
 
