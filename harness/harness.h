@@ -34,6 +34,8 @@ int kh_cmd_gen(int argc, char **argv);
 int kh_cmd_sweep(int argc, char **argv);
 int kh_cmd_list(int argc, char **argv);
 int kh_cmd_timeline(int argc, char **argv);
+int kh_cmd_report(int argc, char **argv);
+int kh_cmd_import(int argc, char **argv);
 
 /* ------------------------------------------------------------------ util.c */
 
@@ -58,6 +60,16 @@ const kd_grid *kh_grid_lookup(const char *cmd, const char *name);
 
 /* "t0000-3": Kafka's topic-partition spelling of global partition p. */
 void kh_partition_name(const ka_group *g, uint32_t p, char *buf, size_t len);
+
+/* s as XML or HTML text (also fit for attribute values): & < > " ' escaped,
+ * control characters that XML 1.0 does not allow dropped. */
+void kh_xml_escape(FILE *f, const char *s);
+
+/* A duration for people: "312 ms", "3.12 s", "12.5 min", "3.2 h". */
+void kh_fmt_duration(double ms, char *buf, size_t len);
+
+/* A count for people: "950", "12.3k", "4.5M". */
+void kh_fmt_count(double v, char *buf, size_t len);
 
 /* A 64-byte aligned block of at least `size` bytes (at least 64), or NULL. */
 void *kh_aligned_alloc(size_t size);

@@ -21,6 +21,8 @@ static const char usage[] =
     "  gen      write a generated grid scenario\n"
     "  sweep    time every strategy over the grids\n"
     "  timeline draw a simulate or probe run file as a Gantt chart (PNG, SVG)\n"
+    "  report   write a static HTML page of a simulate or probe run file\n"
+    "  import   turn kafka-consumer-groups.sh --describe output into a scenario\n"
     "  list     list the strategies and the grids\n"
     "\n"
     "Options:\n"
@@ -35,8 +37,9 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"assign", kh_cmd_assign}, {"check", kh_cmd_check}, {"gen", kh_cmd_gen},
-    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},   {"timeline", kh_cmd_timeline},
+    {"assign", kh_cmd_assign}, {"check", kh_cmd_check},   {"gen", kh_cmd_gen},
+    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},     {"timeline", kh_cmd_timeline},
+    {"report", kh_cmd_report}, {"import", kh_cmd_import},
 };
 
 static const char list_usage[] = "Usage: kassign list\n"

@@ -175,7 +175,8 @@ static int member_add(rd *r, const char *id, const char *instance_id, int listed
 		run->members = m;
 		run->cap_members = cap;
 	}
-	run->members[run->n_members] = (kh_run_member){id, instance_id, listed};
+	run->members[run->n_members] =
+	    (kh_run_member){id, instance_id, listed, KH_ABSENT, KH_ABSENT};
 	*index = (int64_t)run->n_members++;
 	if (run->n_members * 2 > run->n_slots)
 		return rehash(r, run->n_slots ? run->n_slots * 2 : 64);
@@ -457,6 +458,72 @@ static int read_lag(rd *r, const json_t *root)
 	return 0;
 }
 
+int kh_run_event_state(const char *type, int state)
+{
+	if (strcmp(type, "join") == 0 || strcmp(type, "start") == 0)
+		return KH_PRESENT;
+	if (strcmp(type, "stop") == 0)
+		return KH_STOPPED;
+	if (strcmp(type, "leave") == 0 || strcmp(type, "expire") == 0)
+		return KH_ABSENT;
+	return state;
+}
+
+typedef struct evref {
+	double t;
+	size_t i;
+} evref;
+
+static int evref_cmp(const void *a, const void *b)
+{
+	const evref *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The events in time order, and every member's first and last state. */
+static int read_states(rd *r)
+{
+	kh_run *run = r->run;
+	const size_t n = run->n_events ? run->n_events : 1;
+	evref *order = malloc(n * sizeof(*order));
+	run->event_order = malloc(n * sizeof(size_t));
+	if (!order || !run->event_order) {
+		free(order);
+		return fail(r, "out of memory");
+	}
+	for (size_t i = 0; i < run->n_events; i++)
+		order[i] = (evref){run->events[i].t_ms, i};
+	qsort(order, run->n_events, sizeof(*order), evref_cmp);
+	for (size_t i = 0; i < run->n_events; i++)
+		run->event_order[i] = order[i].i;
+	free(order);
+	for (size_t m = 0; m < run->n_members; m++)
+		run->members[m].initial_state = -1;
+	for (size_t k = 0; k < run->n_events; k++) {
+		const kh_run_event *e = &run->events[run->event_order[k]];
+		if (e->member < 0)
+			continue;
+		kh_run_member *m = &run->members[e->member];
+		if (m->initial_state == -1)
+			m->initial_state = strcmp(e->type, "join") == 0 ? KH_ABSENT : KH_PRESENT;
+	}
+	for (size_t m = 0; m < run->n_members; m++) {
+		kh_run_member *mb = &run->members[m];
+		if (mb->initial_state == -1)
+			mb->initial_state = mb->listed ? KH_PRESENT : KH_ABSENT;
+		mb->final_state = mb->initial_state;
+	}
+	for (size_t k = 0; k < run->n_events; k++) {
+		const kh_run_event *e = &run->events[run->event_order[k]];
+		if (e->member >= 0)
+			run->members[e->member].final_state =
+			    kh_run_event_state(e->type, run->members[e->member].final_state);
+	}
+	return 0;
+}
+
 /* plan and summary: labels and the run's length. */
 static int read_plan_summary(rd *r, const json_t *root)
 {
@@ -545,7 +612,7 @@ int kh_run_parse(json_t *root, kh_run **out, char *err, size_t errlen)
 	else if (read_members(&r, root) == 0 && read_topics(&r, root) == 0 &&
 		 read_events(&r, root) == 0 && read_rebalances(&r, root) == 0 &&
 		 read_ownership(&r, root) == 0 && read_lag(&r, root) == 0 &&
-		 read_plan_summary(&r, root) == 0)
+		 read_plan_summary(&r, root) == 0 && read_states(&r) == 0)
 		rc = 0;
 	if (rc < 0) {
 		kh_run_free(r.run);
@@ -585,6 +652,7 @@ void kh_run_free(kh_run *run)
 	free(run->slots);
 	free(run->topics);
 	free(run->events);
+	free(run->event_order);
 	free(run->rebalances);
 	free(run->partitions);
 	free(run->intervals);

@@ -18,10 +18,20 @@
 
 #include <jansson.h>
 
+/* Where a member is, as its events say (kh_run_event_state). */
+enum kh_member_state {
+	KH_ABSENT,  /* not in the group: before its join, after leave or expire */
+	KH_PRESENT, /* in the group */
+	KH_STOPPED, /* stopped (crash, or the stop of a restart) until start or expire */
+};
+
 typedef struct kh_run_member {
 	const char *id;
 	const char *instance_id; /* NULL when none */
 	int listed;              /* 1: in `members`; 0: seen only in events or ownership */
+	int initial_state;       /* ABSENT when its first event is a join (or it is not
+				    listed), else PRESENT */
+	int final_state;         /* after its last event */
 } kh_run_member;
 
 typedef struct kh_run_event {
@@ -71,6 +81,7 @@ typedef struct kh_run {
 	size_t n_topics;
 	kh_run_event *events; /* in file order */
 	size_t n_events;
+	size_t *event_order; /* indexes of events in time order (file order on ties) */
 	kh_run_rebalance *rebalances;
 	size_t n_rebalances;
 
@@ -103,6 +114,10 @@ int kh_run_parse(json_t *root, kh_run **out, char *err, size_t errlen);
 int kh_run_load(const char *path, kh_run **out, char *err, size_t errlen);
 
 void kh_run_free(kh_run *run);
+
+/* The state an event of this type leaves its member in (join and start:
+ * present, stop: stopped, leave and expire: absent; others: unchanged). */
+int kh_run_event_state(const char *type, int state);
 
 /* Member index of id, -1 when unknown. */
 int64_t kh_run_member_find(const kh_run *run, const char *id);

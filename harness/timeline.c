@@ -68,34 +68,6 @@ static void svg_color(FILE *f, const char *attr, rgba c)
 		fprintf(f, " %s-opacity=\"%.2f\"", attr, c.a);
 }
 
-/* XML text: & < > " ' escaped, control characters (not allowed in XML 1.0) dropped. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			if (c >= 0x20 || c == '\t' || c == '\n')
-				fputc(c, f);
-		}
-	}
-}
-
 static void cv_rect(canvas *cv, double x, double y, double w, double h, rgba c)
 {
 	if (w <= 0 || h <= 0)
@@ -193,7 +165,7 @@ static void cv_text(canvas *cv, double x, double y, const char *s, double size, 
 			fprintf(cv->f, " text-anchor=\"%s\"", anchors[anchor]);
 		svg_color(cv->f, "fill", c);
 		fputc('>', cv->f);
-		xml_text(cv->f, s);
+		kh_xml_escape(cv->f, s);
 		fputs("</text>\n", cv->f);
 		return;
 	}
@@ -226,32 +198,6 @@ static const char *fit(canvas *cv, const char *s, double size, double width, cha
 
 /* ------------------------------------------------------------------ numbers and time */
 
-/* "1.2 s", "45 s", "12.5 min", "3.2 h". */
-static void fmt_duration(double ms, char *buf, size_t len)
-{
-	if (ms < 1000)
-		snprintf(buf, len, "%.3g ms", ms);
-	else if (ms < 120000)
-		snprintf(buf, len, "%.3g s", ms / 1000);
-	else if (ms < 3 * 3600000.0)
-		snprintf(buf, len, "%.3g min", ms / 60000);
-	else
-		snprintf(buf, len, "%.3g h", ms / 3600000);
-}
-
-/* "950", "12.3k", "4.5M". */
-static void fmt_count(double v, char *buf, size_t len)
-{
-	if (fabs(v) < 10000)
-		snprintf(buf, len, "%.0f", v);
-	else if (fabs(v) < 1e6)
-		snprintf(buf, len, "%.3gk", v / 1e3);
-	else if (fabs(v) < 1e9)
-		snprintf(buf, len, "%.3gM", v / 1e6);
-	else
-		snprintf(buf, len, "%.3gG", v / 1e9);
-}
-
 /* A tick step giving about `want` ticks over span_ms, with its unit. */
 static double tick_step(double span_ms, int want, double *unit, const char **unit_name)
 {
@@ -283,8 +229,6 @@ static double tick_step(double span_ms, int want, double *unit, const char **uni
 }
 
 /* ------------------------------------------------------------------ reducing the run to columns */
-
-enum { ABSENT, PRESENT, STOPPED };
 
 typedef struct columns {
 	size_t n;    /* pixel columns */
@@ -379,74 +323,39 @@ typedef struct row_cols {
 	double *present; /* [n] share of the column in the group */
 } row_cols;
 
-typedef struct evref {
-	double t;
-	size_t i;
-} evref;
-
-static int evref_cmp(const void *a, const void *b)
-{
-	const evref *x = a, *y = b;
-	if (x->t != y->t)
-		return x->t < y->t ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* Fills every row's columns. row_of[m]: row of member m, or SIZE_MAX. */
 static int reduce_rows(const kh_run *run, const columns *c, const size_t *row_of, size_t n_rows,
 		       row_cols *rc)
 {
-	/* Membership from the events, in time order (file order on ties). */
-	evref *order = calloc(run->n_events ? run->n_events : 1, sizeof(*order));
+	/* Membership from the events, in time order. */
 	int *state = calloc(n_rows ? n_rows : 1, sizeof(*state));
 	double *since = calloc(n_rows ? n_rows : 1, sizeof(*since));
-	if (!order || !state || !since) {
-		free(order);
+	if (!state || !since) {
 		free(state);
 		free(since);
 		return -1;
 	}
-	for (size_t i = 0; i < run->n_events; i++)
-		order[i] = (evref){run->events[i].t_ms, i};
-	qsort(order, run->n_events, sizeof(*order), evref_cmp);
-	/* A listed member is in the group from 0 unless its first event is a join. */
-	for (size_t r = 0; r < n_rows; r++)
-		state[r] = -1;
-	for (size_t k = 0; k < run->n_events; k++) {
-		const kh_run_event *e = &run->events[order[k].i];
-		if (e->member < 0 || row_of[e->member] == SIZE_MAX)
-			continue;
-		size_t r = row_of[e->member];
-		if (state[r] == -1)
-			state[r] = strcmp(e->type, "join") == 0 ? ABSENT : PRESENT;
-	}
 	for (size_t m = 0; m < run->n_members; m++)
-		if (row_of[m] != SIZE_MAX && state[row_of[m]] == -1)
-			state[row_of[m]] = run->members[m].listed ? PRESENT : ABSENT;
+		if (row_of[m] != SIZE_MAX)
+			state[row_of[m]] = run->members[m].initial_state;
 	for (size_t k = 0; k <= run->n_events; k++) {
-		const kh_run_event *e = k < run->n_events ? &run->events[order[k].i] : NULL;
+		const kh_run_event *e =
+		    k < run->n_events ? &run->events[run->event_order[k]] : NULL;
 		if (e && (e->member < 0 || row_of[e->member] == SIZE_MAX))
 			continue;
 		/* The end closes every row's last span. */
 		size_t r0 = e ? row_of[e->member] : 0, r1 = e ? r0 + 1 : n_rows;
 		double t = e ? e->t_ms : c->t0 + c->span;
 		for (size_t r = r0; r < r1; r++) {
-			if (state[r] == STOPPED)
+			if (state[r] == KH_STOPPED)
 				spread(c, rc[r].stopped, since[r], t, 1);
-			if (state[r] != ABSENT)
+			if (state[r] != KH_ABSENT)
 				spread(c, rc[r].present, since[r], t, 1);
 			since[r] = t;
-			if (!e)
-				continue;
-			if (strcmp(e->type, "join") == 0 || strcmp(e->type, "start") == 0)
-				state[r] = PRESENT;
-			else if (strcmp(e->type, "stop") == 0)
-				state[r] = STOPPED;
-			else if (strcmp(e->type, "leave") == 0 || strcmp(e->type, "expire") == 0)
-				state[r] = ABSENT;
+			if (e)
+				state[r] = kh_run_event_state(e->type, state[r]);
 		}
 	}
-	free(order);
 	free(state);
 	free(since);
 	if (!run->has_ownership)
@@ -525,10 +434,10 @@ static void draw_title(canvas *cv, const kh_run *run, const layout *l, const cha
 	double stw = s ? json_number_value(json_object_get(s, "stop_the_world_ms")) : 0;
 	double ups = s ? json_number_value(json_object_get(s, "unowned_partition_seconds")) : 0;
 	double lag = s ? json_number_value(json_object_get(s, "max_lag")) : 0;
-	fmt_duration(run->duration_ms, a, sizeof(a));
-	fmt_duration(stw, b, sizeof(b));
-	fmt_count(ups, d, sizeof(d));
-	fmt_count(lag, e, sizeof(e));
+	kh_fmt_duration(run->duration_ms, a, sizeof(a));
+	kh_fmt_duration(stw, b, sizeof(b));
+	kh_fmt_count(ups, d, sizeof(d));
+	kh_fmt_count(lag, e, sizeof(e));
 	snprintf(line, sizeof(line),
 		 "%zu members, %zu rebalances over %s; stop-the-world %s; unowned %s "
 		 "partition-seconds; max lag %s",
@@ -670,7 +579,7 @@ static void draw_lag(canvas *cv, const kh_run *run, const layout *l, const colum
 	}
 	free(xs);
 	char buf[48], v[32];
-	fmt_count(top_v, v, sizeof(v));
+	kh_fmt_count(top_v, v, sizeof(v));
 	snprintf(buf, sizeof(buf), "max %s", v);
 	cv_text(cv, l->x0 - 6, top + 22, buf, 9, 0, RIGHT, grey_text);
 	cv_text(cv, l->x0 - 6, top + h, "0", 9, 0, RIGHT, grey_text);
@@ -824,8 +733,8 @@ int kh_timeline_render(const kh_run *run, const kh_timeline_opts *opts, int form
 			format == KH_TIMELINE_SVG ? " xmlns=\"http://www.w3.org/2000/svg\"" : "",
 			l.width, l.height, l.width, l.height);
 		fputs("<title>", f);
-		xml_text(f, gantt ? "Timeline of the run: " : "Consumer lag of the run: ");
-		xml_text(f, *run->name ? run->name : run->source);
+		kh_xml_escape(f, gantt ? "Timeline of the run: " : "Consumer lag of the run: ");
+		kh_xml_escape(f, *run->name ? run->name : run->source);
 		fputs("</title>\n", f);
 	} else {
 		cairo_destroy(cv.cr);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ const kd_grid *kh_grid_lookup(const char *cmd, const char *name)
 	const kd_grid *g = kd_grid_find(name);
 	if (g)
 		return g;
-	if (n_custom < sizeof custom / sizeof custom[0] && kd_grid_parse(name, &custom[n_custom]) == 0)
+	if (n_custom < sizeof custom / sizeof custom[0] &&
+	    kd_grid_parse(name, &custom[n_custom]) == 0)
 		return &custom[n_custom++];
 	fprintf(stderr, "kassign %s: unknown grid '%s' (known:", cmd, name);
 	for (size_t i = 0; i < kd_grid_count(); i++)
@@ -201,4 +203,55 @@ void kh_out_abort(kh_out *o)
 		free(o->tmp);
 		o->tmp = NULL;
 	}
+}
+
+void kh_xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			if (c >= 0x20 || c == '\t' || c == '\n')
+				fputc(c, f);
+		}
+	}
+}
+
+void kh_fmt_duration(double ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%.3g ms", ms);
+	else if (ms < 120000)
+		snprintf(buf, len, "%.3g s", ms / 1000);
+	else if (ms < 3 * 3600000.0)
+		snprintf(buf, len, "%.3g min", ms / 60000);
+	else
+		snprintf(buf, len, "%.3g h", ms / 3600000);
+}
+
+void kh_fmt_count(double v, char *buf, size_t len)
+{
+	if (fabs(v) < 10000)
+		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) < 1e6)
+		snprintf(buf, len, "%.3gk", v / 1e3);
+	else if (fabs(v) < 1e9)
+		snprintf(buf, len, "%.3gM", v / 1e6);
+	else
+		snprintf(buf, len, "%.3gG", v / 1e9);
 }

@@ -25,6 +25,69 @@ import xml.etree.ElementTree as ET
 
 SVG = "{http://www.w3.org/2000/svg}"
 
+# What the report page is made of; anything else came from unescaped data.
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "section",
+             "table", "tbody", "tr", "th", "td", "svg", "rect", "line", "text", "path",
+             "pre", "footer", "details", "summary"}
+
+VOID = {"meta", "br", "img", "input", "hr", "link", "area", "base", "col", "embed",
+        "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs):
+        self.tag = tag
+        self.attrs = dict(attrs)
+        self.children = []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def find(self, tag):
+        out = []
+        for c in self.children:
+            if isinstance(c, Node):
+                if c.tag == tag:
+                    out.append(c)
+                out.extend(c.find(tag))
+        return out
+
+
+class Dom(html.parser.HTMLParser):
+    """A small DOM: every element, the ones with an id by id, the set of tags."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", [])
+        self.stack = [self.root]
+        self.ids = {}
+        self.tags = set()
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs)
+        self.tags.add(tag)
+        self.stack[-1].children.append(n)
+        if "id" in n.attrs:
+            self.ids[n.attrs["id"]] = n
+        if tag not in VOID:
+            self.stack.append(n)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
 
 class Fail(Exception):
     pass
@@ -154,6 +217,252 @@ class Case:
         self.kas("timeline", self.path("missing.json"), "-o", out, want=2)
         self.kas("timeline", self.small, "--rows", "0", "-o", out, want=2)
         check(not os.path.exists(out), "an output file was left behind")
+
+    # -- report
+
+    def report_dom(self, html_text):
+        """The page as a tree: (tag, attrs, children, text) nodes, by id."""
+        return Dom(html_text)
+
+    def check_page(self, dom, raw):
+        for el in ("title", "summary", "timeline", "assignment", "rebalances", "events", "lag",
+                   "plan"):
+            check(el in dom.ids, "no element #%s (ids: %s)" % (el, sorted(dom.ids)))
+        bad_tags = dom.tags - PAGE_TAGS
+        check(not bad_tags, "unexpected elements %s: a member id not escaped?" % bad_tags)
+        low = raw.lower()
+        for ref in ("://", "src=", "href=", "url(", "@import", "<script", "<link", "<img",
+                    "<iframe", "<object"):
+            check(ref not in low, "the page refers to something outside it (%r)" % ref)
+        # Summary: every figure of the run file's summary, by key.
+        rows = {r.attrs.get("data-key"): r for r in dom.ids["summary"].find("tr")}
+        for key, value in self.run_doc["summary"].items():
+            check(key in rows, "summary lacks %s" % key)
+            check(("%g" % value) in rows[key].text(), "summary %s: %r" % (key, rows[key].text()))
+        # Timeline and lag: inline SVG, member labels as text.
+        svgs = dom.ids["timeline"].find("svg")
+        check(len(svgs) == 1, "#timeline has %d svg elements" % len(svgs))
+        labels = [t.text() for t in svgs[0].find("text")]
+        for m in self.member_ids:
+            check(m in labels, "the timeline lacks the member label %r" % m)
+        check(len(dom.ids["lag"].find("svg")) == 1, "#lag has no svg")
+        # Rebalances: one row per generation, in order, with durations.
+        rb = [[c.text() for c in r.find("td")] for r in dom.ids["rebalances"].find("tr")]
+        rb = [r for r in rb if r]
+        check([r[0] for r in rb] == ["1", "2", "3", "4"], "rebalance rows %r" % rb)
+        check(all(r[5] == "3 s" for r in rb), "durations %r" % [r[5] for r in rb])
+        check(rb[1][2] == "leave consumer-b" and rb[1][3] == "20 s", "row 2: %r" % rb[1])
+        # Events in time order.
+        ev = [[c.text() for c in r.find("td")] for r in dom.ids["events"].find("tr")]
+        ev = [e for e in ev if e]
+        check(len(ev) == 6 and ev[-1] == ["40 s", "join", "consumer-e"], "events %r" % ev)
+        check(["20 s", "stop", "consumer-b"] in ev and ["25 s", "start", "consumer-b"] in ev,
+              "events %r" % ev)
+
+    def check_assignment(self, dom, want):
+        got = {}
+        for r in dom.ids["assignment"].find("tr"):
+            cells = [c.text() for c in r.find("td")]
+            if cells:
+                got[cells[0]] = (cells[2], cells[3], cells[4])
+        check(got == want, "final assignment %r, expected %r" % (got, want))
+
+    def final_assignment(self):
+        a, b, c, e = self.member_ids
+        return {a: ("in the group", "2", "t0: 0-1"), b: ("in the group", "1", "t0: 2"),
+                c: ("in the group", "2", "t0: 3-4"), e: ("in the group", "1", "t0: 5")}
+
+    def case_report(self):
+        out = self.path("r.html")
+        self.kas("report", self.small, "-o", out)
+        with open(out, encoding="utf-8") as f:
+            raw = f.read()
+        dom = Dom(raw)
+        self.check_page(dom, raw)
+        self.check_assignment(dom, self.final_assignment())
+        # Without ownership the page says so and still lists every member.
+        doc = copy.deepcopy(self.run_doc)
+        del doc["ownership"]
+        p = self.write("no-own.json", doc)
+        self.kas("report", p, "-o", out)
+        with open(out, encoding="utf-8") as f:
+            raw = f.read()
+        dom = Dom(raw)
+        check("Ownership is omitted" in dom.ids["assignment"].text(), "no note on ownership")
+        self.check_assignment(dom, {m: ("in the group", "-", "-") for m in self.member_ids})
+        # Bad input: exit 2, the place named, no page.
+        doc = copy.deepcopy(self.run_doc)
+        doc["rebalances"][2]["kind"] = 7
+        p = self.write("bad.json", doc)
+        bad_out = self.path("bad.html")
+        r = self.kas("report", p, "-o", bad_out, want=2)
+        check("rebalances[2].kind" in r.stderr, "place not named", r)
+        check(not os.path.exists(bad_out), "a page was left behind")
+        self.kas("report", self.small, want=2)
+        r = self.kas("report", "--help")
+        check("Usage: kassign report" in r.stdout, "no usage", r)
+
+    def case_browser(self):
+        exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not exe:
+            raise Skip("chromium is not installed (scripts/deps.sh installs it)")
+        out = self.path("page.html")
+        self.kas("report", self.small, "-o", out)
+        with open(out, encoding="utf-8") as f:
+            raw = f.read()
+        # Any name lookup fails, so a page that fetched something would
+        # still load, but check_page finds no reference in it either.
+        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-extensions", "--user-data-dir=" + self.path("profile"),
+               "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom", "file://" + out]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        print("$ chromium --headless --dump-dom -> %d, %d bytes" % (p.returncode, len(p.stdout)))
+        check(p.returncode == 0 and "<body" in p.stdout, "chromium did not load the page", p)
+        dom = Dom(p.stdout)
+        self.check_page(dom, raw)
+        self.check_assignment(dom, self.final_assignment())
+        check(dom.ids["title"].text() == "fixture-small", "title %r" % dom.ids["title"].text())
+
+    # -- import
+
+    def data(self, name):
+        return os.path.join(self.src, "tests", "data", "import", name)
+
+    def assign_and_check(self, scenario, strategy):
+        a = self.path("a-%s.json" % strategy)
+        self.kas("assign", "--strategy", strategy, "-o", a, scenario)
+        self.kas("check", "--strategy", strategy, scenario, a)
+        with open(a) as f:
+            return json.load(f)["assignment"]
+
+    def case_import(self):
+        out = self.path("s.json")
+        r = self.kas("import", self.data("describe.txt"), "--members", self.data("members.txt"),
+                     "-o", out)
+        with open(out) as f:
+            sc = json.load(f)
+        check(sc["name"] == "orders-app", "name %r" % sc.get("name"))
+        topics = {t["name"]: t["partitions"] for t in sc["topics"]}
+        check(topics == {"orders": 7, "payments": 3}, "topics %r" % topics)
+        mem = {m["member_id"].split("-")[1]: m for m in sc["members"]}
+        check(sorted(mem) == ["1", "2", "3", "4"], "members %r" % sorted(mem))
+        check(mem["1"].get("group_instance_id") == "host-a", "instance id %r" % mem["1"])
+        check("group_instance_id" not in mem["4"], "consumer-4 has no instance id: %r" % mem["4"])
+        check(mem["1"]["owned"] == {"orders": [0, 1, 2]}, "owned %r" % mem["1"])
+        check(mem["2"]["owned"] == {"orders": [3, 4, 5], "payments": [0]}, "owned %r" % mem["2"])
+        check("owned" not in mem["4"] and "generation" not in mem["1"], "%r" % mem)
+        check(mem["1"]["topics"] == ["orders"] and mem["3"]["topics"] == ["payments"],
+              "subscriptions: the topics owned %r" % mem)
+        check(mem["4"]["topics"] == {"pattern": ".*"}, "owning nothing: every topic %r" % mem["4"])
+        # orders-6 has no consumer: in the topic count, owned by nobody.
+        for strategy in ("range", "sticky", "cooperative-sticky", "uniform"):
+            self.assign_and_check(out, strategy)
+        a = self.assign_and_check(out, "sticky")
+        owner = {m: parts for m, parts in a.items()}
+        c1 = [m for m in owner if m.startswith("consumer-1-")][0]
+        check(set(owner[c1].get("orders", [])) <= {0, 1, 2, 6}, "sticky moved %r" % owner[c1])
+        # --subscribe-all and --partitions.
+        self.kas("import", self.data("describe.txt"), "--subscribe-all", "--partitions",
+                 "orders=12", "-o", out)
+        with open(out) as f:
+            sc = json.load(f)
+        check({t["name"]: t["partitions"] for t in sc["topics"]} == {"orders": 12, "payments": 3},
+              "--partitions %r" % sc["topics"])
+        check(all(m["topics"] == {"pattern": ".*"} for m in sc["members"]), "--subscribe-all")
+        check(len(sc["members"]) == 3, "describe alone: 3 members")
+        self.assign_and_check(out, "roundrobin")
+        # stdout when -o is not given.
+        r = self.kas("import", self.data("describe.txt"))
+        check(json.loads(r.stdout)["name"] == "orders-app", "stdout", r)
+
+    def case_import_formats(self):
+        out = self.path("k.json")
+        self.kas("import", self.data("members-kip848.txt"), "-o", out)
+        with open(out) as f:
+            sc = json.load(f)
+        check({t["name"]: t["partitions"] for t in sc["topics"]} == {"clicks": 6, "views": 2},
+              "topics %r" % sc["topics"])
+        mem = {m["member_id"]: m for m in sc["members"]}
+        check(mem["aZ9yX8wV7uT6sR5qP4oN3m"]["owned"] == {"clicks": [5], "views": [0, 1]},
+              "owned %r" % mem)
+        for strategy in ("uniform", "sticky"):
+            self.assign_and_check(out, strategy)
+        # Empty group: topics and their partitions, no member.
+        r = self.kas("import", self.data("empty.txt"), "-o", out)
+        with open(out) as f:
+            sc = json.load(f)
+        check(sc["members"] == [] and sc["topics"] == [{"name": "orders", "partitions": 3}],
+              "empty group %r" % sc)
+        self.assign_and_check(out, "range")
+        # Extra spacing, tabs, blank lines and a rebalancing warning are fine.
+        with open(self.data("describe.txt")) as f:
+            lines = f.read().splitlines()
+        messy = ["", "Warning: Consumer group 'orders-app' is rebalancing.", ""]
+        messy += ["  " + "\t".join(l.split()) + "   " for l in lines if l.strip()]
+        p = self.write("messy.txt", "\n\n".join(messy) + "\n")
+        r = self.kas("import", p, "-o", out)
+        check("is rebalancing" in r.stderr, "the warning is passed on", r)
+        with open(out) as f:
+            check({t["name"]: t["partitions"] for t in json.load(f)["topics"]} ==
+                  {"orders": 7, "payments": 3}, "messy listing")
+
+    def case_import_bad(self):
+        out = self.path("bad.json")
+        with open(self.data("describe.txt")) as f:
+            good = f.read().splitlines()
+        with open(self.data("members.txt")) as f:
+            members = f.read().splitlines()
+
+        def broken(name, lines, *want, members_lines=None):
+            p = self.write(name, "\n".join(lines) + "\n")
+            args = ["import", p]
+            if members_lines is not None:
+                args += ["--members", self.write("m-" + name, "\n".join(members_lines) + "\n")]
+            r = self.kas(*args, "-o", out, want=2)
+            for w in want:
+                check(w in r.stderr, "the message lacks %r" % w, r)
+            check(not os.path.exists(out), "an output file was left behind")
+
+        def edit(lines, i, old, new):
+            lines = list(lines)
+            check(old in lines[i], "fixture line %d lacks %r" % (i + 1, old))
+            lines[i] = lines[i].replace(old, new, 1)
+            return lines
+
+        broken("short.txt", edit(good, 4, "/10.0.0.11      consumer-1", "/10.0.0.11"),
+               "short.txt:5:", "expected 9 columns", "found 8")
+        broken("part.txt", edit(good, 3, "orders          1 ", "orders          x "),
+               "part.txt:4:", "PARTITION must be a partition number", "'x'")
+        broken("lag.txt", edit(good, 2, " 20  ", " 2O  "), "lag.txt:3:", "LAG must be a number")
+        broken("nohead.txt", good[2:], "nohead.txt:1:", "a row before any header")
+        broken("group.txt", edit(good, 7, "orders-app", "other-app"), "group.txt:8:",
+               "second group", "one group at a time")
+        broken("col.txt", edit(good, 1, "LAG ", "LAGS"), "col.txt:2:", "unknown column 'LAGS'")
+        broken("err.txt", ["", "Error: Consumer group 'nope' does not exist."], "err.txt:2:",
+               "reports an error")
+        broken("state.txt", ["GROUP   COORDINATOR (ID)   ASSIGNMENT-STRATEGY  STATE  #MEMBERS",
+                             "g   b1:9092  (1)   range   Stable   3"], "state.txt:1:",
+               "--describe --state")
+        broken("nothing.txt", ["", "hello"], "nothing.txt:2:", "a row before any header")
+        broken("blank.txt", ["", "   "], "no listing found")
+        broken("header.txt", ["", good[1], ""], "header.txt:2: a header but no rows")
+        broken("asg.txt", good, "m-asg.txt:4:", "ASSIGNMENT: expected",
+               members_lines=edit(members, 3, "payments(0)", "payments[0]"))
+        broken("count.txt", good, "m-count.txt:3:", "#PARTITIONS is 2 but ASSIGNMENT lists 3",
+               members_lines=edit(members, 2, "3               orders", "2               orders"))
+        disagree = edit(members, 2, "3               orders(0,1,2)", "2               orders(0,1)")
+        disagree = edit(disagree, 4, "2               payments(1,2)",
+                        "3               orders(2), payments(1,2)")
+        broken("disagree.txt", good, "partition orders-2 is owned by", "the listings disagree",
+               members_lines=disagree)
+        r = self.kas("import", self.data("describe.txt"), "--partitions", "orders=5", "-o", out,
+                     want=2)
+        check("names partition 6 of 'orders'" in r.stderr, "--partitions too small", r)
+        self.kas("import", self.data("describe.txt"), "--partitions", "orders", want=2)
+        self.kas("import", self.path("missing.txt"), want=2)
+        self.kas("import", want=2)
+        check(not os.path.exists(out), "an output file was left behind")
+
 
 
 def main():
