@@ -36,6 +36,23 @@ int kh_cmd_list(int argc, char **argv);
 int kh_cmd_timeline(int argc, char **argv);
 int kh_cmd_report(int argc, char **argv);
 int kh_cmd_import(int argc, char **argv);
+int kh_cmd_simulate(int argc, char **argv);
+
+/* ------------------------------------------------------------------ cmd_simulate.c (sim/sim.h) */
+
+struct ks_plan;
+struct ks_run;
+struct ks_context;
+
+/* A plan from a file or a preset (exactly one of path, preset), with the
+ * command line's overrides (NULL / -1: none); NULL after a message. */
+struct ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset,
+			    const char *protocol, const char *strategy, int stat, int64_t members,
+			    int64_t partitions, double assign_ms);
+/* The summary table of a run. */
+void kh_sim_table(FILE *f, const struct ks_plan *p, const struct ks_run *r);
+/* The run file's context: this build, the date now (written to date[len]). */
+void kh_sim_context(struct ks_context *c, char *date, size_t len);
 
 /* ------------------------------------------------------------------ util.c */
 

@@ -23,6 +23,7 @@ static const char usage[] =
     "  timeline draw a simulate or probe run file as a Gantt chart (PNG, SVG)\n"
     "  report   write a static HTML page of a simulate or probe run file\n"
     "  import   turn kafka-consumer-groups.sh --describe output into a scenario\n"
+    "  simulate run a consumer group's rebalances through time (docs/simulation.md)\n"
     "  list     list the strategies and the grids\n"
     "\n"
     "Options:\n"
@@ -39,7 +40,7 @@ typedef struct command {
 static const command commands[] = {
     {"assign", kh_cmd_assign}, {"check", kh_cmd_check},   {"gen", kh_cmd_gen},
     {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},     {"timeline", kh_cmd_timeline},
-    {"report", kh_cmd_report}, {"import", kh_cmd_import},
+    {"report", kh_cmd_report}, {"import", kh_cmd_import}, {"simulate", kh_cmd_simulate},
 };
 
 static const char list_usage[] = "Usage: kassign list\n"

@@ -594,6 +594,70 @@ static void test_sweep(void)
 	tmp_close(&d);
 }
 
+/* ------------------------------------------------------------------ simulate */
+
+/* A preset run writes a run file with every section, the table on stdout;
+ * bad plans and options exit 2 with a message naming the place and leave
+ * no file. */
+static void test_simulate(void)
+{
+	tmpdir d;
+	cli_run r = {0};
+	char out[1024], plan[1024];
+	tmp_open(&d);
+	tmp_file(&d, "run.json", out, sizeof(out));
+	tmp_file(&d, "plan.json", plan, sizeof(plan));
+
+	run(&r, &d, "simulate", "--preset", "rolling-10", "--assign-ms", "0", "-o", out, NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "rebalances           0");
+	char *text = read_file(out);
+	static const char *const keys[] = {
+	    "\"kassign_run\": 1", "\"plan\":",      "\"members\":", "\"events\":",
+	    "\"rebalances\":",    "\"ownership\":", "\"lag\":",     "\"summary\":"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, keys[i]));
+	free(text);
+
+	run(&r, &d, "simulate", "--list-presets", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "storm-coop-static");
+
+	static const struct {
+		const char *plan, *needle;
+	} bad[] = {
+	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
+	     "\"config\": {\"session.timeout.ms\": 10000, \"heartbeat.interval.ms\": 10000}}",
+	     "plan.json: config.heartbeat.interval.ms: 10000 must be below"},
+	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
+	     "\"events\": [{\"at_ms\": 5, \"type\": \"rolling-restart\", \"count\": 3}]}",
+	     "3 restarts but 2 members"},
+	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
+	     "\"model\": {\"capacity\": -1}}",
+	     "plan.json: model.capacity: -1 is out of range"},
+	    {"{\"group\": {\"members\": 2, \"topics\": []}", "invalid JSON"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(plan, bad[i].plan);
+		unlink(out);
+		run(&r, &d, "simulate", plan, "-o", out, NULL);
+		expect_status(&r, 2);
+		EXPECT_ERR(&r, bad[i].needle);
+		CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	}
+	run(&r, &d, "simulate", "--preset", "nope", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "unknown preset 'nope'");
+	run(&r, &d, "simulate", "--preset", "storm", "--partitions", "x", NULL);
+	expect_status(&r, 2);
+	run(&r, &d, "simulate", "--preset", "storm", "--protocol", "cooperative", "--strategy",
+	    "range", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "does not support the cooperative protocol");
+	run_free(&r);
+	tmp_close(&d);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 static const kt_test usage_tests[] = {
@@ -617,12 +681,14 @@ static const kt_test sweep_tests[] = {
     {NULL, NULL},
 };
 
-static const kt_suite suites[] = {
-    {"usage", usage_tests},
-    {"pipeline", pipeline_tests},
-    {"tamper", tamper_tests},
-    {"sweep", sweep_tests},
+static const kt_test simulate_tests[] = {
+    {"simulate presets, files and bad plans", test_simulate},
     {NULL, NULL},
+};
+
+static const kt_suite suites[] = {
+    {"usage", usage_tests},   {"simulate", simulate_tests}, {"pipeline", pipeline_tests},
+    {"tamper", tamper_tests}, {"sweep", sweep_tests},       {NULL, NULL},
 };
 
 KT_MAIN(suites)

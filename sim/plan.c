@@ -1,0 +1,655 @@
+/*
+ * plan.c - run plans (docs/simulation.md): reading and checking a plan file
+ * or a preset, with Kafka's defaults filled in, into a ks_plan.
+ *
+ * Every rule broken is reported, each as one line naming the file (or the
+ * preset) and the place: "p.json: config.heartbeat.interval.ms: 45000 must
+ * be below session.timeout.ms (45000)". Unknown fields are errors: a
+ * misspelt setting silently left at its default would give a wrong answer
+ * that looks right.
+ */
+#include "sim/sim.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/scenario.h"
+
+typedef struct pctx {
+	const char *where;
+	ks_msg_fn fn;
+	void *ctx;
+	int errors;
+} pctx;
+
+static void perr(pctx *c, const char *place, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void perr(pctx *c, const char *place, const char *fmt, ...)
+{
+	char msg[512], line[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (place && *place)
+		snprintf(line, sizeof(line), "%s: %s: %s", c->where, place, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s", c->where, msg);
+	c->errors++;
+	if (c->fn)
+		c->fn(c->ctx, line);
+}
+
+/* Every key of obj must be one of the NULL-terminated list. */
+static void check_keys(pctx *c, json_t *obj, const char *place, const char *const *keys)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v)
+	{
+		int known = 0;
+		for (const char *const *q = keys; *q; q++)
+			known |= strcmp(*q, k) == 0;
+		if (!known) {
+			char p[256];
+			snprintf(p, sizeof(p), "%s%s%s", place, *place ? "." : "", k);
+			perr(c, p, "unknown field");
+		}
+	}
+}
+
+/* A number field in [min, max] (max < 0: no upper bound), written back
+ * with its default when absent. */
+static double num(pctx *c, json_t *obj, const char *place, const char *key, double def, double min,
+		  double max)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s%s%s", place, *place ? "." : "", key);
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		json_object_set_new(obj, key, json_real(def));
+		if (def == floor(def) && fabs(def) < 9e15)
+			json_object_set_new(obj, key, json_integer((json_int_t)def));
+		return def;
+	}
+	if (!json_is_number(v)) {
+		perr(c, p, "a number expected");
+		return def;
+	}
+	double x = json_number_value(v);
+	if (!isfinite(x) || x < min || (max >= 0 && x > max)) {
+		if (max >= 0)
+			perr(c, p, "%g is out of range (%g to %g)", x, min, max);
+		else
+			perr(c, p, "%g is out of range (at least %g)", x, min);
+		return def;
+	}
+	return x;
+}
+
+static const char *str(pctx *c, json_t *obj, const char *place, const char *key, const char *def)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (def)
+			json_object_set_new(obj, key, json_string(def));
+		return def;
+	}
+	if (!json_is_string(v)) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s%s%s", place, *place ? "." : "", key);
+		perr(c, p, "a string expected");
+		return def;
+	}
+	return json_string_value(v);
+}
+
+/* The group: members and topics, or a scenario file. Topics end up in
+ * Java String order (the order of the group model). */
+static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
+{
+	static const char *const keys[] = {"members", "topics", "scenario", NULL};
+	if (!json_is_object(grp)) {
+		perr(c, "group", "an object expected");
+		return;
+	}
+	check_keys(c, grp, "group", keys);
+	json_t *sc = json_object_get(grp, "scenario");
+	if (sc) {
+		if (json_object_get(grp, "members") || json_object_get(grp, "topics")) {
+			perr(c, "group", "either scenario or members and topics, not both");
+			return;
+		}
+		if (!json_is_string(sc)) {
+			perr(c, "group.scenario", "a file name expected");
+			return;
+		}
+		const char *f = json_string_value(sc);
+		char path[4096];
+		if (f[0] != '/' && dir && *dir)
+			snprintf(path, sizeof(path), "%s/%s", dir, f);
+		else
+			snprintf(path, sizeof(path), "%s", f);
+		if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
+			perr(c, "group.scenario", "cannot load scenario %s (see above)", path);
+			return;
+		}
+		const ka_group *g = p->scenario;
+		p->members = g->n_members;
+		p->n_topics = g->n_topics;
+		p->topic_name = calloc(g->n_topics ? g->n_topics : 1, sizeof(char *));
+		p->topic_parts = calloc(g->n_topics ? g->n_topics : 1, sizeof(uint32_t));
+		if (!p->topic_name || !p->topic_parts) {
+			perr(c, "", "out of memory");
+			return;
+		}
+		for (uint32_t t = 0; t < g->n_topics; t++) {
+			p->topic_name[t] = strdup(g->topic_name[t]);
+			p->topic_parts[t] = g->topic_off[t + 1] - g->topic_off[t];
+		}
+		return;
+	}
+	json_t *m = json_object_get(grp, "members");
+	if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+	    json_integer_value(m) > KA_MAX_MEMBERS)
+		perr(c, "group.members", "a member count 0..%u expected", KA_MAX_MEMBERS);
+	else
+		p->members = (uint32_t)json_integer_value(m);
+	json_t *ts = json_object_get(grp, "topics");
+	if (!json_is_array(ts) || json_array_size(ts) == 0) {
+		perr(c, "group.topics", "a non-empty array of {\"name\", \"partitions\"} expected");
+		return;
+	}
+	const size_t n = json_array_size(ts);
+	p->topic_name = calloc(n, sizeof(char *));
+	p->topic_parts = calloc(n, sizeof(uint32_t));
+	if (!p->topic_name || !p->topic_parts) {
+		perr(c, "", "out of memory");
+		return;
+	}
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		static const char *const tkeys[] = {"name", "partitions", NULL};
+		char place[64];
+		snprintf(place, sizeof(place), "group.topics[%zu]", i);
+		json_t *t = json_array_get(ts, i);
+		if (!json_is_object(t)) {
+			perr(c, place, "an object expected");
+			continue;
+		}
+		check_keys(c, t, place, tkeys);
+		json_t *nm = json_object_get(t, "name"), *np = json_object_get(t, "partitions");
+		if (!json_is_string(nm) || !*json_string_value(nm)) {
+			perr(c, place, "name: a non-empty string expected");
+			continue;
+		}
+		if (!json_is_integer(np) || json_integer_value(np) < 0 ||
+		    json_integer_value(np) > KA_MAX_PARTITIONS) {
+			perr(c, place, "partitions: a count 0..%u expected", KA_MAX_PARTITIONS);
+			continue;
+		}
+		for (uint32_t k = 0; k < p->n_topics; k++)
+			if (strcmp(p->topic_name[k], json_string_value(nm)) == 0)
+				perr(c, place, "duplicate topic \"%s\"", json_string_value(nm));
+		p->topic_name[p->n_topics] = strdup(json_string_value(nm));
+		p->topic_parts[p->n_topics++] = (uint32_t)json_integer_value(np);
+		total += (uint64_t)json_integer_value(np);
+	}
+	if (total > KA_MAX_PARTITIONS)
+		perr(c, "group.topics", "%llu partitions in all, past the limit %u",
+		     (unsigned long long)total, KA_MAX_PARTITIONS);
+	/* Java String order: a few topics, an insertion sort. */
+	for (uint32_t i = 1; i < p->n_topics; i++)
+		for (uint32_t j = i;
+		     j > 0 && ka_java_strcmp(p->topic_name[j - 1], p->topic_name[j]) > 0; j--) {
+			char *tn = p->topic_name[j];
+			p->topic_name[j] = p->topic_name[j - 1];
+			p->topic_name[j - 1] = tn;
+			uint32_t tp = p->topic_parts[j];
+			p->topic_parts[j] = p->topic_parts[j - 1];
+			p->topic_parts[j - 1] = tp;
+		}
+}
+
+static const struct {
+	const char *name;
+	int type;
+} event_types[] = {
+    {"join", KS_EV_JOIN},
+    {"leave", KS_EV_LEAVE},
+    {"crash", KS_EV_CRASH},
+    {"restart", KS_EV_RESTART},
+    {"rolling-restart", KS_EV_ROLLING_RESTART},
+    {"scale", KS_EV_SCALE},
+    {"add-partitions", KS_EV_ADD_PARTITIONS},
+};
+
+/* The member an event names, by name ("m0003", or the scenario's id) or
+ * index; -1 after an error. */
+static int64_t event_member(pctx *c, const ks_plan *p, json_t *v, const char *place)
+{
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+		if (i < 0 || i >= p->members) {
+			perr(c, place, "member %lld does not exist (%u members at the start)",
+			     (long long)i, p->members);
+			return -1;
+		}
+		return i;
+	}
+	if (!json_is_string(v)) {
+		perr(c, place, "a member name or index expected");
+		return -1;
+	}
+	const char *nm = json_string_value(v);
+	for (uint32_t i = 0; i < p->members; i++) {
+		char buf[32];
+		const char *id = buf;
+		if (p->scenario)
+			id = p->scenario->member_id[i];
+		else
+			snprintf(buf, sizeof(buf), "m%04u", i);
+		if (strcmp(id, nm) == 0)
+			return i;
+	}
+	perr(c, place, "no member named \"%s\" at the start", nm);
+	return -1;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const ks_plan_event *x = a, *y = b;
+	if (x->at_ms != y->at_ms)
+		return x->at_ms < y->at_ms ? -1 : 1;
+	return 0;
+}
+
+static void parse_events(pctx *c, json_t *evs, ks_plan *p)
+{
+	if (!evs)
+		return;
+	if (!json_is_array(evs)) {
+		perr(c, "events", "an array expected");
+		return;
+	}
+	const size_t n = json_array_size(evs);
+	p->events = calloc(n ? n : 1, sizeof(*p->events));
+	if (!p->events) {
+		perr(c, "", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char place[64];
+		snprintf(place, sizeof(place), "events[%zu]", i);
+		json_t *e = json_array_get(evs, i);
+		if (!json_is_object(e)) {
+			perr(c, place, "an object expected");
+			continue;
+		}
+		ks_plan_event *pe = &p->events[p->n_events];
+		memset(pe, 0, sizeof(*pe));
+		pe->member = -1;
+		const char *type = str(c, e, place, "type", NULL);
+		if (!type) {
+			perr(c, place,
+			     "type: missing (join, leave, crash, restart, rolling-restart, "
+			     "scale, add-partitions)");
+			continue;
+		}
+		pe->type = -1;
+		for (size_t k = 0; k < sizeof(event_types) / sizeof(event_types[0]); k++)
+			if (strcmp(event_types[k].name, type) == 0)
+				pe->type = event_types[k].type;
+		if (pe->type < 0) {
+			perr(c, place,
+			     "type: unknown event type \"%s\" (join, leave, crash, restart, "
+			     "rolling-restart, scale, add-partitions)",
+			     type);
+			continue;
+		}
+		if (!json_object_get(e, "at_ms")) {
+			perr(c, place, "at_ms: missing");
+			continue;
+		}
+		pe->at_ms = num(c, e, place, "at_ms", 0, 0, 86400000);
+		static const char *const k_count[] = {"at_ms", "type", "count", NULL};
+		static const char *const k_member[] = {"at_ms", "type", "count", "member", NULL};
+		static const char *const k_restart[] = {"at_ms", "type", "member", "stop", NULL};
+		static const char *const k_rolling[] = {"at_ms",  "type", "count",
+							"gap_ms", "stop", NULL};
+		static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
+		static const char *const k_add[] = {"at_ms", "type",   "topic",
+						    "count", "notice", NULL};
+		json_t *mv = json_object_get(e, "member");
+		switch (pe->type) {
+		case KS_EV_JOIN:
+			check_keys(c, e, place, k_count);
+			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+			break;
+		case KS_EV_LEAVE:
+		case KS_EV_CRASH:
+			check_keys(c, e, place, k_member);
+			if (mv && json_object_get(e, "count"))
+				perr(c, place, "either member or count, not both");
+			if (mv)
+				pe->member = event_member(c, p, mv, place);
+			else
+				pe->count =
+				    (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+			break;
+		case KS_EV_RESTART:
+		case KS_EV_ROLLING_RESTART: {
+			check_keys(c, e, place, pe->type == KS_EV_RESTART ? k_restart : k_rolling);
+			if (pe->type == KS_EV_RESTART) {
+				if (!mv)
+					perr(c, place, "member: missing");
+				else
+					pe->member = event_member(c, p, mv, place);
+			} else {
+				if (!json_object_get(e, "count"))
+					perr(c, place, "count: missing");
+				pe->count =
+				    (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+				pe->gap_ms = num(c, e, place, "gap_ms", 0, 0, 86400000);
+			}
+			const char *stop = str(c, e, place, "stop", "close");
+			if (stop && strcmp(stop, "close") == 0)
+				pe->stop = KS_STOP_CLOSE;
+			else if (stop && strcmp(stop, "kill") == 0)
+				pe->stop = KS_STOP_KILL;
+			else
+				perr(c, place, "stop: \"close\" or \"kill\" expected");
+			break;
+		}
+		case KS_EV_SCALE:
+			check_keys(c, e, place, k_scale);
+			if (!json_object_get(e, "to"))
+				perr(c, place, "to: missing");
+			pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
+			break;
+		case KS_EV_ADD_PARTITIONS: {
+			check_keys(c, e, place, k_add);
+			const char *topic = str(c, e, place, "topic", NULL);
+			int found = -1;
+			for (uint32_t t = 0; topic && t < p->n_topics; t++)
+				if (strcmp(p->topic_name[t], topic) == 0)
+					found = (int)t;
+			if (found < 0)
+				perr(c, place, "topic: %s%s%s is not a topic of the group",
+				     topic ? "\"" : "", topic ? topic : "missing",
+				     topic ? "\"" : "");
+			else
+				pe->topic = (uint32_t)found;
+			if (!json_object_get(e, "count"))
+				perr(c, place, "count: missing");
+			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_PARTITIONS);
+			const char *notice = str(c, e, place, "notice", "metadata");
+			if (notice && strcmp(notice, "now") == 0)
+				pe->notice_now = 1;
+			else if (!notice || strcmp(notice, "metadata") != 0)
+				perr(c, place, "notice: \"now\" or \"metadata\" expected");
+			break;
+		}
+		}
+		p->n_events++;
+	}
+	/* In time order, plan order among equals (a stable sort). */
+	for (size_t i = 1; i < p->n_events; i++)
+		for (size_t j = i; j > 0 && cmp_event(&p->events[j - 1], &p->events[j]) > 0; j--) {
+			ks_plan_event t = p->events[j];
+			p->events[j] = p->events[j - 1];
+			p->events[j - 1] = t;
+		}
+	/* Counts against the members there are at each moment. */
+	int64_t alive = p->members;
+	uint64_t parts = 0;
+	for (uint32_t t = 0; t < p->n_topics; t++)
+		parts += p->topic_parts[t];
+	for (size_t i = 0; i < p->n_events; i++) {
+		const ks_plan_event *e = &p->events[i];
+		char place[64];
+		snprintf(place, sizeof(place), "event at %g ms (%s)", e->at_ms,
+			 event_types[e->type].name);
+		switch (e->type) {
+		case KS_EV_JOIN:
+			alive += e->count;
+			break;
+		case KS_EV_LEAVE:
+		case KS_EV_CRASH:
+			if (e->member < 0 && e->count > alive)
+				perr(c, place, "count: %u members to stop but %lld left", e->count,
+				     (long long)alive);
+			alive -= e->member >= 0 ? 1 : e->count;
+			break;
+		case KS_EV_ROLLING_RESTART:
+			if (e->count > alive)
+				perr(c, place, "count: %u restarts but %lld members", e->count,
+				     (long long)alive);
+			break;
+		case KS_EV_SCALE:
+			alive = e->to;
+			break;
+		case KS_EV_ADD_PARTITIONS:
+			parts += e->count;
+			if (parts > KA_MAX_PARTITIONS)
+				perr(c, place, "count: %llu partitions past the limit %u",
+				     (unsigned long long)parts, KA_MAX_PARTITIONS);
+			break;
+		}
+		if (alive > KA_MAX_MEMBERS)
+			perr(c, place, "%lld members past the limit %u", (long long)alive,
+			     KA_MAX_MEMBERS);
+	}
+}
+
+int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx)
+{
+	pctx c = {where, fn, ctx, 0};
+	*out = NULL;
+	if (!json_is_object(doc)) {
+		perr(&c, "", "a plan is a JSON object");
+		return -1;
+	}
+	ks_plan *p = calloc(1, sizeof(*p));
+	if (!p) {
+		perr(&c, "", "out of memory");
+		return -1;
+	}
+	p->json = json_deep_copy(doc);
+	json_t *j = p->json;
+	static const char *const keys[] = {
+	    "kassign_plan", "name",  "group",  "protocol", "strategy", "static_membership",
+	    "config",       "model", "events", "end_ms",   NULL};
+	check_keys(&c, j, "", keys);
+	json_t *ver = json_object_get(j, "kassign_plan");
+	if (!ver)
+		json_object_set_new(j, "kassign_plan", json_integer(1));
+	else if (!json_is_integer(ver) || json_integer_value(ver) != 1)
+		perr(&c, "kassign_plan", "version 1 expected");
+	p->name = str(&c, j, "", "name", "plan");
+
+	/* The scenario path is relative to the plan file. */
+	char dir[4096] = "";
+	const char *slash = strrchr(where, '/');
+	if (slash && (size_t)(slash - where) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - where), where);
+	json_t *grp = json_object_get(j, "group");
+	if (!grp)
+		perr(&c, "group", "missing");
+	else
+		parse_group(&c, grp, p, dir);
+
+	const char *proto = str(&c, j, "", "protocol", "eager");
+	if (proto && strcmp(proto, "eager") == 0)
+		p->protocol = KS_EAGER;
+	else if (proto && strcmp(proto, "cooperative") == 0)
+		p->protocol = KS_COOPERATIVE;
+	else if (proto && strcmp(proto, "consumer") == 0)
+		p->protocol = KS_CONSUMER;
+	else
+		perr(&c, "protocol", "\"%s\" is not eager, cooperative or consumer",
+		     proto ? proto : "");
+	const char *sdef = p->protocol == KS_COOPERATIVE ? "cooperative-sticky"
+			   : p->protocol == KS_CONSUMER  ? "uniform"
+							 : "range";
+	const char *sname = str(&c, j, "", "strategy", sdef);
+	if (sname && !(p->strategy = ka_strategy_find(sname))) {
+		char known[512] = "";
+		for (size_t i = 0; i < ka_strategy_count(); i++) {
+			strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
+			strncat(known, ka_strategy_at(i)->name, sizeof(known) - strlen(known) - 1);
+		}
+		perr(&c, "strategy", "unknown strategy \"%s\" (%s)", sname, known);
+	}
+	if (p->strategy && p->protocol == KS_COOPERATIVE &&
+	    !(p->strategy->flags & KA_STRATEGY_COOPERATIVE))
+		perr(&c, "strategy",
+		     "%s does not support the cooperative protocol (it never withholds a "
+		     "partition that changes owner); use cooperative-sticky or protocol eager",
+		     p->strategy->name);
+	if (p->strategy && p->protocol == KS_CONSUMER && strcmp(p->strategy->name, "uniform") &&
+	    strcmp(p->strategy->name, "range"))
+		perr(&c, "strategy",
+		     "the consumer protocol's server assignors are uniform and range");
+	json_t *st = json_object_get(j, "static_membership");
+	if (!st)
+		json_object_set_new(j, "static_membership", json_false());
+	else if (!json_is_boolean(st))
+		perr(&c, "static_membership", "true or false expected");
+	else
+		p->static_membership = json_is_true(st);
+
+	json_t *cfg = json_object_get(j, "config");
+	if (!cfg)
+		json_object_set_new(j, "config", cfg = json_object());
+	if (!json_is_object(cfg)) {
+		perr(&c, "config", "an object expected");
+		cfg = NULL;
+	}
+	json_t *model = json_object_get(j, "model");
+	if (!model)
+		json_object_set_new(j, "model", model = json_object());
+	if (!json_is_object(model)) {
+		perr(&c, "model", "an object expected");
+		model = NULL;
+	}
+	const char *coord = "kafka";
+	if (model) {
+		static const char *const mkeys[] = {
+		    "rtt_ms",       "commit_ms", "revoke_callback_ms", "restart_ms",
+		    "produce_rate", "capacity",  "assign_ms",          "seed",
+		    "coordinator",  NULL};
+		check_keys(&c, model, "model", mkeys);
+		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
+		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
+		p->revoke_cb_ms = num(&c, model, "model", "revoke_callback_ms", 0, 0, 3600000);
+		p->restart_ms = num(&c, model, "model", "restart_ms", 20000, 0, 86400000);
+		p->produce_rate = num(&c, model, "model", "produce_rate", 100, 0, 1e9);
+		p->capacity = num(&c, model, "model", "capacity", 5000, 1e-9, 1e12);
+		p->assign_ms = -1;
+		if (json_object_get(model, "assign_ms"))
+			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
+		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
+		coord = str(&c, model, "model", "coordinator", "kafka");
+	}
+	if (coord && strcmp(coord, "kafka") == 0)
+		p->coordinator = KS_COORD_KAFKA;
+	else if (coord && strcmp(coord, "librdkafka-mock") == 0)
+		p->coordinator = KS_COORD_RDKAFKA_MOCK;
+	else
+		perr(&c, "model.coordinator", "\"kafka\" or \"librdkafka-mock\" expected");
+	if (cfg) {
+		static const char *const ckeys[] = {"session.timeout.ms",
+						    "heartbeat.interval.ms",
+						    "max.poll.interval.ms",
+						    "rebalance.timeout.ms",
+						    "group.initial.rebalance.delay.ms",
+						    "auto.commit.interval.ms",
+						    "metadata.max.age.ms",
+						    NULL};
+		check_keys(&c, cfg, "config", ckeys);
+		p->session_ms = num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
+		p->heartbeat_ms =
+		    num(&c, cfg, "config", "heartbeat.interval.ms", 3000, 1, 86400000);
+		p->max_poll_ms =
+		    num(&c, cfg, "config", "max.poll.interval.ms", 300000, 1, 86400000);
+		p->rebalance_timeout_ms =
+		    num(&c, cfg, "config", "rebalance.timeout.ms", p->max_poll_ms, 1, 86400000);
+		p->initial_delay_ms =
+		    num(&c, cfg, "config", "group.initial.rebalance.delay.ms", 3000, 0, 86400000);
+		p->auto_commit_ms =
+		    num(&c, cfg, "config", "auto.commit.interval.ms", 5000, 1, 86400000);
+		p->metadata_age_ms =
+		    num(&c, cfg, "config", "metadata.max.age.ms", 300000, 1, 86400000);
+		if (p->heartbeat_ms >= p->session_ms)
+			perr(&c, "config.heartbeat.interval.ms",
+			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
+			     p->session_ms);
+		/* The broker's group.min/max.session.timeout.ms defaults. */
+		if (p->coordinator == KS_COORD_KAFKA &&
+		    (p->session_ms < 6000 || p->session_ms > 1800000))
+			perr(&c, "config.session.timeout.ms",
+			     "%g is outside the broker's group.min.session.timeout.ms (6000) to "
+			     "group.max.session.timeout.ms (1800000): JoinGroup would fail with "
+			     "INVALID_SESSION_TIMEOUT",
+			     p->session_ms);
+		if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->session_ms <= 1000)
+			perr(&c, "config.session.timeout.ms",
+			     "%g: librdkafka's mock joins for session.timeout.ms - 1000",
+			     p->session_ms);
+	}
+	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->static_membership)
+		perr(&c, "static_membership",
+		     "librdkafka 2.0.2's mock coordinator has no group.instance.id");
+	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
+		perr(&c, "protocol",
+		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+
+	parse_events(&c, json_object_get(j, "events"), p);
+	if (!json_object_get(j, "events"))
+		json_object_set_new(j, "events", json_array());
+	p->end_ms = -1;
+	if (json_object_get(j, "end_ms"))
+		p->end_ms = num(&c, j, "", "end_ms", 0, 0, 86400000);
+	if (c.errors) {
+		ks_plan_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx)
+{
+	json_error_t e;
+	*out = NULL;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (!doc) {
+		pctx c = {path, fn, ctx, 0};
+		if (e.line > 0)
+			perr(&c, "", "%d:%d: invalid JSON: %s", e.line, e.column, e.text);
+		else
+			perr(&c, "", "%s", e.text);
+		return -1;
+	}
+	int rc = ks_plan_from_json(path, doc, out, fn, ctx);
+	json_decref(doc);
+	return rc;
+}
+
+void ks_plan_free(ks_plan *p)
+{
+	if (!p)
+		return;
+	for (uint32_t t = 0; t < p->n_topics && p->topic_name; t++)
+		free(p->topic_name[t]);
+	free(p->topic_name);
+	free(p->topic_parts);
+	free(p->events);
+	ka_group_free(p->scenario);
+	json_decref(p->json);
+	free(p);
+}

@@ -1,0 +1,98 @@
+/*
+ * presets.c - named plans (`kassign simulate --preset NAME`): the seeds'
+ * cases. Each is a plan document, read by the same code as a plan file, so
+ * `--list-presets` and the run file show exactly what was run.
+ *
+ * The storm pair is the seeds' rolling restart of 100 consumers on 200
+ * partitions. Its parameters are Kafka's defaults (session.timeout.ms
+ * 45000, heartbeat.interval.ms 3000) plus a process that is killed and back
+ * 3 s later (a container restarted in place) and a deploy that restarts the
+ * next consumer once the previous one holds partitions again (a readiness
+ * check). docs/simulation.md gives the figures they produce.
+ */
+#include "sim/sim.h"
+
+#include <string.h>
+
+typedef struct preset {
+	const char *name;
+	const char *summary;
+	const char *json;
+} preset;
+
+#define STORM_GROUP                                                                                \
+	"\"group\": {\"members\": 100, \"topics\": [{\"name\": \"t0\", \"partitions\": 200}]}"
+#define STORM_EVENTS                                                                               \
+	"\"model\": {\"restart_ms\": 3000},"                                                       \
+	"\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "          \
+	"\"gap_ms\": 0, \"stop\": \"kill\"}]"
+#define R10_GROUP                                                                                  \
+	"\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", \"partitions\": 20}]}"
+#define R10_EVENTS                                                                                 \
+	"\"model\": {\"restart_ms\": 20000},"                                                      \
+	"\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 10, "           \
+	"\"gap_ms\": 30000}]"
+
+static const preset presets[] = {
+    {"storm", "100 members, 200 partitions, rolling kill-restart of all 100: eager range, dynamic",
+     "{\"name\": \"storm\", " STORM_GROUP ", \"protocol\": \"eager\", \"strategy\": \"range\", "
+     "\"static_membership\": false, " STORM_EVENTS "}"},
+    {"storm-coop-static",
+     "the storm with cooperative-sticky and static membership (group.instance.id)",
+     "{\"name\": \"storm-coop-static\", " STORM_GROUP ", \"protocol\": \"cooperative\", "
+     "\"strategy\": \"cooperative-sticky\", \"static_membership\": true, " STORM_EVENTS "}"},
+    {"storm-coop", "the storm with cooperative-sticky, dynamic members",
+     "{\"name\": \"storm-coop\", " STORM_GROUP ", \"protocol\": \"cooperative\", "
+     "\"strategy\": \"cooperative-sticky\", \"static_membership\": false, " STORM_EVENTS "}"},
+    {"storm-static", "the storm with eager range and static membership",
+     "{\"name\": \"storm-static\", " STORM_GROUP ", \"protocol\": \"eager\", "
+     "\"strategy\": \"range\", \"static_membership\": true, " STORM_EVENTS "}"},
+    {"storm-consumer", "the storm under KIP-848 (consumer protocol, uniform), dynamic members",
+     "{\"name\": \"storm-consumer\", " STORM_GROUP ", \"protocol\": \"consumer\", "
+     "\"strategy\": \"uniform\", \"static_membership\": false, " STORM_EVENTS "}"},
+    {"rolling-10",
+     "10 members, 20 partitions, graceful rolling restart: cooperative-sticky, static",
+     "{\"name\": \"rolling-10\", " R10_GROUP ", \"protocol\": \"cooperative\", "
+     "\"strategy\": \"cooperative-sticky\", \"static_membership\": true, " R10_EVENTS "}"},
+    {"rolling-10-dynamic", "rolling-10 without static membership",
+     "{\"name\": \"rolling-10-dynamic\", " R10_GROUP ", \"protocol\": \"cooperative\", "
+     "\"strategy\": \"cooperative-sticky\", \"static_membership\": false, " R10_EVENTS "}"},
+    {"rolling-10-eager", "rolling-10 with eager range, dynamic members",
+     "{\"name\": \"rolling-10-eager\", " R10_GROUP ", \"protocol\": \"eager\", "
+     "\"strategy\": \"range\", \"static_membership\": false, " R10_EVENTS "}"},
+    {"scale-out", "10 members, 60 partitions, scaled to 15 at 60 s: cooperative-sticky",
+     "{\"name\": \"scale-out\", \"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
+     "\"partitions\": 60}]}, \"protocol\": \"cooperative\", \"strategy\": "
+     "\"cooperative-sticky\", \"events\": [{\"at_ms\": 60000, \"type\": \"scale\", \"to\": "
+     "15}]}"},
+    {"crash", "10 members, 20 partitions, one crash at 60 s: eager range",
+     "{\"name\": \"crash\", " R10_GROUP ", \"protocol\": \"eager\", \"strategy\": \"range\", "
+     "\"events\": [{\"at_ms\": 60000, \"type\": \"crash\", \"member\": \"m0003\"}]}"},
+    {"add-partitions", "10 members, 20 partitions, 10 added at 60 s and noticed at once",
+     "{\"name\": \"add-partitions\", " R10_GROUP ", \"protocol\": \"cooperative\", "
+     "\"strategy\": \"cooperative-sticky\", \"events\": [{\"at_ms\": 60000, \"type\": "
+     "\"add-partitions\", \"topic\": \"t0\", \"count\": 10, \"notice\": \"now\"}]}"},
+};
+
+size_t ks_preset_count(void)
+{
+	return sizeof(presets) / sizeof(presets[0]);
+}
+
+const char *ks_preset_name(size_t i)
+{
+	return i < ks_preset_count() ? presets[i].name : NULL;
+}
+
+const char *ks_preset_summary(size_t i)
+{
+	return i < ks_preset_count() ? presets[i].summary : NULL;
+}
+
+json_t *ks_preset_json(const char *name)
+{
+	for (size_t i = 0; i < ks_preset_count(); i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return json_loads(presets[i].json, 0, NULL);
+	return NULL;
+}

@@ -1,0 +1,531 @@
+/*
+ * test_sim.c - the rebalance simulator (sim/): protocol invariants on
+ * random event scripts, small cases computed by hand, the storm presets'
+ * figures within stated bands, and plans that must be refused.
+ *
+ * Random scripts replay with KT_SEED=<seed> (the failing seed is printed).
+ */
+#include <math.h>
+
+#include <datasets/rng.h>
+#include <kassign/kassign.h>
+
+#include "sim/sim.h"
+#include "tests/ktest.h"
+
+#define NONE UINT32_MAX
+
+static char last_msg[1024];
+static int n_msgs;
+
+static void collect(void *ctx, const char *line)
+{
+	(void)ctx;
+	snprintf(last_msg, sizeof(last_msg), "%s", line);
+	n_msgs++;
+}
+
+static ks_plan *plan_of(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+	if (!j)
+		fprintf(stderr, "bad test plan: %s\n%s\n", e.text, text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	ks_plan *p = NULL;
+	n_msgs = 0;
+	ks_plan_from_json("test", j, &p, collect, NULL);
+	json_decref(j);
+	if (!p)
+		fprintf(stderr, "plan refused: %s\n", last_msg);
+	return p;
+}
+
+static ks_run *run_of(const ks_plan *p)
+{
+	ks_run *r = NULL;
+	char err[256];
+	int rc = ks_simulate(p, &r, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "simulate: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	return r;
+}
+
+/* ------------------------------------------------------------------ invariants */
+
+static int cmp_iv(const void *a, const void *b)
+{
+	const ks_interval *x = a, *y = b;
+	if (x->partition != y->partition)
+		return x->partition < y->partition ? -1 : 1;
+	return x->from_ms < y->from_ms ? -1 : x->from_ms > y->from_ms;
+}
+
+/* Returns the number of violations, printing the first few. */
+static int check_run(const ks_plan *p, ks_run *r, uint64_t seed)
+{
+	int bad = 0;
+#define VIOL(...)                                                                                  \
+	do {                                                                                       \
+		if (bad++ < 5) {                                                                   \
+			fprintf(stderr, "seed %" PRIu64 ": ", seed);                               \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
+	} while (0)
+	const uint32_t P = r->topic_off[r->n_topics];
+	/* No partition processed by two members at once. */
+	ks_interval *iv = malloc((r->n_intervals + 1) * sizeof(*iv));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(iv);
+	memcpy(iv, r->intervals, r->n_intervals * sizeof(*iv));
+	qsort(iv, r->n_intervals, sizeof(*iv), cmp_iv);
+	for (size_t i = 0; i + 1 < r->n_intervals; i++)
+		if (iv[i].partition == iv[i + 1].partition &&
+		    iv[i].to_ms > iv[i + 1].from_ms + 1e-9)
+			VIOL("partition %u: [%g, %g] %s overlaps [%g, %g] %s", iv[i].partition,
+			     iv[i].from_ms, iv[i].to_ms, r->members[iv[i].member].member_id,
+			     iv[i + 1].from_ms, iv[i + 1].to_ms,
+			     r->members[iv[i + 1].member].member_id);
+	/* Generations (epochs) increase. */
+	for (size_t i = 0; i + 1 < r->n_rebalances; i++)
+		if (r->rebalances[i + 1].generation <= r->rebalances[i].generation)
+			VIOL("rebalance %zu: generation %d after %d", i + 1,
+			     r->rebalances[i + 1].generation, r->rebalances[i].generation);
+	/* Eager: nobody keeps a partition through a rebalance. */
+	if (p->protocol == KS_EAGER)
+		for (size_t k = 0; k < r->n_rebalances; k++) {
+			const ks_rebalance *b = &r->rebalances[k];
+			if (b->superseded || b->end_ms <= b->start_ms)
+				continue;
+			for (size_t i = 0; i < r->n_intervals; i++)
+				if (iv[i].from_ms <= b->start_ms && iv[i].to_ms > b->end_ms)
+					VIOL(
+					    "eager generation %d [%g, %g]: partition %u kept by %s",
+					    b->generation, b->start_ms, b->end_ms, iv[i].partition,
+					    r->members[iv[i].member].member_id);
+		}
+	free(iv);
+
+	/* Settled: the final assignment is the strategy's on the final group
+	 * (exactly for deterministic strategies, balanced for the others). */
+	uint32_t nm = 0;
+	for (size_t i = 0; i < r->n_members; i++)
+		nm += r->final_in_group[i];
+	if (nm == 0)
+		return bad;
+	ka_builder *b = ka_builder_new(NULL, NULL);
+	for (uint32_t t = 0; t < r->n_topics; t++)
+		ka_builder_add_topic(b, p->topic_name[t], r->topic_parts[t]);
+	uint32_t *gm = calloc(r->n_members, sizeof(*gm));
+	uint32_t k = 0;
+	for (size_t i = 0; i < r->n_members; i++) {
+		if (!r->final_in_group[i])
+			continue;
+		gm[i] = k;
+		ka_builder_add_member(b, r->members[i].member_id,
+				      p->static_membership ? r->members[i].instance_id : NULL, NULL,
+				      KA_NO_GENERATION);
+		for (uint32_t t = 0; t < r->n_topics; t++)
+			ka_builder_subscribe_index(b, k, t);
+		k++;
+	}
+	ka_group *g = NULL;
+	CU_ASSERT_EQUAL_FATAL(ka_builder_finish(b, &g), 0);
+	ka_builder_free(b);
+	uint32_t *mine = malloc((P + 1) * sizeof(*mine));
+	for (uint32_t q = 0; q < P; q++) {
+		const uint32_t o = r->final_owner[q];
+		if (o == NONE || !r->final_in_group[o]) {
+			VIOL("partition %u: nobody processes it at the end", q);
+			mine[q] = KA_NONE;
+			continue;
+		}
+		/* Group member index by member id. */
+		mine[q] = KA_NONE;
+		for (uint32_t m = 0; m < g->n_members; m++)
+			if (strcmp(g->member_id[m], r->members[o].member_id) == 0)
+				mine[q] = m;
+	}
+	if (p->strategy->flags & KA_STRATEGY_DETERMINISTIC) {
+		size_t wsz = ka_workspace_size(p->strategy, g);
+		void *ws = aligned_alloc(64, (wsz + 63) / 64 * 64 + 64);
+		uint32_t *want = malloc((P + 1) * sizeof(*want));
+		CU_ASSERT_EQUAL(ka_assign(p->strategy, g, ws, wsz, want), 0);
+		for (uint32_t q = 0; q < P; q++)
+			if (want[q] != mine[q])
+				VIOL("partition %u: ends with %s, %s gives %s", q,
+				     mine[q] == KA_NONE ? "nobody" : g->member_id[mine[q]],
+				     p->strategy->name,
+				     want[q] == KA_NONE ? "nobody" : g->member_id[want[q]]);
+		free(ws);
+		free(want);
+	} else {
+		ka_metrics m;
+		size_t msz = ka_metrics_workspace_size(g);
+		void *mws = malloc(msz + 8);
+		CU_ASSERT_EQUAL(ka_metrics_compute(g, mine, mws, msz, &m), 0);
+		if (!m.balanced || m.n_assigned != m.n_assignable)
+			VIOL("final assignment not balanced (%u..%u) or incomplete (%u of %u)",
+			     m.load_min, m.load_max, m.n_assigned, m.n_assignable);
+		free(mws);
+	}
+	free(mine);
+	free(gm);
+	ka_group_free(g);
+	(void)gm;
+	return bad;
+}
+
+/* A random plan: a small group, a protocol and strategy, a few events. */
+static json_t *random_plan(kd_rng *rng)
+{
+	static const char *const eager[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+	static const char *const consumer[] = {"uniform", "range"};
+	const uint32_t members = 1 + kd_rng_below(rng, 10);
+	const uint32_t parts = 1 + kd_rng_below(rng, 40);
+	const uint32_t proto = kd_rng_below(rng, 3);
+	const char *strategy = proto == 0   ? eager[kd_rng_below(rng, 4)]
+			       : proto == 1 ? "cooperative-sticky"
+					    : consumer[kd_rng_below(rng, 2)];
+	json_t *j = json_pack(
+	    "{s:s, s:{s:i, s:[{s:s, s:i}]}, s:s, s:s, s:b, s:{s:f, s:i, s:i}}", "name", "random",
+	    "group", "members", members, "topics", "name", "t0", "partitions", parts, "protocol",
+	    proto == 0   ? "eager"
+	    : proto == 1 ? "cooperative"
+			 : "consumer",
+	    "strategy", strategy, "static_membership", kd_rng_below(rng, 2), "model", "assign_ms",
+	    0.0, "restart_ms", (int)(1000 + kd_rng_below(rng, 60000)), "seed",
+	    (int)kd_rng_below(rng, 1000));
+	json_t *evs = json_array();
+	int64_t alive = members;
+	const uint32_t n = 1 + kd_rng_below(rng, 6);
+	for (uint32_t i = 0; i < n; i++) {
+		const int at = 1000 + (int)kd_rng_below(rng, 200000);
+		const char *stop = kd_rng_below(rng, 2) ? "kill" : "close";
+		switch (kd_rng_below(rng, 7)) {
+		case 0:
+			json_array_append_new(evs, json_pack("{s:i, s:s, s:i}", "at_ms", at, "type",
+							     "join", "count",
+							     1 + (int)kd_rng_below(rng, 2)));
+			break;
+		case 1:
+		case 2:
+			json_array_append_new(evs,
+					      json_pack("{s:i, s:s, s:i}", "at_ms", at, "type",
+							kd_rng_below(rng, 2) ? "leave" : "crash",
+							"member", (int)kd_rng_below(rng, members)));
+			break;
+		case 3:
+			json_array_append_new(evs, json_pack("{s:i, s:s, s:i, s:s}", "at_ms", at,
+							     "type", "restart", "member",
+							     (int)kd_rng_below(rng, members),
+							     "stop", stop));
+			break;
+		case 4:
+			if (alive < 1)
+				break;
+			json_array_append_new(
+			    evs,
+			    json_pack("{s:i, s:s, s:i, s:i, s:s}", "at_ms", at, "type",
+				      "rolling-restart", "count",
+				      1 + (int)kd_rng_below(rng, (uint32_t)(alive < 3 ? alive : 3)),
+				      "gap_ms", (int)kd_rng_below(rng, 20000), "stop", stop));
+			break;
+		case 5:
+			json_array_append_new(
+			    evs, json_pack("{s:i, s:s, s:i}", "at_ms", at, "type", "scale", "to",
+					   1 + (int)kd_rng_below(rng, members + 3)));
+			break;
+		case 6:
+			json_array_append_new(
+			    evs, json_pack("{s:i, s:s, s:s, s:i, s:s}", "at_ms", at, "type",
+					   "add-partitions", "topic", "t0", "count",
+					   1 + (int)kd_rng_below(rng, 5), "notice",
+					   kd_rng_below(rng, 2) ? "now" : "metadata"));
+			break;
+		}
+	}
+	json_object_set_new(j, "events", evs);
+	return j;
+}
+
+static void test_random_scripts(void)
+{
+	const uint64_t base = kt_seed(6);
+	const int cases = getenv("KT_SEED") ? 1 : 300;
+	int ran = 0;
+	for (int c = 0; c < cases; c++) {
+		const uint64_t seed = base + (uint64_t)c;
+		kd_rng rng;
+		kd_rng_seed(&rng, seed);
+		json_t *j = random_plan(&rng);
+		ks_plan *p = NULL;
+		/* Scripts whose counts the plan rules refuse (a leave by count
+		 * past the members left) are skipped, not failures. */
+		if (ks_plan_from_json("random", j, &p, NULL, NULL) < 0) {
+			json_decref(j);
+			continue;
+		}
+		ks_run *r = run_of(p);
+		int bad = check_run(p, r, seed);
+		if (bad) {
+			char *s = json_dumps(j, JSON_COMPACT);
+			fprintf(stderr, "seed %" PRIu64 ": %d violations; plan: %s\n", seed, bad,
+				s);
+			free(s);
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+		ran++;
+		ks_run_free(r);
+		ks_plan_free(p);
+		json_decref(j);
+	}
+	CU_ASSERT(ran > cases / 2);
+}
+
+/* ------------------------------------------------------------------ cases by hand */
+
+#define EXACT "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0},"
+
+/*
+ * Two members, four partitions, eager range; m0001 crashes at 60 s. Its
+ * heartbeats fall at -1500 + 3000k (members' phases are spread over one
+ * interval), so the last one before the crash is at 58500 and the session
+ * expires at 103500: the rebalance starts then. m0000's heartbeats fall at
+ * 3000k: it learns at 105000, revokes and rejoins; everyone has joined, so
+ * the generation completes at once. Unowned: m0001's two partitions from
+ * 60000 to 105000, 90 partition-seconds; m0000's for no time at all.
+ * Processed twice: m0001 last auto-committed at 57500 (-2500 + 5000k), so
+ * 2.5 s of its two partitions at 100 messages/s are processed again.
+ */
+static void test_crash_by_hand(void)
+{
+	ks_plan *p =
+	    plan_of("{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
+		    "\"partitions\": 4}]}, \"protocol\": \"eager\", \"strategy\": \"range\", " EXACT
+		    "\"events\": [{\"at_ms\": 60000, \"type\": \"crash\", \"member\": "
+		    "\"m0001\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	const ks_rebalance *b = &r->rebalances[0];
+	CU_ASSERT_EQUAL(b->generation, 2);
+	CU_ASSERT_DOUBLE_EQUAL(b->start_ms, 103500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(b->end_ms, 105000, 1e-9);
+	CU_ASSERT_EQUAL(b->members, 1);
+	CU_ASSERT_EQUAL(b->revoked, 2);
+	CU_ASSERT_EQUAL(b->assigned, 4);
+	CU_ASSERT_EQUAL(b->moved, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 90.0, 1e-6);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.stop_the_world_ms, 0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 500, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * Cooperative-sticky, two members on four partitions, a third joins at
+ * 60.1 s. m0000 learns at 63000 (heartbeats at 3000k), m0001 at 61500; the
+ * join completes at 63000 and the sticky plan (2, 1, 1) withholds the one
+ * partition that moves: a revoke-only generation. Its owner revokes and
+ * rejoins at once; the others learn at their next heartbeat, one interval
+ * after the assignment reset it: 66000, the follow-up generation gives the
+ * partition out. Unowned: one partition for 3 s.
+ */
+static void test_cooperative_by_hand(void)
+{
+	ks_plan *p = plan_of("{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
+			     "\"partitions\": 4}]}, \"protocol\": \"cooperative\", " EXACT
+			     "\"events\": [{\"at_ms\": 60100, \"type\": \"join\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT_STRING_EQUAL(r->rebalances[0].kind, "cooperative-revoke");
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 60100, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 63000, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[0].revoked, 1);
+	CU_ASSERT_EQUAL(r->rebalances[0].assigned, 0);
+	CU_ASSERT_STRING_EQUAL(r->rebalances[1].kind, "cooperative-assign");
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 63000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 66000, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[1].assigned, 1);
+	CU_ASSERT_EQUAL(r->rebalances[1].moved, 1);
+	CU_ASSERT_EQUAL(r->summary.generations, 2);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 3.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.stop_the_world_ms, 0, 1e-9);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/* A static member restarted within session.timeout.ms: no rebalance, and
+ * it gets its own partitions back; without static membership the same
+ * restart costs rebalances. */
+static void test_static_restart(void)
+{
+#define STATIC_RESTART(flag)                                                                       \
+	"{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "      \
+	"\"protocol\": \"cooperative\", \"static_membership\": " flag ", " EXACT                   \
+	"\"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": \"m0001\"}]}"
+	ks_plan *p = plan_of(STATIC_RESTART("true"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_EQUAL(r->n_members, 3);
+	/* Each partition: one interval before the stop, one after, same member. */
+	for (uint32_t q = 0; q < 6; q++) {
+		uint32_t owner = NONE, n = 0;
+		for (size_t i = 0; i < r->n_intervals; i++)
+			if (r->intervals[i].partition == q) {
+				if (owner == NONE)
+					owner = r->intervals[i].member;
+				CU_ASSERT_EQUAL(r->intervals[i].member, owner);
+				n++;
+			}
+		CU_ASSERT(n == 1 || n == 2);
+	}
+	/* m0001's two partitions idle for the restart (20 s). */
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 40.0, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(STATIC_RESTART("false"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT(r->n_rebalances >= 2);
+	CU_ASSERT_EQUAL(r->n_members, 4);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/* ------------------------------------------------------------------ the storm */
+
+static ks_run *preset_run(const char *name, ks_plan **pp)
+{
+	json_t *j = ks_preset_json(name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_object_set_new(json_object_get(j, "model"), "assign_ms", json_real(0.05));
+	ks_plan *p = NULL;
+	CU_ASSERT_EQUAL_FATAL(ks_plan_from_json(name, j, &p, NULL, NULL), 0);
+	json_decref(j);
+	*pp = p;
+	return run_of(p);
+}
+
+/* The bands docs/simulation.md states for the storm pair. */
+static void test_storm(void)
+{
+	ks_plan *p;
+	ks_run *r = preset_run("storm", &p);
+	CU_ASSERT_EQUAL(r->summary.rebalances, 100);
+	CU_ASSERT_EQUAL(r->summary.generations, 100);
+	for (size_t i = 0; i < r->n_rebalances; i++) {
+		const ks_rebalance *b = &r->rebalances[i];
+		CU_ASSERT(b->stop_the_world_ms > 35000 && b->stop_the_world_ms < 42000);
+		CU_ASSERT_EQUAL(b->revoked, 198);
+	}
+	CU_ASSERT(r->summary.stop_the_world_ms > 60 * 60000.0 &&
+		  r->summary.stop_the_world_ms < 70 * 60000.0);
+	CU_ASSERT(r->summary.deploy_ms > 70 * 60000.0 && r->summary.deploy_ms < 80 * 60000.0);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	r = preset_run("storm-coop-static", &p);
+	CU_ASSERT_EQUAL(r->summary.rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.stop_the_world_ms, 0, 1e-9);
+	CU_ASSERT(r->summary.deploy_ms > 4.5 * 60000 && r->summary.deploy_ms < 5.5 * 60000);
+	/* Each member's two partitions idle for its 3 s restart. */
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 600, 1.0);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/* ------------------------------------------------------------------ bad plans */
+
+static void expect_refused(const char *text, const char *needle)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	ks_plan *p = NULL;
+	n_msgs = 0;
+	last_msg[0] = '\0';
+	int rc = ks_plan_from_json("bad.json", j, &p, collect, NULL);
+	json_decref(j);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT(n_msgs >= 1);
+	if (!strstr(last_msg, needle) || strncmp(last_msg, "bad.json: ", 10) != 0)
+		fprintf(stderr, "expected a message with '%s', got '%s'\n", needle, last_msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_msg, needle));
+	ks_plan_free(p);
+}
+
+#define G10 "\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", \"partitions\": 20}]}"
+
+static void test_bad_plans(void)
+{
+	expect_refused("{" G10 ", \"config\": {\"heartbeat.interval.ms\": 45000}}",
+		       "config.heartbeat.interval.ms: 45000 must be below session.timeout.ms");
+	expect_refused("{" G10 ", \"model\": {\"produce_rate\": -5}}",
+		       "model.produce_rate: -5 is out of range");
+	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"rolling-restart\", "
+		       "\"count\": 11}]}",
+		       "count: 11 restarts but 10 members");
+	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"explode\"}]}",
+		       "events[0]: type: unknown event type \"explode\"");
+	expect_refused("{" G10 ", \"events\": [{\"type\": \"join\"}]}",
+		       "events[0]: at_ms: missing");
+	expect_refused("{" G10 ", \"colour\": 1}", "colour: unknown field");
+	expect_refused("{" G10 ", \"config\": {\"session.timeout\": 1}}",
+		       "config.session.timeout: unknown field");
+	expect_refused("{" G10 ", \"protocol\": \"cooperative\", \"strategy\": \"range\"}",
+		       "does not support the cooperative protocol");
+	expect_refused("{" G10 ", \"strategy\": \"nope\"}", "unknown strategy \"nope\"");
+	expect_refused("{" G10 ", \"static_membership\": true, \"model\": {\"coordinator\": "
+		       "\"librdkafka-mock\"}}",
+		       "no group.instance.id");
+	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"crash\", \"member\": "
+		       "\"m0042\"}]}",
+		       "no member named \"m0042\"");
+	expect_refused("{\"group\": {\"members\": 2}}", "group.topics");
+	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"add-partitions\", "
+		       "\"topic\": \"t9\", \"count\": 1}]}",
+		       "\"t9\" is not a topic of the group");
+}
+
+static const kt_test invariant_tests[] = {
+    {"random_scripts", test_random_scripts},
+    {NULL, NULL},
+};
+
+static const kt_test case_tests[] = {
+    {"crash_by_hand", test_crash_by_hand},
+    {"cooperative_by_hand", test_cooperative_by_hand},
+    {"static_restart", test_static_restart},
+    {NULL, NULL},
+};
+
+static const kt_test storm_tests[] = {
+    {"storm", test_storm},
+    {NULL, NULL},
+};
+
+static const kt_test plan_tests[] = {
+    {"bad_plans", test_bad_plans},
+    {NULL, NULL},
+};
+
+static const kt_suite suites[] = {
+    {"invariants", invariant_tests}, {"cases", case_tests}, {"storm", storm_tests},
+    {"plans", plan_tests},           {NULL, NULL},
+};
+
+KT_MAIN(suites)
