@@ -53,6 +53,7 @@ struct ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *prese
 void kh_sim_table(FILE *f, const struct ks_plan *p, const struct ks_run *r);
 /* The run file's context: this build, the date now (written to date[len]). */
 void kh_sim_context(struct ks_context *c, char *date, size_t len);
+int kh_cmd_probe(int argc, char **argv);
 
 /* ------------------------------------------------------------------ util.c */
 

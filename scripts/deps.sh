@@ -8,6 +8,7 @@ packages=(
 	cmake make gcc g++ pkg-config
 	libhwloc-dev libbenchmark-dev libbenchmark-tools libcunit1-dev libjansson-dev
 	libcairo2-dev chromium
+	librdkafka-dev
 	python3 python3-scipy python3-matplotlib
 )
 

@@ -1,0 +1,89 @@
+/*
+ * probe.h - `kassign probe`: a run plan (docs/simulation.md) played by real
+ * librdkafka consumers, on librdkafka's mock cluster or on real brokers,
+ * and written as a run file. Split in two: probe_plan.c reads and checks
+ * the plan and expands its events into a fixed list of member actions
+ * (deterministic, no clock); probe.c starts the consumers, plays the
+ * actions on the wall clock and turns what the rebalance callbacks saw
+ * into the run file. librdkafka stays in probe.c (kp_ prefix: probe).
+ */
+#ifndef KASSIGN_HARNESS_PROBE_H
+#define KASSIGN_HARNESS_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* What happens to one member at one time. */
+enum kp_action_kind {
+	KP_START = 0, /* a consumer starts (join, or back from a restart) */
+	KP_CLOSE,     /* graceful: rd_kafka_consumer_close, LeaveGroup */
+	KP_CRASH,     /* destroyed without close: the coordinator waits for the session */
+};
+
+typedef struct kp_action {
+	double at_ms;
+	int kind;            /* enum kp_action_kind */
+	uint32_t member;     /* index into kp_plan.member_name */
+	const char *event;   /* run-file event type: join, leave, stop, start */
+	uint32_t plan_event; /* index of the plan event it comes from */
+} kp_action;
+
+typedef struct kp_plan {
+	json_t *doc; /* the plan as run: the input with config defaults filled */
+	int cooperative;
+	const char
+	    *strategy; /* a librdkafka assignor name (range, roundrobin, cooperative-sticky) */
+	int static_membership;
+	double session_ms, heartbeat_ms, max_poll_ms;
+	double restart_ms, revoke_callback_ms;
+	double end_ms; /* < 0: until the last event has settled */
+
+	uint32_t n_topics;
+	char **topic_name;   /* [n_topics] */
+	uint32_t *topic_off; /* [n_topics + 1]: partition p of topic t is topic_off[t] + p */
+	uint32_t n_partitions;
+
+	/* Every member the run ever has: the initial ones (0..n_initial-1) and
+	 * those join and scale events add, all subscribing to every topic. */
+	uint32_t n_initial;
+	uint32_t n_members;
+	char **member_name;  /* [n_members] */
+	uint32_t *sub_off;   /* [n_members + 1] */
+	uint32_t *sub_topic; /* topic indexes */
+
+	kp_action *actions; /* by time, ties in plan order */
+	size_t n_actions;
+} kp_plan;
+
+/* Where the probe runs; the plan is checked against it (static membership
+ * and short sessions are refused on the mock). */
+typedef struct kp_target {
+	const char *bootstrap; /* NULL: librdkafka's mock cluster */
+} kp_target;
+
+/*
+ * Reads a plan from `path` (or from `text` when not NULL, `path` then
+ * naming it in messages). Every problem is one line on stderr naming the
+ * file, the field and the rule. Returns 0, or -1 after the messages.
+ */
+int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target *target);
+void kp_plan_free(kp_plan *p);
+
+/* How the consumers are driven. */
+typedef struct kp_options {
+	const char *bootstrap; /* NULL: mock cluster */
+	double leader_hold_ms; /* < 0: the default (mock: see probe.c; brokers: 0) */
+	int quiet;             /* no progress lines on stderr */
+	int trace;             /* every librdkafka cgrp debug line on stderr */
+} kp_options;
+
+/*
+ * Plays the plan and returns the run file (docs/simulation.md) in *run.
+ * Returns 0; 2 when the run could not happen (unreachable bootstrap, broker
+ * refused the topics), 1 when the group never settled; both after a message.
+ */
+int kp_run(const kp_plan *p, const kp_options *o, json_t **run);
+
+#endif
