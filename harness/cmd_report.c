@@ -148,7 +148,12 @@ static void section_summary(FILE *f, const kh_run *run)
 		fputs("</td>", f);
 		buf[0] = '\0';
 		if (json_is_number(v)) {
-			fprintf(f, "<td class=\"n\">%.10g</td>", json_number_value(v));
+			const double x = json_number_value(v);
+			/* Counts in full, fractions to 6 digits. */
+			if (x == floor(x) && fabs(x) < 1e15)
+				fprintf(f, "<td class=\"n\">%.0f</td>", x);
+			else
+				fprintf(f, "<td class=\"n\">%.6g</td>", x);
 			size_t n = strlen(key);
 			if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
 				kh_fmt_duration(json_number_value(v), buf, sizeof(buf));
