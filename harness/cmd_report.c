@@ -437,6 +437,10 @@ int kh_cmd_report(int argc, char **argv)
 			section_events(f, run);
 			ok = section_picture(f, run, "lag", "Consumer lag (messages)", &lag, err,
 					     sizeof(err)) == 0;
+			fputs("<p class=\"sub\">Total lag as sampled in the run file (the highest "
+			      "sample per pixel); shaded: rebalances, red eager, amber cooperative "
+			      "and KIP-848.</p>\n",
+			      f);
 		}
 		if (ok) {
 			section_plan(f, run);

@@ -372,6 +372,20 @@ class Case:
         check(all(m["topics"] == {"pattern": ".*"} for m in sc["members"]), "--subscribe-all")
         check(len(sc["members"]) == 3, "describe alone: 3 members")
         self.assign_and_check(out, "roundrobin")
+        # --members without --verbose: member ids only; consumer-4 owns
+        # nothing and subscribes to every topic.
+        with open(self.data("members.txt")) as f:
+            lines = f.read().splitlines()
+        cut = lines[1].index("ASSIGNMENT")
+        plain = [l[:cut] for l in lines]
+        p = self.write("plain.txt", "\n".join(plain) + "\n")
+        self.kas("import", self.data("describe.txt"), "--members", p, "-o", out)
+        with open(out) as f:
+            sc = json.load(f)
+        mem = {m["member_id"].split("-")[1]: m for m in sc["members"]}
+        check(sorted(mem) == ["1", "2", "3", "4"] and "owned" not in mem["4"] and
+              mem["4"]["topics"] == {"pattern": ".*"} and
+              mem["2"]["owned"] == {"orders": [3, 4, 5], "payments": [0]}, "plain --members %r" % mem)
         # stdout when -o is not given.
         r = self.kas("import", self.data("describe.txt"))
         check(json.loads(r.stdout)["name"] == "orders-app", "stdout", r)
