@@ -547,6 +547,8 @@ static int read_listing(imp *im, const char *path)
 	long rows = 0;
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		lc.line++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
 		if (memchr(line, '\0', (size_t)len)) {
 			rc = bad(&lc, "a NUL byte: not a text listing");
 			break;
@@ -572,10 +574,8 @@ static int read_listing(imp *im, const char *path)
 			break;
 		}
 		if (strncmp(tok[0], "Warning:", 8) == 0 || strncmp(tok[0], "Note:", 5) == 0) {
-			fprintf(stderr, "kassign %s: %s:%ld: warning: %s", im->cmd, path, lc.line,
+			fprintf(stderr, "kassign %s: %s:%ld: warning: %s\n", im->cmd, path, lc.line,
 				line + off[0]);
-			if (line[len - 1] != '\n')
-				fputc('\n', stderr);
 			continue;
 		}
 		if (strcmp(tok[0], "Consumer") == 0 && n > 1 && strcmp(tok[1], "group") == 0 &&
@@ -721,35 +721,30 @@ static json_t *build(imp *im, int subscribe_all)
 	return doc;
 }
 
-/* --partitions T=N, kept until the topics are known. */
-typedef struct part_opt {
-	const char *arg;
-} part_opt;
-
-static int apply_partitions(imp *im, const part_opt *po, size_t n)
+/* --partitions T=N options (po[n]), applied once the topics are known. */
+static int apply_partitions(imp *im, char *const *po, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *eq = strrchr(po[i].arg, '=');
+		const char *eq = strrchr(po[i], '=');
 		uint64_t v;
-		if (!eq || eq == po[i].arg ||
-		    kh_parse_u64(eq + 1, 0, KH_IMPORT_MAX_PARTITION, &v) < 0)
+		if (!eq || eq == po[i] || kh_parse_u64(eq + 1, 0, KH_IMPORT_MAX_PARTITION, &v) < 0)
 			return kh_usage_error(im->cmd,
 					      "--partitions: '%s' is not TOPIC=N (N a count in "
 					      "0..%d)",
-					      po[i].arg, KH_IMPORT_MAX_PARTITION);
-		long t = topic_index(im, po[i].arg, (size_t)(eq - po[i].arg));
+					      po[i], KH_IMPORT_MAX_PARTITION);
+		long t = topic_index(im, po[i], (size_t)(eq - po[i]));
 		if (t < 0) {
 			kh_error(im->cmd, "out of memory");
 			return KH_EXIT_USAGE;
 		}
 		if (im->topics[t].count >= 0)
 			return kh_usage_error(im->cmd, "--partitions: topic '%.*s' given twice",
-					      (int)(eq - po[i].arg), po[i].arg);
+					      (int)(eq - po[i]), po[i]);
 		if ((long)v <= im->topics[t].max_seen)
 			return kh_usage_error(im->cmd,
 					      "--partitions %s: the listing names partition %ld of "
 					      "'%s', so it has at least %ld",
-					      po[i].arg, im->topics[t].max_seen, im->topics[t].name,
+					      po[i], im->topics[t].max_seen, im->topics[t].name,
 					      im->topics[t].max_seen + 1);
 		im->topics[t].count = (long)v;
 	}
@@ -782,7 +777,7 @@ int kh_cmd_import(int argc, char **argv)
 	};
 	const char *cmd = "import", *out_path = NULL, *members_path = NULL;
 	int subscribe_all = 0, c;
-	part_opt po[64];
+	char *po[64];
 	size_t n_po = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -793,7 +788,7 @@ int kh_cmd_import(int argc, char **argv)
 			if (n_po == sizeof(po) / sizeof(po[0]))
 				return kh_usage_error(cmd, "--partitions: at most %zu topics",
 						      sizeof(po) / sizeof(po[0]));
-			po[n_po++].arg = optarg;
+			po[n_po++] = optarg;
 			break;
 		case OPT_SUBSCRIBE_ALL:
 			subscribe_all = 1;
