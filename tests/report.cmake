@@ -1,10 +1,10 @@
 # kassign timeline, report and import end to end (tests/run_report.py, one
 # ctest test per case): the pictures parsed as PNG and XML, the report page
 # parsed as HTML and, in `browser`, as the DOM headless chromium builds from
-# it (a few seconds), imports of hand-typed describe listings through assign
-# and check.
-set(ka_report_cases timeline timeline-rows timeline-bad report browser import import-formats
-  import-bad)
+# it (a few seconds), the run files of `kassign simulate` presets read by
+# both, imports of hand-typed describe listings through assign and check.
+set(ka_report_cases timeline timeline-rows timeline-bad report browser simulated import
+  import-formats import-bad)
 foreach(case ${ka_report_cases})
   add_test(NAME report.${case}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_report.py ${PROJECT_SOURCE_DIR} $<TARGET_FILE:kassign>

@@ -324,6 +324,44 @@ class Case:
         self.check_assignment(dom, self.final_assignment())
         check(dom.ids["title"].text() == "fixture-small", "title %r" % dom.ids["title"].text())
 
+    def case_simulated(self):
+        # Run files of the real simulator (presets), read by timeline and
+        # report: the contract of docs/simulation.md from both ends. The
+        # final assignment on the page is recomputed here from `ownership`.
+        for preset in ("crash", "rolling-10-eager", "scale-out"):
+            run = self.path(preset + ".json")
+            self.kas("simulate", "--preset", preset, "-o", run)
+            with open(run) as f:
+                doc = json.load(f)
+            ids = [m["member_id"] for m in doc["members"]]
+            svg = self.path(preset + ".svg")
+            self.kas("timeline", run, "-o", svg, "--rows", "1000")
+            texts, _ = self.svg_texts(svg)
+            for m in ids:
+                check(m in texts, "%s: timeline lacks %r" % (preset, m))
+            page = self.path(preset + ".html")
+            self.kas("report", run, "-o", page)
+            with open(page, encoding="utf-8") as f:
+                dom = Dom(f.read())
+            rb = [r for r in dom.ids["rebalances"].find("tr") if r.find("td")]
+            check(len(rb) == len(doc["rebalances"]), "%s: %d rebalance rows for %d" %
+                  (preset, len(rb), len(doc["rebalances"])))
+            ev = [r for r in dom.ids["events"].find("tr") if r.find("td")]
+            check(len(ev) == len(doc["events"]), "%s: %d event rows" % (preset, len(ev)))
+            end = doc["summary"]["duration_ms"]
+            want = {m: 0 for m in ids}
+            for p in doc["ownership"]:
+                last = max(p["intervals"], key=lambda iv: iv[1], default=None)
+                if last and last[1] >= end - 0.5:
+                    want[last[2]] = want.get(last[2], 0) + 1
+            got = {}
+            for r in dom.ids["assignment"].find("tr"):
+                cells = [c.text() for c in r.find("td")]
+                if cells:
+                    got[cells[0]] = int(cells[3])
+            check(got == want, "%s: final counts %r, expected %r" % (preset, got, want))
+            check(sum(got.values()) > 0, "%s: nobody owns anything at the end" % preset)
+
     # -- import
 
     def data(self, name):
