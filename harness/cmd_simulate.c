@@ -10,12 +10,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "harness/timeline.h"
 #include "sim/sim.h"
 
 static const char simulate_usage[] =
     "Usage: kassign simulate PLAN.json | --preset NAME [-o FILE] [--format json|table]\n"
     "                        [--protocol P] [--strategy NAME] [--static | --no-static]\n"
     "                        [--members N] [--partitions N] [--assign-ms MS]\n"
+    "                        [--timeline FILE.png|FILE.svg]\n"
     "       kassign simulate --list-presets\n"
     "\n"
     "Runs one consumer group through a plan's events on a model of Kafka's group\n"
@@ -41,6 +43,8 @@ static const char simulate_usage[] =
     "      --partitions N     partitions of the plan's one topic\n"
     "      --assign-ms MS     the assignor's time at every rebalance, instead of\n"
     "                         timing it (a run reproducible to the bit)\n"
+    "      --timeline FILE    also draw the run as a Gantt chart (kassign timeline),\n"
+    "                         PNG or SVG by the extension\n"
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 ok, 2 bad plan, bad usage or the run could not happen.\n";
@@ -54,7 +58,8 @@ enum {
 	OPT_NO_STATIC,
 	OPT_MEMBERS,
 	OPT_PARTITIONS,
-	OPT_ASSIGN_MS
+	OPT_ASSIGN_MS,
+	OPT_TIMELINE
 };
 
 static void msg_stderr(void *ctx, const char *line)
@@ -209,6 +214,21 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 	return p;
 }
 
+/* The timeline picture (harness/timeline.c) of the run file just written
+ * to o, read back from it: the picture shows exactly what the file says. */
+static int draw_timeline(kh_out *o, const char *path)
+{
+	json_error_t e;
+	json_t *doc = o->path ? json_load_file(o->tmp, 0, &e) : json_loadb(o->buf, o->len, 0, &e);
+	if (!doc) {
+		kh_error("simulate", "reading the run back for --timeline: %s", e.text);
+		return -1;
+	}
+	int rc = kh_timeline_write(doc, path, "simulate");
+	json_decref(doc);
+	return rc;
+}
+
 void kh_sim_context(ks_context *c, char *date, size_t len)
 {
 	time_t now = time(NULL);
@@ -234,11 +254,13 @@ int kh_cmd_simulate(int argc, char **argv)
 	    {"members", required_argument, NULL, OPT_MEMBERS},
 	    {"partitions", required_argument, NULL, OPT_PARTITIONS},
 	    {"assign-ms", required_argument, NULL, OPT_ASSIGN_MS},
+	    {"timeline", required_argument, NULL, OPT_TIMELINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "simulate";
 	const char *preset = NULL, *out_path = NULL, *protocol = NULL, *strategy = NULL;
+	const char *timeline = NULL;
 	int table_only = 0, stat = -1;
 	int64_t members = -1, partitions = -1;
 	double assign_ms = -1;
@@ -296,6 +318,12 @@ int kh_cmd_simulate(int argc, char **argv)
 						      optarg);
 			break;
 		}
+		case OPT_TIMELINE:
+			if (kh_timeline_format_of(optarg) < 0)
+				return kh_usage_error(
+				    cmd, "--timeline: '%s' is not a .png or .svg file", optarg);
+			timeline = optarg;
+			break;
 		case 'h':
 			fputs(simulate_usage, stdout);
 			return KH_EXIT_OK;
@@ -327,17 +355,21 @@ int kh_cmd_simulate(int argc, char **argv)
 	ks_context ctx;
 	kh_sim_context(&ctx, date, sizeof(date));
 	kh_out out;
-	if (!table_only || out_path) {
-		if (kh_out_open(&out, cmd, out_path) < 0) {
-			rc = KH_EXIT_USAGE;
-		} else if (ks_run_write(out.f, p, r, &ctx) < 0) {
+	const int write_run = !table_only || out_path;
+	if ((write_run || timeline) && kh_out_open(&out, cmd, write_run ? out_path : NULL) < 0) {
+		rc = KH_EXIT_USAGE;
+	} else if (write_run || timeline) {
+		if (ks_run_write(out.f, p, r, &ctx) < 0 || fflush(out.f) != 0) {
 			kh_error(cmd, "%s: cannot write the run file",
 				 out_path ? out_path : "stdout");
-			kh_out_abort(&out);
 			rc = KH_EXIT_USAGE;
-		} else if (kh_out_commit(&out, cmd) < 0) {
+		} else if (timeline && draw_timeline(&out, timeline) < 0) {
 			rc = KH_EXIT_USAGE;
 		}
+		if (rc != KH_EXIT_OK || !write_run)
+			kh_out_abort(&out);
+		else if (kh_out_commit(&out, cmd) < 0)
+			rc = KH_EXIT_USAGE;
 	}
 	if (rc == KH_EXIT_OK)
 		kh_sim_table(out_path || table_only ? stdout : stderr, p, r);

@@ -619,6 +619,17 @@ static void test_simulate(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(text, keys[i]));
 	free(text);
 
+	char png[1024];
+	tmp_file(&d, "storm.svg", png, sizeof(png));
+	run(&r, &d, "simulate", "--preset", "crash", "--timeline", png, "--format", "table", NULL);
+	expect_status(&r, 0);
+	text = read_file(png);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<svg"));
+	free(text);
+	unlink(png);
+	run(&r, &d, "simulate", "--preset", "crash", "--timeline", "x.gif", NULL);
+	expect_status(&r, 2);
+
 	run(&r, &d, "simulate", "--list-presets", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "storm-coop-static");
