@@ -37,6 +37,7 @@ int kh_cmd_timeline(int argc, char **argv);
 int kh_cmd_report(int argc, char **argv);
 int kh_cmd_import(int argc, char **argv);
 int kh_cmd_simulate(int argc, char **argv);
+int kh_cmd_size(int argc, char **argv);
 
 /* ------------------------------------------------------------------ cmd_simulate.c (sim/sim.h) */
 

@@ -25,6 +25,7 @@ static const char usage[] =
     "  import   turn kafka-consumer-groups.sh --describe output into a scenario\n"
     "  simulate run a consumer group's rebalances through time (docs/simulation.md)\n"
     "  probe    play a run plan with real librdkafka consumers\n"
+    "  size     recommend members, strategy, static membership and timeouts by simulation\n"
     "  list     list the strategies and the grids\n"
     "\n"
     "Options:\n"
@@ -42,7 +43,7 @@ static const command commands[] = {
     {"assign", kh_cmd_assign}, {"check", kh_cmd_check},   {"gen", kh_cmd_gen},
     {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},     {"timeline", kh_cmd_timeline},
     {"report", kh_cmd_report}, {"import", kh_cmd_import}, {"simulate", kh_cmd_simulate},
-    {"probe", kh_cmd_probe},
+    {"probe", kh_cmd_probe},   {"size", kh_cmd_size},
 };
 
 static const char list_usage[] = "Usage: kassign list\n"

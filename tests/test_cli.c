@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <kassign/kassign.h>
 
 #include "datasets/gen.h"
@@ -669,6 +670,41 @@ static void test_simulate(void)
 	tmp_close(&d);
 }
 
+/* size: the table names every alternative and marks one; --json is a
+ * document; loads the members cannot carry and bad numbers exit 2. */
+static void test_size(void)
+{
+	tmpdir d;
+	cli_run r = {0};
+	tmp_open(&d);
+	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "-> 6 members");
+	EXPECT_OUT(&r, "eager/range dynamic 45s");
+	EXPECT_OUT(&r, "cooperative/cooperative-sticky static 10s");
+	EXPECT_OUT(&r, "recommended: 6 members");
+	CU_ASSERT_EQUAL(count_lines_with(r.out, "* "), 1);
+	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500", "--json",
+	    NULL);
+	expect_status(&r, 0);
+	json_error_t e;
+	json_t *doc = json_loads(r.out, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "members")), 6);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(doc, "alternatives")), 8);
+	json_decref(doc);
+	run(&r, &d, "size", "--partitions", "4", "--rate", "2000", "--capacity", "100", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "cannot keep up");
+	run(&r, &d, "size", "--partitions", "4", "--rate", "-3", "--capacity", "100", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "--rate");
+	run(&r, &d, "size", "--rate", "3", "--capacity", "100", NULL);
+	expect_status(&r, 2);
+	run_free(&r);
+	tmp_close(&d);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 static const kt_test usage_tests[] = {
@@ -694,6 +730,7 @@ static const kt_test sweep_tests[] = {
 
 static const kt_test simulate_tests[] = {
     {"simulate presets, files and bad plans", test_simulate},
+    {"size alternatives and bad input", test_size},
     {NULL, NULL},
 };
 
