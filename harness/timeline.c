@@ -382,7 +382,8 @@ static int reduce_rows(const kh_run *run, const columns *c, const size_t *row_of
 			d[r][n_d[r]++] = (delta){in->to_ms, -1};
 		}
 		for (size_t r = 0; r < n_rows; r++) {
-			qsort(d[r], n_d[r], sizeof(delta), delta_cmp);
+			if (n_d[r])
+				qsort(d[r], n_d[r], sizeof(delta), delta_cmp);
 			long count = 0;
 			for (size_t k = 0; k < n_d[r]; k++) {
 				count += d[r][k].d;

@@ -175,6 +175,25 @@ class Case:
         check(any("ownership omitted" in t for t in texts), "no note on the missing ownership")
         for m in self.member_ids:
             check(m in texts, "SVG lacks the member label %r" % m)
+        # Edge cases that are valid: a member known only from an event (no
+        # ownership), a zero-length rebalance and interval, one lag sample,
+        # and an empty run.
+        p = self.write("edge.json", {
+            "kassign_run": 1, "members": [{"member_id": "a"}],
+            "topics": [{"name": "t", "partitions": 1}],
+            "events": [{"t_ms": 5, "type": "stop", "member": "ghost"}],
+            "rebalances": [{"generation": 1, "start_ms": 0, "end_ms": 0}],
+            "ownership": [{"topic": "t", "partition": 0,
+                           "intervals": [[0, 0, "a"], [0, 10, "zz"]]}],
+            "lag": [[0, 1]]})
+        self.kas("timeline", p, "-o", svg)
+        texts, _ = self.svg_texts(svg)
+        check("ghost" in texts and "zz" in texts, "members seen only in events or ownership")
+        self.kas("report", p, "-o", self.path("edge.html"))
+        p = self.write("empty.json", {"kassign_run": 1, "members": [], "topics": [],
+                                      "events": [], "rebalances": []})
+        self.kas("timeline", p, "-o", self.path("empty.png"))
+        self.kas("report", p, "-o", self.path("empty.html"))
         self.kas("timeline", self.small, "--rows", "2", "-o", svg)
         texts, _ = self.svg_texts(svg)
         check("consumer-a" in texts and "consumer-b" in texts, "rows: %r" % texts)
