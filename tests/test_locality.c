@@ -201,8 +201,36 @@ static void test_optimal(void)
  * grids: locality reaches the exact optimum on every one. Fresh groups, so
  * this checks balance and locality; the random groups above check moves.
  */
+/* One group past 64 member racks: the grouping without bit masks. */
+static void check_many_racks(void)
+{
+	kd_grid grid;
+	CU_ASSERT_EQUAL_FATAL(kd_grid_parse("70x2x45", &grid), 0);
+	const kd_gen_spec spec = {.grid = &grid,
+				  .subs = KD_SUBS_HETEROGENEOUS,
+				  .variant = KD_VARIANT_RACKS,
+				  .seed = 5,
+				  .racks = 70,
+				  .replication = 2,
+				  .rack_layout = KD_RACKS_EVEN};
+	char err[256];
+	ka_group *g = NULL;
+	CU_ASSERT_EQUAL_FATAL(kd_generate(&spec, &g, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(g->n_racks, 70); /* a member on each */
+	uint32_t *owner = tg_run(tg_strategy("locality"), g, 1);
+	ka_optimum opt;
+	CU_ASSERT_EQUAL_FATAL(ka_optimum_compute(g, 400000000ull, &opt, NULL), 0);
+	ka_metrics m = tg_metrics(g, owner);
+	CU_ASSERT_EQUAL(tg_sum_sq(g, owner), opt.load_sq);
+	CU_ASSERT_EQUAL(m.local, opt.local);
+	CU_ASSERT(m.local > 0);
+	free(owner);
+	ka_group_free(g);
+}
+
 static void test_layouts(void)
 {
+	check_many_racks();
 	uint64_t first, seed = kt_seed(0x6c61796f7574ull), n = tg_case_range(400, &first);
 	const ka_strategy *s = tg_strategy("locality");
 	for (uint64_t i = first; i < first + n; i++) {

@@ -272,9 +272,10 @@ typedef struct sides {
 	const uint32_t *grp_part;  /* partitions by group, ascending; NULL: grp_off[k].. */
 	const uint32_t *grp_of;    /* [P] NULL: the topic */
 	const uint32_t *grp_topic; /* [n_grp] NULL: k */
-	const uint32_t *grp_first; /* [T + 1] groups of each topic, NULL: see below */
-	const uint32_t *grp_of_tp; /* [T] the one group of each topic (topic classes),
-				      NULL: k = t */
+	const uint32_t *grp_first; /* [T + 1] groups of each topic, or with grp_of_tp of
+				      each topic class, consecutive; NULL: see below */
+	const uint32_t *grp_of_tp; /* [T] the topic's class: without grp_first its one
+				      group (topic classes); NULL: k = t */
 	const uint32_t *grp_rep;   /* [n_grp] one partition of each; rack-aware only */
 } sides;
 
@@ -294,12 +295,14 @@ static inline uint32_t class_rep(const sides *sd, uint32_t c, uint32_t *scan)
 
 static inline uint32_t grp_begin(const sides *sd, uint32_t t)
 {
-	return sd->grp_first ? sd->grp_first[t] : sd->grp_of_tp ? sd->grp_of_tp[t] : t;
+	const uint32_t c = sd->grp_of_tp ? sd->grp_of_tp[t] : t;
+	return sd->grp_first ? sd->grp_first[c] : c;
 }
 
 static inline uint32_t grp_end(const sides *sd, uint32_t t)
 {
-	return sd->grp_first ? sd->grp_first[t + 1] : grp_begin(sd, t) + 1;
+	const uint32_t c = sd->grp_of_tp ? sd->grp_of_tp[t] : t;
+	return sd->grp_first ? sd->grp_first[c + 1] : c + 1;
 }
 
 /* The group of partition p of topic t. */
@@ -1457,17 +1460,20 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 				while (quota[cls_members[i]] == 0)
 					i++;
 				uint32_t m = cls_members[i];
-				/* First what m itself still lists as owned. */
+				/* First what m itself still lists as owned: rack-aware,
+				 * in any topic of the group (grp_of), else in topic t. */
 				uint32_t lo = g->own_off[m], hi = g->own_off[m + 1];
-				while (lo < hi) {
+				while (!sd->grp_of && lo < hi) {
 					uint32_t mid = lo + (hi - lo) / 2;
 					if (g->own_part[mid] < g->topic_off[t])
 						lo = mid + 1;
 					else
 						hi = mid;
 				}
+				const uint32_t end =
+				    sd->grp_of ? g->topic_off[g->n_topics] : g->topic_off[t + 1];
 				for (uint32_t e = lo; units && quota[m] && e < g->own_off[m + 1] &&
-						      g->own_part[e] < g->topic_off[t + 1];
+						      g->own_part[e] < end;
 				     e++) {
 					uint32_t p = g->own_part[e];
 					if (out[p] == KA_NONE &&
@@ -1477,13 +1483,12 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 						units--;
 					}
 				}
-				if (!units || !quota[m])
-					continue;
-				while (out[grp_at(sd, pool_cur[k])] != KA_NONE)
-					pool_cur[k]++;
-				out[grp_at(sd, pool_cur[k]++)] = m;
-				quota[m]--;
-				units--;
+				/* Then the group's pool, as much as m takes. */
+				for (; units && quota[m]; quota[m]--, units--) {
+					while (out[grp_at(sd, pool_cur[k])] != KA_NONE)
+						pool_cur[k]++;
+					out[grp_at(sd, pool_cur[k]++)] = m;
+				}
 			}
 		}
 	}
@@ -1560,10 +1565,10 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 
 #define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp
 
-/* Topic t and the members' racks holding a replica of p, hashed. */
-static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t t, uint32_t p)
+/* Topic class c and the members' racks holding a replica of p, hashed. */
+static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t c, uint32_t p)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ t;
+	uint64_t h = 0xcbf29ce484222325ull ^ c;
 	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++)
 		if (mr[g->prack[a]])
 			h = (h ^ (g->prack[a] + 1u)) * 0x100000001b3ull;
@@ -1590,10 +1595,15 @@ static int same_group(const ka_group *g, const uint8_t *mr, uint32_t p, uint32_t
 }
 
 /*
- * Partition groups: (topic, members' racks holding a replica), numbered
- * topic by topic in order of their first partition, through a hash table
- * over representatives. Only member racks matter: a replica on a rack no
- * member sits on changes nobody's locality.
+ * Partition groups: (topic class, members' racks holding a replica), through
+ * a hash table over representatives, then renumbered so that each topic
+ * class's groups are consecutive (classes in order, a class's groups in
+ * order of their first partition). Topics of one class have the same
+ * subscribers, so their partitions with the same racks are interchangeable
+ * for balance and locality, and claims are counted per (member, group):
+ * the flow stays exact with 3 groups instead of 3,000 on G-1M racks. Only
+ * member racks matter: a replica on a rack no member sits on changes
+ * nobody's locality.
  */
 static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 {
@@ -1602,46 +1612,104 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	GROUP_SLABS(X)
 #undef X
 	const size_t mark = w->used, mask = d->table - 1;
+	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class;
 	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
 	uint8_t *mr = ka__ws_take(w, g->n_racks, 1); /* the members' racks */
+	uint64_t *key = ka__ws_take(w, G, sizeof(uint64_t));
 	memset(table, 0xff, d->table * sizeof *table);
 	memset(mr, 0, g->n_racks);
-	for (uint32_t m = 0; m < g->n_members; m++)
-		if (g->member_rack[m] != KA_NO_RACK)
-			mr[g->member_rack[m]] = 1;
+	/* Up to 64 member racks (the usual case) a partition's racks are a bit
+	 * mask (mr[r]: 1 + its bit, 0 for no member there), hashed and compared
+	 * as one word; past that, the rack lists themselves. */
+	const int masks = d->member_racks <= 64;
+	uint32_t bits = 0;
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		const uint32_t r = g->member_rack[m];
+		if (r != KA_NO_RACK && !mr[r])
+			mr[r] = masks ? (uint8_t)++bits : 1;
+	}
+	/* First-seen numbering; gr_first counts each class's groups. */
+	memset(gr_first, 0, ((size_t)NT + 1) * sizeof *gr_first);
 	uint32_t n = 0;
-	for (uint32_t t = 0; t < T; t++) {
-		gr_first[t] = n;
+	for (uint32_t t = 0; t < T && masks; t++) {
 		const int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
+		const uint32_t c = tcls[t];
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 			gr_of[p] = KA_NONE;
 			if (!subscribed)
 				continue;
-			for (size_t i = group_hash(g, mr, t, p) & mask;; i = (i + 1) & mask) {
+			uint64_t k = 0;
+			for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+				const uint32_t b = mr[g->prack[a]];
+				k |= b ? (uint64_t)1 << (b - 1) : 0;
+			}
+			uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
+			for (size_t i = (size_t)(h >> 32) & mask;; i = (i + 1) & mask) {
 				uint32_t e = table[i];
 				if (e == KA_NONE) {
 					table[i] = n;
 					gr_topic[n] = t;
 					gr_rep[n] = p;
+					key[n] = k;
+					gr_first[c + 1]++;
 					gr_of[p] = n++;
 					break;
 				}
-				if (gr_topic[e] == t && same_group(g, mr, gr_rep[e], p)) {
+				if (key[e] == k && tcls[gr_topic[e]] == c) {
 					gr_of[p] = e;
 					break;
 				}
 			}
 		}
 	}
-	gr_first[T] = n;
+	for (uint32_t t = 0; t < T && !masks; t++) {
+		const int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
+		const uint32_t c = tcls[t];
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			gr_of[p] = KA_NONE;
+			if (!subscribed)
+				continue;
+			for (size_t i = group_hash(g, mr, c, p) & mask;; i = (i + 1) & mask) {
+				uint32_t e = table[i];
+				if (e == KA_NONE) {
+					table[i] = n;
+					gr_topic[n] = t;
+					gr_rep[n] = p;
+					gr_first[c + 1]++;
+					gr_of[p] = n++;
+					break;
+				}
+				if (tcls[gr_topic[e]] == c && same_group(g, mr, gr_rep[e], p)) {
+					gr_of[p] = e;
+					break;
+				}
+			}
+		}
+	}
 	assert(n <= G);
+	for (uint32_t c = 0; c < NT; c++)
+		gr_first[c + 1] += gr_first[c];
+	/* Renumber by class: table[0, n) the new ids, table[n, 2n) scratch
+	 * (n <= table / 2), gr_off the cursors for now. */
+	uint32_t *renum = table, *tmp = table + n;
+	memcpy(gr_off, gr_first, (size_t)NT * sizeof *gr_off);
+	for (uint32_t k = 0; k < n; k++)
+		renum[k] = gr_off[tcls[gr_topic[k]]]++;
+	memcpy(tmp, gr_topic, (size_t)n * sizeof *tmp);
+	for (uint32_t k = 0; k < n; k++)
+		gr_topic[renum[k]] = tmp[k];
+	memcpy(tmp, gr_rep, (size_t)n * sizeof *tmp);
+	for (uint32_t k = 0; k < n; k++)
+		gr_rep[renum[k]] = tmp[k];
 	memset(gr_off, 0, ((size_t)n + 1) * sizeof *gr_off);
 	for (uint32_t p = 0; p < P; p++)
-		if (gr_of[p] != KA_NONE)
+		if (gr_of[p] != KA_NONE) {
+			gr_of[p] = renum[gr_of[p]];
 			gr_off[gr_of[p] + 1]++;
+		}
 	for (uint32_t k = 0; k < n; k++)
 		gr_off[k + 1] += gr_off[k];
-	memcpy(table, gr_off, n * sizeof *table); /* cursors now: n <= table / 2 */
+	memcpy(table, gr_off, n * sizeof *table); /* cursors now */
 	for (uint32_t p = 0; p < P; p++)
 		if (gr_of[p] != KA_NONE)
 			gr_part[table[gr_of[p]]++] = p;
@@ -1652,10 +1720,19 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	sd->grp_of = gr_of;
 	sd->grp_topic = gr_topic;
 	sd->grp_first = gr_first;
+	sd->grp_of_tp = tcls;
 	sd->grp_rep = gr_rep;
 }
 
 /* ------------------------------------------------------------ the strategies */
+
+/* build_groups' scratch: hash slots, rack marks, one key a group. */
+static size_t groups_scratch_size(const ka_group *g, const dims *d)
+{
+	size_t t = ka__ws_need(0, d->table, sizeof(uint32_t));
+	t = ka__ws_need(t, g->n_racks, 1);
+	return ka__ws_need(t, d->grp, sizeof(uint64_t));
+}
 
 static size_t general_size(const ka_group *g, const dims *d)
 {
@@ -1797,7 +1874,7 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 		return max_size(general_size(g, d), later) + load;
 	}
 	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
-	size_t table = ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), g->n_racks, 1);
+	size_t table = groups_scratch_size(g, d);
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
 	if (!homogeneous)
 		after = replay_part(g, after);
@@ -2020,7 +2097,7 @@ static size_t optimum_size(const ka_group *g, const dims *d)
 {
 	if (!d->racks)
 		return sticky_size(g, d);
-	size_t table = ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), g->n_racks, 1);
+	size_t table = groups_scratch_size(g, d);
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
 	return prep_size(g, d) + max_size(prep_scratch_size(g, d), after);
 }
