@@ -588,14 +588,6 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			perr(&c, "config.heartbeat.interval.ms",
 			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
 			     p->session_ms);
-		/* The broker's group.min/max.session.timeout.ms defaults. */
-		if (p->coordinator == KS_COORD_KAFKA &&
-		    (p->session_ms < 6000 || p->session_ms > 1800000))
-			perr(&c, "config.session.timeout.ms",
-			     "%g is outside the broker's group.min.session.timeout.ms (6000) to "
-			     "group.max.session.timeout.ms (1800000): JoinGroup would fail with "
-			     "INVALID_SESSION_TIMEOUT",
-			     p->session_ms);
 		if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->session_ms <= 1000)
 			perr(&c, "config.session.timeout.ms",
 			     "%g: librdkafka's mock joins for session.timeout.ms - 1000",

@@ -362,6 +362,78 @@ static void test_cooperative_by_hand(void)
 	ks_plan_free(p);
 }
 
+/*
+ * KIP-848, uniform, two members on four partitions, a third joins at 60.1 s:
+ * its first heartbeat is the join, the coordinator bumps the epoch and
+ * computes the target at once. The member losing a partition learns at its
+ * next heartbeat and revokes (freed at once with no commit time or rtt);
+ * the new member takes it at its own next heartbeat, one interval after
+ * joining: 63100. m0001's heartbeats fall at 61500 and m0000's at 63000,
+ * so the partition waits 63100 - 61500 or 63100 - 63000 ms.
+ */
+static void test_consumer_by_hand(void)
+{
+	ks_plan *p = plan_of("{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
+			     "\"partitions\": 4}]}, \"protocol\": \"consumer\", " EXACT
+			     "\"events\": [{\"at_ms\": 60100, \"type\": \"join\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	const ks_rebalance *b = &r->rebalances[0];
+	CU_ASSERT_STRING_EQUAL(b->kind, "reconcile");
+	CU_ASSERT_EQUAL(b->generation, 2);
+	CU_ASSERT_DOUBLE_EQUAL(b->start_ms, 60100, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(b->end_ms, 63100, 1e-9);
+	CU_ASSERT_EQUAL(b->revoked, 1);
+	CU_ASSERT_EQUAL(b->assigned, 1);
+	CU_ASSERT_EQUAL(b->moved, 1);
+	/* The partition that moved: its first interval's end is the revocation. */
+	double revoked_at = -1;
+	uint32_t loser = NONE;
+	for (size_t i = 0; i < r->n_intervals; i++)
+		if (r->intervals[i].to_ms < r->summary.duration_ms) {
+			revoked_at = r->intervals[i].to_ms;
+			loser = r->intervals[i].member;
+		}
+	CU_ASSERT_FATAL(loser == 0 || loser == 1);
+	CU_ASSERT_DOUBLE_EQUAL(revoked_at, loser == 1 ? 61500 : 63000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, (63100 - revoked_at) / 1000,
+			       1e-9);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * librdkafka 2.0.2's mock coordinator: the join phase lasts
+ * session.timeout.ms - 1000 from its start however soon everyone has
+ * joined, so with no round trip and no assignor time the rebalance lasts
+ * exactly 2500 ms; eager leaves every partition unowned for a while.
+ */
+static void test_mock_by_hand(void)
+{
+	ks_plan *p = plan_of("{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
+			     "\"partitions\": 20}]}, \"protocol\": \"eager\", \"config\": "
+			     "{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 100}, "
+			     "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, "
+			     "\"coordinator\": \"librdkafka-mock\"}, "
+			     "\"events\": [{\"at_ms\": 10000, \"type\": \"join\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 10000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 12500, 1e-9);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 20);
+	/* Members revoke at their first heartbeat (every 500 ms at most on the
+	 * mock) after 10000 and wait until 12500. */
+	CU_ASSERT(r->summary.unowned_partition_seconds > 20 * 2.0 &&
+		  r->summary.unowned_partition_seconds <= 20 * 2.5);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
 /* A static member restarted within session.timeout.ms: no rebalance, and
  * it gets its own partitions back; without static membership the same
  * restart costs rebalances. */
@@ -507,10 +579,9 @@ static const kt_test invariant_tests[] = {
 };
 
 static const kt_test case_tests[] = {
-    {"crash_by_hand", test_crash_by_hand},
-    {"cooperative_by_hand", test_cooperative_by_hand},
-    {"static_restart", test_static_restart},
-    {NULL, NULL},
+    {"crash_by_hand", test_crash_by_hand},       {"cooperative_by_hand", test_cooperative_by_hand},
+    {"consumer_by_hand", test_consumer_by_hand}, {"mock_by_hand", test_mock_by_hand},
+    {"static_restart", test_static_restart},     {NULL, NULL},
 };
 
 static const kt_test storm_tests[] = {
