@@ -50,6 +50,13 @@ static const preset presets[] = {
     {"storm-consumer", "the storm under KIP-848 (consumer protocol, uniform), dynamic members",
      "{\"name\": \"storm-consumer\", " STORM_GROUP ", \"protocol\": \"consumer\", "
      "\"strategy\": \"uniform\", \"static_membership\": false, " STORM_EVENTS "}"},
+    {"storm-large",
+     "10,000 members, 1,000,000 partitions, rolling kill-restart of 100: the size benchmark",
+     "{\"name\": \"storm-large\", \"group\": {\"members\": 10000, \"topics\": [{\"name\": "
+     "\"t0\", \"partitions\": 1000000}]}, \"protocol\": \"eager\", \"strategy\": \"range\", "
+     "\"model\": {\"restart_ms\": 3000, \"produce_rate\": 10, \"capacity\": 5000}, "
+     "\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "
+     "\"gap_ms\": 0, \"stop\": \"kill\"}]}"},
     {"rolling-10",
      "10 members, 20 partitions, graceful rolling restart: cooperative-sticky, static",
      "{\"name\": \"rolling-10\", " R10_GROUP ", \"protocol\": \"cooperative\", "
