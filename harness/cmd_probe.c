@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "harness/probe.h"
+#include "sim/sim.h"
 
 static const char probe_usage[] =
-    "Usage: kassign probe [OPTIONS] PLAN.json\n"
+    "Usage: kassign probe [OPTIONS] PLAN.json | --preset NAME\n"
     "\n"
     "Plays a run plan (docs/simulation.md) with real librdkafka consumers, one\n"
     "per member, on librdkafka's built-in mock cluster (no server needed), and\n"
@@ -20,6 +21,7 @@ static const char probe_usage[] =
     "settled after its first join; the run ends at the plan's end_ms, or once\n"
     "the last event has settled. Progress on stderr.\n"
     "\n"
+    "  -p, --preset NAME        a named plan of `kassign simulate --list-presets`\n"
     "  -o, --output FILE        write the run file to FILE instead of stdout\n"
     "  -b, --bootstrap HOST:PORT[,HOST:PORT...]\n"
     "                           real brokers instead of the mock cluster (the only\n"
@@ -74,6 +76,7 @@ int kh_cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
+	    {"preset", required_argument, NULL, 'p'},
 	    {"bootstrap", required_argument, NULL, 'b'},
 	    {"leader-hold-ms", required_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -82,11 +85,14 @@ int kh_cmd_probe(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "probe";
-	const char *out_path = NULL;
+	const char *out_path = NULL, *preset = NULL;
 	kp_options o = {.bootstrap = NULL, .leader_hold_ms = -1, .quiet = 0};
 	int c;
-	while ((c = getopt_long(argc, argv, ":o:b:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:p:b:qh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			preset = optarg;
+			break;
 		case 'o':
 			out_path = optarg;
 			break;
@@ -119,19 +125,40 @@ int kh_cmd_probe(int argc, char **argv)
 			return kh_option_error(cmd, c, argv);
 		}
 	}
-	if (optind >= argc)
-		return kh_usage_error(cmd, "no plan file given");
+	if (optind >= argc && !preset)
+		return kh_usage_error(cmd, "no plan file given (or --preset NAME)");
+	if (optind < argc && preset)
+		return kh_usage_error(cmd, "a plan file or --preset, not both");
 	if (optind + 1 < argc)
 		return kh_usage_error(cmd, "one plan file expected, got also '%s'",
 				      argv[optind + 1]);
 	if (o.bootstrap && o.leader_hold_ms < 0)
 		o.leader_hold_ms = 0; /* brokers wait for every SyncGroup */
 
-	const char *path = argv[optind];
+	const char *path = preset ? preset : argv[optind];
 	kp_plan plan;
 	kp_target target = {o.bootstrap};
-	if (kp_plan_load(&plan, path, NULL, &target) < 0)
+	if (preset) {
+		/* simulate's presets (sim/presets.c), read as any plan */
+		json_t *doc = ks_preset_json(preset);
+		if (!doc) {
+			fprintf(stderr, "kassign probe: unknown preset '%s' (known:", preset);
+			for (size_t i = 0; i < ks_preset_count(); i++)
+				fprintf(stderr, "%s %s", i ? "," : "", ks_preset_name(i));
+			fprintf(stderr, ")\n");
+			return KH_EXIT_USAGE;
+		}
+		if (!json_object_get(doc, "kassign_plan"))
+			json_object_set_new(doc, "kassign_plan", json_integer(1));
+		char *text = json_dumps(doc, 0);
+		json_decref(doc);
+		int bad = !text || kp_plan_load(&plan, preset, text, &target) < 0;
+		free(text);
+		if (bad)
+			return KH_EXIT_USAGE;
+	} else if (kp_plan_load(&plan, path, NULL, &target) < 0) {
 		return KH_EXIT_USAGE;
+	}
 
 	json_t *run = NULL;
 	int rc = kp_run(&plan, &o, &run);

@@ -288,9 +288,24 @@ typedef struct plan_event {
 	uint32_t count; /* join, leave, crash, rolling-restart */
 	int64_t member; /* leave, crash, restart: -1 when by count */
 	double gap_ms;  /* rolling-restart */
+	int kill;       /* restart, rolling-restart: "stop": "kill" (no close) */
 	uint32_t to;    /* scale */
 	uint32_t index; /* in the plan */
 } plan_event;
+
+/* "stop": "close" (default: the consumer's close, a LeaveGroup) or "kill"
+ * (destroyed without close, as a crash). */
+static int get_stop(const char *path, const char *where, json_t *e, int *kill)
+{
+	json_t *v = json_object_get(e, "stop");
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	*kill = s && strcmp(s, "kill") == 0;
+	if (v && (!s || (strcmp(s, "kill") != 0 && strcmp(s, "close") != 0))) {
+		plan_error(path, "%s.stop: \"close\" or \"kill\" expected", where);
+		return -1;
+	}
+	return 0;
+}
 
 static int event_cmp(const void *a, const void *b)
 {
@@ -390,8 +405,9 @@ static int read_events(kp_plan *p, const char *path, json_t *events, plan_event 
 					      &count) < 0)
 				goto fail;
 		} else if (strcmp(t, "restart") == 0) {
-			static const char *const k[] = {"at_ms", "type", "member", NULL};
-			if (check_keys(path, where, e, k) < 0)
+			static const char *const k[] = {"at_ms", "type", "member", "stop", NULL};
+			if (check_keys(path, where, e, k) < 0 ||
+			    get_stop(path, where, e, &pe->kill) < 0)
 				goto fail;
 			json_t *m = json_object_get(e, "member");
 			if (!json_is_string(m) ||
@@ -401,8 +417,10 @@ static int read_events(kp_plan *p, const char *path, json_t *events, plan_event 
 				goto fail;
 			}
 		} else if (strcmp(t, "rolling-restart") == 0) {
-			static const char *const k[] = {"at_ms", "type", "count", "gap_ms", NULL};
+			static const char *const k[] = {"at_ms",  "type", "count",
+							"gap_ms", "stop", NULL};
 			if (check_keys(path, where, e, k) < 0 ||
+			    get_stop(path, where, e, &pe->kill) < 0 ||
 			    get_number(path, where, e, "count", 1, KP_MAX_MEMBERS, 1, 0, &count) <
 				0 ||
 			    get_number(path, where, e, "gap_ms", 0, 864e5, 0, 0, &pe->gap_ms) < 0)
@@ -526,7 +544,8 @@ static int expand_events(kp_plan *p, const char *path, plan_event *ev, size_t n_
 				goto out;
 			}
 			running[e->member] = 0;
-			push_action(p, e->at_ms, KP_CLOSE, (uint32_t)e->member, "stop", e->index);
+			push_action(p, e->at_ms, e->kill ? KP_CRASH : KP_CLOSE, (uint32_t)e->member,
+				    "stop", e->index);
 			pend = xrealloc(pend, (n_pend + 1) * sizeof(*pend));
 			pend[n_pend++] =
 			    (pending){e->at_ms + p->restart_ms, (uint32_t)e->member, e->index};
@@ -544,7 +563,8 @@ static int expand_events(kp_plan *p, const char *path, plan_event *ev, size_t n_
 				/* Stopped now or later: the dry run keeps it running
 				 * until its own stop, which is pushed in time order
 				 * with the rest by sorting at the end. */
-				push_action(p, t, KP_CLOSE, m, "stop", e->index);
+				push_action(p, t, e->kill ? KP_CRASH : KP_CLOSE, m, "stop",
+					    e->index);
 				push_action(p, t + p->restart_ms, KP_START, m, "start", e->index);
 				t += p->restart_ms + e->gap_ms;
 				k++;
@@ -692,6 +712,7 @@ int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target
 					    "rebalance.timeout.ms",
 					    "group.initial.rebalance.delay.ms",
 					    "auto.commit.interval.ms",
+					    "metadata.max.age.ms",
 					    NULL};
 	double ignored;
 	if (check_keys(path, "config", config, ckeys) < 0 ||
@@ -706,6 +727,8 @@ int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target
 	    get_number(path, "config", config, "group.initial.rebalance.delay.ms", 0, 3600000, -1,
 		       0, &ignored) < 0 ||
 	    get_number(path, "config", config, "auto.commit.interval.ms", 0, 3600000, -1, 0,
+		       &ignored) < 0 ||
+	    get_number(path, "config", config, "metadata.max.age.ms", 1, 86400000, -1, 0,
 		       &ignored) < 0)
 		goto fail;
 	if (p->heartbeat_ms >= p->session_ms) {
@@ -730,7 +753,8 @@ int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target
 			   p->max_poll_ms, p->session_ms);
 		goto fail;
 	}
-	if (json_object_get(config, "rebalance.timeout.ms"))
+	json_t *rt = json_object_get(config, "rebalance.timeout.ms");
+	if (rt && json_number_value(rt) != p->max_poll_ms)
 		plan_warning(path, "config.rebalance.timeout.ms: librdkafka takes it from "
 				   "max.poll.interval.ms; ignored");
 
@@ -744,17 +768,17 @@ int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target
 		model = json_object();
 		json_object_set_new(doc, "model", model);
 	}
-	static const char *const mkeys[] = {"rtt_ms",     "commit_ms",    "revoke_callback_ms",
-					    "restart_ms", "produce_rate", "capacity",
-					    "assign_ms",  "coordinator",  NULL};
+	static const char *const mkeys[] = {
+	    "rtt_ms",   "commit_ms", "revoke_callback_ms", "restart_ms", "produce_rate",
+	    "capacity", "assign_ms", "coordinator",        "seed",       NULL};
 	if (check_keys(path, "model", model, mkeys) < 0 ||
 	    get_number(path, "model", model, "restart_ms", 0, 864e5, 20000, 1, &p->restart_ms) <
 		0 ||
 	    get_number(path, "model", model, "revoke_callback_ms", 0, 600000, 0, 1,
 		       &p->revoke_callback_ms) < 0)
 		goto fail;
-	static const char *const unused[] = {"rtt_ms", "commit_ms", "produce_rate", "capacity",
-					     "assign_ms"};
+	static const char *const unused[] = {"rtt_ms",   "commit_ms", "produce_rate",
+					     "capacity", "assign_ms", "seed"};
 	for (size_t k = 0; k < sizeof(unused) / sizeof(unused[0]); k++) {
 		json_t *v = json_object_get(model, unused[k]);
 		if (v && (!json_is_number(v) || json_number_value(v) < 0)) {

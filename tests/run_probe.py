@@ -247,7 +247,12 @@ def case_bad(prog, tmp):
     expect2("unreachable bootstrap", ["--bootstrap", "127.0.0.1:1", good],
             "no broker answered within 5 s", within=15)
     expect2("no plan", [], "no plan file given")
-    print("bad: %d refusals checked" % (len(BAD_PLANS) + 4))
+    expect2("unknown preset", ["--preset", "nope"], "unknown preset 'nope'")
+    expect2("static preset on the mock", ["--preset", "rolling-10"], "group.instance.id")
+    expect2("bad stop", [write(os.path.join(tmp, "bad.json"), dict(base, events=[
+        {"at_ms": 1, "type": "restart", "member": "m0000", "stop": "pause"}]))],
+            "events[0].stop: \"close\" or \"kill\" expected")
+    print("bad: %d refusals checked" % (len(BAD_PLANS) + 7))
 
 
 def main():
