@@ -142,9 +142,8 @@ static int run_one(const size_args *a, const alternative *alt, uint32_t members,
 					      "rolling-restart", "count", members, "gap_ms",
 					      a->gap_ms, "stop", a->kill ? "kill" : "close"));
 	ks_plan *p = NULL;
-	char where[64];
-	snprintf(where, sizeof(where), "%s", a->scenario ? a->scenario : "size");
-	int rc = ks_plan_from_json(where, j, &p, msg_stderr, NULL);
+	/* "size" has no directory: the scenario path is used as given. */
+	int rc = ks_plan_from_json("size", j, &p, msg_stderr, NULL);
 	json_decref(j);
 	if (rc < 0)
 		return -1;

@@ -267,7 +267,7 @@ static int cmp_event(const void *a, const void *b)
 	return 0;
 }
 
-static void parse_events(pctx *c, json_t *evs, ks_plan *p)
+static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 {
 	if (!evs)
 		return;
@@ -403,7 +403,10 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p)
 			p->events[j] = p->events[j - 1];
 			p->events[j - 1] = t;
 		}
-	/* Counts against the members there are at each moment. */
+	/* Counts against the members there are at each moment (not said when
+	 * the group itself could not be read). */
+	if (!group_ok)
+		return;
 	int64_t alive = p->members;
 	uint64_t parts = 0;
 	for (uint32_t t = 0; t < p->n_topics; t++)
@@ -477,10 +480,12 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	if (slash && (size_t)(slash - where) < sizeof(dir))
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - where), where);
 	json_t *grp = json_object_get(j, "group");
+	const int errors_before_group = c.errors;
 	if (!grp)
 		perr(&c, "group", "missing");
 	else
 		parse_group(&c, grp, p, dir);
+	const int group_ok = c.errors == errors_before_group;
 
 	const char *proto = str(&c, j, "", "protocol", "eager");
 	if (proto && strcmp(proto, "eager") == 0)
@@ -600,7 +605,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		perr(&c, "protocol",
 		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
 
-	parse_events(&c, json_object_get(j, "events"), p);
+	parse_events(&c, json_object_get(j, "events"), p, group_ok);
 	if (!json_object_get(j, "events"))
 		json_object_set_new(j, "events", json_array());
 	p->end_ms = -1;

@@ -693,6 +693,12 @@ static void test_size(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "members")), 6);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(doc, "alternatives")), 8);
 	json_decref(doc);
+	char scen[1024];
+	snprintf(scen, sizeof(scen), "%s/tests/data/good/seed-exercise-1.json",
+		 getenv("KA_SOURCE_DIR") ? getenv("KA_SOURCE_DIR") : ".");
+	run(&r, &d, "size", "--scenario", scen, "--rate", "100", "--capacity", "500", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "(the scenario's)");
 	run(&r, &d, "size", "--partitions", "4", "--rate", "2000", "--capacity", "100", NULL);
 	expect_status(&r, 2);
 	EXPECT_ERR(&r, "cannot keep up");

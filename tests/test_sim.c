@@ -434,6 +434,41 @@ static void test_mock_by_hand(void)
 	ks_plan_free(p);
 }
 
+/* A scenario file as the group: its members (ids, instance ids, racks),
+ * its owned partitions as the assignment at time 0, events naming its
+ * members; static membership uses its group_instance_ids. */
+static void test_scenario_group(void)
+{
+	const char *src = getenv("KA_SOURCE_DIR");
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "{\"group\": {\"scenario\": \"%s/tests/data/good/seed-exercise-1.json\"}, "
+		 "\"protocol\": \"cooperative\", \"static_membership\": true, " EXACT
+		 "\"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": "
+		 "\"consumer-2\"}, {\"at_ms\": 60000, \"type\": \"crash\", \"member\": "
+		 "\"consumer-3\"}]}",
+		 src ? src : ".");
+	ks_plan *p = plan_of(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_members, 3);
+	CU_ASSERT_STRING_EQUAL(r->members[1].instance_id, "host-2");
+	/* Time 0: the scenario's owned partitions. */
+	for (size_t i = 0; i < r->n_intervals; i++)
+		if (r->intervals[i].from_ms == 0) {
+			const uint32_t q = r->intervals[i].partition, m = r->intervals[i].member;
+			CU_ASSERT_EQUAL(m, q < 3 ? 0u : q < 5 ? 1u : 2u);
+		}
+	/* The static restart costs nothing; the crash, one rebalance once the
+	 * session expires: consumer-3's partitions go to the others. */
+	CU_ASSERT_EQUAL(r->n_rebalances, 1);
+	CU_ASSERT(r->rebalances[0].start_ms > 60000 + 40000);
+	CU_ASSERT_EQUAL(r->final_owner[5] == 0 || r->final_owner[5] == 1, 1);
+	CU_ASSERT_EQUAL(r->final_owner[6] == 0 || r->final_owner[6] == 1, 1);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
 /* A static member restarted within session.timeout.ms: no rebalance, and
  * it gets its own partitions back; without static membership the same
  * restart costs rebalances. */
@@ -579,9 +614,13 @@ static const kt_test invariant_tests[] = {
 };
 
 static const kt_test case_tests[] = {
-    {"crash_by_hand", test_crash_by_hand},       {"cooperative_by_hand", test_cooperative_by_hand},
-    {"consumer_by_hand", test_consumer_by_hand}, {"mock_by_hand", test_mock_by_hand},
-    {"static_restart", test_static_restart},     {NULL, NULL},
+    {"crash_by_hand", test_crash_by_hand},
+    {"cooperative_by_hand", test_cooperative_by_hand},
+    {"consumer_by_hand", test_consumer_by_hand},
+    {"mock_by_hand", test_mock_by_hand},
+    {"scenario_group", test_scenario_group},
+    {"static_restart", test_static_restart},
+    {NULL, NULL},
 };
 
 static const kt_test storm_tests[] = {
