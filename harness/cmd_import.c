@@ -666,6 +666,46 @@ static int dedupe_claims(imp *im)
 	return 0;
 }
 
+/*
+ * Partitions with no consumer. In a stable group every partition of a
+ * subscribed topic has one, so a gap means the listing was taken during a
+ * rebalance or before the members saw added partitions; a topic with no
+ * consumer at all is usually one the group no longer subscribes to. Both
+ * are kept as the listing shows them, with a warning: simulating from such
+ * a start keeps the partition unowned until the next rebalance.
+ */
+static void warn_unowned(const imp *im, int subscribe_all)
+{
+	size_t c = 0; /* claims are sorted by topic, then partition */
+	for (size_t t = 0; t < im->n_topics; t++) {
+		const topic *tp = &im->topics[t];
+		const long n = tp->count >= 0 ? tp->count : tp->max_seen + 1;
+		long owned = 0, first_gap = -1, next = 0;
+		for (; c < im->n_claims && im->claims[c].topic == t; c++) {
+			if (first_gap < 0 && im->claims[c].partition != next)
+				first_gap = next;
+			next = im->claims[c].partition + 1;
+			owned++;
+		}
+		if (first_gap < 0 && next < n)
+			first_gap = next;
+		if (owned == 0 && n > 0)
+			fprintf(stderr, "kassign %s: warning: topic '%s' has no consumer: %s\n",
+				im->cmd, tp->name,
+				subscribe_all ? "its partitions start unowned"
+					      : "no member subscribes to it (--subscribe-all to "
+						"subscribe every member)");
+		else if (owned < n)
+			fprintf(
+			    stderr,
+			    "kassign %s: warning: %ld of %ld partitions of '%s' have no consumer "
+			    "(%s-%ld first) although members own the others: a listing taken "
+			    "during a rebalance or before added partitions were seen; they start "
+			    "unowned\n",
+			    im->cmd, n - owned, n, tp->name, tp->name, first_gap);
+	}
+}
+
 static json_t *build(imp *im, int subscribe_all)
 {
 	json_t *doc = json_object(), *topics = json_array(), *members = json_array();
@@ -825,6 +865,8 @@ int kh_cmd_import(int argc, char **argv)
 	rc = KH_EXIT_USAGE;
 	if (im.n_members == 0 && !im.empty_group)
 		fprintf(stderr, "kassign %s: warning: the listing names no member\n", cmd);
+	else
+		warn_unowned(&im, subscribe_all);
 	if (!(doc = build(&im, subscribe_all)) ||
 	    !(text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
 		kh_error(cmd, "out of memory");

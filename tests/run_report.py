@@ -397,6 +397,8 @@ class Case:
         out = self.path("s.json")
         r = self.kas("import", self.data("describe.txt"), "--members", self.data("members.txt"),
                      "-o", out)
+        check("1 of 7 partitions of 'orders' have no consumer (orders-6 first)" in r.stderr,
+              "no warning on orders-6", r)
         with open(out) as f:
             sc = json.load(f)
         check(sc["name"] == "orders-app", "name %r" % sc.get("name"))
@@ -420,13 +422,15 @@ class Case:
         c1 = [m for m in owner if m.startswith("consumer-1-")][0]
         check(set(owner[c1].get("orders", [])) <= {0, 1, 2, 6}, "sticky moved %r" % owner[c1])
         # --subscribe-all and --partitions.
-        self.kas("import", self.data("describe.txt"), "--subscribe-all", "--partitions",
-                 "orders=12", "-o", out)
+        r = self.kas("import", self.data("describe.txt"), "--subscribe-all", "--partitions",
+                     "orders=12", "-o", out)
         with open(out) as f:
             sc = json.load(f)
         check({t["name"]: t["partitions"] for t in sc["topics"]} == {"orders": 12, "payments": 3},
               "--partitions %r" % sc["topics"])
         check(all(m["topics"] == {"pattern": ".*"} for m in sc["members"]), "--subscribe-all")
+        check("6 of 12 partitions of 'orders' have no consumer (orders-6 first)" in r.stderr,
+              "no warning on orders-6..11", r)
         check(len(sc["members"]) == 3, "describe alone: 3 members")
         self.assign_and_check(out, "roundrobin")
         # --members without --verbose: member ids only; consumer-4 owns
