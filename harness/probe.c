@@ -666,7 +666,11 @@ static int brokers_check(kp_probe *pr)
 	}
 	if (n_new) {
 		rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-		rd_kafka_CreateTopics(rk, nt, n_new, NULL, q);
+		rd_kafka_AdminOptions_t *ao =
+		    rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+		rd_kafka_AdminOptions_set_request_timeout(ao, 10000, err, sizeof(err));
+		rd_kafka_CreateTopics(rk, nt, n_new, ao, q);
+		rd_kafka_AdminOptions_destroy(ao);
 		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
 		const rd_kafka_CreateTopics_result_t *res =
 		    ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """run_probe.py - `kassign probe` against librdkafka's mock cluster, one case a run.
 
-    run_probe.py KASSIGN CASE        CASE: range, roundrobin, cooperative-sticky, bad
+    run_probe.py KASSIGN CASE [PROBE_MOCK]
+                                     CASE: range, roundrobin, cooperative-sticky, bad,
+                                     bootstrap
 
 The strategy cases are the conformance test: GROUPS random small groups
 (2-6 consumers, 1-3 topics of 1-6 partitions, random subscriptions, one
@@ -17,7 +19,9 @@ probe mostly waits on the mock's fixed join phase). Then:
     another held it, every round settled with every partition owned, and
     `kassign check` finds the final assignment valid and balanced.
 `bad` checks exit 2, its message and an empty stdout for plans and options
-the probe refuses. Seeded: KT_SEED replays a run (the seed is printed on
+the probe refuses. `bootstrap` runs a plan with --bootstrap against a mock
+cluster in another process (PROBE_MOCK, tests/probe_mock.c), as against
+brokers: topics checked, group id of its own. Seeded: KT_SEED replays a run (the seed is printed on
 failure). Exit 0 pass, 1 fail.
 """
 
@@ -255,8 +259,42 @@ def case_bad(prog, tmp):
     print("bad: %d refusals checked" % (len(BAD_PLANS) + 7))
 
 
+def case_bootstrap(prog, mock, tmp):
+    srv = subprocess.Popen([mock, "t0:4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        address = srv.stdout.readline().strip()
+        check(address.startswith("127.0.0.1:"), "probe_mock printed %r" % address)
+        plan = {"kassign_plan": 1,
+                "group": {"members": 2, "topics": [{"name": "t0", "partitions": 4}]},
+                "protocol": "eager", "strategy": "range",
+                "config": {"session.timeout.ms": 3500, "heartbeat.interval.ms": 500},
+                "events": [{"at_ms": 100, "type": "join"}]}
+        out = os.path.join(tmp, "run.json")
+        p = kassign(prog, "probe", "-q", "--bootstrap", address, "-o", out,
+                    write(os.path.join(tmp, "plan.json"), plan))
+        check(p.returncode == 0, "probe --bootstrap: exit %d\n%s" % (p.returncode, p.stderr))
+        with open(out) as f:
+            run = json.load(f)
+        ctx = run["context"]
+        check(ctx["bootstrap"] == address and ctx["group_id"].startswith("kassign-probe-"),
+              "context: %s" % ctx)
+        members, owners = final_state(run)
+        check(len(members) == 3 and len(owners) == 4 and len(set(owners.values())) == 3,
+              "final state: %s" % describe(owners))
+        plan["group"]["topics"][0]["partitions"] = 5
+        p = kassign(prog, "probe", "-q", "--bootstrap", address,
+                    write(os.path.join(tmp, "plan5.json"), plan))
+        check(p.returncode == 2 and "topic t0 has 4 partitions, the plan 5" in p.stderr,
+              "partition count mismatch: exit %d\n%s" % (p.returncode, p.stderr))
+    finally:
+        srv.stdin.close()
+        srv.wait(timeout=30)
+    print("bootstrap: a plan run through --bootstrap; a topic mismatch refused")
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     prog, case = sys.argv[1], sys.argv[2]
@@ -270,6 +308,8 @@ def main():
                 case_cooperative(prog, tmp, seed)
             elif case == "bad":
                 case_bad(prog, tmp)
+            elif case == "bootstrap" and len(sys.argv) == 4:
+                case_bootstrap(prog, sys.argv[3], tmp)
             else:
                 print("unknown case %s" % case, file=sys.stderr)
                 return 2
