@@ -148,12 +148,8 @@ int kh_cmd_probe(int argc, char **argv)
 			fprintf(stderr, ")\n");
 			return KH_EXIT_USAGE;
 		}
-		if (!json_object_get(doc, "kassign_plan"))
-			json_object_set_new(doc, "kassign_plan", json_integer(1));
-		char *text = json_dumps(doc, 0);
+		int bad = kp_plan_load(&plan, preset, doc, &target) < 0;
 		json_decref(doc);
-		int bad = !text || kp_plan_load(&plan, preset, text, &target) < 0;
-		free(text);
 		if (bad)
 			return KH_EXIT_USAGE;
 	} else if (kp_plan_load(&plan, path, NULL, &target) < 0) {

@@ -1,9 +1,10 @@
 /*
  * probe.h - `kassign probe`: a run plan (docs/simulation.md) played by real
  * librdkafka consumers, on librdkafka's mock cluster or on real brokers,
- * and written as a run file. Split in two: probe_plan.c reads and checks
- * the plan and expands its events into a fixed list of member actions
- * (deterministic, no clock); probe.c starts the consumers, plays the
+ * and written as a run file. Split in two: probe_plan.c reads the plan
+ * with sim's reader (sim.h), checks what the target cannot do and expands
+ * its events into a fixed list of member actions (deterministic, no
+ * clock); probe.c starts the consumers, plays the
  * actions on the wall clock and turns what the rebalance callbacks saw
  * into the run file. librdkafka stays in probe.c (kp_ prefix: probe).
  */
@@ -31,7 +32,7 @@ typedef struct kp_action {
 } kp_action;
 
 typedef struct kp_plan {
-	json_t *doc; /* the plan as run: the input with config defaults filled */
+	json_t *doc; /* the plan as run: ks_plan's, defaults filled in */
 	int cooperative;
 	const char
 	    *strategy; /* a librdkafka assignor name (range, roundrobin, cooperative-sticky) */
@@ -64,11 +65,13 @@ typedef struct kp_target {
 } kp_target;
 
 /*
- * Reads a plan from `path` (or from `text` when not NULL, `path` then
- * naming it in messages). Every problem is one line on stderr naming the
- * file, the field and the rule. Returns 0, or -1 after the messages.
+ * Reads a plan with sim's reader (ks_plan_load, or ks_plan_from_json when
+ * `doc` is not NULL, `where` then naming it in messages), checks it against
+ * the target and expands its events. Every problem is one line on stderr
+ * naming the file, the field and the rule. Returns 0, or -1 after the
+ * messages.
  */
-int kp_plan_load(kp_plan *p, const char *path, const char *text, const kp_target *target);
+int kp_plan_load(kp_plan *p, const char *where, json_t *doc, const kp_target *target);
 void kp_plan_free(kp_plan *p);
 
 /* How the consumers are driven. */

@@ -292,6 +292,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		ks_plan_event *pe = &p->events[p->n_events];
 		memset(pe, 0, sizeof(*pe));
 		pe->member = -1;
+		pe->index = (uint32_t)i;
 		const char *type = str(c, e, place, "type", NULL);
 		if (!type) {
 			perr(c, place,

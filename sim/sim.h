@@ -46,6 +46,7 @@ typedef struct ks_plan_event {
 	uint32_t topic; /* add-partitions: topic index (plan order) */
 	int notice_now; /* add-partitions */
 	int stop;       /* restart, rolling-restart: enum ks_stop */
+	uint32_t index; /* its place in the plan's events array (for messages) */
 } ks_plan_event;
 
 typedef struct ks_plan {

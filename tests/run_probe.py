@@ -202,8 +202,10 @@ def case_cooperative(prog, tmp, seed):
 
 BAD_PLANS = [
     ("unknown strategy", {"strategy": "sticky"}, "librdkafka 2.0.2's consumers offer"),
-    ("not a strategy", {"strategy": "nope"}, "is not a strategy"),
-    ("wrong protocol", {"protocol": "cooperative"}, "does not run under protocol"),
+    ("not a strategy", {"strategy": "nope"}, "unknown strategy \"nope\""),
+    ("wrong protocol", {"protocol": "cooperative"}, "does not support the cooperative protocol"),
+    ("cooperative-sticky under eager", {"strategy": "cooperative-sticky"},
+     "runs under protocol \"cooperative\" in librdkafka"),
     ("KIP-848", {"protocol": "consumer"}, "KIP-848"),
     ("static on the mock", {"static_membership": True}, "group.instance.id"),
     ("short session", {"config": {"session.timeout.ms": 3000}}, "under 3500 ms"),
@@ -211,12 +213,20 @@ BAD_PLANS = [
                                          "heartbeat.interval.ms": 5000}}, "must be below"),
     ("unknown event", {"events": [{"at_ms": 1, "type": "explode"}]}, "unknown event type"),
     ("too many restarts", {"events": [{"at_ms": 1, "type": "rolling-restart", "count": 5}]},
-     "3 members running"),
+     "5 restarts but 3 members"),
     ("unknown member", {"events": [{"at_ms": 1, "type": "crash", "member": "x"}]},
-     "not a member"),
+     "no member named \"x\""),
     ("add-partitions", {"events": [{"at_ms": 1, "type": "add-partitions", "topic": "t0",
                                     "count": 1}]}, "add-partitions is not supported"),
     ("unknown field", {"extra": 1}, "extra: unknown field"),
+    ("no member", {"group": {"members": 0}}, "no member at the start"),
+    ("empty topic", {"group": {"topics": [{"name": "t0", "partitions": 0}]}},
+     "topic t0 has 0 partitions"),
+    ("max.poll below session", {"config": {"session.timeout.ms": 5000,
+                                           "max.poll.interval.ms": 4000}}, "must be at least"),
+    ("restart of a stopped member", {"events": [{"at_ms": 1, "type": "crash", "member": "m0000"},
+                                                {"at_ms": 2, "type": "restart", "member": "m0000"}]},
+     "member m0000 is not running then"),
 ]
 
 
@@ -244,7 +254,7 @@ def case_bad(prog, tmp):
     bad_json = os.path.join(tmp, "broken.json")
     with open(bad_json, "w") as f:
         f.write('{"kassign_plan": 1,\n "group": }\n')
-    expect2("invalid JSON", [bad_json], "broken.json:2:")
+    expect2("invalid JSON", [bad_json], "broken.json: 2:")
     good = write(os.path.join(tmp, "good.json"), base)
     expect2("bootstrap syntax", ["--bootstrap", "localhost", good], "not HOST:PORT")
     # Nothing listens on port 1: a clear error within a few seconds, no hang.
@@ -255,7 +265,7 @@ def case_bad(prog, tmp):
     expect2("static preset on the mock", ["--preset", "rolling-10"], "group.instance.id")
     expect2("bad stop", [write(os.path.join(tmp, "bad.json"), dict(base, events=[
         {"at_ms": 1, "type": "restart", "member": "m0000", "stop": "pause"}]))],
-            "events[0].stop: \"close\" or \"kill\" expected")
+            "events[0]: stop: \"close\" or \"kill\" expected")
     print("bad: %d refusals checked" % (len(BAD_PLANS) + 7))
 
 
