@@ -43,7 +43,7 @@ typedef struct ks_plan_event {
 	int64_t member; /* leave, crash, restart: member index, -1: by count */
 	double gap_ms;  /* rolling-restart */
 	uint32_t to;    /* scale */
-	uint32_t topic; /* add-partitions: topic index (plan order) */
+	uint32_t topic; /* add-partitions: index into topic_name */
 	int notice_now; /* add-partitions */
 	int stop;       /* restart, rolling-restart: enum ks_stop */
 	uint32_t index; /* its place in the plan's events array (for messages) */
@@ -56,7 +56,7 @@ typedef struct ks_plan {
 	ka_group *scenario; /* NULL for {"members", "topics"} */
 	uint32_t members;
 	uint32_t n_topics;
-	char **topic_name;     /* [n_topics], plan order */
+	char **topic_name;     /* [n_topics], Java String order of names */
 	uint32_t *topic_parts; /* [n_topics] */
 
 	int protocol; /* enum ks_protocol */
@@ -155,7 +155,7 @@ typedef struct ks_run {
 	size_t n_lag;
 	double lag_step_ms;
 	uint32_t n_topics;
-	uint32_t *topic_parts; /* final partition counts, plan order */
+	uint32_t *topic_parts; /* final partition counts, in topic_name order */
 	uint32_t *topic_off;   /* [n_topics + 1] global index of each topic's partition 0 */
 	ks_summary summary;
 	/* Not in the run file: the state at the end, for checks. */
