@@ -2,12 +2,14 @@
  * flow.c - min-cost flow for assignment networks (primal-dual).
  *
  * The network: a source S, a sink Z, plain arcs with integer capacities and
- * non-negative costs, and at most one convex arc u -> Z per node whose k-th
- * unit (k = 1, 2, ...) costs weight * (2 * floor((k - 1) / n_u) + 1): the
- * marginal cost of spreading X units as evenly as possible over n_u members,
- * sum of squared loads times weight. Minimizing it is the lexicographically
- * most balanced load vector (strictly convex separable costs over a base
- * polyhedron; checked against exhaustive search in tests/test_optimum.c).
+ * non-negative costs, and at most one sink arc u -> Z per node, either
+ * convex, its k-th unit (k = 1, 2, ...) costing
+ * weight * (2 * floor((k - 1) / n_u) + 1): the marginal cost of spreading X
+ * units as evenly as possible over n_u members, sum of squared loads times
+ * weight (minimizing it is the lexicographically most balanced load vector:
+ * strictly convex separable costs over a base polyhedron; checked against
+ * exhaustive search in tests/test_optimum.c); or a range [lo, hi]: lo units
+ * at cost 0, hi - lo more at weight each, no more.
  *
  * Each phase runs Dijkstra on reduced costs from S until Z is settled,
  * raises the potentials by min(d(v), d(Z)) (which keeps every residual
@@ -23,7 +25,7 @@
 
 #include "internal.h"
 
-#define INF_CAP ((int64_t)1 << 40)
+#define INF_CAP  ((int64_t)1 << 40)
 #define INF_DIST INT64_MAX
 
 size_t ka__flow_size(uint32_t nodes, size_t arcs)
@@ -36,6 +38,8 @@ size_t ka__flow_size(uint32_t nodes, size_t arcs)
 	t = ka__ws_need(t, a, sizeof(int64_t));      /* cost */
 	t = ka__ws_need(t, n, sizeof(uint32_t));     /* sink_n */
 	t = ka__ws_need(t, n, sizeof(int64_t));      /* sink_x */
+	t = ka__ws_need(t, n, sizeof(uint32_t));     /* sink_lo */
+	t = ka__ws_need(t, n, sizeof(uint32_t));     /* sink_hi */
 	t = ka__ws_need(t, n, sizeof(int64_t));      /* pi */
 	t = ka__ws_need(t, n, sizeof(int64_t));      /* dist */
 	t = ka__ws_need(t, n, sizeof(uint32_t));     /* heap */
@@ -64,6 +68,8 @@ void ka__flow_init(ka__flow *f, ka__ws *w, uint32_t nodes, size_t arcs, uint32_t
 	f->cost = ka__ws_take(w, a, sizeof(int64_t));
 	f->sink_n = ka__ws_take(w, n, sizeof(uint32_t));
 	f->sink_x = ka__ws_take(w, n, sizeof(int64_t));
+	f->sink_lo = ka__ws_take(w, n, sizeof(uint32_t));
+	f->sink_hi = ka__ws_take(w, n, sizeof(uint32_t));
 	f->pi = ka__ws_take(w, n, sizeof(int64_t));
 	f->dist = ka__ws_take(w, n, sizeof(int64_t));
 	f->heap = ka__ws_take(w, n, sizeof(uint32_t));
@@ -76,6 +82,8 @@ void ka__flow_init(ka__flow *f, ka__ws *w, uint32_t nodes, size_t arcs, uint32_t
 		f->head[v] = KA_NONE;
 		f->sink_n[v] = 0;
 		f->sink_x[v] = 0;
+		f->sink_lo[v] = 0;
+		f->sink_hi[v] = 0;
 		f->pi[v] = 0;
 	}
 }
@@ -103,14 +111,32 @@ void ka__flow_sink(ka__flow *f, uint32_t u, uint32_t units_per_level)
 	f->sink_n[u] = units_per_level;
 }
 
-/* Cost of the next unit u -> Z, and how many units are left at that cost. */
+void ka__flow_sink_range(ka__flow *f, uint32_t u, uint32_t lo, uint32_t hi)
+{
+	assert(lo <= hi);
+	f->sink_lo[u] = lo;
+	f->sink_hi[u] = hi;
+}
+
+/* Whether u -> Z takes another unit; its cost, and how many units are left
+ * at that cost. */
+static inline int sink_open(const ka__flow *f, uint32_t u)
+{
+	return f->sink_n[u] || f->sink_x[u] < f->sink_hi[u];
+}
+
 static inline int64_t sink_cost(const ka__flow *f, uint32_t u)
 {
+	if (!f->sink_n[u])
+		return f->sink_x[u] < f->sink_lo[u] ? 0 : f->weight;
 	return f->weight * (2 * (f->sink_x[u] / f->sink_n[u]) + 1);
 }
 
 static inline int64_t sink_room(const ka__flow *f, uint32_t u)
 {
+	if (!f->sink_n[u])
+		return (f->sink_x[u] < f->sink_lo[u] ? f->sink_lo[u] : f->sink_hi[u]) -
+		       f->sink_x[u];
 	return f->sink_n[u] - f->sink_x[u] % f->sink_n[u];
 }
 
@@ -194,7 +220,7 @@ static int dijkstra(ka__flow *f)
 				}
 			}
 		}
-		if (f->sink_n[u]) {
+		if (sink_open(f, u)) {
 			int64_t nd = du + sink_cost(f, u) + f->pi[u] - f->pi[Z];
 			if (nd < f->dist[Z]) {
 				f->dist[Z] = nd;
@@ -224,7 +250,7 @@ static inline int admissible(const ka__flow *f, uint32_t u, uint32_t a)
 
 static inline int sink_admissible(const ka__flow *f, uint32_t u)
 {
-	return f->sink_n[u] && sink_cost(f, u) + f->pi[u] - f->pi[f->Z] == 0;
+	return sink_open(f, u) && sink_cost(f, u) + f->pi[u] - f->pi[f->Z] == 0;
 }
 
 /* BFS levels over admissible arcs; returns whether Z is reached. */

@@ -108,21 +108,26 @@ uint64_t ka__hash_u32(const uint32_t *v, size_t n);
 
 /* Java's hashing (javastr.c), where Kafka's answer follows a HashMap's
  * iteration order. */
-size_t ka__java_hashmap_capacity(size_t n); /* of a map grown to n entries */
+size_t ka__java_hashmap_capacity(size_t n);   /* of a map grown to n entries */
 uint32_t ka__java_string_hash(const char *s); /* String.hashCode, UTF-16 */
 /* Members in the iteration order of a HashMap keyed by member_id, into
  * visit[M]; bucket_off[capacity + 1] and tmp[M] are scratch. */
-void ka__java_hashmap_order(const ka_group *g, uint32_t *visit, uint32_t *bucket_off, uint32_t *tmp);
+void ka__java_hashmap_order(const ka_group *g, uint32_t *visit, uint32_t *bucket_off,
+			    uint32_t *tmp);
 
 /* ------------------------------------------------------------ min-cost flow (flow.c) */
 
 typedef struct ka__flow {
 	uint32_t n, S, Z, n_arcs, max_arcs;
-	int64_t weight; /* of the convex sink arcs */
+	int64_t weight; /* of the sink arcs */
 	uint32_t *head, *next, *to;
 	int64_t *cap, *cost;
-	uint32_t *sink_n; /* units per level of u's convex arc to Z; 0 = none */
-	int64_t *sink_x;  /* flow on it */
+	uint32_t *sink_n;            /* units per level of u's convex arc to Z; 0 = none */
+	int64_t *sink_x;             /* flow on u's sink arc */
+	uint32_t *sink_lo, *sink_hi; /* u's range arc to Z, when not convex */
+	/* Potentials. After ka__flow_run, cost + pi[u] - pi[v] is >= 0 on
+	 * every arc u -> v with room left and <= 0 on every arc carrying flow
+	 * (a sink arc: its next unit and its last one): an optimal dual. */
 	int64_t *pi, *dist;
 	uint32_t *heap, *heap_pos, *level, *iter, *queue, *path;
 } ka__flow;
@@ -135,6 +140,8 @@ void ka__flow_init(ka__flow *f, ka__ws *w, uint32_t nodes, size_t arcs, uint32_t
 uint32_t ka__flow_arc(ka__flow *f, uint32_t u, uint32_t v, int64_t cap, int64_t cost);
 /* u's convex arc to Z, spreading over `units_per_level` members. */
 void ka__flow_sink(ka__flow *f, uint32_t u, uint32_t units_per_level);
+/* u's range arc to Z instead: lo units at cost 0, hi - lo more at weight. */
+void ka__flow_sink_range(ka__flow *f, uint32_t u, uint32_t lo, uint32_t hi);
 /* Sends up to `demand` units S -> Z at minimum cost; returns what was sent. */
 int64_t ka__flow_run(ka__flow *f, int64_t demand);
 /* Flow on a plain arc. */

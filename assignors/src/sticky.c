@@ -1032,30 +1032,56 @@ static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka
 /* ------------------------------------------------------------ the exact optimum */
 
 /*
- * The optimum as a min-cost flow (flow.c): S -> group (its partitions) ->
- * class (cost 1: a partition its new owner did not own) -> member, plus
- * group -> member at cost 0 for the member's own valid claims in the group;
- * each member has a convex arc to Z (balance). Members of a class without a
- * valid claim are interchangeable: one node, its convex arc spread over them.
- * The flow fixes how many partitions of each group each member keeps and how
- * many it receives; the partitions themselves are then dealt: kept claims
- * lowest partition first, the rest from each group's pool in order.
+ * The optimum by two min-cost flows (flow.c). The network: S -> group (its
+ * partitions) -> class (cost 1: a partition its new owner did not own) ->
+ * member, plus group -> member at cost 0 for the member's own valid claims
+ * in the group. Members of a class without a valid claim are
+ * interchangeable: one node. The flow fixes how many partitions of each
+ * group each member keeps and how many it receives; the partitions
+ * themselves are then dealt: kept claims lowest partition first, the rest
+ * from each group's pool in order.
  *
- * Without rack-aware assignment groups are topics and classes subscription
- * classes, and the convex weight exceeds any sum of unit costs along a
- * cycle, so balance always wins. Rack-aware, groups are (topic, members'
- * racks holding a replica) and classes (subscription class, rack), so that
- * every group -> class and group -> member arc places partitions that are
- * all local or all not; a placement that is not local costs B more. With L
- * = min(nodes, demand), which bounds the moves along a cycle and in all,
- * B = L + 1 puts one more local placement above any number of moves and
- * the weight (B + 1) L + 1 puts one unit less of the sum of squared loads
- * above both: lexicographically, balance, then locality, then stickiness.
+ * Stage 1, balance, on classes: S -> group -> class, each class with a
+ * convex arc to Z spread over its members (sum of squared loads; flow.c).
+ * Members of a class are interchangeable for balance, so this is the
+ * balance problem itself, on a few nodes, and every path carries what is
+ * left of a class's level at once. Its final potentials pi are an optimal
+ * dual, and the most balanced assignments are exactly the flows of the
+ * member network that keep complementary slackness with them (the usual
+ * argument: cost = sum of reduced costs times flow + a constant, and the
+ * optimum reaches its lower bound): nothing on a group -> class arc (or
+ * group -> member claim) of positive reduced cost, and a member of class c
+ * at a load l with 2l - 1 <= pi(Z) - pi(c) <= 2l + 1, so one load, or l
+ * and l + 1 when the bound is met, which lets classes at one level trade
+ * the unit above it.
+ *
+ * Stage 2, movement (and locality), on members: the network above with
+ * only those arcs, each member's load held in its range [lo, hi] by a
+ * range arc to Z (flow.c): lo units at cost 0, hi - lo more at cost
+ * `weight`, more than the other costs along any cycle, so that every lo
+ * fills. Its costs are small, so its phases are few and its paths carry
+ * whole claims. A member-level convex flow instead needs a path per unit
+ * of load above the lowest: about a million at G-1M.
+ *
+ * Without rack-aware assignment groups are topic classes and classes
+ * subscription classes. Rack-aware, groups are (topic, members' racks
+ * holding a replica) and classes (subscription class, rack), so that every
+ * group -> class and group -> member arc places partitions that are all
+ * local or all not; a placement that is not local costs B more. With L =
+ * min(nodes, demand), which bounds the moves along a cycle and in all,
+ * B = L + 1 puts one more local placement above any number of moves, and
+ * the weight (B + 1) L + 1 above both: lexicographically, balance, then
+ * locality, then stickiness.
  */
 #define OPT_SLABS(X)                                                                               \
 	X(group_node, uint32_t, G)                                                                 \
 	X(member_node, uint32_t, M)                                                                \
 	X(fresh_n, uint32_t, C)                                                                    \
+	X(cls_n, uint32_t, C)                                                                      \
+	X(cls_lo, uint32_t, C)                                                                     \
+	X(cls_hi, uint32_t, C)                                                                     \
+	X(bal_supply, uint32_t, NT)                                                                \
+	X(bal_mark, uint32_t, NT)                                                                  \
 	X(run_member, uint32_t, R)                                                                 \
 	X(run_group, uint32_t, R)                                                                  \
 	X(run_arc, uint32_t, R)                                                                    \
@@ -1099,6 +1125,11 @@ static size_t sat_mul(size_t a, size_t b)
 static size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
 }
 
 /* Distinct racks of members (the locality optimum counts them itself). */
@@ -1175,9 +1206,9 @@ static void dims_compute(const ka_group *g, dims *d, int with_racks)
 
 #define OPT_SIZES                                                                                  \
 	const size_t M = g->n_members, P = g->n_partitions, G = d->grp, C = d->cls;                \
-	const size_t GA = d->grp_arcs, R = d->runs, GR = G;                                         \
-	const uint32_t V = (uint32_t)(2 + G + 2 * C + M);                                          \
-	const size_t A = G + GA + M + C + R
+	const size_t GA = d->grp_arcs, R = d->runs, GR = G, NT = g->n_topic_classes;               \
+	const uint32_t V = (uint32_t)(2 + G + 2 * C + M), V1 = (uint32_t)(2 + NT + C);             \
+	const size_t A = G + GA + M + C + R, A1 = NT + GA
 
 static size_t optimal_size(const ka_group *g, const dims *d)
 {
@@ -1186,7 +1217,7 @@ static size_t optimal_size(const ka_group *g, const dims *d)
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
 	OPT_SLABS(X)
 #undef X
-	return total + ka__flow_size(V, A);
+	return total + max_size(ka__flow_size(V1, A1), ka__flow_size(V, A));
 }
 
 /* The three levels of an assignment: sum of squared loads over members,
@@ -1299,32 +1330,9 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 			fresh_n[sd->cls_of[m]]++;
 	}
 
-	int64_t weight = (int64_t)next_node + 1, B = 0;
-	*exact = 1;
-	if (sd->racks) {
-		/* Every cost flow.c meets (distances, potentials) stays below
-		 * weight * (2 demand + 1) + (nodes + 2) (B + 1): a quarter of
-		 * the range left for its sums. */
-		uint64_t L = (uint64_t)next_node < (uint64_t)demand ? next_node : (uint64_t)demand;
-		int64_t b = (int64_t)L + 1, wt = cost_bound((uint64_t)b + 1, L, 1);
-		int64_t paths = cost_bound((uint64_t)next_node + 2, (uint64_t)b + 1, 0);
-		if (wt >= 0 && paths >= 0 &&
-		    cost_bound((uint64_t)wt, 2 * (uint64_t)demand + 1, (uint64_t)paths) >= 0) {
-			B = b;
-			weight = wt;
-		} else {
-			*exact = 0;
-		}
-	}
-
-	ka__flow f;
-	ka__flow_init(&f, w, next_node, A, S, Z, weight);
-	for (uint32_t k = 0; k < NG; k++)
-		if (group_node[k] != KA_NONE)
-			ka__flow_arc(&f, S, group_node[k], sd->grp_off[k + 1] - sd->grp_off[k], 0);
-	/* group -> class, from one member of each class; a group spanning
-	 * several topics (a topic class) is linked once (pool_cur, free until
-	 * the dealing, marks the class that linked it last). */
+	/* The (group, class) pairs: from one member of each class; a group
+	 * spanning several topics (a topic class) is listed once (pool_cur,
+	 * free until the dealing, marks the class that listed it last). */
 	size_t n_tc = 0;
 	for (uint32_t k = 0; k < NG; k++)
 		pool_cur[k] = KA_NONE;
@@ -1337,33 +1345,116 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 				if (group_node[k] == KA_NONE || pool_cur[k] == c)
 					continue;
 				pool_cur[k] = c;
-				int64_t cost =
-				    1 + (B ? B * grp_remote(g, sd, k, sd->cls_rack[c]) : 0);
-				tc_group[n_tc] = k;
-				tc_arc[n_tc++] =
-				    ka__flow_arc(&f, group_node[k], class_base + c, -1, cost);
+				tc_group[n_tc++] = k;
 			}
 		}
 	}
 	assert(n_tc <= GA);
 	class_first[NC] = (uint32_t)n_tc;
+
+	/*
+	 * Stage 1: the most balanced class loads, and the potentials. Groups
+	 * of one topic class (the same subscribers) link to the same classes,
+	 * so for balance they are one node (rack-aware, a topic's groups).
+	 */
+	const size_t mark = w->used;
+	const uint32_t bal_cls = 2 + (uint32_t)NT;
+	memset(bal_supply, 0, NT * sizeof *bal_supply);
+	memset(bal_mark, 0xff, NT * sizeof *bal_mark);
+	for (uint32_t k = 0; k < NG; k++)
+		if (group_node[k] != KA_NONE)
+			bal_supply[g->topic_class[grp_topic(sd, k)]] +=
+			    sd->grp_off[k + 1] - sd->grp_off[k];
+	ka__flow f;
+	ka__flow_init(&f, w, V1, A1, S, Z, 1);
+	for (uint32_t tc = 0; tc < NT; tc++)
+		if (bal_supply[tc])
+			ka__flow_arc(&f, S, 2 + tc, bal_supply[tc], 0);
+	for (uint32_t c = 0; c < NC; c++)
+		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
+			const uint32_t tc = g->topic_class[grp_topic(sd, tc_group[j])];
+			if (bal_mark[tc] != c) {
+				bal_mark[tc] = c;
+				ka__flow_arc(&f, 2 + tc, bal_cls + c, -1, 0);
+			}
+		}
+	memset(cls_n, 0, NC * sizeof *cls_n);
+	for (uint32_t m = 0; m < M; m++)
+		cls_n[sd->cls_of[m]] += g->sub_off[m + 1] > g->sub_off[m];
+	for (uint32_t c = 0; c < NC; c++)
+		if (class_first[c + 1] > class_first[c])
+			ka__flow_sink(&f, bal_cls + c, cls_n[c]);
+	int64_t sent = ka__flow_run(&f, demand);
+	assert(sent == demand);
+	/* A member of class c ends at l with the unit from l to l + 1, which
+	 * costs 2l + 1, taken when below pi(Z) - pi(c) and free at it. */
+	for (uint32_t c = 0; c < NC; c++) {
+		const int64_t slack = f.pi[Z] - f.pi[bal_cls + c];
+		cls_lo[c] = slack > 1 ? (uint32_t)(slack / 2) : 0;
+		cls_hi[c] = slack > 0 ? (uint32_t)((slack + 1) / 2) : 0;
+	}
+	/* Arcs of reduced cost 0 stay (KA_NONE marks the others): a group
+	 * takes its topic class's potential, and the difference from a
+	 * class's is that reduced cost, never below 0. */
+	for (uint32_t c = 0; c < NC; c++)
+		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
+			const uint32_t tc = g->topic_class[grp_topic(sd, tc_group[j])];
+			tc_arc[j] = f.pi[2 + tc] == f.pi[bal_cls + c] ? 0 : KA_NONE;
+		}
+	for (size_t r = 0; r < n_runs; r++) {
+		const uint32_t tc = g->topic_class[grp_topic(sd, run_group[r])];
+		if (f.pi[2 + tc] != f.pi[bal_cls + sd->cls_of[run_member[r]]])
+			run_arc[r] = 0;
+	}
+	w->used = mark;
+
+	/* Stage 2. */
+	int64_t weight = (int64_t)next_node + 1, B = 0;
+	*exact = 1;
+	if (sd->racks) {
+		/* Every cost flow.c meets (distances, potentials) stays below
+		 * weight + (nodes + 2) (B + 1): a quarter of the range left for
+		 * its sums. */
+		uint64_t L = (uint64_t)next_node < (uint64_t)demand ? next_node : (uint64_t)demand;
+		int64_t b = (int64_t)L + 1, wt = cost_bound((uint64_t)b + 1, L, 1);
+		int64_t paths = cost_bound((uint64_t)next_node + 2, (uint64_t)b + 1, 0);
+		if (wt >= 0 && paths >= 0 && cost_bound(1, (uint64_t)wt, (uint64_t)paths) >= 0) {
+			B = b;
+			weight = wt;
+		} else {
+			*exact = 0;
+		}
+	}
+	ka__flow_init(&f, w, next_node, A, S, Z, weight);
+	for (uint32_t k = 0; k < NG; k++)
+		if (group_node[k] != KA_NONE)
+			ka__flow_arc(&f, S, group_node[k], sd->grp_off[k + 1] - sd->grp_off[k], 0);
+	for (uint32_t c = 0; c < NC; c++)
+		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
+			if (tc_arc[j] == KA_NONE)
+				continue;
+			const uint32_t k = tc_group[j];
+			int64_t cost = 1 + (B ? B * grp_remote(g, sd, k, sd->cls_rack[c]) : 0);
+			tc_arc[j] = ka__flow_arc(&f, group_node[k], class_base + c, -1, cost);
+		}
 	for (uint32_t m = 0; m < M; m++)
 		if (member_node[m] != KA_NONE) {
-			cm_arc[m] =
-			    ka__flow_arc(&f, class_base + sd->cls_of[m], member_node[m], -1, 0);
-			ka__flow_sink(&f, member_node[m], 1);
+			const uint32_t c = sd->cls_of[m];
+			cm_arc[m] = ka__flow_arc(&f, class_base + c, member_node[m], -1, 0);
+			ka__flow_sink_range(&f, member_node[m], cls_lo[c], cls_hi[c]);
 		}
 	for (uint32_t c = 0; c < NC; c++)
 		if (fresh_n[c]) {
 			cf_arc[c] = ka__flow_arc(&f, class_base + c, fresh_base + c, -1, 0);
-			ka__flow_sink(&f, fresh_base + c, fresh_n[c]);
+			ka__flow_sink_range(&f, fresh_base + c, cls_lo[c] * fresh_n[c],
+					    cls_hi[c] * fresh_n[c]);
 		}
 	for (size_t r = 0; r < n_runs; r++) {
 		uint32_t m = run_member[r], k = run_group[r];
 		int64_t cost = B ? B * grp_remote(g, sd, k, g->member_rack[m]) : 0;
 		run_arc[r] = ka__flow_arc(&f, group_node[k], member_node[m], run_arc[r], cost);
 	}
-	int64_t sent = ka__flow_run(&f, demand);
+	sent = ka__flow_run(&f, demand);
 	assert(sent == demand);
 	(void)sent;
 
@@ -1455,7 +1546,7 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 		uint32_t i = cls_off[c];
 		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
 			const uint32_t k = tc_group[j], t = grp_topic(sd, k);
-			int64_t units = ka__flow_on(&f, tc_arc[j]);
+			int64_t units = tc_arc[j] == KA_NONE ? 0 : ka__flow_on(&f, tc_arc[j]);
 			while (units > 0) {
 				while (quota[cls_members[i]] == 0)
 					i++;
@@ -1789,11 +1880,6 @@ static size_t groups_size(const ka_group *g, const dims *d)
 	return total;
 }
 
-static size_t max_size(size_t a, size_t b)
-{
-	return a > b ? a : b;
-}
-
 /*
  * For Kafka's balancing loop (replay.c): the partitions its greedy kept from
  * their previous owner, and whether a claim on a subscribed topic was
@@ -1866,11 +1952,12 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 		if (homogeneous)
 			return constrained_size(g, 0);
 		size_t NT = g->n_topic_classes, tc = 0;
-		tc = ka__ws_need(tc, NT, sizeof(uint32_t));     /* tc_topic */
-		tc = ka__ws_need(tc, NT + 1, sizeof(uint32_t)); /* tc_off */
+		tc = ka__ws_need(tc, NT, sizeof(uint32_t));              /* tc_topic */
+		tc = ka__ws_need(tc, NT + 1, sizeof(uint32_t));          /* tc_off */
 		tc = ka__ws_need(tc, g->n_partitions, sizeof(uint32_t)); /* tc_part */
-		tc = ka__ws_need(tc, NT, sizeof(uint32_t));     /* tc_cur */
-		size_t later = max_size(replay_part(g, tc + optimal_size(g, d)), ka__certify_size(g));
+		tc = ka__ws_need(tc, NT, sizeof(uint32_t));              /* tc_cur */
+		size_t later =
+		    max_size(replay_part(g, tc + optimal_size(g, d)), ka__certify_size(g));
 		return max_size(general_size(g, d), later) + load;
 	}
 	size_t kafka = homogeneous ? constrained_size(g, 1) : general_size(g, d);
