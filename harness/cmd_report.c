@@ -10,7 +10,6 @@
  */
 #include "harness/harness.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,8 +45,6 @@ static const char css[] =
     "td.id{font-family:'DejaVu Sans Mono',monospace;word-break:break-all}\n"
     "pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}\n"
     "svg{max-width:100%;height:auto}\n";
-
-enum { OPT_ROWS = 256 };
 
 /* What the contract's summary fields mean (docs/simulation.md). */
 static const struct {
@@ -375,50 +372,20 @@ static void section_plan(FILE *f, const kh_run *run)
 
 int kh_cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"rows", required_argument, NULL, OPT_ROWS},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *cmd = "report", *out_path = NULL;
+	const char *cmd = "report", *in_path, *out_path;
 	kh_timeline_opts topts = {0};
-	uint64_t v;
-	int c;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out_path = optarg;
-			break;
-		case OPT_ROWS:
-			if (kh_parse_u64(optarg, 1, KH_TIMELINE_ROWS_MAX, &v) < 0)
-				return kh_usage_error(cmd, "--rows: '%s' is not a count in 1..%d",
-						      optarg, KH_TIMELINE_ROWS_MAX);
-			topts.max_rows = (unsigned)v;
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return KH_EXIT_OK;
-		default:
-			return kh_option_error(cmd, c, argv);
-		}
-	}
-	if (optind >= argc)
-		return kh_usage_error(cmd, "no run file given");
-	if (optind + 1 < argc)
-		return kh_usage_error(cmd, "one run file expected, got also '%s'",
-				      argv[optind + 1]);
-	if (!out_path)
-		return kh_usage_error(cmd, "-o REPORT.html is required");
+	int rc = kh_run_view_args(cmd, report_usage, "-o REPORT.html", argc, argv, &in_path,
+				  &out_path, &topts);
+	if (rc >= 0)
+		return rc;
 
 	char err[512];
 	kh_run *run;
-	const char *in_path = argv[optind];
 	if (kh_run_load(in_path, &run, err, sizeof(err)) < 0) {
 		kh_error(cmd, "%s", err);
 		return KH_EXIT_USAGE;
 	}
-	int rc = KH_EXIT_USAGE;
+	rc = KH_EXIT_USAGE;
 	kh_out out;
 	if (kh_out_open(&out, cmd, out_path) == 0) {
 		FILE *f = out.f;

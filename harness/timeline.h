@@ -55,4 +55,15 @@ int kh_timeline_render(const kh_run *run, const kh_timeline_opts *opts, int form
  */
 int kh_timeline_write(json_t *run, const char *path, const char *cmd);
 
+/*
+ * The command line `timeline` and `report` share: RUN.json -o FILE
+ * [--rows N] [-h]. `need_output` completes the message when -o is missing
+ * ("-o REPORT.html"). Returns -1 when the command goes on, with *in_path,
+ * *out_path and opts->max_rows set; otherwise the exit status, after the
+ * help text or the usage error.
+ */
+int kh_run_view_args(const char *cmd, const char *usage, const char *need_output, int argc,
+		     char **argv, const char **in_path, const char **out_path,
+		     kh_timeline_opts *opts);
+
 #endif
