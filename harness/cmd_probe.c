@@ -140,14 +140,9 @@ int kh_cmd_probe(int argc, char **argv)
 	kp_target target = {o.bootstrap};
 	if (preset) {
 		/* simulate's presets (sim/presets.c), read as any plan */
-		json_t *doc = ks_preset_json(preset);
-		if (!doc) {
-			fprintf(stderr, "kassign probe: unknown preset '%s' (known:", preset);
-			for (size_t i = 0; i < ks_preset_count(); i++)
-				fprintf(stderr, "%s %s", i ? "," : "", ks_preset_name(i));
-			fprintf(stderr, ")\n");
+		json_t *doc = kh_preset_json(cmd, preset);
+		if (!doc)
 			return KH_EXIT_USAGE;
-		}
 		int bad = kp_plan_load(&plan, preset, doc, &target) < 0;
 		json_decref(doc);
 		if (bad)

@@ -175,6 +175,18 @@ static int apply_overrides(json_t *j, const char *protocol, const char *strategy
 	return 0;
 }
 
+json_t *kh_preset_json(const char *cmd, const char *name)
+{
+	json_t *j = ks_preset_json(name);
+	if (!j) {
+		fprintf(stderr, "kassign %s: unknown preset '%s' (known:", cmd, name);
+		for (size_t i = 0; i < ks_preset_count(); i++)
+			fprintf(stderr, "%s %s", i ? "," : "", ks_preset_name(i));
+		fprintf(stderr, ")\n");
+	}
+	return j;
+}
+
 /* Loads the plan from a file or a preset, with the overrides applied. */
 ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, const char *protocol,
 		     const char *strategy, int stat, int64_t members, int64_t partitions,
@@ -183,13 +195,8 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 	json_t *j = NULL;
 	const char *where = path;
 	if (preset) {
-		if (!(j = ks_preset_json(preset))) {
-			fprintf(stderr, "kassign %s: unknown preset '%s' (known:", cmd, preset);
-			for (size_t i = 0; i < ks_preset_count(); i++)
-				fprintf(stderr, "%s %s", i ? "," : "", ks_preset_name(i));
-			fprintf(stderr, ")\n");
+		if (!(j = kh_preset_json(cmd, preset)))
 			return NULL;
-		}
 		where = preset;
 	} else {
 		json_error_t e;

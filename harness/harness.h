@@ -45,6 +45,9 @@ struct ks_plan;
 struct ks_run;
 struct ks_context;
 
+/* simulate's preset NAME as a plan document (a new reference), or NULL
+ * after "kassign CMD: unknown preset ..." with the known names. */
+struct json_t *kh_preset_json(const char *cmd, const char *name);
 /* A plan from a file or a preset (exactly one of path, preset), with the
  * command line's overrides (NULL / -1: none); NULL after a message. */
 struct ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset,
