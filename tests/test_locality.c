@@ -121,27 +121,7 @@ static void test_no_racks(void)
 
 /* ------------------------------------------------------------ random groups */
 
-static void report(const char *what, uint64_t seed, uint64_t i, const tg_desc *d)
-{
-	fprintf(stderr, "\nFAIL %s: replay with KT_SEED=0x%" PRIx64 " KT_CASE=%" PRIu64 "\n", what,
-		seed, i);
-	tg_desc_print(stderr, d);
-}
-
 static tg_desc desc; /* large: one at a time */
-
-static ka_group *random_group(uint64_t seed, uint64_t i)
-{
-	kd_rng r;
-	tg_case_rng(&r, seed, i);
-	uint32_t opts = 0;
-	if (kd_rng_below(&r, 3) == 0)
-		opts |= TG_HOMOGENEOUS;
-	if (kd_rng_below(&r, 10) == 0)
-		opts |= TG_LARGE;
-	tg_random(&r, opts, &desc);
-	return tg_desc_build(&desc);
-}
 
 static void test_optimal(void)
 {
@@ -150,7 +130,7 @@ static void test_optimal(void)
 			  *rg = tg_strategy("range");
 	uint64_t with_racks = 0, gained = 0;
 	for (uint64_t i = first; i < first + n; i++) {
-		ka_group *g = random_group(seed, i);
+		ka_group *g = tg_random_case(seed, i, &desc);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		uint32_t *owner = tg_run(s, g, 1), *so = tg_run(st, g, 1), *ro = tg_run(rg, g, 1);
 		ka_optimum opt;
@@ -169,7 +149,7 @@ static void test_optimal(void)
 		gained += m.local > ms.local;
 		CU_ASSERT(ok);
 		if (!ok) {
-			report("locality is not the optimum", seed, i, &desc);
+			tg_report("locality is not the optimum", seed, i, &desc);
 			fprintf(stderr,
 				"  sum_sq %" PRIu64 " (optimum %" PRIu64 "), local %u (optimum %u, "
 				"sticky %u, range %u), moved %u (optimum %u), balanced %d\n  got: ",

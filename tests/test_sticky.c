@@ -71,34 +71,14 @@ static bool rack_aware(const ka_group *g)
 	return shared && differs;
 }
 
-static void report(const char *what, uint64_t seed, uint64_t i, const tg_desc *d)
-{
-	fprintf(stderr, "\nFAIL %s: replay with KT_SEED=0x%" PRIx64 " KT_CASE=%" PRIu64 "\n", what,
-		seed, i);
-	tg_desc_print(stderr, d);
-}
-
 static tg_desc desc; /* large: one at a time */
-
-static ka_group *random_group(uint64_t seed, uint64_t i)
-{
-	kd_rng r;
-	tg_case_rng(&r, seed, i);
-	uint32_t opts = 0;
-	if (kd_rng_below(&r, 3) == 0)
-		opts |= TG_HOMOGENEOUS;
-	if (kd_rng_below(&r, 10) == 0)
-		opts |= TG_LARGE;
-	tg_random(&r, opts, &desc);
-	return tg_desc_build(&desc);
-}
 
 static void test_optimal(void)
 {
 	uint64_t first, seed = kt_seed(0x737469636b79ull), n = tg_case_range(CASES, &first);
 	const ka_strategy *s = tg_strategy("sticky");
 	for (uint64_t i = first; i < first + n; i++) {
-		ka_group *g = random_group(seed, i);
+		ka_group *g = tg_random_case(seed, i, &desc);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		uint32_t *owner = tg_run(s, g, 1);
 		ka_optimum opt;
@@ -128,7 +108,7 @@ static void test_optimal(void)
 		ok = ok && m.balanced;
 		CU_ASSERT(ok);
 		if (!ok) {
-			report("sticky is not the optimum", seed, i, &desc);
+			tg_report("sticky is not the optimum", seed, i, &desc);
 			fprintf(stderr,
 				"  sum_sq %" PRIu64 " (optimum %" PRIu64 "), local %u "
 				"(optimum %u, rack-aware %d), moved %u (optimum %u, bound %u, "
@@ -801,7 +781,7 @@ static void test_kafka(void)
 	const ka_strategy *s = tg_strategy("sticky");
 	uint64_t compared = 0, compared_aware = 0, compared_loop = 0;
 	for (uint64_t i = first; i < first + n; i++) {
-		ka_group *g = random_group(seed, i);
+		ka_group *g = tg_random_case(seed, i, &desc);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		const bool aware = rack_aware(g), equal = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
 		uint32_t *ref = equal ? kafka_constrained(g, aware) : kafka_general(g, aware);
@@ -841,7 +821,7 @@ static void test_kafka(void)
 		}
 		CU_ASSERT(ok);
 		if (!ok) {
-			report("sticky is not Kafka's optimal answer", seed, i, &desc);
+			tg_report("sticky is not Kafka's optimal answer", seed, i, &desc);
 			fprintf(stderr, "  rack-aware %d\n  Kafka: ", aware);
 			tg_print_assignment(stderr, g, ref);
 			fprintf(stderr, "  got:   ");
@@ -877,7 +857,7 @@ static void test_cooperative(void)
 	const ka_strategy *eager = tg_strategy("sticky"), *coop = tg_strategy("cooperative-sticky");
 	CU_ASSERT(coop->flags & KA_STRATEGY_COOPERATIVE);
 	for (uint64_t i = first; i < first + n; i++) {
-		ka_group *g = random_group(seed, i);
+		ka_group *g = tg_random_case(seed, i, &desc);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		uint32_t *plan = tg_run(eager, g, 1), *round = tg_run(coop, g, 1);
 		bool ok = ka_assignment_validate(g, round, 1, NULL, NULL) == 0;
@@ -901,7 +881,7 @@ static void test_cooperative(void)
 		}
 		CU_ASSERT(ok);
 		if (!ok) {
-			report("cooperative round", seed, i, &desc);
+			tg_report("cooperative round", seed, i, &desc);
 			fprintf(stderr, "  plan:  ");
 			tg_print_assignment(stderr, g, plan);
 			fprintf(stderr, "  round: ");
@@ -949,7 +929,7 @@ static void test_followup(void)
 	uint64_t first, seed = kt_seed(0x666f6c6cull), n = tg_case_range(CASES, &first);
 	const ka_strategy *coop = tg_strategy("cooperative-sticky");
 	for (uint64_t i = first; i < first + n; i++) {
-		ka_group *g = random_group(seed, i);
+		ka_group *g = tg_random_case(seed, i, &desc);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		uint32_t *round = tg_run(coop, g, 1);
 		/* Topics and members are in the model's order in both groups. */
@@ -961,7 +941,7 @@ static void test_followup(void)
 			  m.balanced;
 		CU_ASSERT(ok);
 		if (!ok) {
-			report("follow-up round", seed, i, &desc);
+			tg_report("follow-up round", seed, i, &desc);
 			fprintf(stderr, "  moved %u, balanced %d\n  first:  ", m.moved, m.balanced);
 			tg_print_assignment(stderr, g, round);
 			fprintf(stderr, "  second: ");

@@ -805,3 +805,23 @@ uint64_t tg_sum_sq(const ka_group *g, const uint32_t *owner)
 	free(load);
 	return sq;
 }
+
+ka_group *tg_random_case(uint64_t seed, uint64_t index, tg_desc *d)
+{
+	kd_rng r;
+	tg_case_rng(&r, seed, index);
+	uint32_t opts = 0;
+	if (kd_rng_below(&r, 3) == 0)
+		opts |= TG_HOMOGENEOUS;
+	if (kd_rng_below(&r, 10) == 0)
+		opts |= TG_LARGE;
+	tg_random(&r, opts, d);
+	return tg_desc_build(d);
+}
+
+void tg_report(const char *what, uint64_t seed, uint64_t index, const tg_desc *d)
+{
+	fprintf(stderr, "\nFAIL %s: replay with KT_SEED=0x%" PRIx64 " KT_CASE=%" PRIu64 "\n", what,
+		seed, index);
+	tg_desc_print(stderr, d);
+}

@@ -129,6 +129,13 @@ uint64_t tg_case_range(uint64_t fallback, uint64_t *first);
 /* Writes a description as a scenario document (shared/SCENARIO_FORMAT.md). */
 void tg_desc_print(FILE *f, const tg_desc *d);
 
+/* Case `index` of a random suite seeded `seed`: one in 3 homogeneous, one
+ * in 10 TG_LARGE, described in *d (large: keep one at a time) and built. */
+ka_group *tg_random_case(uint64_t seed, uint64_t index, tg_desc *d);
+
+/* A failing case on stderr: what failed, how to replay it, its scenario. */
+void tg_report(const char *what, uint64_t seed, uint64_t index, const tg_desc *d);
+
 /* ------------------------------------------------------------------ looking things up */
 
 uint32_t tg_topic_id(const ka_group *g, const char *name);   /* KA_NONE when absent */
