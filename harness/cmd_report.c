@@ -372,7 +372,7 @@ static void section_plan(FILE *f, const kh_run *run)
 
 int kh_cmd_report(int argc, char **argv)
 {
-	const char *cmd = "report", *in_path, *out_path;
+	const char *cmd = "report", *in_path = NULL, *out_path = NULL;
 	kh_timeline_opts topts = {0};
 	int rc = kh_run_view_args(cmd, report_usage, "-o REPORT.html", argc, argv, &in_path,
 				  &out_path, &topts);

@@ -71,7 +71,7 @@ int kh_run_view_args(const char *cmd, const char *usage, const char *need_output
 
 int kh_cmd_timeline(int argc, char **argv)
 {
-	const char *cmd = "timeline", *in_path, *out_path;
+	const char *cmd = "timeline", *in_path = NULL, *out_path = NULL;
 	kh_timeline_opts topts = {0};
 	kh_run *run;
 	int rc = kh_run_view_args(cmd, timeline_usage, "-o FILE.png or -o FILE.svg", argc, argv,
