@@ -67,8 +67,11 @@
  * so a cheap certificate of its balance decides. Rack-aware, Kafka drops
  * mismatched claims and deals greedily, which can lose locality or
  * stickiness (a claim revoked for its rack can end on another rack no
- * closer), so the optimum always runs and Kafka's answer stays only if it
- * reaches all three levels. Where the greedy falls short, Kafka's balancing
+ * closer): Kafka's answer stays when it keeps every valid claim and
+ * reaches the best balance and locality, both found by a flow on counts of
+ * member classes and partition groups (kafka_optimal); otherwise the
+ * optimum runs, and Kafka's answer stays only if it reaches all three
+ * levels. Where the greedy falls short, Kafka's balancing
  * loop is replayed (replay.c, groups up to 65,536 partitions + subscriptions
  * + members) and its end state given when it is as good as the optimum;
  * otherwise the optimum, which is then strictly better than Kafka's.
@@ -277,6 +280,9 @@ typedef struct sides {
 	const uint32_t *grp_of_tp; /* [T] the topic's class: without grp_first its one
 				      group (topic classes); NULL: k = t */
 	const uint32_t *grp_rep;   /* [n_grp] one partition of each; rack-aware only */
+	const uint64_t *grp_key;   /* [n_grp] the member racks (bits) holding a replica of
+				      its partitions; NULL past 64 member racks */
+	const uint8_t *rack_bit;   /* [racks] 1 + a member rack's bit, 0 for no member */
 } sides;
 
 /*
@@ -1245,6 +1251,62 @@ static levels objective(const ka_group *g, const uint32_t *owner, uint32_t *load
 	return v;
 }
 
+/*
+ * The levels of two assignments of a rack-aware group in one pass (Kafka's
+ * and the optimum): a placement is local when the member's rack bit is set
+ * in its partition group's rack mask (build_groups), or by is_local past 64
+ * member racks.
+ */
+static void objective_pair(const ka_group *g, const sides *sd, const uint32_t *a, const uint32_t *b,
+			   uint32_t *load_a, uint32_t *load_b, levels v[2])
+{
+	const uint64_t *key = sd->grp_key;
+	const uint32_t *grp = sd->grp_of, RK = g->n_racks;
+	const uint8_t *bit = sd->rack_bit;
+	const uint16_t *rack = g->member_rack;
+	uint64_t kept_a = 0, kept_b = 0, local_a = 0, local_b = 0;
+	memset(load_a, 0, g->n_members * sizeof *load_a);
+	memset(load_b, 0, g->n_members * sizeof *load_b);
+	for (uint32_t p = 0; p < g->n_partitions; p++) {
+		const uint32_t prev = g->prev_owner[p], ma = a[p], mb = b[p];
+		if (ma == KA_NONE || mb == KA_NONE) {
+			/* unassignable, or (never in practice) left out by one */
+			if (ma != KA_NONE) {
+				load_a[ma]++;
+				kept_a += ma == prev;
+				local_a += (uint64_t)is_local(g, rack[ma], p);
+			}
+			if (mb != KA_NONE) {
+				load_b[mb]++;
+				kept_b += mb == prev;
+				local_b += (uint64_t)is_local(g, rack[mb], p);
+			}
+			continue;
+		}
+		load_a[ma]++;
+		load_b[mb]++;
+		kept_a += ma == prev;
+		kept_b += mb == prev;
+		if (!key) {
+			local_a += (uint64_t)is_local(g, rack[ma], p);
+			local_b += (uint64_t)is_local(g, rack[mb], p);
+			continue;
+		}
+		/* bit 0: no member rack (or none at all), never local */
+		const uint64_t mask = key[grp[p]];
+		const uint32_t ra = rack[ma], rb = rack[mb];
+		const uint32_t ba = ra < RK ? bit[ra] : 0, bb = rb < RK ? bit[rb] : 0;
+		local_a += (mask >> ((ba - 1) & 63)) & (ba != 0);
+		local_b += (mask >> ((bb - 1) & 63)) & (bb != 0);
+	}
+	v[0] = (levels){0, local_a, kept_a};
+	v[1] = (levels){0, local_b, kept_b};
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		v[0].sq += (uint64_t)load_a[m] * load_a[m];
+		v[1].sq += (uint64_t)load_b[m] * load_b[m];
+	}
+}
+
 /* a * b + c while it stays within INT64_MAX / 4, else -1. */
 static int64_t cost_bound(uint64_t a, uint64_t b, uint64_t c)
 {
@@ -1652,9 +1714,22 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 	X(gr_rep, uint32_t, G)                                                                     \
 	X(gr_first, uint32_t, T + 1)                                                               \
 	X(gr_off, uint32_t, G + 1)                                                                 \
-	X(gr_part, uint32_t, P)
+	X(gr_part, uint32_t, P)                                                                    \
+	X(gr_key, uint64_t, G)                                                                     \
+	X(gr_bit, uint8_t, RK)
 
-#define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp
+#define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp, RK = g->n_racks
+
+/* The members' racks holding a replica of p, as a mask of their bits. */
+static inline uint64_t rack_mask(const ka_group *g, const uint8_t *bit, uint32_t p)
+{
+	uint64_t k = 0;
+	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+		const uint32_t b = bit[g->prack[a]];
+		k |= b ? (uint64_t)1 << (b - 1) : 0;
+	}
+	return k;
+}
 
 /* Topic class c and the members' racks holding a replica of p, hashed. */
 static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t c, uint32_t p)
@@ -1705,10 +1780,10 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	const size_t mark = w->used, mask = d->table - 1;
 	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class;
 	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
-	uint8_t *mr = ka__ws_take(w, g->n_racks, 1); /* the members' racks */
-	uint64_t *key = ka__ws_take(w, G, sizeof(uint64_t));
+	uint8_t *mr = gr_bit; /* the members' racks */
+	uint64_t *key = gr_key;
 	memset(table, 0xff, d->table * sizeof *table);
-	memset(mr, 0, g->n_racks);
+	memset(mr, 0, RK);
 	/* Up to 64 member racks (the usual case) a partition's racks are a bit
 	 * mask (mr[r]: 1 + its bit, 0 for no member there), hashed and compared
 	 * as one word; past that, the rack lists themselves. */
@@ -1729,11 +1804,7 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 			gr_of[p] = KA_NONE;
 			if (!subscribed)
 				continue;
-			uint64_t k = 0;
-			for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
-				const uint32_t b = mr[g->prack[a]];
-				k |= b ? (uint64_t)1 << (b - 1) : 0;
-			}
+			const uint64_t k = rack_mask(g, mr, p);
 			uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
 			for (size_t i = (size_t)(h >> 32) & mask;; i = (i + 1) & mask) {
 				uint32_t e = table[i];
@@ -1792,6 +1863,8 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	memcpy(tmp, gr_rep, (size_t)n * sizeof *tmp);
 	for (uint32_t k = 0; k < n; k++)
 		gr_rep[renum[k]] = tmp[k];
+	for (uint32_t k = 0; masks && k < n; k++)
+		key[k] = rack_mask(g, mr, gr_rep[k]);
 	memset(gr_off, 0, ((size_t)n + 1) * sizeof *gr_off);
 	for (uint32_t p = 0; p < P; p++)
 		if (gr_of[p] != KA_NONE) {
@@ -1813,16 +1886,195 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	sd->grp_first = gr_first;
 	sd->grp_of_tp = tcls;
 	sd->grp_rep = gr_rep;
+	sd->grp_key = masks ? gr_key : NULL;
+	sd->rack_bit = masks ? gr_bit : NULL;
+}
+
+/* ------------------------------------------------------------ Kafka's answer, certified */
+
+#define CERT_SLABS(X)                                                                              \
+	X(ct_table, uint32_t, d->table)                                                            \
+	X(ct_key, uint64_t, G)                                                                     \
+	X(ct_tc, uint32_t, G)                                                                      \
+	X(ct_n, uint32_t, G)                                                                       \
+	X(ct_first, uint32_t, NT + 2)                                                              \
+	X(ct_by_tc, uint32_t, G)                                                                   \
+	X(ct_mark, uint32_t, NT)                                                                   \
+	X(ct_cls_n, uint32_t, NC)                                                                  \
+	X(ct_arc, uint32_t, GA)                                                                    \
+	X(ct_arc_k, uint32_t, GA)                                                                  \
+	X(ct_arc_c, uint32_t, GA)                                                                  \
+	X(ct_bit, uint8_t, RK)
+
+#define CERT_SIZES                                                                                 \
+	const size_t G = d->grp, GA = d->grp_arcs, NC = d->cls, NT = g->n_topic_classes,           \
+		     RK = g->n_racks
+
+static size_t certify_size(const ka_group *g, const dims *d)
+{
+	CERT_SIZES;
+	size_t total = 0;
+#define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
+	CERT_SLABS(X)
+#undef X
+	return total + ka__flow_size((uint32_t)(2 + G + NC), G + GA);
+}
+
+/*
+ * Whether Kafka's rack-aware answer (owner) is already optimal, decided
+ * without building the optimum: no assignment keeps more than the valid
+ * claims, and the most local of the most balanced assignments is found on
+ * counts alone, by a min-cost flow from partition groups (counted here,
+ * never listed) to member classes, with the classes' convex balance costs
+ * weighted above any difference in locality. When Kafka's answer keeps
+ * every valid claim and reaches both optimal figures, nothing beats it on
+ * any level. One pass over the partitions and a flow on a few nodes, where
+ * the optimum takes several passes; past 64 member racks, not tried.
+ */
+static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
+			 const uint32_t *owner, uint32_t *load)
+{
+	if (d->member_racks > 64)
+		return 0;
+	CERT_SIZES;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	CERT_SLABS(X)
+#undef X
+	const uint32_t *tcls = g->topic_class;
+	const size_t mask = d->table - 1;
+	memset(ct_table, 0xff, d->table * sizeof *ct_table);
+	memset(ct_bit, 0, RK);
+	memset(load, 0, g->n_members * sizeof *load);
+	uint32_t bits = 0;
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		const uint32_t r = g->member_rack[m];
+		if (r != KA_NO_RACK && !ct_bit[r])
+			ct_bit[r] = (uint8_t)++bits;
+	}
+
+	/* One pass: the groups' sizes, Kafka's levels, the valid claims. */
+	uint64_t kept = 0, local = 0, claims = 0;
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		if (g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		const uint32_t c = tcls[t];
+		uint32_t last = KA_NONE;
+		int last_valid = 0;
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			const uint64_t k = rack_mask(g, ct_bit, p);
+			const uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
+			size_t i = (size_t)(h >> 32) & mask;
+			while (ct_table[i] != KA_NONE &&
+			       (ct_key[ct_table[i]] != k || ct_tc[ct_table[i]] != c))
+				i = (i + 1) & mask;
+			if (ct_table[i] == KA_NONE) {
+				ct_table[i] = n;
+				ct_key[n] = k;
+				ct_tc[n] = c;
+				ct_n[n++] = 0;
+			}
+			ct_n[ct_table[i]]++;
+			const uint32_t m = owner[p], prev = g->prev_owner[p];
+			if (prev != KA_NONE) {
+				if (prev != last) {
+					last = prev;
+					last_valid = ka__subscribes(g, prev, t);
+				}
+				claims += (uint64_t)last_valid;
+			}
+			if (m == KA_NONE)
+				continue;
+			load[m]++;
+			kept += m == prev;
+			const uint32_t r = g->member_rack[m], b = r != KA_NO_RACK ? ct_bit[r] : 0;
+			local += b ? (k >> (b - 1)) & 1 : 0;
+		}
+	}
+	assert(n <= G);
+	if (kept != claims)
+		return 0;
+
+	/* The groups by topic class, for each member class's arcs. */
+	memset(ct_first, 0, (NT + 2) * sizeof *ct_first);
+	uint64_t demand = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		ct_first[ct_tc[k] + 2]++;
+		demand += ct_n[k];
+	}
+	for (size_t tc = 0; tc < NT; tc++)
+		ct_first[tc + 2] += ct_first[tc + 1];
+	for (uint32_t k = 0; k < n; k++)
+		ct_by_tc[ct_first[ct_tc[k] + 1]++] = k;
+
+	/* Every cost the flow meets stays below weight (2 demand + 1) times
+	 * the nodes: a quarter of the range. */
+	const uint32_t NCs = sd->n_cls, V = 2 + n + NCs;
+	const int64_t weight = (int64_t)demand + 1;
+	if (cost_bound((uint64_t)weight, 2 * demand + 1, 0) < 0 ||
+	    cost_bound((uint64_t)weight * (2 * demand + 1), (uint64_t)V + 2, 0) < 0)
+		return 0;
+	memset(ct_cls_n, 0, NCs * sizeof *ct_cls_n);
+	for (uint32_t m = 0; m < g->n_members; m++)
+		ct_cls_n[sd->cls_of[m]] += g->sub_off[m + 1] > g->sub_off[m];
+	ka__flow f;
+	ka__flow_init(&f, w, V, n + GA, 0, 1, weight);
+	for (uint32_t k = 0; k < n; k++)
+		ka__flow_arc(&f, 0, 2 + k, ct_n[k], 0);
+	memset(ct_mark, 0xff, NT * sizeof *ct_mark);
+	size_t n_arcs = 0;
+	for (uint32_t c = 0, scan = 0; c < NCs; c++) {
+		const uint32_t m = class_rep(sd, c, &scan), r = sd->cls_rack[c];
+		const uint32_t b = r != KA_NO_RACK ? ct_bit[r] : 0;
+		if (!ct_cls_n[c])
+			continue;
+		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++) {
+			const uint32_t tc = tcls[g->sub_topic[s]];
+			if (ct_mark[tc] == c)
+				continue;
+			ct_mark[tc] = c;
+			for (uint32_t j = ct_first[tc]; j < ct_first[tc + 1]; j++) {
+				const uint32_t k = ct_by_tc[j];
+				const int remote = !(b && ((ct_key[k] >> (b - 1)) & 1));
+				assert(n_arcs < GA);
+				ct_arc_k[n_arcs] = k;
+				ct_arc_c[n_arcs] = c;
+				ct_arc[n_arcs++] = ka__flow_arc(&f, 2 + k, 2 + n + c, -1, remote);
+			}
+		}
+		ka__flow_sink(&f, 2 + n + c, ct_cls_n[c]);
+	}
+	if (ka__flow_run(&f, (int64_t)demand) != (int64_t)demand)
+		return 0; /* cannot happen: Kafka assigned them */
+
+	/* The optimum's loads spread evenly within each class, its remote
+	 * placements on the arcs. */
+	uint64_t sq_opt = 0, remote_opt = 0, sq = 0;
+	for (uint32_t c = 0; c < NCs; c++) {
+		const uint64_t x = (uint64_t)f.sink_x[2 + n + c], nc = ct_cls_n[c];
+		if (!nc)
+			continue;
+		const uint64_t q = x / nc, extra = x % nc;
+		sq_opt += extra * (q + 1) * (q + 1) + (nc - extra) * q * q;
+	}
+	for (size_t a = 0; a < n_arcs; a++) {
+		const uint32_t k = ct_arc_k[a], r = sd->cls_rack[ct_arc_c[a]];
+		const uint32_t b = r != KA_NO_RACK ? ct_bit[r] : 0;
+		if (!(b && ((ct_key[k] >> (b - 1)) & 1)))
+			remote_opt += (uint64_t)ka__flow_on(&f, ct_arc[a]);
+	}
+	for (uint32_t m = 0; m < g->n_members; m++)
+		sq += (uint64_t)load[m] * load[m];
+	return sq == sq_opt && local == demand - remote_opt;
 }
 
 /* ------------------------------------------------------------ the strategies */
 
-/* build_groups' scratch: hash slots, rack marks, one key a group. */
+/* build_groups' scratch: the hash slots. */
 static size_t groups_scratch_size(const ka_group *g, const dims *d)
 {
-	size_t t = ka__ws_need(0, d->table, sizeof(uint32_t));
-	t = ka__ws_need(t, g->n_racks, 1);
-	return ka__ws_need(t, d->grp, sizeof(uint64_t));
+	(void)g;
+	return ka__ws_need(0, d->table, sizeof(uint32_t));
 }
 
 static size_t general_size(const ka_group *g, const dims *d)
@@ -1965,7 +2217,9 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
 	if (!homogeneous)
 		after = replay_part(g, after);
-	return load + prep_size(g, d) + max_size(prep_scratch_size(g, d), max_size(kafka, after));
+	after = max_size(after, certify_size(g, d));
+	return 2 * load + prep_size(g, d) +
+	       max_size(prep_scratch_size(g, d), max_size(kafka, after));
 }
 
 /*
@@ -1973,8 +2227,9 @@ static size_t sticky_size(const ka_group *g, const dims *d)
  * keeps every valid claim: when it is also as balanced as the optimum it is
  * the optimum (nothing can keep more), and it is Kafka's own answer;
  * otherwise the optimum stands. Rack-aware, Kafka drops mismatched claims,
- * so neither locality nor stickiness is certain: the optimum always runs and
- * Kafka's answer stays only if it reaches all three levels.
+ * so neither locality nor stickiness is certain: Kafka's answer stays when
+ * kafka_optimal certifies it, else the optimum runs and Kafka's answer
+ * stays only if it reaches all three levels.
  */
 static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
 {
@@ -2038,6 +2293,7 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		return 0;
 	}
 
+	uint32_t *load_opt = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
 	sides sd;
 	memset(&sd, 0, sizeof sd);
 	build_classes(g, d, &w, &sd);
@@ -2046,13 +2302,17 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		assign_constrained(g, &w, 1, owner);
 	else
 		assign_general(g, d, &sd, &w, owner);
-	levels kafka = objective(g, owner, load, 1);
+	w.used = mark;
+	if (kafka_optimal(g, d, &sd, &w, owner, load))
+		return 0;
 	w.used = mark;
 	const uint32_t *rep = homogeneous ? NULL : kafka_replay(g, &w, owner, 1);
 	build_groups(g, d, &w, &sd);
 	int exact;
 	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
-	levels best = objective(g, opt, load, 1);
+	levels v[2];
+	objective_pair(g, &sd, owner, opt, load, load_opt, v);
+	const levels kafka = v[0], best = v[1];
 	if (rep && at_least(objective(g, rep, load, 1), best)) {
 		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
 		return 0;
