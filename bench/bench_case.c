@@ -20,9 +20,9 @@ struct kb_case {
 };
 
 kb_case *kb_case_new(const ka_strategy *s, const char *grid, int subs, int variant,
-		     uint64_t seed, char *err, size_t errlen)
+		     uint32_t replication, uint64_t seed, char *err, size_t errlen)
 {
-	kd_gen_spec spec = {kd_grid_find(grid), subs, variant, seed, s, 0, 0, 0};
+	kd_gen_spec spec = {kd_grid_find(grid), subs, variant, seed, s, 0, replication, 0};
 	if (!spec.grid) {
 		snprintf(err, errlen, "unknown grid '%s'", grid);
 		return NULL;

@@ -19,9 +19,10 @@ extern "C" {
 
 typedef struct kb_case kb_case;
 
-/* Generates the group and allocates everything; NULL with a message in err. */
+/* Generates the group and allocates everything; NULL with a message in err.
+ * replication: racks variant, replicas per partition (0: the default). */
 kb_case *kb_case_new(const ka_strategy *s, const char *grid, int subs, int variant,
-		     uint64_t seed, char *err, size_t errlen);
+		     uint32_t replication, uint64_t seed, char *err, size_t errlen);
 
 /* One assign call: the timed region. Returns its status (0 ok). */
 int kb_case_run(kb_case *c);

@@ -31,12 +31,13 @@ struct Cached {
 Cached cached;
 
 void run_case(benchmark::State &state, const ka_strategy *s, const kd_grid *grid, int subs,
-	      int variant, const std::string &name)
+	      int variant, uint32_t replication, const std::string &name)
 {
 	if (cached.name != name) {
 		cached.c.reset();
 		char err[256];
-		cached.c.reset(kb_case_new(s, grid->name, subs, variant, 1, err, sizeof err));
+		cached.c.reset(
+			kb_case_new(s, grid->name, subs, variant, replication, 1, err, sizeof err));
 		cached.name = cached.c ? name : std::string();
 		if (!cached.c) {
 			state.SkipWithError(err);
@@ -84,6 +85,20 @@ double stat_max(const std::vector<double> &v)
 	return m;
 }
 
+// The four variants of DESIGN.md, and racks with one replica a partition
+// (racks-rf1): with 3 replicas on 3 racks every partition is on every rack,
+// which switches Kafka's rack-aware rule off, so only racks-rf1 times the
+// rack-aware paths.
+struct Variant {
+	int variant;
+	uint32_t replication; // racks: 0 for the default
+};
+const Variant variants[] = {{KD_VARIANT_FRESH, 0},
+			    {KD_VARIANT_CHURN_REMOVE, 0},
+			    {KD_VARIANT_CHURN_ADD, 0},
+			    {KD_VARIANT_RACKS, 0},
+			    {KD_VARIANT_RACKS, 1}};
+
 void register_all()
 {
 	for (size_t i = 0; i < ka_strategy_count(); i++) {
@@ -91,15 +106,21 @@ void register_all()
 		for (size_t gi = 0; gi < kd_grid_count(); gi++) {
 			const kd_grid *grid = kd_grid_at(gi);
 			for (int subs : {KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS})
-				for (int variant : {KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE,
-						    KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS}) {
+				for (const Variant &v : variants) {
+					kd_gen_spec spec = {grid, subs, v.variant, 1, s, 0,
+							    v.replication, 0};
+					char label[64];
 					std::string name = std::string("assign/") + s->name + "/" +
 							   grid->name + "/" + kd_subs_name(subs) +
-							   "/" + kd_variant_name(variant);
+							   "/" +
+							   kd_variant_label(&spec, label, sizeof label);
+					const int variant = v.variant;
+					const uint32_t repl = v.replication;
 					benchmark::RegisterBenchmark(
 						name.c_str(),
 						[=](benchmark::State &st) {
-							run_case(st, s, grid, subs, variant, name);
+							run_case(st, s, grid, subs, variant, repl,
+								 name);
 						})
 						->Unit(benchmark::kNanosecond)
 						->ComputeStatistics("min", stat_min)

@@ -195,6 +195,22 @@ int kd_variant_parse(const char *name)
 	return -1;
 }
 
+const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len)
+{
+	const char *name = kd_variant_name(spec->variant);
+	int n = snprintf(buf, len, "%s", name ? name : "?");
+	if (spec->variant != KD_VARIANT_RACKS)
+		return buf;
+	const char *layout = kd_rack_layout_name(spec->rack_layout);
+	if (spec->rack_layout != KD_RACKS_EVEN && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "-%s", layout ? layout : "?");
+	if (spec->racks && spec->racks != KD_DEFAULT_RACKS && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "-%uracks", spec->racks);
+	if (spec->replication && spec->replication != KD_DEFAULT_REPL && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "-rf%u", spec->replication);
+	return buf;
+}
+
 const char *kd_rack_layout_name(int layout)
 {
 	if (layout < 0 || (size_t)layout >= sizeof(layout_names) / sizeof(layout_names[0]))

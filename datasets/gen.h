@@ -80,6 +80,13 @@ typedef struct kd_gen_spec {
 	int rack_layout;            /* racks variant: enum kd_rack_layout (0 = even) */
 } kd_gen_spec;
 
+/*
+ * The variant as result files name it: the variant's name, and for racks
+ * with other than the defaults, what differs: "racks-skewed-members-rf1"
+ * (layout, then "-<R>racks" and "-rf<K>" when not 3). Returns buf.
+ */
+const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len);
+
 /* Builds the group. Returns 0, or -1 with a message in err. */
 int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen);
 

@@ -38,7 +38,7 @@ static const char gen_usage[] =
     "\n"
     "Exit status: 0 ok, 2 bad input or usage.\n";
 
-enum { OPT_SUBS = 256, OPT_VARIANT, OPT_SEED, OPT_RACKS, OPT_REPLICATION, OPT_LAYOUT };
+enum { OPT_SUBS = 256, OPT_VARIANT, OPT_SEED };
 
 int kh_cmd_gen(int argc, char **argv)
 {
@@ -47,9 +47,7 @@ int kh_cmd_gen(int argc, char **argv)
 	    {"variant", required_argument, NULL, OPT_VARIANT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"strategy", required_argument, NULL, 's'},
-	    {"racks", required_argument, NULL, OPT_RACKS},
-	    {"replication", required_argument, NULL, OPT_REPLICATION},
-	    {"rack-layout", required_argument, NULL, OPT_LAYOUT},
+	    KH_RACK_LONG_OPTIONS,
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -57,8 +55,7 @@ int kh_cmd_gen(int argc, char **argv)
 	const char *cmd = "gen";
 	const char *strategy_name = NULL, *out_path = NULL;
 	kd_gen_spec spec = {NULL, KD_SUBS_HOMOGENEOUS, KD_VARIANT_FRESH, 1, NULL, 0, 0, 0};
-	uint64_t v;
-	int c, layout_given = 0;
+	int c, rack_given = 0;
 
 	while ((c = getopt_long(argc, argv, ":s:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -80,27 +77,11 @@ int kh_cmd_gen(int argc, char **argv)
 				return kh_usage_error(
 				    cmd, "--seed: '%s' is not an unsigned integer", optarg);
 			break;
-		case OPT_RACKS:
-			if (kh_parse_u64(optarg, 1, KA_MAX_RACKS, &v) < 0)
-				return kh_usage_error(cmd, "--racks: '%s' is not a count in 1..%u",
-						      optarg, KA_MAX_RACKS);
-			spec.racks = (uint32_t)v;
-			break;
-		case OPT_REPLICATION:
-			if (kh_parse_u64(optarg, 1, KA_MAX_RACKS, &v) < 0)
-				return kh_usage_error(cmd,
-						      "--replication: '%s' is not a count in 1..%u",
-						      optarg, KA_MAX_RACKS);
-			spec.replication = (uint32_t)v;
-			break;
-		case OPT_LAYOUT:
-			if ((spec.rack_layout = kd_rack_layout_parse(optarg)) < 0)
-				return kh_usage_error(cmd,
-						      "--rack-layout: unknown layout '%s' (even, "
-						      "skewed-members, one-rack-replicas, "
-						      "memberless-rack)",
-						      optarg);
-			layout_given = 1;
+		case KH_OPT_RACKS:
+		case KH_OPT_REPLICATION:
+		case KH_OPT_LAYOUT:
+			if (kh_rack_option(cmd, c, optarg, &spec, &rack_given))
+				return KH_EXIT_USAGE;
 			break;
 		case 's':
 			strategy_name = optarg;
@@ -126,7 +107,7 @@ int kh_cmd_gen(int argc, char **argv)
 
 	const int churn =
 	    spec.variant == KD_VARIANT_CHURN_REMOVE || spec.variant == KD_VARIANT_CHURN_ADD;
-	if ((spec.racks || spec.replication || layout_given) && spec.variant != KD_VARIANT_RACKS)
+	if (rack_given && spec.variant != KD_VARIANT_RACKS)
 		return kh_usage_error(
 		    cmd, "--racks, --replication and --rack-layout apply to --variant racks only");
 

@@ -74,6 +74,21 @@ int kh_option_error(const char *cmd, int c, char **argv);
 /* Parses a decimal unsigned integer in [min, max]; -1 when it is not one. */
 int kh_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 
+/*
+ * The racks variant's options, as gen and sweep take them (--racks R,
+ * --replication K, --rack-layout L; KH_RACK_LONG_OPTIONS in the option
+ * table). kh_rack_option() reads option c into spec and sets *given, or
+ * prints the usage error and returns KH_EXIT_USAGE; 0 when taken.
+ */
+enum { KH_OPT_RACKS = 400, KH_OPT_REPLICATION, KH_OPT_LAYOUT };
+/* clang-format off */
+#define KH_RACK_LONG_OPTIONS                                          \
+	{"racks", required_argument, NULL, KH_OPT_RACKS},             \
+	{"replication", required_argument, NULL, KH_OPT_REPLICATION}, \
+	{"rack-layout", required_argument, NULL, KH_OPT_LAYOUT}
+/* clang-format on */
+int kh_rack_option(const char *cmd, int c, const char *arg, kd_gen_spec *spec, int *given);
+
 /* A strategy by name, or NULL after an error listing the known ones. */
 const ka_strategy *kh_strategy_lookup(const char *cmd, const char *name);
 
@@ -254,7 +269,15 @@ typedef struct kh_point {
 	int subs;
 	int variant;
 	uint64_t seed;
+	uint32_t racks, replication; /* racks variant: as kd_gen_spec (0: 3) */
+	int rack_layout;             /* racks variant: enum kd_rack_layout */
 } kh_point;
+
+/* The point's generator input. */
+kd_gen_spec kh_point_spec(const kh_point *pt);
+
+/* The point's variant as result files name it (kd_variant_label). */
+const char *kh_point_variant(const kh_point *pt, char *buf, size_t len);
 
 /* How every point is measured. */
 typedef struct kh_measure {

@@ -19,10 +19,23 @@
 
 #include <jansson.h>
 
+kd_gen_spec kh_point_spec(const kh_point *pt)
+{
+	return (kd_gen_spec){pt->grid,     pt->subs,  pt->variant,     pt->seed,
+			     pt->strategy, pt->racks, pt->replication, pt->rack_layout};
+}
+
+const char *kh_point_variant(const kh_point *pt, char *buf, size_t len)
+{
+	const kd_gen_spec spec = kh_point_spec(pt);
+	return kd_variant_label(&spec, buf, len);
+}
+
 void kh_point_name(const kh_point *pt, char *buf, size_t len)
 {
+	char variant[64];
 	snprintf(buf, len, "assign/%s/%s/%s/%s", pt->strategy->name, pt->grid->name,
-		 kd_subs_name(pt->subs), kd_variant_name(pt->variant));
+		 kd_subs_name(pt->subs), kh_point_variant(pt, variant, sizeof(variant)));
 }
 
 static double bytes_per_partition(const kh_point_result *r)
@@ -58,8 +71,9 @@ static void table_point(void *ctx, const kh_point *pt, const kh_point_result *r)
 {
 	table_ctx *t = ctx;
 	FILE *f = t->f;
+	char variant[64];
 	fprintf(f, ROW_KEY, pt->strategy->name, pt->grid->name, kd_subs_name(pt->subs),
-		kd_variant_name(pt->variant));
+		kh_point_variant(pt, variant, sizeof(variant)));
 	if (!r->ok) {
 		fprintf(f, " error: %s\n", r->error);
 		fflush(f);
@@ -257,7 +271,8 @@ static void put_point(json_ctx *j, json_t *e, const kh_point *pt)
 	put(j, e, "strategy", json_string(pt->strategy->name));
 	put(j, e, "grid", json_string(pt->grid->name));
 	put(j, e, "subs", json_string(kd_subs_name(pt->subs)));
-	put(j, e, "variant", json_string(kd_variant_name(pt->variant)));
+	char variant[64];
+	put(j, e, "variant", json_string(kh_point_variant(pt, variant, sizeof(variant))));
 }
 
 /* The quality figures of docs/results-format.md (all but the time). */

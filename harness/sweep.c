@@ -42,7 +42,8 @@
 
 static const char sweep_usage[] =
     "Usage: kassign sweep [--grid NAME]... [--strategy NAME]... [--subs MODE]...\n"
-    "                     [--variant VARIANT]... [--all-grids] [--repetitions N]\n"
+    "                     [--variant VARIANT]... [--racks R] [--replication K]\n"
+    "                     [--rack-layout L] [--all-grids] [--repetitions N]\n"
     "                     [--rounds R] [--seed N] [--cpus LIST] [--threads N]\n"
     "                     [--format json|table] [-o PATH] [--quiet]\n"
     "\n"
@@ -60,6 +61,11 @@ static const char sweep_usage[] =
     "  -s, --strategy NAME    a strategy\n"
     "      --subs MODE        homogeneous or heterogeneous\n"
     "      --variant VARIANT  fresh, churn-remove, churn-add or racks\n"
+    "      --racks R, --replication K, --rack-layout L\n"
+    "                         the racks variant's layout, as 'kassign gen' takes\n"
+    "                         them; other than the default (3 racks, replication\n"
+    "                         3, even) the variant is named for them, e.g.\n"
+    "                         racks-rf1 or racks-skewed-members-rf1\n"
     "  -n, --repetitions N    timed samples per point, over all rounds (default 9)\n"
     "      --rounds R         passes over all the points (default 3, at most N):\n"
     "                         each pass regenerates every point in turn, makes one\n"
@@ -135,7 +141,7 @@ static void case_close(kh_case *c)
 static int case_open(kh_case *c, const kh_point *pt, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
-	const kd_gen_spec spec = {pt->grid, pt->subs, pt->variant, pt->seed, pt->strategy, 0, 0, 0};
+	const kd_gen_spec spec = kh_point_spec(pt);
 	char gerr[200];
 	if (kd_generate(&spec, &c->g, gerr, sizeof(gerr)) < 0) {
 		snprintf(err, errlen, "generate: %s", gerr);
@@ -646,7 +652,7 @@ typedef struct selection {
 
 /* Points in a fixed order: strategy, then grid (the named ones in table
  * order, Kafka's JMH points, then MxTxP in the order given), subs, variant. */
-static kh_point *plan(const selection *sel, uint64_t seed, size_t *n)
+static kh_point *plan(const selection *sel, uint64_t seed, const kd_gen_spec *rk, size_t *n)
 {
 	const size_t ns = ka_strategy_count(), ng = kd_grid_count(), nj = kd_jmh_grid_count();
 	const size_t n_grids = ng + nj + sel->n_custom;
@@ -672,9 +678,17 @@ static kh_point *plan(const selection *sel, uint64_t seed, size_t *n)
 			}
 			for (int su = 0; su < KH_N_SUBS; su++)
 				for (int va = 0; va < KH_N_VARIANTS; va++)
-					if (sel->subs[su] && sel->variant[va])
-						pts[(*n)++] = (kh_point){ka_strategy_at(si), grid,
-									 su, va, seed};
+					if (sel->subs[su] && sel->variant[va]) {
+						const int r = va == KD_VARIANT_RACKS;
+						pts[(*n)++] = (kh_point){ka_strategy_at(si),
+									 grid,
+									 su,
+									 va,
+									 seed,
+									 r ? rk->racks : 0,
+									 r ? rk->replication : 0,
+									 r ? rk->rack_layout : 0};
+					}
 		}
 	}
 	return pts;
@@ -688,6 +702,7 @@ int kh_cmd_sweep(int argc, char **argv)
 	    {"strategy", required_argument, NULL, 's'},
 	    {"subs", required_argument, NULL, OPT_SUBS},
 	    {"variant", required_argument, NULL, OPT_VARIANT},
+	    KH_RACK_LONG_OPTIONS,
 	    {"repetitions", required_argument, NULL, 'n'},
 	    {"rounds", required_argument, NULL, OPT_ROUNDS},
 	    {"seed", required_argument, NULL, OPT_SEED},
@@ -710,7 +725,8 @@ int kh_cmd_sweep(int argc, char **argv)
 	sel.grid = calloc(n_grids + 1, 1);
 	sel.jmh = calloc(n_jmh + 1, 1);
 	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
-	int quiet = 0, table = 0, x;
+	int quiet = 0, table = 0, x, rack_given = 0;
+	kd_gen_spec rk = {0}; /* the racks variant's racks, replication and layout */
 	uint64_t repetitions = 9, seed = 1, threads = 1, rounds = 3;
 	const char *cpus_arg = NULL, *out_path = NULL;
 	kh_point *pts = NULL;
@@ -821,6 +837,12 @@ int kh_cmd_sweep(int argc, char **argv)
 		case OPT_CPUS:
 			cpus_arg = optarg;
 			break;
+		case KH_OPT_RACKS:
+		case KH_OPT_REPLICATION:
+		case KH_OPT_LAYOUT:
+			if ((rc = kh_rack_option(cmd, c, optarg, &rk, &rack_given)))
+				goto done;
+			break;
 		case 't':
 			if (kh_parse_u64(optarg, 1, KH_MAX_CPUS, &threads) < 0) {
 				rc = kh_usage_error(cmd, "--threads: '%s' is not a count in 1..%d",
@@ -870,10 +892,15 @@ int kh_cmd_sweep(int argc, char **argv)
 		sel.subs[i] |= !any_subs;
 	for (int i = 0; i < KH_N_VARIANTS; i++)
 		sel.variant[i] |= !any_variant;
+	if (rack_given && !sel.variant[KD_VARIANT_RACKS]) {
+		rc = kh_usage_error(cmd, "--racks, --replication and --rack-layout apply to the "
+					 "racks variant, which --variant leaves out");
+		goto done;
+	}
 	/* Every round takes at least one sample of every point. */
 	if (rounds > repetitions)
 		rounds = repetitions;
-	pts = plan(&sel, seed, &n_pts);
+	pts = plan(&sel, seed, &rk, &n_pts);
 	res = pts ? calloc(n_pts + 1, sizeof(*res)) : NULL;
 	if (!pts || !res) {
 		kh_error(cmd, "out of memory");

@@ -53,6 +53,34 @@ int kh_option_error(const char *cmd, int c, char **argv)
 	return kh_usage_error(cmd, "unknown option '%s'", name);
 }
 
+int kh_rack_option(const char *cmd, int c, const char *arg, kd_gen_spec *spec, int *given)
+{
+	uint64_t v;
+	switch (c) {
+	case KH_OPT_RACKS:
+		if (kh_parse_u64(arg, 1, KA_MAX_RACKS, &v) < 0)
+			return kh_usage_error(cmd, "--racks: '%s' is not a count in 1..%u", arg,
+					      KA_MAX_RACKS);
+		spec->racks = (uint32_t)v;
+		break;
+	case KH_OPT_REPLICATION:
+		if (kh_parse_u64(arg, 1, KA_MAX_RACKS, &v) < 0)
+			return kh_usage_error(cmd, "--replication: '%s' is not a count in 1..%u",
+					      arg, KA_MAX_RACKS);
+		spec->replication = (uint32_t)v;
+		break;
+	default:
+		if ((spec->rack_layout = kd_rack_layout_parse(arg)) < 0)
+			return kh_usage_error(cmd,
+					      "--rack-layout: unknown layout '%s' (even, "
+					      "skewed-members, one-rack-replicas, memberless-rack)",
+					      arg);
+		break;
+	}
+	*given = 1;
+	return 0;
+}
+
 int kh_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 {
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')

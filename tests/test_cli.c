@@ -580,6 +580,26 @@ static void test_sweep(void)
 	expect_status(&r, 0);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-storm "), ka_strategy_count());
 
+	/* The racks variant's layout options name the variant for what differs
+	 * from the default, and need the racks variant. */
+	run(&r, &d, "sweep", "--grid", "G-seed", "--strategy", st, "--subs", "homogeneous",
+	    "--replication", "1", "--rack-layout", "skewed-members", "-n", "1", "--format", "table",
+	    NULL);
+	expect_status(&r, 0);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 4);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " racks-skewed-members-rf1 "), 1);
+	run(&r, &d, "sweep", "--grid", "G-seed", "--variant", "racks", "--racks", "3",
+	    "--replication", "3", "-n", "1", "--format", "table", NULL);
+	expect_status(&r, 0);
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " racks "), 2 * ka_strategy_count());
+	run(&r, &d, "sweep", "--variant", "fresh", "--replication", "1", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "apply to the racks variant, which --variant leaves out");
+	run(&r, &d, "sweep", "--variant", "racks", "--replication", "0", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "--replication: '0' is not a count");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
+
 	/* Custom grids (scaling series) run after the named ones. */
 	run(&r, &d, "sweep", "--grid", "40x3x20", "--grid", "G-seed", "--strategy", st, "--subs",
 	    "homogeneous", "--variant", "fresh", "-n", "1", "--format", "table", NULL);
