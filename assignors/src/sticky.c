@@ -1252,59 +1252,37 @@ static levels objective(const ka_group *g, const uint32_t *owner, uint32_t *load
 }
 
 /*
- * The levels of two assignments of a rack-aware group in one pass (Kafka's
- * and the optimum): a placement is local when the member's rack bit is set
- * in its partition group's rack mask (build_groups), or by is_local past 64
- * member racks.
+ * The levels of an assignment of a rack-aware group: a placement is local
+ * when the member's rack bit is set in its partition group's rack mask
+ * (build_groups), or by is_local past 64 member racks.
  */
-static void objective_pair(const ka_group *g, const sides *sd, const uint32_t *a, const uint32_t *b,
-			   uint32_t *load_a, uint32_t *load_b, levels v[2])
+static levels objective_racks(const ka_group *g, const sides *sd, const uint32_t *owner,
+			      uint32_t *load)
 {
 	const uint64_t *key = sd->grp_key;
 	const uint32_t *grp = sd->grp_of, RK = g->n_racks;
 	const uint8_t *bit = sd->rack_bit;
-	const uint16_t *rack = g->member_rack;
-	uint64_t kept_a = 0, kept_b = 0, local_a = 0, local_b = 0;
-	memset(load_a, 0, g->n_members * sizeof *load_a);
-	memset(load_b, 0, g->n_members * sizeof *load_b);
+	uint64_t kept = 0, local = 0;
+	memset(load, 0, g->n_members * sizeof *load);
 	for (uint32_t p = 0; p < g->n_partitions; p++) {
-		const uint32_t prev = g->prev_owner[p], ma = a[p], mb = b[p];
-		if (ma == KA_NONE || mb == KA_NONE) {
-			/* unassignable, or (never in practice) left out by one */
-			if (ma != KA_NONE) {
-				load_a[ma]++;
-				kept_a += ma == prev;
-				local_a += (uint64_t)is_local(g, rack[ma], p);
-			}
-			if (mb != KA_NONE) {
-				load_b[mb]++;
-				kept_b += mb == prev;
-				local_b += (uint64_t)is_local(g, rack[mb], p);
-			}
+		const uint32_t m = owner[p];
+		if (m == KA_NONE)
 			continue;
-		}
-		load_a[ma]++;
-		load_b[mb]++;
-		kept_a += ma == prev;
-		kept_b += mb == prev;
+		load[m]++;
+		kept += m == g->prev_owner[p];
+		const uint32_t r = g->member_rack[m];
 		if (!key) {
-			local_a += (uint64_t)is_local(g, rack[ma], p);
-			local_b += (uint64_t)is_local(g, rack[mb], p);
-			continue;
+			local += (uint64_t)is_local(g, r, p);
+		} else {
+			/* bit 0: no member rack, never local */
+			const uint32_t b = r < RK ? bit[r] : 0;
+			local += (key[grp[p]] >> ((b - 1) & 63)) & (b != 0);
 		}
-		/* bit 0: no member rack (or none at all), never local */
-		const uint64_t mask = key[grp[p]];
-		const uint32_t ra = rack[ma], rb = rack[mb];
-		const uint32_t ba = ra < RK ? bit[ra] : 0, bb = rb < RK ? bit[rb] : 0;
-		local_a += (mask >> ((ba - 1) & 63)) & (ba != 0);
-		local_b += (mask >> ((bb - 1) & 63)) & (bb != 0);
 	}
-	v[0] = (levels){0, local_a, kept_a};
-	v[1] = (levels){0, local_b, kept_b};
-	for (uint32_t m = 0; m < g->n_members; m++) {
-		v[0].sq += (uint64_t)load_a[m] * load_a[m];
-		v[1].sq += (uint64_t)load_b[m] * load_b[m];
-	}
+	levels v = {0, local, kept};
+	for (uint32_t m = 0; m < g->n_members; m++)
+		v.sq += (uint64_t)load[m] * load[m];
+	return v;
 }
 
 /* a * b + c while it stays within INT64_MAX / 4, else -1. */
@@ -1929,11 +1907,14 @@ static size_t certify_size(const ka_group *g, const dims *d)
  * weighted above any difference in locality. When Kafka's answer keeps
  * every valid claim and reaches both optimal figures, nothing beats it on
  * any level. One pass over the partitions and a flow on a few nodes, where
- * the optimum takes several passes; past 64 member racks, not tried.
+ * the optimum takes several passes; past 64 member racks, not tried. The
+ * pass scores Kafka's answer too (*kafka, and *scored set), for the
+ * comparison with the optimum when the certificate fails.
  */
 static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
-			 const uint32_t *owner, uint32_t *load)
+			 const uint32_t *owner, uint32_t *load, levels *kafka, int *scored)
 {
+	*scored = 0;
 	if (d->member_racks > 64)
 		return 0;
 	CERT_SIZES;
@@ -1992,6 +1973,10 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 		}
 	}
 	assert(n <= G);
+	*kafka = (levels){0, local, kept};
+	for (uint32_t m = 0; m < g->n_members; m++)
+		kafka->sq += (uint64_t)load[m] * load[m];
+	*scored = 1;
 	if (kept != claims)
 		return 0;
 
@@ -2049,7 +2034,7 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 
 	/* The optimum's loads spread evenly within each class, its remote
 	 * placements on the arcs. */
-	uint64_t sq_opt = 0, remote_opt = 0, sq = 0;
+	uint64_t sq_opt = 0, remote_opt = 0;
 	for (uint32_t c = 0; c < NCs; c++) {
 		const uint64_t x = (uint64_t)f.sink_x[2 + n + c], nc = ct_cls_n[c];
 		if (!nc)
@@ -2063,9 +2048,7 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 		if (!(b && ((ct_key[k] >> (b - 1)) & 1)))
 			remote_opt += (uint64_t)ka__flow_on(&f, ct_arc[a]);
 	}
-	for (uint32_t m = 0; m < g->n_members; m++)
-		sq += (uint64_t)load[m] * load[m];
-	return sq == sq_opt && local == demand - remote_opt;
+	return kafka->sq == sq_opt && local == demand - remote_opt;
 }
 
 /* ------------------------------------------------------------ the strategies */
@@ -2218,8 +2201,7 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 	if (!homogeneous)
 		after = replay_part(g, after);
 	after = max_size(after, certify_size(g, d));
-	return 2 * load + prep_size(g, d) +
-	       max_size(prep_scratch_size(g, d), max_size(kafka, after));
+	return load + prep_size(g, d) + max_size(prep_scratch_size(g, d), max_size(kafka, after));
 }
 
 /*
@@ -2293,7 +2275,6 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		return 0;
 	}
 
-	uint32_t *load_opt = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
 	sides sd;
 	memset(&sd, 0, sizeof sd);
 	build_classes(g, d, &w, &sd);
@@ -2303,16 +2284,18 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 	else
 		assign_general(g, d, &sd, &w, owner);
 	w.used = mark;
-	if (kafka_optimal(g, d, &sd, &w, owner, load))
+	levels kafka;
+	int scored = 0;
+	if (kafka_optimal(g, d, &sd, &w, owner, load, &kafka, &scored))
 		return 0;
 	w.used = mark;
 	const uint32_t *rep = homogeneous ? NULL : kafka_replay(g, &w, owner, 1);
 	build_groups(g, d, &w, &sd);
 	int exact;
 	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
-	levels v[2];
-	objective_pair(g, &sd, owner, opt, load, load_opt, v);
-	const levels kafka = v[0], best = v[1];
+	if (!scored)
+		kafka = objective_racks(g, &sd, owner, load);
+	const levels best = objective_racks(g, &sd, opt, load);
 	if (rep && at_least(objective(g, rep, load, 1), best)) {
 		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
 		return 0;
