@@ -154,6 +154,32 @@ static inline int mismatch(const ka_group *g, uint32_t m, uint32_t p)
 	return r != KA_NO_RACK && !has_rack(g, p, r);
 }
 
+/* The members' racks holding a replica of p, as a mask of their bits
+ * (bit[r]: 1 + rack r's bit, 0 for a rack no member sits on). */
+static inline uint64_t rack_mask(const ka_group *g, const uint8_t *bit, uint32_t p)
+{
+	uint64_t k = 0;
+	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+		const uint32_t b = bit[g->prack[a]];
+		k |= b ? (uint64_t)1 << (b - 1) : 0;
+	}
+	return k;
+}
+
+/* Numbers the members' racks 1, 2, ... in bit[] (0: no member there), up
+ * to 64 of them; returns how many. */
+static uint32_t member_rack_bits(const ka_group *g, uint8_t *bit)
+{
+	uint32_t n = 0;
+	memset(bit, 0, g->n_racks);
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		const uint32_t r = g->member_rack[m];
+		if (r != KA_NO_RACK && !bit[r])
+			bit[r] = (uint8_t)(++n <= 64 ? n : 1);
+	}
+	return n;
+}
+
 /*
  * Locality as ka_optimum_compute and ka_metrics count it: a member on rack r
  * is local to p when it has a rack and a replica of p is there. Everything
@@ -830,7 +856,8 @@ static void assign_constrained(const ka_group *g, ka__ws *w, int racks, uint32_t
 	X(topic_order, uint32_t, T)                                                                \
 	X(by_count, uint32_t, M + 2)                                                               \
 	X(tcls_off, uint32_t, T + 1)                                                               \
-	X(tcls, uint32_t, SC)
+	X(tcls, uint32_t, SC)                                                                      \
+	X(rack_bit, uint8_t, RK)
 
 /*
  * The least-loaded member of one subscription class, ties by member_id, as
@@ -879,6 +906,18 @@ static uint32_t filler_next(filler *f, uint32_t c)
 	}
 }
 
+/* filler_next, the usual case inline: the member at pos is still at level. */
+static inline uint32_t filler_peek(filler *f, uint32_t c)
+{
+	const uint32_t pos = f->pos[c];
+	if (pos < f->n_active[c]) {
+		const uint32_t m = f->active[f->off[c] + pos];
+		if (f->load[m] == f->level[c])
+			return m;
+	}
+	return filler_next(f, c);
+}
+
 /* What the greedy's passes share. */
 typedef struct dealing {
 	const ka_group *g;
@@ -888,6 +927,7 @@ typedef struct dealing {
 	const uint32_t *id_rank, *topic_order;
 	uint32_t nt;
 	const uint32_t *tcls_off, *tcls;
+	const uint8_t *rack_bit; /* member_rack_bits, NULL past 64 member racks */
 } dealing;
 
 /*
@@ -909,12 +949,15 @@ static void deal_general(const dealing *dl, int rack_match, uint32_t *owner)
 			if (owner[p] != KA_NONE)
 				continue;
 			uint32_t best = KA_NONE;
+			const uint64_t held =
+			    rack_match && dl->rack_bit ? rack_mask(g, dl->rack_bit, p) : 0;
 			for (uint32_t k = dl->tcls_off[t]; k < dl->tcls_off[t + 1]; k++) {
-				uint32_t c = dl->tcls[k];
-				if (rack_match && cls_rack[c] != KA_NO_RACK &&
-				    !has_rack(g, p, cls_rack[c]))
+				uint32_t c = dl->tcls[k], r = rack_match ? cls_rack[c] : KA_NO_RACK;
+				if (r != KA_NO_RACK &&
+				    !(dl->rack_bit ? (int)((held >> (dl->rack_bit[r] - 1)) & 1)
+						   : has_rack(g, p, r)))
 					continue;
-				uint32_t m = filler_next(dl->fl, c);
+				uint32_t m = filler_peek(dl->fl, c);
 				if (m != KA_NONE &&
 				    (best == KA_NONE || load[m] < load[best] ||
 				     (load[m] == load[best] && id_rank[m] < id_rank[best])))
@@ -931,7 +974,9 @@ static void deal_general(const dealing *dl, int rack_match, uint32_t *owner)
 }
 
 /* Slabs are sized by the bounds of dims; the classes themselves are sides'. */
-#define GENERAL_SIZES const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs
+#define GENERAL_SIZES                                                                              \
+	const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs,              \
+		     RK = g->n_racks
 
 static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
 			   uint32_t *owner)
@@ -1029,7 +1074,8 @@ static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka
 	 * that do not mismatch (a member without rack never does), leaving a
 	 * partition no such subscriber takes, then what is left to anyone.
 	 */
-	const dealing dl = {g, sd, &fl, load, id_rank, topic_order, nt, tcls_off, tcls};
+	const uint8_t *bits = sd->racks && member_rack_bits(g, rack_bit) <= 64 ? rack_bit : NULL;
+	const dealing dl = {g, sd, &fl, load, id_rank, topic_order, nt, tcls_off, tcls, bits};
 	if (sd->racks)
 		deal_general(&dl, 1, owner);
 	deal_general(&dl, 0, owner);
@@ -1698,17 +1744,6 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 
 #define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp, RK = g->n_racks
 
-/* The members' racks holding a replica of p, as a mask of their bits. */
-static inline uint64_t rack_mask(const ka_group *g, const uint8_t *bit, uint32_t p)
-{
-	uint64_t k = 0;
-	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
-		const uint32_t b = bit[g->prack[a]];
-		k |= b ? (uint64_t)1 << (b - 1) : 0;
-	}
-	return k;
-}
-
 /* Topic class c and the members' racks holding a replica of p, hashed. */
 static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t c, uint32_t p)
 {
@@ -1761,17 +1796,11 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	uint8_t *mr = gr_bit; /* the members' racks */
 	uint64_t *key = gr_key;
 	memset(table, 0xff, d->table * sizeof *table);
-	memset(mr, 0, RK);
 	/* Up to 64 member racks (the usual case) a partition's racks are a bit
 	 * mask (mr[r]: 1 + its bit, 0 for no member there), hashed and compared
-	 * as one word; past that, the rack lists themselves. */
-	const int masks = d->member_racks <= 64;
-	uint32_t bits = 0;
-	for (uint32_t m = 0; m < g->n_members; m++) {
-		const uint32_t r = g->member_rack[m];
-		if (r != KA_NO_RACK && !mr[r])
-			mr[r] = masks ? (uint8_t)++bits : 1;
-	}
+	 * as one word; past that, the rack lists themselves (mr[r] != 0 for a
+	 * member's rack). */
+	const int masks = member_rack_bits(g, mr) <= 64;
 	/* First-seen numbering; gr_first counts each class's groups. */
 	memset(gr_first, 0, ((size_t)NT + 1) * sizeof *gr_first);
 	uint32_t n = 0;
@@ -1924,14 +1953,8 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 	const uint32_t *tcls = g->topic_class;
 	const size_t mask = d->table - 1;
 	memset(ct_table, 0xff, d->table * sizeof *ct_table);
-	memset(ct_bit, 0, RK);
 	memset(load, 0, g->n_members * sizeof *load);
-	uint32_t bits = 0;
-	for (uint32_t m = 0; m < g->n_members; m++) {
-		const uint32_t r = g->member_rack[m];
-		if (r != KA_NO_RACK && !ct_bit[r])
-			ct_bit[r] = (uint8_t)++bits;
-	}
+	member_rack_bits(g, ct_bit);
 
 	/* One pass: the groups' sizes, Kafka's levels, the valid claims. */
 	uint64_t kept = 0, local = 0, claims = 0;
@@ -2200,7 +2223,7 @@ static size_t sticky_size(const ka_group *g, const dims *d)
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
 	if (!homogeneous)
 		after = replay_part(g, after);
-	after = max_size(after, certify_size(g, d));
+	after = max_size(after, max_size(certify_size(g, d), ka__certify_size(g)));
 	return load + prep_size(g, d) + max_size(prep_scratch_size(g, d), max_size(kafka, after));
 }
 
@@ -2286,20 +2309,30 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 	w.used = mark;
 	levels kafka;
 	int scored = 0;
-	if (kafka_optimal(g, d, &sd, &w, owner, load, &kafka, &scored))
+	/* Unequal subscriptions: Kafka's greedy can fall short of the best
+	 * balance, and certify.c tells that cheaper than kafka_optimal. */
+	const int balanced = homogeneous || ka__certify_balance(g, owner, &w);
+	w.used = mark;
+	if (balanced && kafka_optimal(g, d, &sd, &w, owner, load, &kafka, &scored))
 		return 0;
 	w.used = mark;
 	const uint32_t *rep = homogeneous ? NULL : kafka_replay(g, &w, owner, 1);
 	build_groups(g, d, &w, &sd);
 	int exact;
 	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
-	if (!scored)
-		kafka = objective_racks(g, &sd, owner, load);
+	/* Kafka's greedy short of the best balance (which the optimum always
+	 * reaches) and not replayed: the optimum, without scoring either. */
+	if (!balanced && !rep) {
+		memcpy(owner, opt, g->n_partitions * sizeof *owner);
+		return 0;
+	}
 	const levels best = objective_racks(g, &sd, opt, load);
 	if (rep && at_least(objective(g, rep, load, 1), best)) {
 		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
 		return 0;
 	}
+	if (!scored)
+		kafka = objective_racks(g, &sd, owner, load);
 	/* Exact, the optimum is never worse; kept only where Kafka falls short. */
 	const int better =
 	    best.sq < kafka.sq ||
@@ -2307,6 +2340,7 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 	     (best.local > kafka.local || (best.local == kafka.local && best.kept > kafka.kept)));
 	assert(better || !exact ||
 	       (best.sq == kafka.sq && best.local == kafka.local && best.kept == kafka.kept));
+	assert(better || balanced);
 	if (better)
 		memcpy(owner, opt, g->n_partitions * sizeof *owner);
 	return 0;
