@@ -31,7 +31,8 @@ static const char size_usage[] =
     "      --rate R           messages/s produced over all partitions\n"
     "      --capacity C       messages/s one consumer processes\n"
     "      --headroom H       capacity kept spare, 0 <= H < 1 (default 0.3): members =\n"
-    "                         ceil(R / (C * (1 - H))), at most the partitions\n"
+    "                         ceil(R / (C * (1 - H))), at least 2 (a crash leaves\n"
+    "                         somebody) and at most the partitions\n"
     "      --members N        this member count instead\n"
     "      --deploy D         rolling (default: each member closed and restarted in\n"
     "                         turn) or rolling-kill (killed, no close())\n"
@@ -293,8 +294,12 @@ int kh_cmd_size(int argc, char **argv)
 	} else if (a.members) {
 		members = (uint32_t)a.members;
 	} else {
+		/* At least two, so that a crash leaves somebody to take over. */
 		double need = ceil(a.rate / (a.capacity * (1 - a.headroom)));
-		members = need < 1 ? 1 : need > (double)parts ? (uint32_t)parts : (uint32_t)need;
+		const uint32_t floor_n = parts < 2 ? (uint32_t)parts : 2;
+		members = need < floor_n ? floor_n
+			  : need > (double)parts ? (uint32_t)parts
+						 : (uint32_t)need;
 	}
 	const double per_part = a.rate / (double)parts;
 	/* A partition is processed by one member: past one member per

@@ -704,6 +704,14 @@ static void test_size(void)
 	EXPECT_OUT(&r, "cooperative/cooperative-sticky static 10s");
 	EXPECT_OUT(&r, "recommended: 6 members");
 	CU_ASSERT_EQUAL(count_lines_with(r.out, "* "), 1);
+	/* One member would do: two, so that a crash leaves one (one partition:
+	 * one member, a second would stay idle). */
+	run(&r, &d, "size", "--partitions", "8", "--rate", "10", "--capacity", "500", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "-> 2 members");
+	run(&r, &d, "size", "--partitions", "1", "--rate", "10", "--capacity", "500", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "-> 1 members");
 	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500", "--json",
 	    NULL);
 	expect_status(&r, 0);
