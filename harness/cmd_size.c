@@ -297,7 +297,7 @@ int kh_cmd_size(int argc, char **argv)
 		/* At least two, so that a crash leaves somebody to take over. */
 		double need = ceil(a.rate / (a.capacity * (1 - a.headroom)));
 		const uint32_t floor_n = parts < 2 ? (uint32_t)parts : 2;
-		members = need < floor_n ? floor_n
+		members = need < floor_n         ? floor_n
 			  : need > (double)parts ? (uint32_t)parts
 						 : (uint32_t)need;
 	}
