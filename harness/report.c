@@ -57,10 +57,10 @@ static void table_begin(void *ctx, const kh_run_info *run)
 {
 	table_ctx *t = ctx;
 	t->threads = run->threads;
-	fprintf(t->f, ROW_KEY " %10s %7s %11s %11s %11s %9s %8s %7s %4s %8s %9s %9s %5s",
+	fprintf(t->f, ROW_KEY " %10s %7s %11s %11s %11s %9s %8s %7s %4s %8s %9s %9s %7s %5s",
 		"strategy", "grid", "subs", "variant", "partitions", "members", "median_ms",
 		"min_ms", "max_ms", "ns/part", "B/part", "max-min", "bal", "moved", "moved_lb",
-		"moved_opt", "valid");
+		"moved_opt", "local%", "valid");
 	if (t->threads > 1)
 		fprintf(t->f, " %11s %8s", "thr_med_ms", "slowdown");
 	fputc('\n', t->f);
@@ -81,13 +81,15 @@ static void table_point(void *ctx, const kh_point *pt, const kh_point_result *r)
 	}
 	const ka_metrics *m = &r->metrics;
 	const double per = r->partitions ? (double)r->partitions : 1.0;
-	char lb[24];
+	char lb[24], local[16] = "-"; /* local%: of the placements whose racks are known */
 	snprintf(lb, sizeof(lb), "%s%u", m->moved_min_exact ? "" : ">=", m->moved_min);
-	fprintf(f, " %10u %7u %11.6f %11.6f %11.6f %9.2f %8.1f %7u %4s %8u %9s %9u %5s",
+	if (m->rack_known)
+		snprintf(local, sizeof(local), "%.1f", 100.0 * m->local / m->rack_known);
+	fprintf(f, " %10u %7u %11.6f %11.6f %11.6f %9.2f %8.1f %7u %4s %8u %9s %9u %7s %5s",
 		r->partitions, r->members, r->timing.median_ns / 1e6, r->timing.min_ns / 1e6,
 		r->timing.max_ns / 1e6, r->timing.median_ns / per, bytes_per_partition(r),
 		m->n_eligible ? m->load_max - m->load_min : 0, m->balanced ? "yes" : "no", m->moved,
-		lb, m->moved_opt, r->violations ? "NO" : "yes");
+		lb, m->moved_opt, local, r->violations ? "NO" : "yes");
 	if (t->threads > 1 && r->threads_ok)
 		fprintf(f, " %11.6f %8.3f", r->thread_timing.median_ns / 1e6,
 			r->timing.median_ns > 0 ? r->thread_timing.median_ns / r->timing.median_ns

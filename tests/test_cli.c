@@ -588,6 +588,8 @@ static void test_sweep(void)
 	expect_status(&r, 0);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 4);
 	CU_ASSERT_EQUAL(count_lines_with(r.out, " racks-skewed-members-rf1 "), 1);
+	EXPECT_OUT(&r, "local%");
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " - "), 3); /* no racks: fresh, churns */
 	run(&r, &d, "sweep", "--grid", "G-seed", "--variant", "racks", "--racks", "3",
 	    "--replication", "3", "-n", "1", "--format", "table", NULL);
 	expect_status(&r, 0);
