@@ -7,6 +7,7 @@
 
 #include "bench_case.h"
 #include "datasets/gen.h"
+#include "ka_commit.h" /* KA_BUILD_COMMIT, written at build time (cmake/commit.cmake) */
 
 struct kb_case {
 	const ka_strategy *s;
@@ -119,9 +120,6 @@ uint64_t kb_now_ns(void)
 
 /* ------------------------------------------------------------------ context */
 
-#ifndef KB_COMMIT
-#define KB_COMMIT "unknown"
-#endif
 #ifndef KB_COMPILER
 #define KB_COMPILER "unknown"
 #endif
@@ -174,7 +172,7 @@ size_t kb_context(const kb_text **out)
 		{"format", "kassign-result"},
 		{"version", "1"},
 		{"tool", "kassign-bench"},
-		{"commit", KB_COMMIT},
+		{"commit", KA_BUILD_COMMIT},
 		{"compiler", KB_COMPILER},
 		{"flags", KB_FLAGS},
 		{"build_type", KB_BUILD_TYPE},

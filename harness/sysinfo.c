@@ -17,9 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef KH_BUILD_COMMIT
-#define KH_BUILD_COMMIT "unknown"
-#endif
+#include "ka_commit.h" /* KA_BUILD_COMMIT, written at build time (cmake/commit.cmake) */
+
 #ifndef KH_BUILD_COMPILER
 #define KH_BUILD_COMPILER "unknown"
 #endif
@@ -32,7 +31,7 @@
 
 const char *kh_build_commit(void)
 {
-	return KH_BUILD_COMMIT[0] ? KH_BUILD_COMMIT : "unknown";
+	return KA_BUILD_COMMIT[0] ? KA_BUILD_COMMIT : "unknown";
 }
 
 const char *kh_build_compiler(void)
