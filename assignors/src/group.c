@@ -288,16 +288,25 @@ static int intern_rack(ka_builder *b, const char *rack, uint16_t *out)
 	return 0;
 }
 
-int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
-				  const char *rack)
+/* The checks and rack interning shared by a partition's replica and leader
+ * racks: r is the (topic, partition, rack) to record. */
+static int partition_rack(ka_builder *b, uint32_t topic, uint32_t partition, const char *rack,
+			  in_rack *r)
 {
 	int refused = refuse(b);
 	if (refused)
 		return refused;
 	if (topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
 		return KA_EINVAL;
-	in_rack r = {topic, partition, KA_NO_RACK};
-	int rc = intern_rack(b, rack, &r.rack);
+	*r = (in_rack){topic, partition, KA_NO_RACK};
+	return intern_rack(b, rack, &r->rack);
+}
+
+int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partition,
+				  const char *rack)
+{
+	in_rack r;
+	int rc = partition_rack(b, topic, partition, rack, &r);
 	if (rc != 0)
 		return rc;
 	if (r.rack == KA_NO_RACK)
@@ -308,13 +317,8 @@ int ka_builder_add_partition_rack(ka_builder *b, uint32_t topic, uint32_t partit
 int ka_builder_set_partition_leader(ka_builder *b, uint32_t topic, uint32_t partition,
 				    const char *rack)
 {
-	int refused = refuse(b);
-	if (refused)
-		return refused;
-	if (topic >= b->topics.n || partition >= b->topics.v[topic].partitions)
-		return KA_EINVAL;
-	in_rack r = {topic, partition, KA_NO_RACK};
-	int rc = intern_rack(b, rack, &r.rack);
+	in_rack r;
+	int rc = partition_rack(b, topic, partition, rack, &r);
 	if (rc != 0)
 		return rc;
 	return VEC_PUSH(b->leaders, r) != 0 ? fail(b, KA_ENOMEM) : 0;
