@@ -308,7 +308,7 @@ typedef struct sides {
 	const uint32_t *grp_rep;   /* [n_grp] one partition of each; rack-aware only */
 	const uint64_t *grp_key;   /* [n_grp] the member racks (bits) holding a replica of
 				      its partitions; NULL past 64 member racks */
-	const uint8_t *rack_bit;   /* [racks] 1 + a member rack's bit, 0 for no member */
+	const uint8_t *rack_bit;   /* [racks] member_rack_bits (build_classes); rack-aware only */
 } sides;
 
 /*
@@ -856,8 +856,7 @@ static void assign_constrained(const ka_group *g, ka__ws *w, int racks, uint32_t
 	X(topic_order, uint32_t, T)                                                                \
 	X(by_count, uint32_t, M + 2)                                                               \
 	X(tcls_off, uint32_t, T + 1)                                                               \
-	X(tcls, uint32_t, SC)                                                                      \
-	X(rack_bit, uint8_t, RK)
+	X(tcls, uint32_t, SC)
 
 /*
  * The least-loaded member of one subscription class, ties by member_id, as
@@ -974,9 +973,7 @@ static void deal_general(const dealing *dl, int rack_match, uint32_t *owner)
 }
 
 /* Slabs are sized by the bounds of dims; the classes themselves are sides'. */
-#define GENERAL_SIZES                                                                              \
-	const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs,              \
-		     RK = g->n_racks
+#define GENERAL_SIZES const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs
 
 static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
 			   uint32_t *owner)
@@ -1074,7 +1071,7 @@ static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka
 	 * that do not mismatch (a member without rack never does), leaving a
 	 * partition no such subscriber takes, then what is left to anyone.
 	 */
-	const uint8_t *bits = sd->racks && member_rack_bits(g, rack_bit) <= 64 ? rack_bit : NULL;
+	const uint8_t *bits = sd->racks && d->member_racks <= 64 ? sd->rack_bit : NULL;
 	const dealing dl = {g, sd, &fl, load, id_rank, topic_order, nt, tcls_off, tcls, bits};
 	if (sd->racks)
 		deal_general(&dl, 1, owner);
@@ -1279,35 +1276,17 @@ typedef struct levels {
 	uint64_t sq, local, kept;
 } levels;
 
-static levels objective(const ka_group *g, const uint32_t *owner, uint32_t *load, int racks)
-{
-	levels v = {0, 0, 0};
-	memset(load, 0, g->n_members * sizeof *load);
-	for (uint32_t p = 0; p < g->n_partitions; p++) {
-		uint32_t m = owner[p];
-		if (m == KA_NONE)
-			continue;
-		load[m]++;
-		v.kept += m == g->prev_owner[p];
-		if (racks)
-			v.local += (uint64_t)is_local(g, g->member_rack[m], p);
-	}
-	for (uint32_t m = 0; m < g->n_members; m++)
-		v.sq += (uint64_t)load[m] * load[m];
-	return v;
-}
-
 /*
- * The levels of an assignment of a rack-aware group: a placement is local
- * when the member's rack bit is set in its partition group's rack mask
- * (build_groups), or by is_local past 64 member racks.
+ * The levels of an assignment; without sides (no racks) locality stays 0.
+ * Rack-aware, a placement is local when the member's rack bit is set in its
+ * partition group's rack mask (build_groups), or by is_local past 64
+ * member racks.
  */
-static levels objective_racks(const ka_group *g, const sides *sd, const uint32_t *owner,
-			      uint32_t *load)
+static levels objective(const ka_group *g, const sides *sd, const uint32_t *owner, uint32_t *load)
 {
-	const uint64_t *key = sd->grp_key;
-	const uint32_t *grp = sd->grp_of, RK = g->n_racks;
-	const uint8_t *bit = sd->rack_bit;
+	const uint64_t *key = sd ? sd->grp_key : NULL;
+	const uint32_t *grp = sd ? sd->grp_of : NULL, RK = g->n_racks;
+	const uint8_t *bit = sd ? sd->rack_bit : NULL;
 	uint64_t kept = 0, local = 0;
 	memset(load, 0, g->n_members * sizeof *load);
 	for (uint32_t p = 0; p < g->n_partitions; p++) {
@@ -1316,6 +1295,8 @@ static levels objective_racks(const ka_group *g, const sides *sd, const uint32_t
 			continue;
 		load[m]++;
 		kept += m == g->prev_owner[p];
+		if (!sd)
+			continue;
 		const uint32_t r = g->member_rack[m];
 		if (!key) {
 			local += (uint64_t)is_local(g, r, p);
@@ -1677,7 +1658,8 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 #define PREP_SLABS(X)                                                                              \
 	X(sub_of, uint32_t, M)                                                                     \
 	X(sub_rep, uint32_t, NC)                                                                   \
-	X(sub_rack, uint16_t, NC)
+	X(sub_rack, uint16_t, NC)                                                                  \
+	X(sub_bit, uint8_t, RK)
 
 #define PREP_SCRATCH(X)                                                                            \
 	X(ps_off, uint32_t, C + 1)                                                                 \
@@ -1690,7 +1672,8 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 
 /*
  * (subscription class, rack) pairs: numbered class by class, a class's
- * racks in order of their first member; no rack counts as a rack here.
+ * racks in order of their first member; no rack counts as a rack here. And
+ * the members' racks numbered for the rack masks (member_rack_bits).
  */
 static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 {
@@ -1730,6 +1713,8 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 	sd->cls_of = sub_of;
 	sd->cls_rep = sub_rep;
 	sd->cls_rack = sub_rack;
+	member_rack_bits(g, sub_bit);
+	sd->rack_bit = sub_bit;
 }
 
 #define GROUP_SLABS(X)                                                                             \
@@ -1739,10 +1724,9 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 	X(gr_first, uint32_t, T + 1)                                                               \
 	X(gr_off, uint32_t, G + 1)                                                                 \
 	X(gr_part, uint32_t, P)                                                                    \
-	X(gr_key, uint64_t, G)                                                                     \
-	X(gr_bit, uint8_t, RK)
+	X(gr_key, uint64_t, G)
 
-#define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp, RK = g->n_racks
+#define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp
 
 /* Topic class c and the members' racks holding a replica of p, hashed. */
 static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t c, uint32_t p)
@@ -1793,14 +1777,14 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	const size_t mark = w->used, mask = d->table - 1;
 	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class;
 	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
-	uint8_t *mr = gr_bit; /* the members' racks */
+	const uint8_t *mr = sd->rack_bit; /* the members' racks */
 	uint64_t *key = gr_key;
 	memset(table, 0xff, d->table * sizeof *table);
 	/* Up to 64 member racks (the usual case) a partition's racks are a bit
 	 * mask (mr[r]: 1 + its bit, 0 for no member there), hashed and compared
 	 * as one word; past that, the rack lists themselves (mr[r] != 0 for a
 	 * member's rack). */
-	const int masks = member_rack_bits(g, mr) <= 64;
+	const int masks = d->member_racks <= 64;
 	/* First-seen numbering; gr_first counts each class's groups. */
 	memset(gr_first, 0, ((size_t)NT + 1) * sizeof *gr_first);
 	uint32_t n = 0;
@@ -1894,7 +1878,6 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	sd->grp_of_tp = tcls;
 	sd->grp_rep = gr_rep;
 	sd->grp_key = masks ? gr_key : NULL;
-	sd->rack_bit = masks ? gr_bit : NULL;
 }
 
 /* ------------------------------------------------------------ Kafka's answer, certified */
@@ -1910,12 +1893,9 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	X(ct_cls_n, uint32_t, NC)                                                                  \
 	X(ct_arc, uint32_t, GA)                                                                    \
 	X(ct_arc_k, uint32_t, GA)                                                                  \
-	X(ct_arc_c, uint32_t, GA)                                                                  \
-	X(ct_bit, uint8_t, RK)
+	X(ct_arc_c, uint32_t, GA)
 
-#define CERT_SIZES                                                                                 \
-	const size_t G = d->grp, GA = d->grp_arcs, NC = d->cls, NT = g->n_topic_classes,           \
-		     RK = g->n_racks
+#define CERT_SIZES const size_t G = d->grp, GA = d->grp_arcs, NC = d->cls, NT = g->n_topic_classes
 
 static size_t certify_size(const ka_group *g, const dims *d)
 {
@@ -1954,7 +1934,7 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 	const size_t mask = d->table - 1;
 	memset(ct_table, 0xff, d->table * sizeof *ct_table);
 	memset(load, 0, g->n_members * sizeof *load);
-	member_rack_bits(g, ct_bit);
+	const uint8_t *ct_bit = sd->rack_bit;
 
 	/* One pass: the groups' sizes, Kafka's levels, the valid claims. */
 	uint64_t kept = 0, local = 0, claims = 0;
@@ -2113,7 +2093,6 @@ static size_t prep_size(const ka_group *g, const dims *d)
 	PREP_SLABS(X)
 #undef X
 	(void)C;
-	(void)RK;
 	return total;
 }
 
@@ -2253,7 +2232,7 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 				  .grp_off = g->topic_off};
 		const size_t mark = w.used;
 		assign_general(g, d, &sd, &w, owner);
-		levels kafka = objective(g, owner, load, 0);
+		levels kafka = objective(g, NULL, owner, load);
 		w.used = mark;
 		if (ka__certify_balance(g, owner, &w))
 			return 0;
@@ -2289,9 +2268,9 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 				  .grp_of_tp = g->topic_class};
 		int exact;
 		const uint32_t *opt = assign_optimal(g, d, &tc, &w, &exact);
-		levels best = objective(g, opt, load, 0);
+		levels best = objective(g, NULL, opt, load);
 		assert(best.sq <= kafka.sq);
-		if (rep && at_least(objective(g, rep, load, 0), best))
+		if (rep && at_least(objective(g, NULL, rep, load), best))
 			memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
 		else if (best.sq < kafka.sq)
 			memcpy(owner, opt, g->n_partitions * sizeof *owner);
@@ -2326,13 +2305,13 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 		memcpy(owner, opt, g->n_partitions * sizeof *owner);
 		return 0;
 	}
-	const levels best = objective_racks(g, &sd, opt, load);
-	if (rep && at_least(objective(g, rep, load, 1), best)) {
+	const levels best = objective(g, &sd, opt, load);
+	if (rep && at_least(objective(g, &sd, rep, load), best)) {
 		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
 		return 0;
 	}
 	if (!scored)
-		kafka = objective_racks(g, &sd, owner, load);
+		kafka = objective(g, &sd, owner, load);
 	/* Exact, the optimum is never worse; kept only where Kafka falls short. */
 	const int better =
 	    best.sq < kafka.sq ||
