@@ -1728,6 +1728,21 @@ static void build_classes(const ka_group *g, const dims *d, ka__ws *w, sides *sd
 
 #define GROUP_SIZES const size_t P = g->n_partitions, T = g->n_topics, G = d->grp
 
+/*
+ * The slot of group (topic class c, rack mask k) in an open-addressing table
+ * of group numbers (KA_NONE: free), key[] and cls[] a group's mask and
+ * class: the group's slot, or the free one where it goes.
+ */
+static inline uint32_t *group_slot(uint32_t *table, size_t mask, const uint64_t *key,
+				   const uint32_t *cls, uint64_t k, uint32_t c)
+{
+	const uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 32) & mask;
+	while (table[i] != KA_NONE && (key[table[i]] != k || cls[table[i]] != c))
+		i = (i + 1) & mask;
+	return &table[i];
+}
+
 /* Topic class c and the members' racks holding a replica of p, hashed. */
 static uint64_t group_hash(const ka_group *g, const uint8_t *mr, uint32_t c, uint32_t p)
 {
@@ -1777,7 +1792,8 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	const size_t mark = w->used, mask = d->table - 1;
 	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class;
 	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
-	const uint8_t *mr = sd->rack_bit; /* the members' racks */
+	uint32_t *gr_cls = ka__ws_take(w, G, sizeof(uint32_t)); /* a group's topic class */
+	const uint8_t *mr = sd->rack_bit;                       /* the members' racks */
 	uint64_t *key = gr_key;
 	memset(table, 0xff, d->table * sizeof *table);
 	/* Up to 64 member racks (the usual case) a partition's racks are a bit
@@ -1796,23 +1812,16 @@ static void build_groups(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 			if (!subscribed)
 				continue;
 			const uint64_t k = rack_mask(g, mr, p);
-			uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
-			for (size_t i = (size_t)(h >> 32) & mask;; i = (i + 1) & mask) {
-				uint32_t e = table[i];
-				if (e == KA_NONE) {
-					table[i] = n;
-					gr_topic[n] = t;
-					gr_rep[n] = p;
-					key[n] = k;
-					gr_first[c + 1]++;
-					gr_of[p] = n++;
-					break;
-				}
-				if (key[e] == k && tcls[gr_topic[e]] == c) {
-					gr_of[p] = e;
-					break;
-				}
+			uint32_t *slot = group_slot(table, mask, key, gr_cls, k, c);
+			if (*slot == KA_NONE) {
+				*slot = n;
+				gr_topic[n] = t;
+				gr_rep[n] = p;
+				key[n] = k;
+				gr_cls[n++] = c;
+				gr_first[c + 1]++;
 			}
+			gr_of[p] = *slot;
 		}
 	}
 	for (uint32_t t = 0; t < T && !masks; t++) {
@@ -1947,18 +1956,14 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 		int last_valid = 0;
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 			const uint64_t k = rack_mask(g, ct_bit, p);
-			const uint64_t h = (k ^ ((uint64_t)c << 32 | c)) * 0x9e3779b97f4a7c15ull;
-			size_t i = (size_t)(h >> 32) & mask;
-			while (ct_table[i] != KA_NONE &&
-			       (ct_key[ct_table[i]] != k || ct_tc[ct_table[i]] != c))
-				i = (i + 1) & mask;
-			if (ct_table[i] == KA_NONE) {
-				ct_table[i] = n;
+			uint32_t *slot = group_slot(ct_table, mask, ct_key, ct_tc, k, c);
+			if (*slot == KA_NONE) {
+				*slot = n;
 				ct_key[n] = k;
 				ct_tc[n] = c;
 				ct_n[n++] = 0;
 			}
-			ct_n[ct_table[i]]++;
+			ct_n[*slot]++;
 			const uint32_t m = owner[p], prev = g->prev_owner[p];
 			if (prev != KA_NONE) {
 				if (prev != last) {
@@ -2056,11 +2061,11 @@ static int kafka_optimal(const ka_group *g, const dims *d, const sides *sd, ka__
 
 /* ------------------------------------------------------------ the strategies */
 
-/* build_groups' scratch: the hash slots. */
+/* build_groups' scratch: the hash slots, a class a group. */
 static size_t groups_scratch_size(const ka_group *g, const dims *d)
 {
 	(void)g;
-	return ka__ws_need(0, d->table, sizeof(uint32_t));
+	return ka__ws_need(ka__ws_need(0, d->table, sizeof(uint32_t)), d->grp, sizeof(uint32_t));
 }
 
 static size_t general_size(const ka_group *g, const dims *d)
