@@ -1,0 +1,42 @@
+# check.cmake - cmake -P test of cmake/commit.cmake (tests/build.cmake):
+# the header names what `git describe` printed, is rewritten only when that
+# changes, and says "unknown" when git fails. DIR: a scratch directory.
+file(MAKE_DIRECTORY ${DIR})
+set(out ${DIR}/ka_commit.h)
+file(REMOVE ${out})
+function(fake_git name body)
+  file(WRITE ${DIR}/${name} "#!/bin/sh\n${body}\n")
+  file(CHMOD ${DIR}/${name} PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+endfunction()
+function(run_script git)
+  execute_process(COMMAND ${CMAKE_COMMAND} -DSRC=${DIR} -DOUT=${out} -DGIT_EXECUTABLE=${git}
+                  -P ${SCRIPT} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "commit.cmake failed: ${rc}")
+  endif()
+endfunction()
+function(expect commit)
+  file(READ ${out} text)
+  if(NOT text MATCHES "#define KA_BUILD_COMMIT \"${commit}\"")
+    message(FATAL_ERROR "expected commit ${commit}, got: ${text}")
+  endif()
+endfunction()
+
+fake_git(git-a "echo abc1234-dirty")
+fake_git(git-b "echo def5678")
+fake_git(git-bad "exit 128")
+
+run_script(${DIR}/git-a)
+expect("abc1234-dirty")
+# Unchanged: not rewritten, so nothing including it recompiles.
+file(TIMESTAMP ${out} before "%s")
+execute_process(COMMAND ${CMAKE_COMMAND} -E sleep 1.1)
+run_script(${DIR}/git-a)
+file(TIMESTAMP ${out} after "%s")
+if(NOT before STREQUAL after)
+  message(FATAL_ERROR "rewritten though the commit did not change")
+endif()
+run_script(${DIR}/git-b)
+expect("def5678")
+run_script(${DIR}/git-bad)
+expect("unknown")
