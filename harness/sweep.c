@@ -1373,21 +1373,14 @@ static int report(sweep *sw)
 			rc = KH_EXIT_USAGE;
 		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
-<<<<<<< HEAD
-		} else if (sw->path[0] && !sw->table) {
-			printf("%s\n", sw->path);
-		} else if (sw->path[0] && !sw->quiet) {
-			fprintf(stderr, "sweep: table written to %s\n", sw->path);
-=======
 		} else {
-			if (out.chosen) /* the default name, as taken */
-				snprintf(path, sizeof(path), "%s", out.chosen);
-			kh_out_free(&out);
-			if (path[0] && !table)
-				printf("%s\n", path);
-			else if (path[0] && !quiet)
-				fprintf(stderr, "sweep: table written to %s\n", path);
->>>>>>> robust
+			if (sw->out.chosen) /* the default name, as taken */
+				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
+			kh_out_free(&sw->out);
+			if (sw->path[0] && !sw->table)
+				printf("%s\n", sw->path);
+			else if (sw->path[0] && !sw->quiet)
+				fprintf(stderr, "sweep: table written to %s\n", sw->path);
 		}
 	}
 	if (!sw->quiet && rc == KH_EXIT_FAIL)
