@@ -61,7 +61,9 @@ enum ev_type {
 	EV_ROLL,         /* a = rolling restart index */
 	EV_HEARTBEAT,    /* KIP-848: a = member, b = heartbeat token */
 	EV_ACK,          /* KIP-848: a = member; revoked partitions freed */
-	EV_TARGET        /* KIP-848: b = target epoch: the target is computed */
+	EV_TARGET,       /* KIP-848: b = target epoch: the target is computed */
+	EV_PAUSE,        /* a = slot, b = index into pauses */
+	EV_PAUSE_END     /* a = member, b = pause token */
 };
 
 enum stop_kind { STOP_LEAVE = 2, STOP_CRASH = 3 }; /* after KS_STOP_CLOSE, KS_STOP_KILL */
@@ -117,7 +119,16 @@ typedef struct member {
 	size_t cap_rev;
 	uint32_t mismatch; /* partitions where its paper and its target differ */
 	int why;           /* what its next rejoin is for (enum rejoin_why) */
+	/* a pause (GC, network): the process is there but silent */
+	int paused;
+	uint64_t pause_tok;
+	double pause_lost; /* consumed since the last commit when the pause began */
 } member;
+
+typedef struct pause {
+	double t, d;
+	uint32_t slot;
+} pause;
 
 typedef struct rolling {
 	uint32_t left; /* restarts still to start */
@@ -195,6 +206,10 @@ struct sim {
 
 	rolling *rolls;
 	size_t n_rolls, cap_rolls;
+	pause *pauses;
+	size_t n_pauses, cap_pauses;
+	double lag_int; /* messages x ms */
+	uint32_t n_paused, n_pause_expired;
 	uint32_t *dirty;
 	size_t n_dirty, cap_dirty;
 	double stw_round_start;
@@ -344,8 +359,14 @@ static void advance(struct sim *s, double t)
 	if (s->n_processing == 0 && s->P > 0)
 		s->stw += dt;
 	double g1 = s->G + s->gslope * dt;
-	if (g1 < 0)
+	if (g1 < 0) {
+		/* Lag reaches 0 within dt and stays there. */
+		if (s->gslope < 0)
+			s->lag_int += s->G * (s->G / -s->gslope) / 2;
 		g1 = 0;
+	} else {
+		s->lag_int += (s->G + g1) / 2 * dt;
+	}
 	/* Lag is linear between events: a crossing of the threshold is exact. */
 	if (s->G >= thr && g1 < thr)
 		s->thr_below_since = s->last_t + (s->G - thr) / (s->G - g1) * dt;
@@ -856,16 +877,23 @@ static void remove_member(struct sim *s, uint32_t mi, double t, const char *why)
 		trigger(s, t, why);
 }
 
+static int is_static(const struct sim *s, uint32_t si);
+static void pause_forfeit(struct sim *s, uint32_t mi);
+
 /* The join phase ends: the generation is made, the leader assigns. */
 static void complete_join(struct sim *s, double t)
 {
 	const ks_plan *pl = s->plan;
 	char why[128];
-	/* Kafka drops the members that did not rejoin in time; librdkafka
-	 * 2.0.2's mock keeps them in the generation's member list. */
+	/* Kafka drops the dynamic members that did not rejoin in time and
+	 * keeps the static ones, which leave only when their session expires
+	 * (GroupMetadataManager.completeClassicGroupJoin removes
+	 * notYetRejoinedMembers that are not static); librdkafka 2.0.2's mock
+	 * keeps every one in the generation's member list. */
 	for (uint32_t mi = 0; mi < s->n_mem && pl->coordinator == KS_COORD_KAFKA; mi++) {
 		member *m = &s->mem[mi];
-		if (m->in_group && m->joined_round != s->round) {
+		if (m->in_group && m->joined_round != s->round && !is_static(s, m->slot)) {
+			pause_forfeit(s, mi);
 			/* Did not rejoin within the rebalance timeout. */
 			snprintf(why, sizeof(why), "timeout %s", mem_name(s, mi));
 			m->in_group = 0;
@@ -1289,6 +1317,126 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 	push(s, t + first, EV_JOIN_ARRIVE, mi, ++m->join_tok);
 }
 
+/* What member mi consumed since its last commit: a new owner of its
+ * partitions processes it again if the member never commits it. */
+static double uncommitted(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	const double rate = part_rate(s, m), lc = last_commit(s, m, t);
+	double lost = 0;
+	for (uint32_t i = 0; i < m->n_proc; i++) {
+		const double since = lc > s->iv_from[m->proc[i]] ? lc : s->iv_from[m->proc[i]];
+		lost += rate * (t - since);
+	}
+	return lost;
+}
+
+/* Process si pauses at t for d ms: no heartbeat, no processing, no commit
+ * (a long GC pause, a network partition). Back within its session it
+ * carries on as if nothing happened; later, the coordinator has expired it,
+ * its partitions went to others, who process again what it had not
+ * committed, and it rejoins (its next heartbeat is refused). */
+static void pause_process(struct sim *s, uint32_t si, double t, double d)
+{
+	const ks_plan *pl = s->plan;
+	slot *sl = &s->slots[si];
+	if (!sl->alive || sl->stopping || sl->mem == NONE)
+		return;
+	const uint32_t mi = sl->mem;
+	member *m = &s->mem[mi];
+	if (!m->alive)
+		return;
+	m->pause_lost = uncommitted(s, mi, t);
+	m->n_held = 0;
+	for (uint32_t i = 0; i < m->n_proc; i++)
+		held_add(s, mi, m->proc[i]);
+	/* Stopped, not lost: the loss is counted if the session runs out. */
+	while (m->n_proc)
+		proc_stop(s, m->proc[m->n_proc - 1], t, 1);
+	sl->alive = 0;
+	m->alive = 0;
+	m->paused = 1;
+	m->pause_tok++;
+	m->hb_pending = 0;
+	m->hb_tok++;
+	s->n_paused++;
+	add_run_event(s, t, "pause", mi);
+	if (m->in_group) {
+		double last = grid_last(m->hb_base, hb_interval(pl), t);
+		m->exp_tok++;
+		push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
+	}
+	push(s, t + d, EV_PAUSE_END, mi, m->pause_tok);
+}
+
+/* A paused member is dropped from the group: what it had consumed and not
+ * committed goes back to its partitions, to be processed again. */
+static void pause_forfeit(struct sim *s, uint32_t mi)
+{
+	member *m = &s->mem[mi];
+	if (!m->paused || m->pause_lost <= 0)
+		return;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < m->n_held; i++)
+		n += s->proc[m->held[i]] == NONE;
+	for (uint32_t i = 0; i < m->n_held && n; i++)
+		if (s->proc[m->held[i]] == NONE)
+			s->plag[m->held[i]] += m->pause_lost / n;
+	if (n) {
+		s->twice += m->pause_lost;
+		s->G += m->pause_lost;
+	}
+	m->pause_lost = 0;
+	s->n_pause_expired++;
+}
+
+static void start_process(struct sim *s, uint32_t si, double t, const char *what);
+static void schedule_discovery(struct sim *s, uint32_t mi, double t);
+static void heartbeat_soon(struct sim *s, uint32_t mi, double t);
+
+static void pause_end(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	slot *sl = &s->slots[m->slot];
+	m->paused = 0;
+	if (!m->in_group) {
+		/* Fenced (UNKNOWN_MEMBER_ID): it rejoins, as a new member when
+		 * dynamic, with its group.instance.id when static. */
+		m->n_held = 0;
+		start_process(s, m->slot, t, "start");
+		return;
+	}
+	sl->alive = 1;
+	m->alive = 1;
+	m->exp_tok++;
+	m->lag_t = t;
+	m->commit_base = t;
+	m->hb_base = t;
+	add_run_event(s, t, "resume", mi);
+	for (uint32_t i = 0; i < m->n_held; i++) {
+		const uint32_t p = m->held[i];
+		if (s->paper[p] == mi && s->proc[p] == NONE)
+			proc_start(s, p, mi, t);
+	}
+	m->n_held = 0;
+	if (pl->protocol == KS_CONSUMER) {
+		m->state = MS_STABLE;
+		if (m->mismatch)
+			heartbeat_soon(s, mi, t);
+		return;
+	}
+	if (s->cs == CS_PREPARING && m->joined_round != s->round) {
+		m->state = MS_STABLE;
+		schedule_discovery(s, mi, t);
+	} else if (s->cs == CS_COMPLETING) {
+		m->state = MS_SYNC;
+	} else if (s->cs == CS_STABLE) {
+		m->state = MS_STABLE;
+		m->generation = s->generation;
+	}
+}
+
 /* A static member's JoinGroup while the group is stable: the coordinator
  * swaps it in and hands back its assignment, no rebalance (KIP-345). */
 static void static_back(struct sim *s, uint32_t mi, double t)
@@ -1351,7 +1499,13 @@ static void join_arrive(struct sim *s, uint32_t mi, double t)
 			return;
 		}
 		if (s->cs == CS_COMPLETING) {
-			m->state = MS_SYNC;
+			/* The assignment on its way to the leader names the old
+			 * member id: Kafka starts a new rebalance
+			 * (updateStaticMemberThenRebalanceOrCompleteJoin). */
+			snprintf(why, sizeof(why), "static rejoin %s", mem_name(s, mi));
+			trigger(s, t, why);
+			mark_joined(s, mi, t);
+			maybe_complete(s, t);
 			return;
 		}
 	}
@@ -1402,6 +1556,7 @@ static void expire(struct sim *s, uint32_t mi, double t)
 		return;
 	add_run_event(s, t, "expire", mi);
 	snprintf(why, sizeof(why), "expire %s", mem_name(s, mi));
+	pause_forfeit(s, mi);
 	drop_member(s, mi, t, why);
 }
 
@@ -1580,6 +1735,9 @@ static void plan_event(struct sim *s, const ks_plan_event *e, double t)
 		}
 		break;
 	}
+	case KS_EV_PAUSE:
+		pause_process(s, (uint32_t)e->member, t, e->duration_ms);
+		break;
 	case KS_EV_ADD_PARTITIONS: {
 		add_partitions(s, e->topic, e->count, t);
 		ks_run *r = s->run;
@@ -1683,6 +1841,48 @@ static void dispatch(struct sim *s, const event *e)
 		if (e->b == s->epoch && s->cur_rb != SIZE_MAX)
 			install_target(s, t);
 		break;
+	case EV_PAUSE:
+		pause_process(s, e->a, t, s->pauses[e->b].d);
+		break;
+	case EV_PAUSE_END:
+		if (m && e->b == m->pause_tok && m->paused)
+			pause_end(s, e->a, t);
+		break;
+	}
+}
+
+/* Uniform in (0, 1]. */
+static double unit(kd_rng *r)
+{
+	return ((kd_rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+/* faults.pauses_per_hour: each starting process pauses at the moments of
+ * a Poisson process, for a Pareto-distributed time (heavy-tailed: most
+ * pauses are short, a few are long, as GC and network stalls are). Drawn
+ * from their own stream of the seed, so member ids do not change. */
+static void draw_pauses(struct sim *s, uint32_t n_slots)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->pause_per_hour <= 0 || pl->end_ms <= 0)
+		return;
+	kd_rng r;
+	kd_rng_seed(&r, pl->seed ^ 0x7061757365ull);
+	const double mean_gap = 3600000.0 / pl->pause_per_hour;
+	for (uint32_t si = 0; si < n_slots; si++) {
+		double t = 0;
+		for (;;) {
+			t += -log(unit(&r)) * mean_gap;
+			if (t >= pl->end_ms)
+				break;
+			double d = pl->pause_min_ms * pow(unit(&r), -1.0 / pl->pause_alpha);
+			if (d > pl->pause_max_ms)
+				d = pl->pause_max_ms;
+			if (GROW(s, s->pauses, s->cap_pauses, s->n_pauses + 1) < 0)
+				return;
+			s->pauses[s->n_pauses] = (pause){t, d, si};
+			push(s, t, EV_PAUSE, si, s->n_pauses++);
+		}
 	}
 }
 
@@ -1782,6 +1982,7 @@ static int setup(struct sim *s)
 	schedule_drains(s, 0);
 	for (size_t i = 0; i < pl->n_events; i++)
 		push(s, pl->events[i].at_ms, EV_PLAN, (uint32_t)i, 0);
+	draw_pauses(s, M);
 	return s->failed ? -1 : 0;
 }
 
@@ -1820,6 +2021,7 @@ static void sim_free(struct sim *s)
 	free(s->all_topics);
 	free(s->rolls);
 	free(s->dirty);
+	free(s->pauses);
 }
 
 void ks_run_free(ks_run *r)
@@ -1953,6 +2155,9 @@ int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 		sm->time_to_drain_ms = -1;
 	}
 	sm->processed_twice = s.twice;
+	sm->lag_message_seconds = s.lag_int / 1000;
+	sm->pauses = s.n_paused;
+	sm->pause_expiries = s.n_pause_expired;
 	sm->deploy_ms =
 	    s.deploy_first >= 0 && s.deploy_last >= 0 ? s.deploy_last - s.deploy_first : -1;
 	const int failed = s.failed;

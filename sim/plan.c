@@ -225,6 +225,7 @@ static const struct {
     {"rolling-restart", KS_EV_ROLLING_RESTART},
     {"scale", KS_EV_SCALE},
     {"add-partitions", KS_EV_ADD_PARTITIONS},
+    {"pause", KS_EV_PAUSE},
 };
 
 /* The member an event names, by name ("m0003", or the scenario's id) or
@@ -297,7 +298,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (!type) {
 			perr(c, place,
 			     "type: missing (join, leave, crash, restart, rolling-restart, "
-			     "scale, add-partitions)");
+			     "scale, add-partitions, pause)");
 			continue;
 		}
 		pe->type = -1;
@@ -307,7 +308,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (pe->type < 0) {
 			perr(c, place,
 			     "type: unknown event type \"%s\" (join, leave, crash, restart, "
-			     "rolling-restart, scale, add-partitions)",
+			     "rolling-restart, scale, add-partitions, pause)",
 			     type);
 			continue;
 		}
@@ -324,6 +325,8 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
 		static const char *const k_add[] = {"at_ms", "type",   "topic",
 						    "count", "notice", NULL};
+		static const char *const k_pause[] = {"at_ms", "type", "member", "duration_ms",
+						      NULL};
 		json_t *mv = json_object_get(e, "member");
 		switch (pe->type) {
 		case KS_EV_JOIN:
@@ -370,6 +373,16 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 			if (!json_object_get(e, "to"))
 				perr(c, place, "to: missing");
 			pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
+			break;
+		case KS_EV_PAUSE:
+			check_keys(c, e, place, k_pause);
+			if (!mv)
+				perr(c, place, "member: missing");
+			else
+				pe->member = event_member(c, p, mv, place);
+			if (!json_object_get(e, "duration_ms"))
+				perr(c, place, "duration_ms: missing");
+			pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
 			break;
 		case KS_EV_ADD_PARTITIONS: {
 			check_keys(c, e, place, k_add);
@@ -466,7 +479,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	json_t *j = p->json;
 	static const char *const keys[] = {
 	    "kassign_plan", "name",  "group",  "protocol", "strategy", "static_membership",
-	    "config",       "model", "events", "end_ms",   NULL};
+	    "config",       "model", "events", "end_ms",   "faults",   NULL};
 	check_keys(&c, j, "", keys);
 	json_t *ver = json_object_get(j, "kassign_plan");
 	if (!ver)
@@ -605,6 +618,28 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
 		perr(&c, "protocol",
 		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+
+	json_t *faults = json_object_get(j, "faults");
+	if (faults && !json_is_object(faults)) {
+		perr(&c, "faults", "an object expected");
+		faults = NULL;
+	}
+	p->pause_min_ms = 1000;
+	p->pause_alpha = 1.5;
+	p->pause_max_ms = 600000;
+	if (faults) {
+		static const char *const fkeys[] = {"pauses_per_hour", "pause_min_ms",
+						    "pause_alpha", "pause_max_ms", NULL};
+		check_keys(&c, faults, "faults", fkeys);
+		p->pause_per_hour = num(&c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
+		p->pause_min_ms = num(&c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
+		p->pause_alpha = num(&c, faults, "faults", "pause_alpha", 1.5, 0.1, 100);
+		p->pause_max_ms =
+		    num(&c, faults, "faults", "pause_max_ms", 600000, p->pause_min_ms, 86400000);
+		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(&c, "faults.pauses_per_hour",
+			     "random pauses need the run's length: set end_ms");
+	}
 
 	parse_events(&c, json_object_get(j, "events"), p, group_ok);
 	if (!json_object_get(j, "events"))

@@ -10,7 +10,7 @@
  * starts, and a plan that would stop a member that is not running is
  * refused up front rather than half-way through a run.
  */
-#include "harness/probe.h"
+#include "probe/probe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
