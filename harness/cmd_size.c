@@ -149,11 +149,12 @@ static int run_one(const size_args *a, const alternative *alt, uint32_t members,
 	if (rc < 0)
 		return -1;
 	ks_run *r = NULL;
-	char err[256];
-	if (ks_simulate(p, &r, err, sizeof(err)) < 0) {
+	char err[512];
+	const int src = ks_simulate(p, &r, err, sizeof(err));
+	if (src < 0) {
 		kh_error("size", "%s", err);
 		ks_plan_free(p);
-		return -1;
+		return src == KS_EINTERNAL ? -KH_EXIT_INTERNAL : -1;
 	}
 	c->s = r->summary;
 	/* Recovery: the last moment a partition started being processed again. */
@@ -318,9 +319,11 @@ int kh_cmd_size(int argc, char **argv)
 	cost deploy[N_ALT], crash[N_ALT];
 	size_t best = 0;
 	for (size_t i = 0; i < N_ALT; i++) {
-		if (run_one(&a, &alternatives[i], members, per_part, 0, &deploy[i]) < 0 ||
-		    run_one(&a, &alternatives[i], members, per_part, 1, &crash[i]) < 0)
-			return KH_EXIT_USAGE;
+		int r1 = run_one(&a, &alternatives[i], members, per_part, 0, &deploy[i]);
+		if (r1 == 0)
+			r1 = run_one(&a, &alternatives[i], members, per_part, 1, &crash[i]);
+		if (r1 < 0) /* an invalid assignment is exit 3, anything else 2 */
+			return r1 == -KH_EXIT_INTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 		if (score(&deploy[i], &crash[i]) < score(&deploy[best], &crash[best]) - 1e-9)
 			best = i;
 	}

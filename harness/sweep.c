@@ -424,6 +424,8 @@ int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_p
 	}
 	if (round == 0) {
 		r->violations = (uint64_t)v;
+		if (v)
+			kh_assignment_verify(c.s, c.g, c.owner, r->invalid, sizeof(r->invalid));
 		r->metrics = mt;
 		r->ok = 1;
 	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
@@ -1092,9 +1094,19 @@ int kh_cmd_sweep(int argc, char **argv)
 	double smallest_sample = 0;
 	for (size_t i = 0; i < n_pts; i++) {
 		kh_point_result *r = &res[i];
-		if (!r->ok || r->violations ||
-		    (r->threads && (!r->threads_ok || r->thread_violations)))
+		if (r->ok && (r->violations || (r->threads && r->thread_violations))) {
+			/* An invalid output is kassign's defect: said, and exit 3. */
+			char name[256];
+			kh_point_name(&pts[i], name, sizeof(name));
+			kh_error(
+			    cmd,
+			    "%s: internal error: strategy %s produced an invalid assignment: %s",
+			    name, pts[i].strategy->name,
+			    r->invalid[0] ? r->invalid : "(with several threads)");
+			rc = KH_EXIT_INTERNAL;
+		} else if ((!r->ok || (r->threads && !r->threads_ok)) && rc != KH_EXIT_INTERNAL) {
 			rc = KH_EXIT_FAIL;
+		}
 		if (r->ok) {
 			const double sample = r->timing.median_ns * r->iterations;
 			if (smallest_sample == 0 || sample < smallest_sample)
@@ -1132,7 +1144,7 @@ int kh_cmd_sweep(int argc, char **argv)
 		}
 	}
 	if (!quiet && rc == KH_EXIT_FAIL)
-		fprintf(stderr, "sweep: some points failed or were invalid (exit status 1)\n");
+		fprintf(stderr, "sweep: some points failed (exit status 1)\n");
 done:
 	if (out_open) {
 		interrupted_tmp = NULL;

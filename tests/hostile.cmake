@@ -9,3 +9,8 @@ foreach(case ${ka_hostile_cases})
             ${case})
   set_tests_properties(hostile.${case} PROPERTIES LABELS hostile SKIP_RETURN_CODE 77)
 endforeach()
+
+# The check before any assignment leaves kassign (harness/util.c) against
+# the library's validator, on outputs broken on purpose.
+ka_add_test(test_verify SOURCES test_verify.c ${PROJECT_SOURCE_DIR}/harness/util.c
+  SUITES verify LIBS kassign_datasets)
