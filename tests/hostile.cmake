@@ -10,7 +10,7 @@ foreach(case ${ka_hostile_cases})
   set_tests_properties(hostile.${case} PROPERTIES LABELS hostile SKIP_RETURN_CODE 77)
 endforeach()
 
-# The check before any assignment leaves kassign (harness/util.c) against
+# The check before any assignment leaves kassign (cli/util.c) against
 # the library's validator, on outputs broken on purpose.
-ka_add_test(test_verify SOURCES test_verify.c ${PROJECT_SOURCE_DIR}/harness/util.c
-  SUITES verify LIBS kassign_datasets)
+ka_add_test(test_verify SOURCES test_verify.c
+  SUITES verify LIBS kassign_cli)

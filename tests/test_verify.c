@@ -1,6 +1,6 @@
 /*
  * test_verify.c - the check every command makes before an assignment leaves
- * kassign (kh_assignment_verify, harness/util.c, over the library's
+ * kassign (kh_assignment_verify, cli/util.c, over the library's
  * ka_assignment_validate): the validator, which asks "does m subscribe to
  * t" once per topic and subscription class, must report exactly the
  * violations, in order, that the rule read literally (a search of the
