@@ -1448,6 +1448,16 @@ int kh_cmd_sweep(int argc, char **argv)
 		rc = KH_EXIT_USAGE;
 		goto done;
 	}
+	/* A point the generator cannot build (past the model's limits) is bad
+	 * usage, said before anything runs or is written. */
+	for (size_t i = 0; i < sw.n_pts; i++) {
+		const kd_gen_spec spec = kh_point_spec(&sw.pts[i]);
+		char gerr[256];
+		if (kd_gen_check(&spec, gerr, sizeof(gerr)) < 0) {
+			rc = kh_usage_error(sw.cmd, "--grid: %s", gerr);
+			goto done;
+		}
+	}
 	/* Under valgrind for --measure counts: the child's part only. Nothing
 	 * before it allocates by the size of the selection, so every point
 	 * starts from the same heap whatever else the run measures. */

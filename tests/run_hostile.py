@@ -46,8 +46,12 @@ def check(cond, what):
 
 
 def run(args, cwd=None, timeout=120):
-    p = subprocess.run([KASSIGN] + args, cwd=cwd, capture_output=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+    """(exit status, stdout, stderr); status -1000 when it outlived timeout."""
+    try:
+        p = subprocess.run([KASSIGN] + args, cwd=cwd, capture_output=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return -1000, "", "(still running after %g s, killed)" % timeout
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
@@ -308,7 +312,79 @@ def case_stdout():
               (" ".join(args), p.returncode, err))
 
 
-CASES = {"outputs": case_outputs, "stdout": case_stdout, "signals": case_signals, "race": case_race}
+def refused(args, needle, what, cwd=None, timeout=60):
+    """Exit 2, nothing on stdout, a message with needle, no file left."""
+    t0 = time.time()
+    rc, out, err = run(args, cwd=cwd, timeout=timeout)
+    check(rc == 2 and out == "" and needle in err,
+          "%s: exit 2 with '%s' (rc %d in %.1f s: %s)" % (what, needle, rc, time.time() - t0,
+                                                          err.strip()[:300]))
+    return err
+
+
+def case_limits():
+    """Sizes past the model's limits refused up front; bounds consistent."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "x.json")
+        # The sweep says so before it runs or writes anything.
+        refused(["sweep", "--grid", "100000x1000x10000", "-s", "range", "-q", "-o", out],
+                "KA_MAX_MEMBERS", "sweep of 100000 members with churn-add")
+        check(not os.path.exists(out) and leftovers(d) == [], "sweep: no file written")
+        # 100,000 members is the model's limit, for gen as for scenario files;
+        # churn-add's extra member is what goes past it.
+        rc, _, err = run(["gen", "100000x1x1", "-o", out])
+        check(rc == 0, "gen: 100000 members is within the limit (%s)" % err)
+        rc, _, err = run(["assign", "-s", "range", out, "-o", os.devnull])
+        check(rc == 0, "assign reads what gen wrote at the member limit (%s)" % err)
+        refused(["gen", "100000x1x1", "--variant", "churn-add", "--strategy", "range"],
+                "churn-add", "gen churn-add at the member limit")
+        # Racks: the replica count is bounded before anything is allocated.
+        refused(["gen", "G-10k", "--variant", "racks", "--racks", "65535",
+                 "--replication", "65535"], "replicas", "gen with 65535 racks and replicas",
+                timeout=10)
+        # The variant is named for the replication the group has.
+        rc, o, err = run(["sweep", "-g", "G-seed", "-s", "range", "--variant", "racks",
+                          "--racks", "3", "--replication", "5", "-n", "1", "--rounds", "1",
+                          "-q", "-o", "-"])
+        names = {b["name"] for b in json.loads(o)["benchmarks"]} if rc == 0 else set()
+        check("assign/range/G-seed/homogeneous/racks" in names and
+              not any("rf5" in n for n in names),
+              "racks 3, replication 5 is named as rf3, the default: %s" % sorted(names)[:2])
+        rc, o, err = run(["sweep", "-g", "G-seed", "-s", "range", "--variant", "racks",
+                          "--racks", "5", "--replication", "5", "-n", "1", "--rounds", "1",
+                          "-q", "-o", "-"])
+        check(rc == 0 and "racks-5racks-rf5" in o, "racks 5, replication 5 is rf5")
+        # A plan with no member to copy for a join: refused, not a crash.
+        refused(["simulate", "--preset", "scale-out", "--members", "0"],
+                "0 members", "simulate scale-out with 0 members")
+        plan = os.path.join(d, "plan.json")
+        with open(plan, "w") as f:
+            json.dump({"kassign_plan": 1, "group": {"members": 0, "topics": [
+                {"name": "t", "partitions": 4}]}, "events": [
+                {"at_ms": 1000, "type": "join", "count": 2}]}, f)
+        refused(["simulate", plan], "0 members", "a plan joining members to an empty group")
+        # A run file that says it lasts 1e15 ms: refused at once, not drawn
+        # for ever.
+        with open(os.path.join(SRC, "tests/data/run/small.json")) as f:
+            run_doc = json.load(f)
+        for dur, ok in ((1e15, False), (9e11, True)):
+            run_doc["summary"]["duration_ms"] = dur
+            rf = os.path.join(d, "run-%g.json" % dur)
+            with open(rf, "w") as f:
+                json.dump(run_doc, f)
+            for cmd, ext in (("timeline", ".svg"), ("report", ".html")):
+                o = os.path.join(d, "out-%g%s" % (dur, ext))
+                if ok:
+                    rc, _, err = run([cmd, rf, "-o", o], timeout=30)
+                    size = os.path.getsize(o) if os.path.exists(o) else -1
+                    check(rc == 0 and 0 < size < 5e6,
+                          "%s of a %g ms run: drawn, %d bytes (%s)" % (cmd, dur, size, err))
+                else:
+                    refused([cmd, rf, "-o", o], "duration_ms", "%s of a %g ms run" % (cmd, dur),
+                            timeout=30)
+
+
+CASES = {"outputs": case_outputs, "limits": case_limits, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
 if __name__ == "__main__":
     if CASE not in CASES:
