@@ -384,7 +384,41 @@ def case_limits():
                             timeout=30)
 
 
-CASES = {"outputs": case_outputs, "limits": case_limits, "stdout": case_stdout, "signals": case_signals, "race": case_race}
+def case_patterns():
+    """Patterns that would take gigabytes or minutes: refused with the rule and place."""
+    with tempfile.TemporaryDirectory() as d:
+        scen = os.path.join(d, "p.json")
+
+        def with_pattern(p):
+            with open(scen, "w") as f:
+                json.dump({"topics": [{"name": "a" * 100, "partitions": 1},
+                                      {"name": "orders.eu", "partitions": 2}],
+                           "members": [{"member_id": "m", "topics": {"pattern": p}}]}, f)
+            return run(["assign", "-s", "range", scen], timeout=20)
+
+        for p, rule, col in ((".*" + "+" * 30, "expand past", None),
+                             ("((((a{1,255}){1,255}){1,255}){1,255})", "expand past", None),
+                             ("(a{1,100}){1,100}", "expand past", None),
+                             ("(a*)(a*)(a*)\\3\\2\\1b".replace("\\\\", "\\"),
+                              "backreferences", 13),
+                             ("(" * 100 + "a" + ")" * 100, "nest", 65),
+                             ("a" * 5000, "bytes long", 1)):
+            t0 = time.time()
+            rc, out, err = with_pattern(p)
+            check(rc == 2 and out == "" and rule in err and "members[0].topics.pattern" in err
+                  and time.time() - t0 < 5,
+                  "pattern %.40s: refused with '%s' (rc %d in %.1f s: %s)" %
+                  (p, rule, rc, time.time() - t0, err.strip()[:200]))
+            if col:
+                check("at byte %d:" % col in err, "pattern %.40s: at byte %d: %s" % (p, col, err))
+        # Within the limits, what real subscriptions use still works.
+        for p in (".*", "orders\\.(eu|us)", "a{1,100}", "(a|b){1,20}.*", "a*?", "[]a]*"):
+            p = p.replace("\\\\", "\\")
+            rc, out, err = with_pattern(p)
+            check(rc == 0, "pattern %s is accepted (rc %d: %s)" % (p, rc, err))
+
+
+CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
 if __name__ == "__main__":
     if CASE not in CASES:
