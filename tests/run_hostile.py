@@ -418,7 +418,34 @@ def case_patterns():
             check(rc == 0, "pattern %s is accepted (rc %d: %s)" % (p, rc, err))
 
 
-CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns, "stdout": case_stdout, "signals": case_signals, "race": case_race}
+def case_check():
+    """check reads whose rules apply from the assignment's own "strategy"."""
+    with tempfile.TemporaryDirectory() as d:
+        scen, asg = os.path.join(d, "s.json"), os.path.join(d, "a.json")
+        rc, _, err = run(["gen", "G-1k", "--variant", "churn-add", "--strategy",
+                          "cooperative-sticky", "-o", scen])
+        rc2, _, err2 = run(["assign", "-s", "cooperative-sticky", scen, "-o", asg])
+        check(rc == 0 and rc2 == 0, "gen and assign (%s %s)" % (err, err2))
+        doc = json.load(open(asg))
+        withheld = doc["strategy"] == "cooperative-sticky"
+        rc, out, err = run(["check", scen, asg])
+        check(rc == 0 and withheld, "a cooperative round checks clean by its own strategy "
+              "(rc %d: %s)" % (rc, err.strip()[:300]))
+        # The same round judged as a plain assignment does have unassigned
+        # partitions: the strategy's rule is what made the difference.
+        rc, out, err = run(["check", "-s", "range", scen, asg])
+        check(rc == 1 and "unassigned" in out + err,
+              "judged by range's rules the round has unassigned partitions (rc %d)" % rc)
+        for bad, needle in (("nope", "unknown strategy"), (5, "must be a string")):
+            doc["strategy"] = bad
+            other = os.path.join(d, "bad.json")
+            with open(other, "w") as f:
+                json.dump(doc, f)
+            refused(["check", scen, other], needle, "an assignment with strategy %r" % bad)
+
+
+CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
 if __name__ == "__main__":
     if CASE not in CASES:
