@@ -444,7 +444,53 @@ def case_check():
             refused(["check", scen, other], needle, "an assignment with strategy %r" % bad)
 
 
+def case_compare():
+    """scripts/compare never says ok for a new file that cannot stand for the old."""
+    import copy
+    compare = os.path.join(SRC, "scripts", "compare")
+    base_path = os.path.join(SRC, "tests", "data", "results", "bench-seed.json")
+    base = json.load(open(base_path))
+    names = sorted({e["run_name"] for e in base["benchmarks"]})
+    with tempfile.TemporaryDirectory() as d:
+        def cmp(doc, tag):
+            f = os.path.join(d, tag + ".json")
+            with open(f, "w") as fh:
+                fh.write(json.dumps(doc))  # NaN written as NaN, as Python does
+            p = subprocess.run([compare, base_path, f], capture_output=True,
+                               text=True, timeout=120)
+            return p.returncode, p.stdout, p.stderr
+
+        rc, out, err = cmp(base, "same")
+        check(rc == 0 and "verdict: ok" in out, "the same file: ok (rc %d: %s)" % (rc, err))
+        empty = copy.deepcopy(base)
+        empty["benchmarks"] = []
+        rc, out, err = cmp(empty, "empty")
+        check(rc != 0 and "verdict: ok" not in out, "no points: not ok (rc %d: %s)" % (rc, out[-200:]))
+        other = copy.deepcopy(base)
+        for e in other["benchmarks"]:
+            for k in ("name", "run_name"):
+                e[k] = e[k].replace("/", "/other-", 1)
+        rc, out, err = cmp(other, "other")
+        check(rc == 1 and "INCOMPLETE" in out and "no point in common" in out,
+              "only other points: incomplete (rc %d: %s)" % (rc, out[-200:]))
+        few = copy.deepcopy(base)
+        keep = set(names[:1])
+        few["benchmarks"] = [e for e in few["benchmarks"] if e["run_name"] in keep]
+        rc, out, err = cmp(few, "few")
+        check(rc == 1 and "INCOMPLETE" in out and
+              "%d of the old file's %d points missing" % (len(names) - 1, len(names)) in out,
+              "1 of %d points: incomplete (rc %d: %s)" % (len(names), rc, out[-200:]))
+        nan = copy.deepcopy(base)
+        for e in nan["benchmarks"]:
+            if "real_time" in e:
+                e["real_time"] = float("nan")
+        rc, out, err = cmp(nan, "nan")
+        check(rc == 2 and out == "" and "not a finite time" in err,
+              "NaN times: exit 2 with a message (rc %d: %s)" % (rc, err[-200:]))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "compare": case_compare,
          "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
 if __name__ == "__main__":
