@@ -281,7 +281,15 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
 {
+	return kd_assignment_load_named(path, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
+				 char *strategy, size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
 	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 
@@ -350,6 +358,14 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		}
 		free(seen);
 	}
+	/* Who made it: check applies a cooperative strategy's rules by it. */
+	const kd__jnode *sname =
+	    kd__json_is(root, KD_JOBJECT) ? kd__json_get(&st.doc, root, "strategy") : NULL;
+	if (strategy && strategy_len && sname && kd__json_is(sname, KD_JSTRING))
+		snprintf(strategy, strategy_len, "%s", kd__json_str(&st.doc, sname));
+	else if (sname && !kd__json_is(sname, KD_JSTRING) && !kd__json_is(sname, KD_JNULL))
+		al_report(&st, A_SHAPE, "strategy: must be a string (a strategy name), not %s",
+			  type_name(sname));
 	kd__json_free(&st.doc);
 
 	for (int k = 0; k < A_COUNT; k++)

@@ -352,10 +352,11 @@ int kh_cmd_simulate(int argc, char **argv)
 		return KH_EXIT_USAGE;
 	ks_run *r = NULL;
 	char err[512];
-	if (ks_simulate(p, &r, err, sizeof(err)) < 0) {
+	const int src = ks_simulate(p, &r, err, sizeof(err));
+	if (src < 0) {
 		kh_error(cmd, "%s: %s", preset ? preset : path, err);
 		ks_plan_free(p);
-		return KH_EXIT_USAGE;
+		return src == KS_EINTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	}
 	int rc = KH_EXIT_OK;
 	char date[40];

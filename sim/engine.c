@@ -157,6 +157,7 @@ struct sim {
 	char *err;
 	size_t errlen;
 	int failed;
+	int internal; /* failed because an assignor's output was invalid */
 
 	/* queue */
 	event *heap;
@@ -230,6 +231,19 @@ struct sim {
 };
 
 /* ------------------------------------------------------------------ small helpers */
+
+/* The first violation of an assignor's output (ka_assignment_validate). */
+typedef struct first_violation {
+	int rule;
+	uint32_t partition, member;
+} first_violation;
+
+static void note_violation(void *ctx, int rule, uint32_t partition, uint32_t who)
+{
+	first_violation *v = ctx;
+	if (!v->rule)
+		*v = (first_violation){rule, partition, who};
+}
 
 static void fail(struct sim *s, const char *fmt, ...)
 {
@@ -798,6 +812,27 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 	if (rc < 0) {
 		free(owner);
 		fail(s, "strategy %s: %s", pl->strategy->name, ka_strerror(rc));
+		goto out;
+	}
+	/* No invalid assignment is counted: the strategy's output is checked
+	 * against its group (a cooperative round may withhold a partition that
+	 * changes owner), and a failure ends the run as an internal error. */
+	first_violation fv = {0};
+	const uint64_t nv = ka_assignment_validate(
+	    g, owner, (pl->strategy->flags & KA_STRATEGY_COOPERATIVE) != 0, note_violation, &fv);
+	if (nv) {
+		const uint32_t t = ka_group_partition_topic(g, fv.partition);
+		s->internal = 1;
+		fail(s,
+		     "internal error: strategy %s produced an invalid assignment (%llu "
+		     "violation%s): partition %s-%u %s%s",
+		     pl->strategy->name, (unsigned long long)nv, nv == 1 ? "" : "s",
+		     g->topic_name[t], fv.partition - g->topic_off[t],
+		     fv.rule == KA_VUNASSIGNED     ? "is unassigned, its topic has subscribers"
+		     : fv.rule == KA_VUNSUBSCRIBED ? "is given to a non-subscriber, "
+						   : "is given to no member of the group",
+		     fv.rule == KA_VUNSUBSCRIBED ? g->member_id[fv.member] : "");
+		free(owner);
 		goto out;
 	}
 	/* Group member k is part[j] for the j whose member id it has: part[]
@@ -2312,9 +2347,10 @@ int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 		}
 	}
 	if (s.failed) {
+		const int internal = s.internal;
 		sim_free(&s);
 		ks_run_free(r);
-		return -1;
+		return internal ? KS_EINTERNAL : -1;
 	}
 	/* Without end_ms the run lasts until everything settled and lag is
 	 * back under one second of production, then one more second. */

@@ -432,6 +432,13 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		char place[64];
 		snprintf(place, sizeof(place), "event at %g ms (%s)", e->at_ms,
 			 event_types[e->type].name);
+		/* New members subscribe as the first starting member does (the
+		 * engine copies its subscriptions): none to copy, no join. */
+		if (p->members == 0 &&
+		    (e->type == KS_EV_JOIN || (e->type == KS_EV_SCALE && e->to > alive)))
+			perr(c, place,
+			     "new members copy the subscriptions of the first member at the "
+			     "start, and the group starts with 0 members");
 		switch (e->type) {
 		case KS_EV_JOIN:
 			alive += e->count;

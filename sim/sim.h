@@ -180,7 +180,10 @@ typedef struct ks_run {
 } ks_run;
 
 /* Runs the plan. Returns 0, or -1 with a message in err (out of memory, an
- * assignor error). */
+ * assignor error), or KS_EINTERNAL when a strategy's output failed
+ * validation against its group (a defect of kassign; err says which
+ * partition). */
+#define KS_EINTERNAL (-3)
 int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen);
 void ks_run_free(ks_run *r);
 
