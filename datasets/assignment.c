@@ -281,19 +281,34 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
 {
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		owner[p] = KA_NONE;
+	size_t len = 0;
+	char *data = kd__read_file(path, &len);
+	if (!data) {
+		if (fn) {
+			char line[2048];
+			snprintf(line, sizeof line, "%s: error: cannot read: %s", path,
+				 strerror(errno));
+			fn(ctx, KD_ERROR, line);
+		}
+		return -1;
+	}
+	int64_t rc = kd_assignment_load_buffer(path, data, len, g, owner, fn, ctx);
+	free(data);
+	return rc;
+}
+
+int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len, const ka_group *g,
+				  uint32_t *owner, kd_msg_fn fn, void *ctx)
+{
+	const char *path = name ? name : "<buffer>";
 	struct al st = {.file = path, .fn = fn, .ctx = ctx};
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 
-	size_t len = 0;
-	char *data = kd__read_file(path, &len);
-	if (!data) {
-		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
-		return -1;
-	}
 	char jline[2048];
 	int prc = kd__json_load(&st.doc, path, data, len, jline, sizeof jline);
-	free(data);
 	if (prc != 0) {
 		if (fn)
 			fn(ctx, KD_ERROR, jline);
