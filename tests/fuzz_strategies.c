@@ -9,7 +9,9 @@
  * whatever it is into a valid group or refuses it. Then each strategy in
  * ka_strategy_at() order, so strategies added later are covered too, must
  *
- *   - return 0 (a valid group is always assignable),
+ *   - return 0 (a valid group is always assignable; KA_EKAFKA, "Kafka's
+ *     own answer is not an assignment", is the one refusal allowed, and
+ *     must come again on the second run),
  *   - produce an assignment ka_assignment_validate() accepts (cooperative
  *     strategies may withhold a partition changing owner), and
  *   - produce it again from a workspace filled with other garbage.
@@ -126,7 +128,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const ka_strategy *s = ka_strategy_at(i);
 		size_t n = ka_workspace_size(s, g);
 		void *ws = ws_alloc(n, 0x00);
-		if (ka_assign(s, g, ws, n, a) != 0)
+		int rc = ka_assign(s, g, ws, n, a);
+		if (rc == KA_EKAFKA) {
+			free(ws);
+			ws = ws_alloc(n, 0xa5);
+			if (ka_assign(s, g, ws, n, b) != KA_EKAFKA)
+				fail(g, s, "KA_EKAFKA once, not the second time");
+			free(ws);
+			continue;
+		}
+		if (rc != 0)
 			fail(g, s, "the assign call returned an error");
 		int withheld = (s->flags & KA_STRATEGY_COOPERATIVE) != 0;
 		if (ka_assignment_validate(g, a, withheld, NULL, NULL) != 0)
