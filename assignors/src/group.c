@@ -1104,8 +1104,25 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	uint32_t *member_class = group_alloc(g, M, sizeof *member_class);
 	if (!topic_class || !member_class)
 		goto done;
-	G->n_topic_classes = list_classes(tsub_off, tsub_member, T, topic_class);
-	G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
+	if (homogeneous) {
+		/* One member class; a topic's subscribers are everyone or nobody,
+		 * so at most two topic classes, numbered by first appearance as
+		 * list_classes would, without hashing M x T entries twice. */
+		for (uint32_t m = 0; m < M; m++)
+			member_class[m] = 0;
+		G->n_member_classes = M ? 1 : 0;
+		uint32_t id[2] = {KA_NONE, KA_NONE}, n = 0;
+		for (uint32_t t = 0; t < T; t++) {
+			int full = tsub_off[t + 1] > tsub_off[t];
+			if (id[full] == KA_NONE)
+				id[full] = n++;
+			topic_class[t] = id[full];
+		}
+		G->n_topic_classes = n;
+	} else {
+		G->n_topic_classes = list_classes(tsub_off, tsub_member, T, topic_class);
+		G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
+	}
 	if (G->n_topic_classes == KA_NONE || G->n_member_classes == KA_NONE)
 		goto done;
 	G->topic_class = topic_class;
