@@ -39,6 +39,8 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 			return -1;
 	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
 	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
+	if (list)
+		kd__advise_huge(list, ((size_t)P + 1) * sizeof *list);
 	struct wbuf w = {.f = f, .cap = 1 << 16};
 	w.buf = malloc(w.cap);
 	int rc = -1;
