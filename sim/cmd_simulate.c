@@ -142,6 +142,13 @@ static int apply_overrides(json_t *j, const char *protocol, const char *strategy
 		json_object_set_new(j, "protocol", json_string(protocol));
 		if (!strategy)
 			json_object_del(j, "strategy");
+		/* Under the consumer protocol the broker sets the session and the
+		 * heartbeat: the plan's client settings do not apply. */
+		json_t *cfg = json_object_get(j, "config");
+		if (!strcmp(protocol, "consumer") && json_is_object(cfg)) {
+			json_object_del(cfg, "session.timeout.ms");
+			json_object_del(cfg, "heartbeat.interval.ms");
+		}
 	}
 	if (strategy)
 		json_object_set_new(j, "strategy", json_string(strategy));
