@@ -571,8 +571,8 @@ static void test_sweep(void)
 	    "table", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "median_ms");
-	EXPECT_ERR(&r, "sweep: 8 points");
-	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 8); /* 2 subs x 4 variants */
+	EXPECT_ERR(&r, "sweep: 10 points");
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 10); /* 2 subs x 5 variants */
 	CU_ASSERT_EQUAL(count_lines_with(r.out, "error"), 0);
 
 	run(&r, &d, "sweep", "--grid", "G-storm", "--subs", "heterogeneous", "--variant", "racks",
