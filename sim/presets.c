@@ -61,6 +61,18 @@ static const preset presets[] = {
      "heartbeat), dynamic members",
      "{\"name\": \"storm-consumer\", " STORM_GROUP ", \"protocol\": \"consumer\", "
      "\"strategy\": \"uniform\", \"static_membership\": false, " STORM_EVENTS_848 "}"},
+    {"storm-close",
+     "the storm with a graceful close (close(): commit, revoke, LeaveGroup) instead of a kill",
+     "{\"name\": \"storm-close\", " STORM_GROUP ", \"protocol\": \"eager\", "
+     "\"strategy\": \"range\", \"static_membership\": false, "
+     "\"config\": {\"session.timeout.ms\": 30000}, \"model\": {\"restart_ms\": 3000}, "
+     "\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "
+     "\"gap_ms\": 0, \"stop\": \"close\"}]}"},
+    {"storm-consumer-static",
+     "the storm under KIP-848 at the broker's defaults with static members: each killed "
+     "member's restart is refused (UNRELEASED_INSTANCE_ID) until its session ends",
+     "{\"name\": \"storm-consumer-static\", " STORM_GROUP ", \"protocol\": \"consumer\", "
+     "\"strategy\": \"uniform\", \"static_membership\": true, " STORM_EVENTS_848 "}"},
     {"storm-large",
      "10,000 members, 1,000,000 partitions, rolling kill-restart of 100: the size benchmark",
      "{\"name\": \"storm-large\", \"group\": {\"members\": 10000, \"topics\": [{\"name\": "
