@@ -797,6 +797,71 @@ int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx)
 	return rc;
 }
 
+json_t *ks_plan_assumptions(const ks_plan *p)
+{
+	json_t *a = json_object();
+	char buf[256];
+	int kill = 0, close = 0, rolling = 0;
+	for (size_t i = 0; i < p->n_events; i++) {
+		const ks_plan_event *e = &p->events[i];
+		if (e->type == KS_EV_RESTART || e->type == KS_EV_ROLLING_RESTART) {
+			kill |= e->stop == KS_STOP_KILL;
+			close |= e->stop == KS_STOP_CLOSE;
+			rolling |= e->type == KS_EV_ROLLING_RESTART;
+		}
+	}
+	if (kill || close) {
+		snprintf(buf, sizeof(buf), "%s%s%s, back after restart_ms %g ms",
+			 kill ? "killed (no close(), no LeaveGroup)" : "",
+			 kill && close ? " and " : "",
+			 close ? "closed (close(): commit, revoke, leave)" : "", p->restart_ms);
+		json_object_set_new(a, "restarts", json_string(buf));
+	}
+	if (rolling)
+		json_object_set_new(a, "rollout",
+				    json_string("each restart waits for the previous member to "
+						"hold partitions again (a readiness check), then "
+						"gap_ms"));
+	snprintf(buf, sizeof(buf), "%g ms (%s)", p->session_ms,
+		 p->protocol == KS_CONSUMER ? "the broker's group.consumer.session.timeout.ms"
+					    : "the consumer's session.timeout.ms");
+	json_object_set_new(a, "session", json_string(buf));
+	snprintf(buf, sizeof(buf), "%g ms (%s)", p->heartbeat_ms,
+		 p->protocol == KS_CONSUMER ? "the broker's group.consumer.heartbeat.interval.ms"
+					    : "the consumer's heartbeat.interval.ms");
+	json_object_set_new(a, "heartbeat", json_string(buf));
+	if (p->record_ms > 0)
+		snprintf(buf, sizeof(buf),
+			 "%g ms a record (%s), max.poll.records %u: members join and revoke at "
+			 "their next poll()",
+			 p->record_ms, p->record_exponential ? "exponential" : "fixed",
+			 p->max_poll_records);
+	else
+		snprintf(buf, sizeof(buf), "none: members act as soon as they learn (record_ms 0)");
+	json_object_set_new(a, "processing", json_string(buf));
+	snprintf(buf, sizeof(buf), "%g messages/s per partition, %g messages/s per member",
+		 p->produce_rate, p->capacity);
+	json_object_set_new(a, "load", json_string(buf));
+	if (p->auto_commit)
+		snprintf(buf, sizeof(buf), "auto commit every %g ms, and at revocation and close",
+			 p->auto_commit_ms);
+	else
+		snprintf(buf, sizeof(buf), "after each batch (enable.auto.commit false)");
+	json_object_set_new(a, "commits", json_string(buf));
+	if (p->pause_per_hour > 0) {
+		snprintf(
+		    buf, sizeof(buf),
+		    "%g pauses per member per hour, from %g ms, Pareto alpha %g, at most %g ms",
+		    p->pause_per_hour, p->pause_min_ms, p->pause_alpha, p->pause_max_ms);
+		json_object_set_new(a, "pauses", json_string(buf));
+	}
+	json_object_set_new(a, "coordinator",
+			    json_string(p->coordinator == KS_COORD_RDKAFKA_MOCK
+					    ? "librdkafka 2.0.2's mock"
+					    : "Kafka's (apache/kafka trunk rules)"));
+	return a;
+}
+
 void ks_plan_free(ks_plan *p)
 {
 	if (!p)
