@@ -222,6 +222,7 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 	struct qbuf qm, qt, qn1, qn2;
 	const char *tkey;
 	const kd__jnode *arr;
+	uint32_t hint = KA_NONE; /* hint + 1 wraps to topic 0 */
 	KD_JSON_FOREACH(&st->doc, topics, i_, tkey, arr)
 	{
 		if (!kd__json_is(arr, KD_JARRAY)) {
@@ -230,7 +231,12 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 				  step(&qm, mkey), step(&qt, tkey), type_name(arr));
 			continue;
 		}
-		uint32_t t = find_topic(g, tkey);
+		/* Writers list a member's topics ascending: try the one after
+		 * the previous before searching. */
+		uint32_t t = hint + 1 < g->n_topics && strcmp(g->topic_name[hint + 1], tkey) == 0
+				 ? hint + 1
+				 : find_topic(g, tkey);
+		hint = t == KA_NONE ? hint : t;
 		if (t == KA_NONE) {
 			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
 				  step(&qm, mkey), step(&qt, tkey), kd__quoted(&qn1, tkey));

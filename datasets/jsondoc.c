@@ -14,6 +14,7 @@
  * (32 bits).
  */
 #include "datasets/jsondoc.h"
+#include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -182,6 +183,7 @@ static int grow(void **v, size_t *cap, size_t want, size_t elem)
 	void *nv = realloc(*v, c * elem);
 	if (!nv)
 		return -1;
+	kd__advise_huge(nv, c * elem);
 	*v = nv;
 	*cap = c;
 	return 0;
@@ -657,10 +659,15 @@ int kd__json_parse(struct kd__jdoc *d, const char *data, size_t len, size_t *sto
 	memset(d, 0, sizeof *d);
 	struct parser ps = {
 	    .p = (const unsigned char *)data, .end = (const unsigned char *)data + len, .d = d};
-	/* One node per value, and a value takes two bytes at least ("0,"):
-	 * start near the end size, so few reallocations copy. */
-	size_t guess = len / 16 + 16;
-	if (grow((void **)&d->node, &ps.cap_node, guess, sizeof *d->node) != 0 ||
+	/* A value takes two bytes at least ("0,"), so len / 2 + 2 nodes and
+	 * len + 1 bytes of text always suffice: reserved once, they are never
+	 * copied by a reallocation, and only the pages written count as
+	 * memory. Should the reservation fail, the arrays grow instead. */
+	size_t most = len / 2 + 2;
+	if (grow((void **)&d->node, &ps.cap_node, most, sizeof *d->node) != 0 &&
+	    grow((void **)&d->node, &ps.cap_node, len / 16 + 16, sizeof *d->node) != 0)
+		ps.err = KD_JSON_NOMEM;
+	if (grow((void **)&d->text, &ps.cap_text, len + 1, 1) != 0 &&
 	    grow((void **)&d->text, &ps.cap_text, len / 16 + 16, 1) != 0)
 		ps.err = KD_JSON_NOMEM;
 	int rc = ps.err ? ps.err : parse_all(&ps);

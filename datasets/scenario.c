@@ -25,6 +25,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -211,6 +214,15 @@ struct pat {
 struct ld {
 	const char *file;
 	struct kd__jdoc doc;
+	/* The document is dropped before the builder finishes (the group's
+	 * lists need the room); a message that needs it then reads it again
+	 * from here, or from the file when reload is NULL. */
+	const char *reload;
+	size_t reload_len;
+	bool doc_gone;
+	char *names_copy;    /* topic_names after the document is dropped */
+	int32_t *generation; /* [n_members] as read, KA_NO_GENERATION when absent */
+	bool *pattern;       /* [n_members]: topics given as {"pattern": ...} */
 	kd_msg_fn fn;
 	void *ctx;
 	uint64_t count[K_COUNT];
@@ -402,6 +414,29 @@ static const kd__jnode *member_json(const struct ld *st, uint32_t m)
 	return st->members && m < st->n_members ? kd__json_at(&st->doc, st->members, m) : NULL;
 }
 
+/* After drop_doc, a document again for a message that names a place in
+ * it: one try, then paths stop at what indices alone can say. */
+static void ensure_doc(struct ld *st)
+{
+	if (!st->doc_gone)
+		return;
+	st->doc_gone = false;
+	size_t len = st->reload_len;
+	char *data = st->reload ? NULL : kd__read_file(st->file, &len);
+	const char *text = st->reload ? st->reload : data;
+	if (text && kd__json_parse(&st->doc, text, len, NULL) == 0) {
+		const kd__jnode *root = kd__json_root(&st->doc);
+		const kd__jnode *topics = kd__json_get(&st->doc, root, "topics");
+		const kd__jnode *members = kd__json_get(&st->doc, root, "members");
+		if (kd__json_size(topics) == st->n_topics &&
+		    kd__json_size(members) == st->n_members) {
+			st->topics = topics;
+			st->members = members;
+		}
+	}
+	free(data);
+}
+
 static const char *topic_name_at(const struct ld *st, uint32_t t)
 {
 	return st->topic_names && t < st->n_topics ? st->topic_names[t] : NULL;
@@ -424,10 +459,11 @@ static long find_int(const struct ld *st, const kd__jnode *arr, int64_t value, u
  * object's keys and arrays; without an item, search the topic's array for the
  * partition (the nth occurrence, for repeats).
  */
-static void owned_path(const struct ld *st, struct path *p, uint32_t m, uint32_t item,
-		       const char *topic, int64_t partition, unsigned nth)
+static void owned_path(struct ld *st, struct path *p, uint32_t m, uint32_t item, const char *topic,
+		       int64_t partition, unsigned nth)
 {
 	path_set(p, "members[%" PRIu32 "].owned", m);
+	ensure_doc(st);
 	const kd__jnode *owned = kd__json_get(&st->doc, member_json(st, m), "owned");
 	if (!kd__json_is(owned, KD_JOBJECT))
 		return;
@@ -455,8 +491,7 @@ static void owned_path(const struct ld *st, struct path *p, uint32_t m, uint32_t
 
 static int64_t member_generation(const struct ld *st, uint32_t m)
 {
-	const kd__jnode *g = kd__json_get(&st->doc, member_json(st, m), "generation");
-	return kd__json_is(g, KD_JINTEGER) ? kd__json_int(&st->doc, g) : KA_NO_GENERATION;
+	return st->generation && m < st->n_members ? st->generation[m] : KA_NO_GENERATION;
 }
 
 /* Index of the first occurrence of `name` at or after `from` in a
@@ -530,7 +565,6 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 	const char *tname = d->topic != KA_NONE ? topic_name_at(st, d->topic) : NULL;
 	if (!tname)
 		tname = d->name ? d->name : "";
-	const kd__jnode *mj = member_json(st, d->member);
 
 	switch (d->code) {
 	case KA_WUNKNOWN_TOPIC:
@@ -546,7 +580,7 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		if (!take(st, W_NO_SUB))
 			return;
 		path_set(&p, "members[%" PRIu32 "].topics", d->member);
-		if (kd__json_is(kd__json_get(&st->doc, mj, "topics"), KD_JOBJECT))
+		if (st->pattern && d->member < st->n_members && st->pattern[d->member])
 			emit(
 			    st, W_NO_SUB, p.s,
 			    "pattern matches no topic: member %s subscribes to nothing and gets no "
@@ -613,7 +647,8 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 	case KA_WDUP_SUBSCRIPTION: {
 		if (!take(st, W_DUP_SUB))
 			return;
-		const kd__jnode *subs = kd__json_get(&st->doc, mj, "topics");
+		const kd__jnode *subs =
+		    kd__json_get(&st->doc, member_json(st, d->member), "topics");
 		size_t from = 0;
 		if (st->dup_member == d->member && st->dup_topic == d->topic)
 			from = st->dup_at + 1;
@@ -1223,6 +1258,10 @@ static void load_member(struct ld *st, size_t i, const kd__jnode *m)
 		ok &= check_int(st, gv, &p, KA_NO_GENERATION, INT32_MAX,
 				"an integer in -1..2147483647 (-1: no generation)", &in.generation);
 	}
+	if (st->generation) {
+		st->generation[i] = (int32_t)in.generation;
+		st->pattern[i] = in.pattern != NULL;
+	}
 	if (ok && feeding(st))
 		feed_member(st, i, &in, &at);
 }
@@ -1271,7 +1310,10 @@ static void load_root(struct ld *st, const kd__jnode *root)
 		       st->n_members, KA_MAX_MEMBERS);
 
 	st->topic_names = calloc(st->n_topics ? st->n_topics : 1, sizeof *st->topic_names);
-	if (!st->topic_names || smap_init(&st->topic_map, st->n_topics) != 0 ||
+	st->generation = malloc((st->n_members ? st->n_members : 1) * sizeof *st->generation);
+	st->pattern = calloc(st->n_members ? st->n_members : 1, sizeof *st->pattern);
+	if (!st->topic_names || !st->generation || !st->pattern ||
+	    smap_init(&st->topic_map, st->n_topics) != 0 ||
 	    smap_init(&st->member_map, st->n_members) != 0 || smap_init(&st->pat_map, 8) != 0) {
 		REPORT(st, E_NOMEM, NULL, "out of memory");
 		return;
@@ -1289,6 +1331,43 @@ static void load_root(struct ld *st, const kd__jnode *root)
 		load_member(st, i, kd__json_at(&st->doc, st->members, i));
 }
 
+/* Frees the document before the builder finishes: a G-1M document is a
+ * third of the group's size and only a rare message needs it again
+ * (ensure_doc). Topic names move to a block of their own first. */
+static void drop_doc(struct ld *st)
+{
+	size_t total = 1;
+	for (size_t t = 0; t < st->n_topics; t++)
+		total += st->topic_names[t] ? strlen(st->topic_names[t]) + 1 : 0;
+	char *copy = malloc(total);
+	if (!copy)
+		return; /* keep the document: the messages stay exact */
+	char *w = copy;
+	for (size_t t = 0; t < st->n_topics; t++) {
+		if (!st->topic_names[t])
+			continue;
+		size_t n = strlen(st->topic_names[t]) + 1;
+		memcpy(w, st->topic_names[t], n);
+		st->topic_names[t] = w;
+		w += n;
+	}
+	st->names_copy = copy;
+	/* The pattern table's keys point into the document too; no pattern
+	 * is looked up again after feeding. */
+	smap_free(&st->pat_map);
+	smap_free(&st->topic_map);
+	smap_free(&st->member_map);
+	kd__json_free(&st->doc);
+	st->topics = NULL;
+	st->members = NULL;
+	st->doc_gone = true;
+#if defined(__GLIBC__)
+	/* glibc keeps freed blocks for reuse once it has raised its mmap
+	 * threshold; the document's were the largest so far. */
+	malloc_trim(0);
+#endif
+}
+
 static void ld_free(struct ld *st)
 {
 	ka_builder_free(st->b);
@@ -1300,6 +1379,9 @@ static void ld_free(struct ld *st)
 	}
 	free(st->pats);
 	free(st->topic_names);
+	free(st->names_copy);
+	free(st->generation);
+	free(st->pattern);
 	smap_free(&st->topic_map);
 	smap_free(&st->member_map);
 	smap_free(&st->pat_map);
@@ -1312,6 +1394,8 @@ static int load(const char *name, char *data, size_t len, bool owned, ka_group *
 		void *ctx)
 {
 	struct ld st = {.file = name ? name : "<buffer>",
+			.reload = owned ? NULL : data,
+			.reload_len = len,
 			.fn = fn,
 			.ctx = ctx,
 			.dup_member = KA_NONE,
@@ -1333,6 +1417,7 @@ static int load(const char *name, char *data, size_t len, bool owned, ka_group *
 	int rc = -1;
 	if (st.errors == 0 && st.b) {
 		ka_group *g = NULL;
+		drop_doc(&st);
 		st.finishing = true;
 		int frc = ka_builder_finish(st.b, &g);
 		if (frc == 0 && g) {
@@ -1346,6 +1431,9 @@ static int load(const char *name, char *data, size_t len, bool owned, ka_group *
 	report_summaries(&st);
 	ld_free(&st);
 	kd__json_free(&st.doc);
+#if defined(__GLIBC__)
+	malloc_trim(0); /* the builder's input lists, as in drop_doc */
+#endif
 	return rc;
 }
 

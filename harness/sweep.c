@@ -605,8 +605,10 @@ static void file_word(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
-/* results/<yyyymmdd>-<host>-<commit>.json, a free one; creates results/.
- * Returns 0, or -1 after an error message. */
+/* results/<yyyymmdd>-<host>-<commit> (kh_out_open_free adds ".json", or
+ * "-2.json" ... when taken: a second run of the same commit on the same day
+ * must not replace the first, comparing two runs is what the files are for);
+ * creates results/. Returns 0, or -1 after an error message. */
 static int default_path(const char *cmd, const kh_sysinfo *si, char *buf, size_t len)
 {
 	if (mkdir("results", 0777) != 0 && errno != EEXIST) {
@@ -626,18 +628,8 @@ static int default_path(const char *cmd, const kh_sysinfo *si, char *buf, size_t
 		strftime(day, sizeof(day), "%Y%m%d", &tm);
 	file_word(si->host, host, sizeof(host));
 	file_word(kh_build_commit(), commit, sizeof(commit));
-	/* A second run of the same commit on the same day must not replace
-	 * the first: comparing two runs is what the files are for. */
-	for (unsigned k = 1; k < 1000; k++) {
-		if (k == 1)
-			snprintf(buf, len, "results/%s-%s-%s.json", day, host, commit);
-		else
-			snprintf(buf, len, "results/%s-%s-%s-%u.json", day, host, commit, k);
-		if (access(buf, F_OK) != 0)
-			return 0;
-	}
-	kh_error(cmd, "results/: no free name for %s-%s-%s (use -o PATH)", day, host, commit);
-	return -1;
+	snprintf(buf, len, "results/%s-%s-%s", day, host, commit);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ the command */
@@ -1032,7 +1024,8 @@ static int open_output(sweep *sw)
 				return kh_usage_error(cmd, "-o: cannot write '%s': %s", p,
 						      strerror(errno));
 		}
-		if (kh_out_open(&sw->out, cmd, strcmp(p, "-") == 0 ? NULL : p) < 0)
+		if ((sw->out_path ? kh_out_open(&sw->out, cmd, strcmp(p, "-") == 0 ? NULL : p)
+				  : kh_out_open_free(&sw->out, cmd, p, "json")) < 0)
 			return KH_EXIT_USAGE; /* the message names the path */
 		sw->out_open = 1;
 		interrupted_tmp = sw->out.tmp;
@@ -1380,10 +1373,14 @@ static int report(sweep *sw)
 			rc = KH_EXIT_USAGE;
 		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
-		} else if (sw->path[0] && !sw->table) {
-			printf("%s\n", sw->path);
-		} else if (sw->path[0] && !sw->quiet) {
-			fprintf(stderr, "sweep: table written to %s\n", sw->path);
+		} else {
+			if (sw->out.chosen) /* the default name, as taken */
+				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
+			kh_out_free(&sw->out);
+			if (sw->path[0] && !sw->table)
+				printf("%s\n", sw->path);
+			else if (sw->path[0] && !sw->quiet)
+				fprintf(stderr, "sweep: table written to %s\n", sw->path);
 		}
 	}
 	if (!sw->quiet && rc == KH_EXIT_FAIL)

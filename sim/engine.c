@@ -63,7 +63,11 @@ enum ev_type {
 	EV_ACK,          /* KIP-848: a = member; revoked partitions freed */
 	EV_TARGET,       /* KIP-848: b = target epoch: the target is computed */
 	EV_PAUSE,        /* a = slot, b = index into pauses */
-	EV_PAUSE_END     /* a = member, b = pause token */
+	EV_PAUSE_END,    /* a = member, b = pause token */
+	EV_POLL,         /* a = member, b = round: its next poll() after learning of it */
+	EV_COOP_REVOKE,  /* a = member, b = revoke token: the revoke callback in poll() */
+	EV_848_REVOKE,   /* a = member, b = revoke token */
+	EV_POLL_TIMEOUT  /* a = member, b = pause token: max.poll.interval.ms passed */
 };
 
 enum stop_kind { STOP_LEAVE = 2, STOP_CRASH = 3 }; /* after KS_STOP_CLOSE, KS_STOP_KILL */
@@ -121,8 +125,17 @@ typedef struct member {
 	int why;           /* what its next rejoin is for (enum rejoin_why) */
 	/* a pause (GC, network): the process is there but silent */
 	int paused;
+	int stalled;        /* the pause is a slow batch: heartbeats go on */
+	int poll_timed_out; /* the slow batch outlasted max.poll.interval.ms */
 	uint64_t pause_tok;
-	double pause_lost; /* consumed since the last commit when the pause began */
+	/* the poll loop */
+	uint32_t poll_round; /* the round whose join waits for its next poll */
+	double poll_phase;   /* fixed record times: where its batches start, in batches */
+	int revoke_pending;
+	uint64_t revoke_tok;
+	double pause_lost;         /* consumed since the last commit when the pause began */
+	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
+	int stop_set;
 } member;
 
 typedef struct pause {
@@ -170,6 +183,7 @@ struct sim {
 	size_t cap_mem;
 	uint32_t *all_topics;
 	kd_rng rng;
+	kd_rng prng; /* the poll loop's draws, a stream of their own */
 
 	/* coordinator */
 	int cs;
@@ -301,6 +315,29 @@ static double grid_last(double base, double step, double t)
 	if (t <= base)
 		return base;
 	return base + floor((t - base) / step + 1e-9) * step;
+}
+
+/* Uniform in (0, 1]. */
+static double unit(kd_rng *r)
+{
+	return ((kd_rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+/* A Gamma(shape a >= 1, scale 1) draw (Marsaglia and Tsang's method). */
+static double gamma_draw(kd_rng *r, double a)
+{
+	const double d = a - 1.0 / 3, c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x, v;
+		do {
+			x = sqrt(-2 * log(unit(r))) * cos(6.283185307179586 * unit(r));
+			v = 1 + c * x;
+		} while (v <= 0);
+		v = v * v * v;
+		const double u = unit(r);
+		if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			return d * v;
+	}
 }
 
 static double hb_interval(const ks_plan *p)
@@ -435,9 +472,59 @@ static double part_rate(const struct sim *s, const member *m)
 	return ((m->lag > 0 || in > s->c) ? s->c : in) / m->n_proc;
 }
 
-static double last_commit(const struct sim *s, const member *m, double t)
+/* The records of the batch a member is processing: a full max.poll.records
+ * while it is behind; keeping up at utilisation u, a poll returns what
+ * arrived while the previous batch was processed, about 1 / (1 - u)
+ * records. */
+static double batch_records(const struct sim *s, const member *m)
 {
-	double a = grid_last(m->commit_base, s->plan->auto_commit_ms, t);
+	const ks_plan *pl = s->plan;
+	const double u = m->n_proc * s->r * pl->record_ms;
+	double n = pl->max_poll_records;
+	if (m->lag <= 0 && u < 1 && 1 / (1 - u) < n)
+		n = 1 / (1 - u);
+	return n;
+}
+
+/* What is left (left = 1) or done (left = 0) at t of the batch member m
+ * is processing. Fixed record times: batches of n records follow one
+ * another from the member's phase (starting members spread over one batch,
+ * as their heartbeats are). Exponential ones: the batch under way is
+ * length-biased (a long batch is more likely to be the one under way), a
+ * Gamma(n + 1) sum of record times, and t falls at a uniform point of it,
+ * drawn from the seed. A member holding nothing waits inside poll(): 0. */
+static double batch_at(struct sim *s, const member *m, double t, int left)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->record_ms <= 0 || m->n_proc == 0)
+		return 0;
+	const double n = batch_records(s, m);
+	if (pl->record_exponential) {
+		const double b = pl->record_ms * gamma_draw(&s->prng, n + 1);
+		return unit(&s->prng) * b;
+	}
+	const double b = pl->record_ms * n;
+	const double x = t / b - m->poll_phase;
+	double f = x - floor(x);
+	if (f < 1e-9 || f > 1 - 1e-9)
+		f = 0;
+	return left ? (f == 0 ? 0 : (1 - f) * b) : f * b;
+}
+
+static double batch_part(struct sim *s, const member *m, double t)
+{
+	return batch_at(s, m, t, 1);
+}
+
+/* The member's last commit before t: the auto-commit grid, or with
+ * enable.auto.commit false the end of the previous batch. */
+static double last_commit(struct sim *s, const member *m, double t)
+{
+	double a;
+	if (s->plan->auto_commit)
+		a = grid_last(m->commit_base, s->plan->auto_commit_ms, t);
+	else
+		a = t - batch_at(s, m, t, 0);
 	return a > m->last_commit ? a : m->last_commit;
 }
 
@@ -490,10 +577,12 @@ static void proc_stop(struct sim *s, uint32_t p, double t, int committed)
 	member_advance(m, t);
 	double share = m->lag / m->n_proc;
 	if (!committed) {
-		double since = last_commit(s, m, t);
+		/* Taken once for all of a member's partitions that stop together:
+		 * its batch and its rate are those before the first one stops. */
+		double since = m->stop_set ? m->stop_lc : last_commit(s, m, t);
 		if (since < s->iv_from[p])
 			since = s->iv_from[p];
-		double again = part_rate(s, m) * (t - since);
+		double again = (m->stop_set ? m->stop_rate : part_rate(s, m)) * (t - since);
 		s->twice += again;
 		share += again;
 		s->G += again;
@@ -517,8 +606,14 @@ static void proc_stop(struct sim *s, uint32_t p, double t, int committed)
 static void proc_stop_all(struct sim *s, uint32_t mi, double t, int committed)
 {
 	member *m = &s->mem[mi];
+	if (!committed && m->n_proc) {
+		m->stop_lc = last_commit(s, m, t);
+		m->stop_rate = part_rate(s, m);
+		m->stop_set = 1;
+	}
 	while (m->n_proc)
 		proc_stop(s, m->proc[m->n_proc - 1], t, committed);
+	m->stop_set = 0;
 	if (committed)
 		m->last_commit = t;
 }
@@ -940,8 +1035,9 @@ static void complete_join(struct sim *s, double t)
 		if (!m->in_group)
 			continue;
 		m->state = m->alive ? MS_SYNC : m->state;
-		/* The join kept members alive; their session runs again from here. */
-		if (!m->alive)
+		/* The join kept members alive; their session runs again from here
+		 * (a member in a slow batch heartbeats on). */
+		if (!m->alive && !(m->stalled && !m->poll_timed_out))
 			expire_at(s, mi, t);
 	}
 	/* Join response to the leader, its assignment, its SyncGroup, the
@@ -956,15 +1052,27 @@ static void deliver(struct sim *s, double t)
 	ks_rebalance *rb = &s->run->rebalances[s->cur_rb];
 	uint32_t revoked = 0, assigned = 0, moved = 0;
 	uint8_t *rejoin = calloc(s->n_mem ? s->n_mem : 1, 1);
-	if (!rejoin) {
+	double *wait = calloc(s->n_mem ? s->n_mem : 1, sizeof(*wait));
+	if (!rejoin || !wait) {
+		free(rejoin);
+		free(wait);
 		fail(s, "out of memory");
 		return;
+	}
+	/* Cooperative: the revoke callback runs in the member's next poll();
+	 * until then it goes on processing what it lost (nobody else has it:
+	 * the assignor withholds a partition that changes owner). */
+	for (uint32_t mi = 0; mi < s->n_mem && pl->protocol == KS_COOPERATIVE; mi++) {
+		wait[mi] = s->mem[mi].alive ? batch_part(s, &s->mem[mi], t) : 0;
 	}
 	for (uint32_t mi = 0; mi < s->n_mem; mi++)
 		s->mem[mi].n_held = 0;
 	for (uint32_t p = 0; p < s->P; p++) {
 		const uint32_t nw = s->pending[p], cur = s->proc[p];
-		if (cur != NONE && cur != nw) {
+		if (cur != NONE && cur != nw && nw == NONE && wait[cur] > 0) {
+			rejoin[cur] = 2;
+			revoked++;
+		} else if (cur != NONE && cur != nw) {
 			/* Cooperative: revoke what was lost (with a commit). */
 			proc_stop(s, p, t, 1);
 			s->mem[cur].last_commit = t;
@@ -1006,11 +1114,37 @@ static void deliver(struct sim *s, double t)
 		m->state = MS_STABLE;
 		m->hb_base = t;
 		member_back(s, mi, t);
-		if (rejoin[mi] && pl->protocol == KS_COOPERATIVE)
+		if (rejoin[mi] == 2)
+			push(s, t + wait[mi], EV_COOP_REVOKE, mi, ++m->revoke_tok);
+		else if (rejoin[mi] && pl->protocol == KS_COOPERATIVE)
 			push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2,
 			     EV_JOIN_ARRIVE, mi, ++m->join_tok);
 	}
 	free(rejoin);
+	free(wait);
+}
+
+/* A cooperative member's poll() runs the revoke callback for what the
+ * generation took away (with a commit), then rejoins. */
+static void coop_revoke(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	if (!m->alive || !m->in_group)
+		return;
+	int any = 0;
+	for (uint32_t i = m->n_proc; i-- > 0;) {
+		const uint32_t p = m->proc[i];
+		if (s->paper[p] != mi) {
+			proc_stop(s, p, t, 1);
+			any = 1;
+		}
+	}
+	if (!any)
+		return;
+	m->last_commit = t;
+	push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2, EV_JOIN_ARRIVE, mi,
+	     ++m->join_tok);
 }
 
 /* ------------------------------------------------------------------ KIP-848 */
@@ -1136,15 +1270,12 @@ static void install_target(struct sim *s, double t)
 	check_reconciled(s, t);
 }
 
-/* A heartbeat's response reaches member mi at t: it is told to revoke what
- * its target lost and given what its target gained and nobody holds. */
-static void heartbeat(struct sim *s, uint32_t mi, double t)
+/* Member mi revokes what its target lost: commit, revoke callback, and
+ * the acknowledgement that frees them. Returns how many. */
+static uint32_t revoke_848(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
-	m->hb_pending = 0;
-	if (!m->alive || !m->in_group)
-		return;
 	ks_rebalance *rb = s->cur_rb != SIZE_MAX ? &s->run->rebalances[s->cur_rb] : NULL;
 	uint32_t nrev = 0;
 	for (uint32_t i = m->n_proc; i-- > 0;) {
@@ -1152,7 +1283,7 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 		if (s->target[p] != mi) {
 			proc_stop(s, p, t, 1);
 			if (GROW(s, m->rev, m->cap_rev, m->n_rev + 1) < 0)
-				return;
+				return nrev;
 			m->rev[m->n_rev++] = p;
 			nrev++;
 		}
@@ -1162,6 +1293,32 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 		if (rb)
 			rb->revoked += nrev;
 		push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms, EV_ACK, mi, 0);
+	}
+	return nrev;
+}
+
+/* A heartbeat's response reaches member mi at t: it is told to revoke what
+ * its target lost and given what its target gained and nobody holds. */
+static void heartbeat(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	m->hb_pending = 0;
+	if (!m->alive || !m->in_group)
+		return;
+	ks_rebalance *rb = s->cur_rb != SIZE_MAX ? &s->run->rebalances[s->cur_rb] : NULL;
+	uint32_t nrev = 0;
+	if (!m->revoke_pending) {
+		/* The revocation runs in the application thread's next poll(). */
+		int lost = 0;
+		for (uint32_t i = 0; i < m->n_proc && !lost; i++)
+			lost = s->target[m->proc[i]] != mi;
+		const double w = lost ? batch_part(s, m, t) : 0;
+		if (w > 0) {
+			m->revoke_pending = 1;
+			push(s, t + w, EV_848_REVOKE, mi, ++m->revoke_tok);
+		} else if (lost) {
+			nrev = revoke_848(s, mi, t);
+		}
 	}
 	/* Partitions of its target that are free. A full scan of the target
 	 * only happens while the member is not reconciled. */
@@ -1178,7 +1335,7 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 	}
 	if (m->mismatch == 0)
 		member_back(s, mi, t);
-	else if (!nrev)
+	else if (!nrev && !m->revoke_pending)
 		heartbeat_soon(s, mi, t + 1e-6);
 	check_reconciled(s, t);
 }
@@ -1336,7 +1493,7 @@ static double uncommitted(struct sim *s, uint32_t mi, double t)
  * carries on as if nothing happened; later, the coordinator has expired it,
  * its partitions went to others, who process again what it had not
  * committed, and it rejoins (its next heartbeat is refused). */
-static void pause_process(struct sim *s, uint32_t si, double t, double d)
+static void pause_process(struct sim *s, uint32_t si, double t, double d, int stall)
 {
 	const ks_plan *pl = s->plan;
 	slot *sl = &s->slots[si];
@@ -1359,14 +1516,45 @@ static void pause_process(struct sim *s, uint32_t si, double t, double d)
 	m->pause_tok++;
 	m->hb_pending = 0;
 	m->hb_tok++;
-	s->n_paused++;
-	add_run_event(s, t, "pause", mi);
-	if (m->in_group) {
+	m->stalled = stall;
+	m->poll_timed_out = 0;
+	add_run_event(s, t, stall ? "slow-batch" : "pause", mi);
+	if (stall) {
+		/* The heartbeat thread goes on; max.poll.interval.ms after the
+		 * last poll() it gives up on the member. */
+		if (d > pl->max_poll_ms)
+			push(s, t + pl->max_poll_ms, EV_POLL_TIMEOUT, mi, m->pause_tok);
+	} else {
+		s->n_paused++;
+		if (m->in_group) {
+			double last = grid_last(m->hb_base, hb_interval(pl), t);
+			m->exp_tok++;
+			push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
+		}
+	}
+	push(s, t + d, EV_PAUSE_END, mi, m->pause_tok);
+}
+
+/* A slow batch passed max.poll.interval.ms: the heartbeat thread leaves
+ * the group for a dynamic member (LeaveGroup, AbstractCoordinator's
+ * maybeLeaveGroup); a static one sends nothing and stops heartbeating, so
+ * the coordinator expires it at the end of its session. Either way its
+ * generation is reset: its next poll() rejoins. */
+static void poll_timeout(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	m->poll_timed_out = 1;
+	add_run_event(s, t, "poll-timeout", mi);
+	if (!m->in_group)
+		return;
+	if (!is_static(s, m->slot)) {
+		push(s, t + pl->rtt_ms / 2, EV_LEAVE_ARRIVE, mi, 0);
+	} else {
 		double last = grid_last(m->hb_base, hb_interval(pl), t);
 		m->exp_tok++;
 		push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
 	}
-	push(s, t + d, EV_PAUSE_END, mi, m->pause_tok);
 }
 
 /* A paused member is dropped from the group: what it had consumed and not
@@ -1376,6 +1564,8 @@ static void pause_forfeit(struct sim *s, uint32_t mi)
 	member *m = &s->mem[mi];
 	if (!m->paused || m->pause_lost <= 0)
 		return;
+	if (!m->stalled)
+		s->n_pause_expired++;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < m->n_held; i++)
 		n += s->proc[m->held[i]] == NONE;
@@ -1387,7 +1577,6 @@ static void pause_forfeit(struct sim *s, uint32_t mi)
 		s->G += m->pause_lost;
 	}
 	m->pause_lost = 0;
-	s->n_pause_expired++;
 }
 
 static void start_process(struct sim *s, uint32_t si, double t, const char *what);
@@ -1400,11 +1589,21 @@ static void pause_end(struct sim *s, uint32_t mi, double t)
 	member *m = &s->mem[mi];
 	slot *sl = &s->slots[m->slot];
 	m->paused = 0;
+	m->stalled = 0;
 	if (!m->in_group) {
 		/* Fenced (UNKNOWN_MEMBER_ID): it rejoins, as a new member when
 		 * dynamic, with its group.instance.id when static. */
 		m->n_held = 0;
 		start_process(s, m->slot, t, "start");
+		return;
+	}
+	if (m->poll_timed_out) {
+		/* A static member whose generation was reset by a poll timeout,
+		 * still within its session: its JoinGroup gets its assignment
+		 * back, as after a restart. */
+		m->poll_timed_out = 0;
+		m->state = MS_DOWN;
+		start_process(s, m->slot, t, "rejoin");
 		return;
 	}
 	sl->alive = 1;
@@ -1525,14 +1724,15 @@ static void join_arrive(struct sim *s, uint32_t mi, double t)
 	maybe_complete(s, t);
 }
 
-static void discover(struct sim *s, uint32_t mi, double t)
+/* The member's next poll() after learning of the rebalance: onJoinPrepare
+ * (commit; eager also revokes everything), then the JoinGroup. */
+static void join_at_poll(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
 	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
 	    m->state != MS_STABLE)
 		return;
-	/* onJoinPrepare: commit; eager also revokes everything. */
 	double d = pl->commit_ms;
 	if (pl->protocol == KS_EAGER) {
 		s->round_revoked += m->n_proc;
@@ -1542,6 +1742,26 @@ static void discover(struct sim *s, uint32_t mi, double t)
 	m->last_commit = t;
 	m->state = MS_JOIN;
 	push(s, t + d + pl->rtt_ms / 2, EV_JOIN_ARRIVE, mi, ++m->join_tok);
+}
+
+/* A heartbeat's response says the group is rebalancing; the heartbeat
+ * thread only notes it: the member acts at its next poll(), once the batch
+ * under way is processed. */
+static void discover(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
+	    m->state != MS_STABLE)
+		return;
+	if (m->poll_round != s->round) {
+		const double w = batch_part(s, m, t);
+		if (w > 0) {
+			m->poll_round = s->round;
+			push(s, t + w, EV_POLL, mi, s->round);
+			return;
+		}
+	}
+	join_at_poll(s, mi, t);
 }
 
 static void expire(struct sim *s, uint32_t mi, double t)
@@ -1736,7 +1956,9 @@ static void plan_event(struct sim *s, const ks_plan_event *e, double t)
 		break;
 	}
 	case KS_EV_PAUSE:
-		pause_process(s, (uint32_t)e->member, t, e->duration_ms);
+	case KS_EV_SLOW_BATCH:
+		pause_process(s, (uint32_t)e->member, t, e->duration_ms,
+			      e->type == KS_EV_SLOW_BATCH);
 		break;
 	case KS_EV_ADD_PARTITIONS: {
 		add_partitions(s, e->topic, e->count, t);
@@ -1793,7 +2015,9 @@ static void dispatch(struct sim *s, const event *e)
 		break;
 	case EV_LEAVE_ARRIVE: {
 		char why[128];
-		snprintf(why, sizeof(why), "leave %s", mem_name(s, e->a));
+		snprintf(why, sizeof(why), "%s %s",
+			 m && m->poll_timed_out ? "poll-timeout" : "leave", mem_name(s, e->a));
+		pause_forfeit(s, e->a);
 		drop_member(s, e->a, t, why);
 		break;
 	}
@@ -1842,19 +2066,35 @@ static void dispatch(struct sim *s, const event *e)
 			install_target(s, t);
 		break;
 	case EV_PAUSE:
-		pause_process(s, e->a, t, s->pauses[e->b].d);
+		pause_process(s, e->a, t, s->pauses[e->b].d, 0);
+		break;
+	case EV_POLL:
+		if (e->b == s->round)
+			join_at_poll(s, e->a, t);
+		break;
+	case EV_COOP_REVOKE:
+		if (m && e->b == m->revoke_tok)
+			coop_revoke(s, e->a, t);
+		break;
+	case EV_848_REVOKE:
+		if (m && e->b == m->revoke_tok && m->revoke_pending) {
+			m->revoke_pending = 0;
+			if (m->alive && m->in_group) {
+				if (!revoke_848(s, e->a, t) && m->mismatch)
+					heartbeat_soon(s, e->a, t);
+				check_reconciled(s, t);
+			}
+		}
+		break;
+	case EV_POLL_TIMEOUT:
+		if (m && e->b == m->pause_tok && m->paused && m->stalled)
+			poll_timeout(s, e->a, t);
 		break;
 	case EV_PAUSE_END:
 		if (m && e->b == m->pause_tok && m->paused)
 			pause_end(s, e->a, t);
 		break;
 	}
-}
-
-/* Uniform in (0, 1]. */
-static double unit(kd_rng *r)
-{
-	return ((kd_rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
 }
 
 /* faults.pauses_per_hour: each starting process pauses at the moments of
@@ -1897,6 +2137,7 @@ static int setup(struct sim *s)
 	s->thr_below_since = 0;
 	s->deploy_first = s->deploy_last = -1;
 	kd_rng_seed(&s->rng, pl->seed);
+	kd_rng_seed(&s->prng, pl->seed ^ 0x706f6c6cull);
 
 	s->n_topics = pl->n_topics;
 	s->tparts = calloc(s->n_topics ? s->n_topics : 1, sizeof(*s->tparts));
@@ -1941,6 +2182,7 @@ static int setup(struct sim *s)
 		 * auto commits are spread over one interval. */
 		m->hb_base = -(I * i) / M;
 		m->commit_base = m->last_commit = -(pl->auto_commit_ms * i) / M;
+		m->poll_phase = (double)i / M;
 		m->lag_t = 0;
 	}
 	s->n_in_group = M;

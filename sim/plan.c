@@ -226,6 +226,7 @@ static const struct {
     {"scale", KS_EV_SCALE},
     {"add-partitions", KS_EV_ADD_PARTITIONS},
     {"pause", KS_EV_PAUSE},
+    {"slow-batch", KS_EV_SLOW_BATCH},
 };
 
 /* The member an event names, by name ("m0003", or the scenario's id) or
@@ -298,7 +299,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (!type) {
 			perr(c, place,
 			     "type: missing (join, leave, crash, restart, rolling-restart, "
-			     "scale, add-partitions, pause)");
+			     "scale, add-partitions, pause, slow-batch)");
 			continue;
 		}
 		pe->type = -1;
@@ -308,7 +309,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (pe->type < 0) {
 			perr(c, place,
 			     "type: unknown event type \"%s\" (join, leave, crash, restart, "
-			     "rolling-restart, scale, add-partitions, pause)",
+			     "rolling-restart, scale, add-partitions, pause, slow-batch)",
 			     type);
 			continue;
 		}
@@ -375,6 +376,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 			pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
 			break;
 		case KS_EV_PAUSE:
+		case KS_EV_SLOW_BATCH:
 			check_keys(c, e, place, k_pause);
 			if (!mv)
 				perr(c, place, "member: missing");
@@ -560,7 +562,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		static const char *const mkeys[] = {
 		    "rtt_ms",       "commit_ms", "revoke_callback_ms", "restart_ms",
 		    "produce_rate", "capacity",  "assign_ms",          "seed",
-		    "coordinator",  NULL};
+		    "coordinator",  "record_ms", "record_dist",        NULL};
 		check_keys(&c, model, "model", mkeys);
 		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
 		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
@@ -573,6 +575,14 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
 		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
 		coord = str(&c, model, "model", "coordinator", "kafka");
+		/* A record's processing time: one consumer's capacity says it
+		 * unless the plan does. */
+		p->record_ms = num(&c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
+		const char *dist = str(&c, model, "model", "record_dist", "fixed");
+		if (dist && strcmp(dist, "exponential") == 0)
+			p->record_exponential = 1;
+		else if (!dist || strcmp(dist, "fixed") != 0)
+			perr(&c, "model.record_dist", "\"fixed\" or \"exponential\" expected");
 	}
 	if (coord && strcmp(coord, "kafka") == 0)
 		p->coordinator = KS_COORD_KAFKA;
@@ -588,6 +598,8 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 						    "group.initial.rebalance.delay.ms",
 						    "auto.commit.interval.ms",
 						    "metadata.max.age.ms",
+						    "max.poll.records",
+						    "enable.auto.commit",
 						    NULL};
 		check_keys(&c, cfg, "config", ckeys);
 		p->session_ms = num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
@@ -603,6 +615,25 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		    num(&c, cfg, "config", "auto.commit.interval.ms", 5000, 1, 86400000);
 		p->metadata_age_ms =
 		    num(&c, cfg, "config", "metadata.max.age.ms", 300000, 1, 86400000);
+		p->max_poll_records =
+		    (uint32_t)num(&c, cfg, "config", "max.poll.records", 500, 1, 1e9);
+		json_t *ac = json_object_get(cfg, "enable.auto.commit");
+		p->auto_commit = 1;
+		if (!ac)
+			json_object_set_new(cfg, "enable.auto.commit", json_true());
+		else if (!json_is_boolean(ac))
+			perr(&c, "config.enable.auto.commit", "true or false expected");
+		else
+			p->auto_commit = json_is_true(ac);
+		/* A full batch that outlasts max.poll.interval.ms evicts its
+		 * member at every poll: no group would ever be stable. */
+		if (model && json_object_get(model, "record_ms") &&
+		    p->max_poll_records * p->record_ms >= p->max_poll_ms)
+			perr(&c, "config.max.poll.records",
+			     "%u records at model.record_ms %g take %g ms, not below "
+			     "max.poll.interval.ms %g: every full batch would evict its member",
+			     p->max_poll_records, p->record_ms, p->max_poll_records * p->record_ms,
+			     p->max_poll_ms);
 		if (p->heartbeat_ms >= p->session_ms)
 			perr(&c, "config.heartbeat.interval.ms",
 			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,

@@ -33,7 +33,8 @@ enum ks_event_type {
 	KS_EV_ROLLING_RESTART,
 	KS_EV_SCALE,
 	KS_EV_ADD_PARTITIONS,
-	KS_EV_PAUSE
+	KS_EV_PAUSE,
+	KS_EV_SLOW_BATCH
 };
 enum ks_stop { KS_STOP_CLOSE, KS_STOP_KILL }; /* how a restart stops a member */
 
@@ -47,7 +48,7 @@ typedef struct ks_plan_event {
 	uint32_t topic;     /* add-partitions: index into topic_name */
 	int notice_now;     /* add-partitions */
 	int stop;           /* restart, rolling-restart: enum ks_stop */
-	double duration_ms; /* pause */
+	double duration_ms; /* pause, slow-batch */
 	uint32_t index;     /* its place in the plan's events array (for messages) */
 } ks_plan_event;
 
@@ -70,6 +71,13 @@ typedef struct ks_plan {
 	double auto_commit_ms, metadata_age_ms;
 	double rtt_ms, commit_ms, revoke_cb_ms, restart_ms, produce_rate, capacity;
 	double assign_ms; /* < 0: measured */
+	/* The poll loop: a member processes max.poll.records per poll() at
+	 * record_ms a record (record_dist "fixed" or "exponential"); it joins a
+	 * rebalance, and runs its revoke callback, at its next poll. */
+	uint32_t max_poll_records;
+	double record_ms;
+	int record_exponential;
+	int auto_commit; /* enable.auto.commit; false: a commit after each batch */
 	uint64_t seed;
 	/* faults.pauses_per_hour > 0: each member pauses (GC, network) at
 	 * random moments drawn from the seed; lengths follow a Pareto law. */

@@ -286,7 +286,7 @@ static void test_random_scripts(void)
 
 /* ------------------------------------------------------------------ cases by hand */
 
-#define EXACT "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0},"
+#define EXACT "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0},"
 
 /*
  * Two members, four partitions, eager range; m0001 crashes at 60 s. Its
@@ -413,12 +413,13 @@ static void test_consumer_by_hand(void)
  */
 static void test_mock_by_hand(void)
 {
-	ks_plan *p = plan_of("{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
-			     "\"partitions\": 20}]}, \"protocol\": \"eager\", \"config\": "
-			     "{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 100}, "
-			     "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, "
-			     "\"coordinator\": \"librdkafka-mock\"}, "
-			     "\"events\": [{\"at_ms\": 10000, \"type\": \"join\"}]}");
+	ks_plan *p = plan_of(
+	    "{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
+	    "\"partitions\": 20}]}, \"protocol\": \"eager\", \"config\": "
+	    "{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 100}, "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0, "
+	    "\"coordinator\": \"librdkafka-mock\"}, "
+	    "\"events\": [{\"at_ms\": 10000, \"type\": \"join\"}]}");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ks_run *r = run_of(p);
 	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
@@ -534,7 +535,8 @@ static void test_static_kept_through_rebalance(void)
 	    "{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "
 	    "\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": true, "
 	    "\"config\": {\"session.timeout.ms\": 60000, \"max.poll.interval.ms\": 10000}, "
-	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"restart_ms\": "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0, "
+	    "\"restart_ms\": "
 	    "40000}, "
 	    "\"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": \"m0002\", "
 	    "\"stop\": \"kill\"}, {\"at_ms\": 12000, \"type\": \"join\"}]}");
@@ -571,7 +573,8 @@ static void test_static_rejoin_completing(void)
 	    "{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "
 	    "\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": true, "
 	    "\"config\": {\"session.timeout.ms\": 60000, \"max.poll.interval.ms\": 10000}, "
-	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 5000, \"restart_ms\": "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 5000, \"record_ms\": 0, "
+	    "\"restart_ms\": "
 	    "14000}, \"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": "
 	    "\"m0002\", \"stop\": \"kill\"}, {\"at_ms\": 12000, \"type\": \"join\"}]}");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -671,6 +674,114 @@ static void test_pause_model(void)
 	ks_run_free(c);
 	ks_plan_free(p);
 	ks_plan_free(q);
+}
+
+/*
+ * The poll loop: a member learns of a rebalance from its heartbeat but
+ * joins at its next poll(). Eager range, two members on four partitions,
+ * 50 messages/s per partition, capacity 100 (a record every 10 ms:
+ * model.record_ms 10), so each member is exactly busy and processes full
+ * batches of max.poll.records 70, 700 ms each, m0000's from 0 + 700k,
+ * m0001's from 350 + 700k (starting members spread over one batch).
+ * m0000 crashes at 61 s: last heartbeat 60000 (3000k), expired at 105000;
+ * m0001 (heartbeats at -1500 + 3000k) learns at 106500 but is in a batch
+ * until 106750, then revokes and joins; alone, the join completes at once.
+ * Unowned: m0000's two partitions 61-106.75 s, 91.5 partition-seconds.
+ * Processed twice: m0000 consumed since its last commit. With auto commit
+ * (5000k) that is 1 s: 2 x 50 = 100 messages; with enable.auto.commit
+ * false, a commit after each batch, 100 ms (its batch began at 60900):
+ * 10 messages.
+ */
+static void test_poll_join_by_hand(void)
+{
+#define POLL_PLAN(auto)                                                                            \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"config\": {\"max.poll.records\": "    \
+	"70, \"enable.auto.commit\": " auto "}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "     \
+					    "\"assign_ms\": 0, \"record_ms\": 10, "                \
+					    "\"produce_rate\": 50, \"capacity\": 100}, "           \
+					    "\"events\": [{\"at_ms\": 61000, \"type\": "           \
+					    "\"crash\", \"member\": \"m0000\"}]}"
+	ks_plan *p = plan_of(POLL_PLAN("true"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 105000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 106750, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 91.5, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 100, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(POLL_PLAN("false"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 106750, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 10, 1e-6);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * A slow batch past max.poll.inter.ms. Eager range, two members on four
+ * partitions, max.poll.interval.ms (and so the rebalance timeout) 30 s,
+ * session 45 s, 100 messages/s per partition, no network, commit or
+ * record time. m0000's batch from 12 s takes 50 s.
+ * - Dynamic: its heartbeat thread leaves the group at 42000; m0001
+ *   (heartbeats at -1500 + 3000k) learns at 43500 and takes all four. Back
+ *   in poll() at 62000, m0000 rejoins as a new member; m0001, whose
+ *   heartbeat timer restarted at 43500, learns at 64500. Unowned: m0000's
+ *   two partitions 12-43.5 s, 63 partition-seconds; processed twice: what
+ *   it consumed since its auto commit at 10000, 2 s x 2 x 100 = 400.
+ * - Static: no LeaveGroup; its heartbeats stop at 42000, so its session
+ *   would end at 87000; back at 62000 its JoinGroup gets its partitions
+ *   back: no rebalance, 2 x 50 s = 100 partition-seconds unowned.
+ * - A slow batch of 20 s stays within max.poll.interval.ms: no
+ *   rebalance, 40 partition-seconds.
+ */
+static void test_slow_batch_by_hand(void)
+{
+#define SLOW_PLAN(stat, d)                                                                         \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": " stat ", "      \
+	"\"config\": {\"max.poll.interval.ms\": 30000}, " EXACT "\"events\": [{\"at_ms\": "        \
+	"12000, \"type\": \"slow-batch\", \"member\": \"m0000\", \"duration_ms\": " d "}]}"
+	ks_plan *p = plan_of(SLOW_PLAN("false", "50000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 42000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 43500, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 62000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 64500, 1e-6);
+	CU_ASSERT(strncmp(r->rebalances[0].trigger, "poll-timeout", 12) == 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 63.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 400, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 3);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(SLOW_PLAN("true", "50000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 100.0, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 2);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(SLOW_PLAN("false", "20000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 40.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	ks_run_free(r);
+	ks_plan_free(p);
 }
 
 /*
@@ -796,6 +907,13 @@ static void test_bad_plans(void)
 		       "\"m0042\"}]}",
 		       "no member named \"m0042\"");
 	expect_refused("{\"group\": {\"members\": 2}}", "group.topics");
+	expect_refused(
+	    "{" G10 ", \"model\": {\"record_ms\": 1000}}",
+	    "config.max.poll.records: 500 records at model.record_ms 1000 take 500000 ms");
+	expect_refused("{" G10 ", \"model\": {\"record_dist\": \"normal\"}}",
+		       "model.record_dist: \"fixed\" or \"exponential\" expected");
+	expect_refused("{" G10 ", \"config\": {\"enable.auto.commit\": 1}}",
+		       "config.enable.auto.commit: true or false expected");
 	expect_refused("{" G10 ", \"faults\": {\"pauses_per_hour\": 1}}",
 		       "faults.pauses_per_hour: random pauses need the run's length");
 	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"pause\", "
@@ -822,6 +940,8 @@ static const kt_test case_tests[] = {
     {"static_rejoin_completing", test_static_rejoin_completing},
     {"pause_by_hand", test_pause_by_hand},
     {"pause_model", test_pause_model},
+    {"poll_join_by_hand", test_poll_join_by_hand},
+    {"slow_batch_by_hand", test_slow_batch_by_hand},
     {"safe_members", test_safe_members},
     {NULL, NULL},
 };
