@@ -295,7 +295,7 @@ class Case:
                      "--quiet", "-o", out)
         check(p.returncode == 0, "kassign sweep runs", p)
         p = self.run(self.compare, out, out)
-        check(p.returncode == 0 and "no regression in 8 points" in p.stdout,
+        check(p.returncode == 0 and "no regression in 10 points" in p.stdout,
               "a sweep file compares with itself", p)
         p = self.run(self.compare, self.base_path, out)
         check(p.returncode in (0, 1) and "different tools" in p.stdout,

@@ -3,7 +3,7 @@
  * timeline picture and the report. One error stops the read: the message
  * names the JSON path and the rule, as the scenario loader's do.
  */
-#include "harness/runfile.h"
+#include "runfile/runfile.h"
 
 #include <errno.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/probe.h"
+#include "probe/probe.h"
 #include "sim/sim.h"
 
 static const char probe_usage[] =

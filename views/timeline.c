@@ -16,7 +16,7 @@
  * SVG (cairo's SVG surface turns text into glyph outlines, which a reader
  * or a test cannot search). Text is measured with cairo for both.
  */
-#include "harness/timeline.h"
+#include "views/timeline.h"
 
 #include <inttypes.h>
 #include <math.h>

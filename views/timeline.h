@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "harness/runfile.h"
+#include "runfile/runfile.h"
 
 enum kh_timeline_format {
 	KH_TIMELINE_PNG,

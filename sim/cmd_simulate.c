@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/timeline.h"
+#include "views/timeline.h"
 #include "sim/sim.h"
 
 static const char simulate_usage[] =

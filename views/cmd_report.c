@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/timeline.h"
+#include "views/timeline.h"
 
 static const char report_usage[] =
     "Usage: kassign report RUN.json -o REPORT.html [--rows N]\n"

@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "harness/timeline.h"
+#include "views/timeline.h"
 
 static const char timeline_usage[] =
     "Usage: kassign timeline RUN.json -o FILE.png|FILE.svg [--rows N]\n"

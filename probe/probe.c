@@ -33,7 +33,7 @@
  * warm-up before it is not part of the run, like a simulation starting from
  * a settled group.
  */
-#include "harness/probe.h"
+#include "probe/probe.h"
 
 #include <errno.h>
 #include <math.h>
