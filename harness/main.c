@@ -73,9 +73,10 @@ int kh_cmd_list(int argc, char **argv)
 		const ka_strategy *s = ka_strategy_at(i);
 		char flags[8];
 		flag_string(s->flags, flags, sizeof(flags));
-		printf("  %-20s %s  %s\n", s->name, flags, s->kafka_name);
+		printf("  %-20s %s  %-7s %s\n", s->name, flags,
+		       s->flags & KA_STRATEGY_KAFKA ? "Kafka" : "kassign", s->kafka_name);
 		if (s->summary && *s->summary)
-			printf("  %-20s       %s\n", "", s->summary);
+			printf("  %-20s               %s\n", "", s->summary);
 	}
 	printf("\ngrids:\n");
 	printf("  %-8s %8s %7s %11s %11s  %s\n", "name", "members", "topics", "parts/topic",

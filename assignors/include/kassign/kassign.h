@@ -289,6 +289,7 @@ int ka_builder_finish(ka_builder *b, ka_group **out);
 #define KA_STRATEGY_COOPERATIVE   0x2u /* withholds partitions that change owner */
 #define KA_STRATEGY_STICKY        0x4u /* uses previous ownership */
 #define KA_STRATEGY_RACK_AWARE    0x8u /* uses member and partition racks */
+#define KA_STRATEGY_KAFKA         0x10u /* Kafka's own (kafka_name), exactly; else kassign's own */
 
 typedef struct ka_strategy {
 	const char *name;       /* as the command line and results spell it */
