@@ -8,20 +8,20 @@
  * ascending, in two passes, so a million partitions cost two sweeps and a
  * stream of digits, no DOM.
  *
- * Reading: jansson, then names resolved by binary search over the group's
+ * Reading: the compact document of jsondoc.h, then names resolved by binary search over the group's
  * sorted arrays (topics are in Java String order, id_order lists member ids
  * in that order too). Shape errors make the document unusable (-1); what an
  * assignor could get wrong (unknown names, partitions out of range or given
  * twice, members missing) is counted and reported one line each, rate-limited
  * per kind as the scenario loader does.
  */
+#include "datasets/jsondoc.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -31,7 +31,6 @@
 
 /* ------------------------------------------------------------ writing */
 
-
 int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const uint32_t *owner)
 {
 	uint32_t M = g->n_members, P = g->n_partitions;
@@ -40,6 +39,8 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 			return -1;
 	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
 	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
+	if (list)
+		kd__advise_huge(list, ((size_t)P + 1) * sizeof *list);
 	struct wbuf w = {.f = f, .cap = 1 << 16};
 	w.buf = malloc(w.cap);
 	int rc = -1;
@@ -120,8 +121,17 @@ static const char *const al_what[A_COUNT] = {
     [A_TWICE] = "partition given twice",
 };
 
+/* Topic names hashed once per load: a G-1M assignment names a topic a
+ * million times. */
+struct topic_index {
+	uint32_t *slot; /* topic + 1, 0 empty */
+	size_t mask;
+};
+
 struct al {
 	const char *file;
+	struct topic_index topics; /* slot NULL: out of memory, binary search */
+	struct kd__jdoc doc;
 	kd_msg_fn fn;
 	void *ctx;
 	uint64_t count[A_COUNT];
@@ -158,23 +168,23 @@ static const char *step(struct qbuf *q, const char *key)
 	return q->s;
 }
 
-static const char *type_name(const json_t *v)
+static const char *type_name(const kd__jnode *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (kd__json_type(v)) {
+	case KD_JOBJECT:
 		return "an object";
-	case JSON_ARRAY:
+	case KD_JARRAY:
 		return "an array";
-	case JSON_STRING:
+	case KD_JSTRING:
 		return "a string";
-	case JSON_INTEGER:
+	case KD_JINTEGER:
 		return "an integer";
-	case JSON_REAL:
+	case KD_JREAL:
 		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case KD_JTRUE:
+	case KD_JFALSE:
 		return "a boolean";
-	case JSON_NULL:
+	case KD_JNULL:
 		return "null";
 	}
 	return "?";
@@ -199,6 +209,40 @@ static uint32_t find_topic(const ka_group *g, const char *name)
 	return KA_NONE;
 }
 
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return h ^ (h >> 29);
+}
+
+static int topic_index_init(struct topic_index *ix, const ka_group *g)
+{
+	size_t cap = 16;
+	while (cap < (size_t)g->n_topics * 2)
+		cap <<= 1;
+	ix->slot = calloc(cap, sizeof *ix->slot);
+	ix->mask = cap - 1;
+	if (!ix->slot)
+		return -1;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		size_t i = hash_name(g->topic_name[t]) & ix->mask;
+		while (ix->slot[i])
+			i = (i + 1) & ix->mask;
+		ix->slot[i] = t + 1;
+	}
+	return 0;
+}
+
+static uint32_t topic_index_get(const struct topic_index *ix, const ka_group *g, const char *name)
+{
+	for (size_t i = hash_name(name) & ix->mask; ix->slot[i]; i = (i + 1) & ix->mask)
+		if (strcmp(g->topic_name[ix->slot[i] - 1], name) == 0)
+			return ix->slot[i] - 1;
+	return KA_NONE;
+}
+
 static uint32_t find_member(const ka_group *g, const char *id)
 {
 	uint32_t lo = 0, hi = g->n_members;
@@ -217,39 +261,40 @@ static uint32_t find_member(const ka_group *g, const char *id)
 }
 
 static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner, uint32_t m,
-			       const char *mkey, const json_t *topics)
+			       const char *mkey, const kd__jnode *topics)
 {
 	struct qbuf qm, qt, qn1, qn2;
 	const char *tkey;
-	json_t *arr;
-	json_object_foreach((json_t *)topics, tkey, arr)
+	const kd__jnode *arr;
+	KD_JSON_FOREACH(&st->doc, topics, i_, tkey, arr)
 	{
-		if (!json_is_array(arr)) {
+		if (!kd__json_is(arr, KD_JARRAY)) {
 			al_report(st, A_SHAPE,
 				  "assignment%s%s: must be an array of partitions, not %s",
 				  step(&qm, mkey), step(&qt, tkey), type_name(arr));
 			continue;
 		}
-		uint32_t t = find_topic(g, tkey);
+		uint32_t t =
+		    st->topics.slot ? topic_index_get(&st->topics, g, tkey) : find_topic(g, tkey);
 		if (t == KA_NONE) {
 			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
 				  step(&qm, mkey), step(&qt, tkey), kd__quoted(&qn1, tkey));
 			continue;
 		}
 		uint32_t count = g->topic_off[t + 1] - g->topic_off[t];
-		for (size_t k = 0; k < json_array_size(arr); k++) {
-			const json_t *v = json_array_get(arr, k);
-			if (!json_is_integer(v)) {
+		const kd__jnode *v = kd__json_at(&st->doc, arr, 0);
+		for (size_t k = 0, n = kd__json_size(arr); k < n; k++, v++) {
+			if (!kd__json_is(v, KD_JINTEGER)) {
 				al_report(
 				    st, A_NOT_INT,
 				    "assignment%s%s[%zu]: partition must be an integer, not %s",
 				    step(&qm, mkey), step(&qt, tkey), k, type_name(v));
 				continue;
 			}
-			json_int_t x = json_integer_value(v);
-			if (x < 0 || x >= (json_int_t)count) {
+			int64_t x = kd__json_int(&st->doc, v);
+			if (x < 0 || x >= (int64_t)count) {
 				al_report(st, A_RANGE,
-					  "assignment%s%s[%zu]: partition %" JSON_INTEGER_FORMAT
+					  "assignment%s%s[%zu]: partition %" PRId64
 					  " out of range: topic %s has %" PRIu32 " partitions",
 					  step(&qm, mkey), step(&qt, tkey), k, x,
 					  kd__quoted(&qn1, tkey), count);
@@ -260,7 +305,7 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 			uint32_t p = g->topic_off[t] + (uint32_t)x;
 			if (owner[p] != KA_NONE) {
 				al_report(st, A_TWICE,
-					  "assignment%s%s[%zu]: partition %s-%" JSON_INTEGER_FORMAT
+					  "assignment%s%s[%zu]: partition %s-%" PRId64
 					  " already given to %s",
 					  step(&qm, mkey), step(&qt, tkey), k,
 					  kd__plain(&qn1, g->topic_name[t]), x,
@@ -272,44 +317,69 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 	}
 }
 
-
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
 {
-	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	return kd_assignment_load_named(path, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
+				 char *strategy, size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
-
 	size_t len = 0;
 	char *data = kd__read_file(path, &len);
 	if (!data) {
-		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
-		return -1;
-	}
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	free(data);
-	if (!root) {
 		if (fn) {
 			char line[2048];
-			if (jerr.line > 0)
-				snprintf(line, sizeof line, "%s:%d:%d: error: invalid JSON: %s",
-					 path, jerr.line, jerr.column > 0 ? jerr.column : 1,
-					 jerr.text);
-			else
-				snprintf(line, sizeof line, "%s: error: invalid JSON: %s", path,
-					 jerr.text);
+			snprintf(line, sizeof line, "%s: error: cannot read: %s", path,
+				 strerror(errno));
 			fn(ctx, KD_ERROR, line);
 		}
 		return -1;
 	}
-	const json_t *asg = json_object_get(root, "assignment");
-	if (!json_is_object(root)) {
+	int64_t rc = kd_assignment_load_buffer_named(path, data, len, g, owner, strategy,
+						     strategy_len, fn, ctx);
+	free(data);
+	return rc;
+}
+
+int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len, const ka_group *g,
+				  uint32_t *owner, kd_msg_fn fn, void *ctx)
+{
+	return kd_assignment_load_buffer_named(name, data, len, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_buffer_named(const char *name, const char *data, size_t len,
+					const ka_group *g, uint32_t *owner, char *strategy,
+					size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
+	const char *path = name ? name : "<buffer>";
+	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		owner[p] = KA_NONE;
+
+	char jline[2048];
+	int prc = kd__json_load(&st.doc, path, data, len, jline, sizeof jline);
+	if (prc != 0) {
+		if (fn)
+			fn(ctx, KD_ERROR, jline);
+		return -1;
+	}
+	topic_index_init(&st.topics, g);
+	const kd__jnode *root = kd__json_root(&st.doc);
+	const kd__jnode *asg = kd__json_get(&st.doc, root, "assignment");
+	if (!kd__json_is(root, KD_JOBJECT)) {
 		al_report(&st, A_SHAPE, "top level: must be a JSON object, not %s",
 			  type_name(root));
 	} else if (!asg) {
 		al_report(&st, A_SHAPE, "assignment: required field missing");
-	} else if (!json_is_object(asg)) {
+	} else if (!kd__json_is(asg, KD_JOBJECT)) {
 		al_report(&st, A_SHAPE,
 			  "assignment: must be an object of member -> {topic: [...]}, not %s",
 			  type_name(asg));
@@ -317,15 +387,16 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		bool *seen = calloc((size_t)g->n_members + 1, sizeof *seen);
 		if (!seen) {
 			al_report(&st, A_SHAPE, "out of memory");
-			json_decref(root);
+			kd__json_free(&st.doc);
+			free(st.topics.slot);
 			return -1;
 		}
 		const char *mkey;
-		json_t *topics;
-		json_object_foreach((json_t *)asg, mkey, topics)
+		const kd__jnode *topics;
+		KD_JSON_FOREACH(&st.doc, asg, i_, mkey, topics)
 		{
 			struct qbuf q1, q2;
-			if (!json_is_object(topics)) {
+			if (!kd__json_is(topics, KD_JOBJECT)) {
 				al_report(
 				    &st, A_SHAPE,
 				    "assignment%s: must be an object of topic -> [partitions], "
@@ -353,7 +424,16 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		}
 		free(seen);
 	}
-	json_decref(root);
+	/* Who made it: check applies a cooperative strategy's rules by it. */
+	const kd__jnode *sname =
+	    kd__json_is(root, KD_JOBJECT) ? kd__json_get(&st.doc, root, "strategy") : NULL;
+	if (strategy && strategy_len && sname && kd__json_is(sname, KD_JSTRING))
+		snprintf(strategy, strategy_len, "%s", kd__json_str(&st.doc, sname));
+	else if (sname && !kd__json_is(sname, KD_JSTRING) && !kd__json_is(sname, KD_JNULL))
+		al_report(&st, A_SHAPE, "strategy: must be a string (a strategy name), not %s",
+			  type_name(sname));
+	kd__json_free(&st.doc);
+	free(st.topics.slot);
 
 	for (int k = 0; k < A_COUNT; k++)
 		if (st.count[k] > KD_MSG_CAP && fn) {

@@ -60,50 +60,28 @@ static const kd_grid grids[] = {
  * points. Written out rather than computed so a name is a constant.
  */
 static const kd_grid jmh_grids[] = {
-    {"jmh-m100-r5-t10", 100, 10, 50, 0},
-    {"jmh-m100-r5-t100", 100, 100, 5, 0},
-    {"jmh-m100-r10-t10", 100, 10, 100, 0},
-    {"jmh-m100-r10-t100", 100, 100, 10, 0},
-    {"jmh-m100-r10-t1000", 100, 1000, 1, 0},
-    {"jmh-m100-r50-t10", 100, 10, 500, 0},
-    {"jmh-m100-r50-t100", 100, 100, 50, 0},
-    {"jmh-m100-r50-t1000", 100, 1000, 5, 0},
-    {"jmh-m500-r5-t10", 500, 10, 250, 0},
-    {"jmh-m500-r5-t100", 500, 100, 25, 0},
-    {"jmh-m500-r5-t1000", 500, 1000, 2, 0},
-    {"jmh-m500-r10-t10", 500, 10, 500, 0},
-    {"jmh-m500-r10-t100", 500, 100, 50, 0},
-    {"jmh-m500-r10-t1000", 500, 1000, 5, 0},
-    {"jmh-m500-r50-t10", 500, 10, 2500, 0},
-    {"jmh-m500-r50-t100", 500, 100, 250, 0},
-    {"jmh-m500-r50-t1000", 500, 1000, 25, 0},
-    {"jmh-m1000-r5-t10", 1000, 10, 500, 0},
-    {"jmh-m1000-r5-t100", 1000, 100, 50, 0},
-    {"jmh-m1000-r5-t1000", 1000, 1000, 5, 0},
-    {"jmh-m1000-r10-t10", 1000, 10, 1000, 0},
-    {"jmh-m1000-r10-t100", 1000, 100, 100, 0},
-    {"jmh-m1000-r10-t1000", 1000, 1000, 10, 0},
-    {"jmh-m1000-r50-t10", 1000, 10, 5000, 0},
-    {"jmh-m1000-r50-t100", 1000, 100, 500, 0},
-    {"jmh-m1000-r50-t1000", 1000, 1000, 50, 0},
-    {"jmh-m5000-r5-t10", 5000, 10, 2500, 0},
-    {"jmh-m5000-r5-t100", 5000, 100, 250, 0},
-    {"jmh-m5000-r5-t1000", 5000, 1000, 25, 0},
-    {"jmh-m5000-r10-t10", 5000, 10, 5000, 0},
-    {"jmh-m5000-r10-t100", 5000, 100, 500, 0},
-    {"jmh-m5000-r10-t1000", 5000, 1000, 50, 0},
-    {"jmh-m5000-r50-t10", 5000, 10, 25000, 0},
-    {"jmh-m5000-r50-t100", 5000, 100, 2500, 0},
-    {"jmh-m5000-r50-t1000", 5000, 1000, 250, 0},
-    {"jmh-m10000-r5-t10", 10000, 10, 5000, 0},
-    {"jmh-m10000-r5-t100", 10000, 100, 500, 0},
-    {"jmh-m10000-r5-t1000", 10000, 1000, 50, 0},
-    {"jmh-m10000-r10-t10", 10000, 10, 10000, 0},
-    {"jmh-m10000-r10-t100", 10000, 100, 1000, 0},
-    {"jmh-m10000-r10-t1000", 10000, 1000, 100, 0},
-    {"jmh-m10000-r50-t10", 10000, 10, 50000, 0},
-    {"jmh-m10000-r50-t100", 10000, 100, 5000, 0},
-    {"jmh-m10000-r50-t1000", 10000, 1000, 500, 0},
+    {"jmh-m100-r5-t10", 100, 10, 50, 0},           {"jmh-m100-r5-t100", 100, 100, 5, 0},
+    {"jmh-m100-r10-t10", 100, 10, 100, 0},         {"jmh-m100-r10-t100", 100, 100, 10, 0},
+    {"jmh-m100-r10-t1000", 100, 1000, 1, 0},       {"jmh-m100-r50-t10", 100, 10, 500, 0},
+    {"jmh-m100-r50-t100", 100, 100, 50, 0},        {"jmh-m100-r50-t1000", 100, 1000, 5, 0},
+    {"jmh-m500-r5-t10", 500, 10, 250, 0},          {"jmh-m500-r5-t100", 500, 100, 25, 0},
+    {"jmh-m500-r5-t1000", 500, 1000, 2, 0},        {"jmh-m500-r10-t10", 500, 10, 500, 0},
+    {"jmh-m500-r10-t100", 500, 100, 50, 0},        {"jmh-m500-r10-t1000", 500, 1000, 5, 0},
+    {"jmh-m500-r50-t10", 500, 10, 2500, 0},        {"jmh-m500-r50-t100", 500, 100, 250, 0},
+    {"jmh-m500-r50-t1000", 500, 1000, 25, 0},      {"jmh-m1000-r5-t10", 1000, 10, 500, 0},
+    {"jmh-m1000-r5-t100", 1000, 100, 50, 0},       {"jmh-m1000-r5-t1000", 1000, 1000, 5, 0},
+    {"jmh-m1000-r10-t10", 1000, 10, 1000, 0},      {"jmh-m1000-r10-t100", 1000, 100, 100, 0},
+    {"jmh-m1000-r10-t1000", 1000, 1000, 10, 0},    {"jmh-m1000-r50-t10", 1000, 10, 5000, 0},
+    {"jmh-m1000-r50-t100", 1000, 100, 500, 0},     {"jmh-m1000-r50-t1000", 1000, 1000, 50, 0},
+    {"jmh-m5000-r5-t10", 5000, 10, 2500, 0},       {"jmh-m5000-r5-t100", 5000, 100, 250, 0},
+    {"jmh-m5000-r5-t1000", 5000, 1000, 25, 0},     {"jmh-m5000-r10-t10", 5000, 10, 5000, 0},
+    {"jmh-m5000-r10-t100", 5000, 100, 500, 0},     {"jmh-m5000-r10-t1000", 5000, 1000, 50, 0},
+    {"jmh-m5000-r50-t10", 5000, 10, 25000, 0},     {"jmh-m5000-r50-t100", 5000, 100, 2500, 0},
+    {"jmh-m5000-r50-t1000", 5000, 1000, 250, 0},   {"jmh-m10000-r5-t10", 10000, 10, 5000, 0},
+    {"jmh-m10000-r5-t100", 10000, 100, 500, 0},    {"jmh-m10000-r5-t1000", 10000, 1000, 50, 0},
+    {"jmh-m10000-r10-t10", 10000, 10, 10000, 0},   {"jmh-m10000-r10-t100", 10000, 100, 1000, 0},
+    {"jmh-m10000-r10-t1000", 10000, 1000, 100, 0}, {"jmh-m10000-r50-t10", 10000, 10, 50000, 0},
+    {"jmh-m10000-r50-t100", 10000, 100, 5000, 0},  {"jmh-m10000-r50-t1000", 10000, 1000, 500, 0},
 };
 
 #define N_JMH_GRIDS (sizeof(jmh_grids) / sizeof(jmh_grids[0]))
@@ -206,8 +184,14 @@ const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, "-%s", layout ? layout : "?");
 	if (spec->racks && spec->racks != KD_DEFAULT_RACKS && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "-%uracks", spec->racks);
-	if (spec->replication && spec->replication != KD_DEFAULT_REPL && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "-rf%u", spec->replication);
+	/* Named for the replication the group has: a rack holds one replica
+	 * at most, so --racks 3 --replication 5 is rf3, the default. */
+	const uint32_t racks = spec->racks ? spec->racks : KD_DEFAULT_RACKS;
+	uint32_t rf = spec->replication ? spec->replication : KD_DEFAULT_REPL;
+	if (rf > racks)
+		rf = racks;
+	if (rf != KD_DEFAULT_REPL && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "-rf%u", rf);
 	return buf;
 }
 
@@ -467,8 +451,8 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 				goto fail;
 		if (a->prev && i < a->first_new && i < a->prev->n_members)
 			for (uint32_t k = a->prev->off[i]; k < a->prev->off[i + 1]; k++)
-				if ((code = ka_builder_add_owned_index(b, i, a->prev->topic[k],
-								       a->prev->part[k], KA_NONE)) < 0)
+				if ((code = ka_builder_add_owned_index(
+					 b, i, a->prev->topic[k], a->prev->part[k], KA_NONE)) < 0)
 					goto fail;
 	}
 
@@ -618,15 +602,10 @@ out:
 	return rc;
 }
 
-int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen)
+int kd_gen_check(const kd_gen_spec *spec, char *err, size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
-	if (!out) {
-		set_err(err, errlen, "no place for the group (out is NULL)");
-		return -1;
-	}
-	*out = NULL;
 	if (!spec || !spec->grid) {
 		set_err(err, errlen, "no grid given");
 		return -1;
@@ -653,9 +632,31 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 			grid->name);
 		return -1;
 	}
-	if (grid->members > KA_MAX_MEMBERS - 1u) {
-		set_err(err, errlen, "%s: %u members is past the limit of %u", grid->name,
-			grid->members, KA_MAX_MEMBERS - 1u);
+	/* The model's limits (KA_MAX_*), checked before anything is built:
+	 * churn-add needs room for the member it adds. */
+	const uint64_t members = (uint64_t)grid->members + (spec->variant == KD_VARIANT_CHURN_ADD);
+	if (members > KA_MAX_MEMBERS) {
+		set_err(err, errlen,
+			"%s: %u members%s is past the limit of %u members (KA_MAX_MEMBERS)",
+			grid->name, grid->members,
+			spec->variant == KD_VARIANT_CHURN_ADD ? " plus the one churn-add adds" : "",
+			KA_MAX_MEMBERS);
+		return -1;
+	}
+	const uint64_t partitions = (uint64_t)grid->topics * grid->partitions_per_topic;
+	if (grid->topics > KA_MAX_TOPICS || partitions > KA_MAX_PARTITIONS) {
+		set_err(err, errlen,
+			"%s: %u topics of %u partitions is past the limits of %u topics and %u "
+			"partitions (KA_MAX_TOPICS, KA_MAX_PARTITIONS)",
+			grid->name, grid->topics, grid->partitions_per_topic, KA_MAX_TOPICS,
+			KA_MAX_PARTITIONS);
+		return -1;
+	}
+	if (members * grid->topics > KA_MAX_SUBSCRIPTIONS) {
+		set_err(err, errlen,
+			"%s: %" PRIu64 " members subscribed to %u topics is past the limit of %u "
+			"subscriptions (KA_MAX_SUBSCRIPTIONS)",
+			grid->name, members, grid->topics, KA_MAX_SUBSCRIPTIONS);
 		return -1;
 	}
 	uint32_t racks = 0, replication = 0;
@@ -669,6 +670,14 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 		}
 		if (replication > racks)
 			replication = racks; /* a rack holds one replica at most */
+		if (partitions * replication > KD_MAX_REPLICAS) {
+			set_err(err, errlen,
+				"%s: %" PRIu64
+				" partitions with %u replicas each is past the limit "
+				"of %u replicas in a generated group",
+				grid->name, partitions, replication, KD_MAX_REPLICAS);
+			return -1;
+		}
 		if (!kd_rack_layout_name(spec->rack_layout)) {
 			set_err(err, errlen, "%s: unknown rack layout %d", grid->name,
 				spec->rack_layout);
@@ -682,6 +691,30 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out) {
+		set_err(err, errlen, "no place for the group (out is NULL)");
+		return -1;
+	}
+	*out = NULL;
+	if (kd_gen_check(spec, err, errlen) < 0)
+		return -1;
+	const kd_grid *grid = spec->grid;
+	uint32_t racks = 0, replication = 0;
+	if (spec->variant == KD_VARIANT_RACKS) {
+		racks = spec->racks ? spec->racks : KD_DEFAULT_RACKS;
+		replication = spec->replication ? spec->replication : KD_DEFAULT_REPL;
+		if (replication > racks)
+			replication = racks;
+	}
+	const int churn =
+	    spec->variant == KD_VARIANT_CHURN_REMOVE || spec->variant == KD_VARIANT_CHURN_ADD;
 
 	const uint32_t n_ids = grid->members + (spec->variant == KD_VARIANT_CHURN_ADD);
 	uint64_t *ids = malloc(((size_t)n_ids + 1) * sizeof(*ids));

@@ -47,7 +47,12 @@ const kd_grid *kd_jmh_grid_at(size_t i);
 int kd_grid_parse(const char *name, kd_grid *out);
 
 enum kd_subs { KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS };
-enum kd_variant { KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE, KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS };
+enum kd_variant {
+	KD_VARIANT_FRESH,
+	KD_VARIANT_CHURN_REMOVE,
+	KD_VARIANT_CHURN_ADD,
+	KD_VARIANT_RACKS
+};
 
 /*
  * How the racks variant places members and replicas (docs/cli.md, gen):
@@ -71,13 +76,13 @@ int kd_rack_layout_parse(const char *name);
 
 typedef struct kd_gen_spec {
 	const kd_grid *grid;
-	int subs;                   /* enum kd_subs */
-	int variant;                /* enum kd_variant */
+	int subs;    /* enum kd_subs */
+	int variant; /* enum kd_variant */
 	uint64_t seed;
 	const ka_strategy *strategy; /* churn variants: whose previous assignment */
-	uint32_t racks;             /* racks variant: number of racks (0 = 3) */
-	uint32_t replication;       /* racks variant: replicas per partition (0 = 3) */
-	int rack_layout;            /* racks variant: enum kd_rack_layout (0 = even) */
+	uint32_t racks;              /* racks variant: number of racks (0 = 3) */
+	uint32_t replication;        /* racks variant: replicas per partition (0 = 3) */
+	int rack_layout;             /* racks variant: enum kd_rack_layout (0 = even) */
 } kd_gen_spec;
 
 /*
@@ -87,7 +92,19 @@ typedef struct kd_gen_spec {
  */
 const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len);
 
-/* Builds the group. Returns 0, or -1 with a message in err. */
+/* Replica entries (partitions x effective replication) a generated group may
+ * hold: the racks variant's bound, checked before anything is built. */
+#define KD_MAX_REPLICAS 100000000u
+
+/*
+ * Whether kd_generate can build spec's group: the model's limits (members,
+ * with churn-add's extra one; topics; partitions; subscriptions) and the
+ * racks variant's, checked in O(1) before anything is allocated. Returns 0,
+ * or -1 with a message in err naming the grid and the limit.
+ */
+int kd_gen_check(const kd_gen_spec *spec, char *err, size_t errlen);
+
+/* Builds the group (kd_gen_check first). Returns 0, or -1 with a message in err. */
 int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen);
 
 #ifdef __cplusplus

@@ -13,16 +13,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <kassign/kassign.h>
 
 #include "datasets/gen.h"
+#include "harness/measure.h"
 
 /* Exit codes of every subcommand. */
 enum kh_exit {
-	KH_EXIT_OK = 0,    /* done, and every check passed */
-	KH_EXIT_FAIL = 1,  /* a check failed, or a strategy returned an error */
-	KH_EXIT_USAGE = 2, /* bad input, bad usage, or the run could not happen */
+	KH_EXIT_OK = 0,       /* done, and every check passed */
+	KH_EXIT_FAIL = 1,     /* a check failed, or a strategy returned an error */
+	KH_EXIT_USAGE = 2,    /* bad input, bad usage, or the run could not happen */
+	KH_EXIT_INTERNAL = 3, /* a strategy's output failed validation: a defect of kassign */
 };
 
 /* ------------------------------------------------------------------ subcommands (cmd_*.c, sweep.c)
@@ -108,28 +111,61 @@ void kh_fmt_duration(double ms, char *buf, size_t len);
 /* A count for people: "950", "12.3k", "4.5M". */
 void kh_fmt_count(double v, char *buf, size_t len);
 
+/*
+ * Validates strategy s's output against the group before anything is
+ * written or counted (ka_assignment_validate, O(P); a cooperative
+ * strategy's round may withhold a partition that changes owner). Returns the
+ * number of violations and describes the first in first[len] ("" for none).
+ */
+uint64_t kh_assignment_verify(const ka_strategy *s, const ka_group *g, const uint32_t *owner,
+			      char *first, size_t len);
+/* "kassign CMD: WHERE: internal error: strategy S produced an invalid
+ * assignment: FIRST (N violations) ..."; returns KH_EXIT_INTERNAL. */
+int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, uint64_t n,
+		      const char *first);
+
 /* A 64-byte aligned block of at least `size` bytes (at least 64), or NULL. */
 void *kh_aligned_alloc(size_t size);
 
 /*
  * Output that appears only on success: nothing reaches stdout or the named
- * file until kh_out_commit(). stdout output is gathered in memory; a file is
- * written beside its final name and renamed into place.
+ * file until kh_out_commit(). stdout output is gathered in memory. A missing
+ * or regular file is written beside its final name and renamed into place
+ * (keeping the old file's mode); a device, a FIFO or a file with several
+ * hard links is written in place at the commit; a symbolic link is followed.
+ * util.c says each case and why. Named temporary files are removed when the
+ * process is killed by SIGINT, SIGTERM, SIGHUP or SIGPIPE.
  */
 typedef struct kh_out {
 	FILE *f;   /* write here */
 	char *buf; /* stdout: the memory stream's buffer */
 	size_t len;
-	const char *path; /* NULL: stdout */
-	char *tmp;        /* file: the temporary name */
+	const char *path; /* as given (messages); NULL: stdout */
+	char *target;     /* the file written: path, or where its symbolic link leads */
+	char *tmp;        /* rename: the temporary name */
+	char *stem;       /* kh_out_open_free: the name without ".ext" and number */
+	const char *ext;
+	char *chosen; /* kh_out_open_free: the name taken at the commit */
+	int kind;     /* stdout, rename or in place (util.c) */
+	int existed;  /* rename: the target existed at the open, as dev/ino */
+	dev_t dev;
+	ino_t ino;
 } kh_out;
 
 /* path NULL or "-" is stdout. Returns 0, or -1 after an error message. */
 int kh_out_open(kh_out *o, const char *cmd, const char *path);
+/*
+ * A new file named STEM.EXT, or STEM-2.EXT, STEM-3.EXT ... : the first name
+ * free at the commit, taken atomically (two runs at once never get the same
+ * one); o->chosen names it after a successful commit, until the next open.
+ */
+int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *ext);
 /* Publishes the output. Returns 0, or -1 after an error message. */
 int kh_out_commit(kh_out *o, const char *cmd);
 /* Drops the output (and the temporary file). */
 void kh_out_abort(kh_out *o);
+/* Frees what a committed kh_out_open_free output keeps (o->chosen). */
+void kh_out_free(kh_out *o);
 
 /* ------------------------------------------------------------------ timing.c */
 
@@ -254,11 +290,6 @@ typedef struct kh_sysinfo {
 
 void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo);
 
-/* As CMake configured the build (harness/CMakeLists.txt). */
-const char *kh_build_commit(void); /* git describe --always --dirty, or "unknown" */
-const char *kh_build_compiler(void);
-const char *kh_build_flags(void);
-const char *kh_build_type(void);
 
 /* ------------------------------------------------------------------ sweep.c / report.c */
 
@@ -300,6 +331,7 @@ typedef struct kh_point_result {
 	double *samples_ns;  /* [repetitions], time of one call, in run order (round by round) */
 	kh_timing timing;
 	uint64_t violations;
+	char invalid[256]; /* violations: the first (kh_assignment_verify) */
 	ka_metrics metrics;
 
 	/* With threads > 1: */
@@ -311,6 +343,10 @@ typedef struct kh_point_result {
 	double *rep_median;         /* [repetitions]: median over threads of sample i */
 	kh_timing thread_timing;    /* over all threads' samples */
 	uint64_t thread_violations; /* summed over the threads' outputs, every round */
+
+	/* With --measure counts: */
+	int has_counts;
+	kh_counts counts; /* of one call, under callgrind (measure.h) */
 } kh_point_result;
 
 /*
@@ -349,6 +385,8 @@ typedef struct kh_run_info {
 	uint64_t seed;
 	double overhead_ns;
 	size_t n_points;
+	const char *measure;  /* "time" or "counts" */
+	const char *valgrind; /* counts: valgrind's version, else NULL */
 } kh_run_info;
 
 /* Where results go. Each writer gets every point in order, once every

@@ -1,0 +1,182 @@
+/*
+ * cmd_probe.c - `kassign probe`: a run plan played by real librdkafka
+ * consumers (probe.h), the run file out (docs/simulation.md).
+ */
+#include "harness/harness.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/probe.h"
+#include "sim/sim.h"
+
+static const char probe_usage[] =
+    "Usage: kassign probe [OPTIONS] PLAN.json | --preset NAME\n"
+    "\n"
+    "Plays a run plan (docs/simulation.md) with real librdkafka consumers, one\n"
+    "per member, on librdkafka's built-in mock cluster (no server needed), and\n"
+    "writes the run file the rebalance callbacks recorded, as `kassign simulate`\n"
+    "writes it (\"source\": \"probe\"). Runs in real time: time 0 is the group\n"
+    "settled after its first join; the run ends at the plan's end_ms, or once\n"
+    "the last event has settled. Progress on stderr.\n"
+    "\n"
+    "  -p, --preset NAME        a named plan of `kassign simulate --list-presets`\n"
+    "  -o, --output FILE        write the run file to FILE instead of stdout\n"
+    "  -b, --bootstrap HOST:PORT[,HOST:PORT...]\n"
+    "                           real brokers instead of the mock cluster (the only\n"
+    "                           way the probe talks to anything but loopback); the\n"
+    "                           topics are created when missing, the group id is\n"
+    "                           kassign-probe-<pid>-<time>\n"
+    "      --leader-hold-ms MS  hold the group leader MS ms before it assigns (0:\n"
+    "                           never); by default, on the mock cluster, until its\n"
+    "                           followers have sent their SyncGroup, plus 20 ms\n"
+    "  -q, --quiet              no progress on stderr\n"
+    "      --trace              librdkafka's consumer-group debug lines on stderr,\n"
+    "                           with the run's time\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "librdkafka 2.0.2 runs protocols eager (range, roundrobin) and cooperative\n"
+    "(cooperative-sticky); its mock cluster has no static membership and needs\n"
+    "session.timeout.ms >= 3500 (docs/simulation.md, \"The probe\").\n"
+    "\n"
+    "Exit status: 0 ok, 1 the group did not settle after its first join,\n"
+    "2 bad plan or usage, or the brokers could not be reached.\n";
+
+/* HOST:PORT[,HOST:PORT...], each port 1..65535. */
+static int bootstrap_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		const char *colon = NULL;
+		for (size_t i = 0; i < len; i++)
+			if (s[i] == ':')
+				colon = s + i;
+		if (!colon || colon == s)
+			return 0;
+		char port[8];
+		size_t plen = (size_t)(s + len - colon - 1);
+		if (plen == 0 || plen >= sizeof(port))
+			return 0;
+		memcpy(port, colon + 1, plen);
+		port[plen] = 0;
+		uint64_t v;
+		if (kh_parse_u64(port, 1, 65535, &v) < 0)
+			return 0;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return 1;
+}
+
+int kh_cmd_probe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"preset", required_argument, NULL, 'p'},
+	    {"bootstrap", required_argument, NULL, 'b'},
+	    {"leader-hold-ms", required_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"trace", no_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cmd = "probe";
+	const char *out_path = NULL, *preset = NULL;
+	kp_options o = {.bootstrap = NULL, .leader_hold_ms = -1, .quiet = 0};
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:p:b:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			preset = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'b':
+			if (!bootstrap_ok(optarg))
+				return kh_usage_error(
+				    cmd, "--bootstrap: '%s' is not HOST:PORT[,HOST:PORT...]",
+				    optarg);
+			o.bootstrap = optarg;
+			break;
+		case 'L': {
+			uint64_t v;
+			if (kh_parse_u64(optarg, 0, 10000, &v) < 0)
+				return kh_usage_error(
+				    cmd, "--leader-hold-ms: '%s' is not a count of ms in 0..10000",
+				    optarg);
+			o.leader_hold_ms = (double)v;
+			break;
+		}
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'T':
+			o.trace = 1;
+			break;
+		case 'h':
+			fputs(probe_usage, stdout);
+			return KH_EXIT_OK;
+		default:
+			return kh_option_error(cmd, c, argv);
+		}
+	}
+	if (optind >= argc && !preset)
+		return kh_usage_error(cmd, "no plan file given (or --preset NAME)");
+	if (optind < argc && preset)
+		return kh_usage_error(cmd, "a plan file or --preset, not both");
+	if (optind + 1 < argc)
+		return kh_usage_error(cmd, "one plan file expected, got also '%s'",
+				      argv[optind + 1]);
+	if (o.bootstrap && o.leader_hold_ms < 0)
+		o.leader_hold_ms = 0; /* brokers wait for every SyncGroup */
+
+	const char *path = preset ? preset : argv[optind];
+	kp_plan plan;
+	kp_target target = {o.bootstrap};
+	if (preset) {
+		/* simulate's presets (sim/presets.c), read as any plan */
+		json_t *doc = kh_preset_json(cmd, preset);
+		if (!doc)
+			return KH_EXIT_USAGE;
+		int bad = kp_plan_load(&plan, preset, doc, &target) < 0;
+		json_decref(doc);
+		if (bad)
+			return KH_EXIT_USAGE;
+	} else if (kp_plan_load(&plan, path, NULL, &target) < 0) {
+		return KH_EXIT_USAGE;
+	}
+
+	json_t *run = NULL;
+	int rc = kp_run(&plan, &o, &run);
+	if (rc == KH_EXIT_OK) {
+		kh_out out;
+		if (kh_out_open(&out, cmd, out_path) < 0 ||
+		    json_dumpf(run, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) < 0 ||
+		    fputc('\n', out.f) == EOF) {
+			if (out.f)
+				kh_out_abort(&out);
+			rc = KH_EXIT_USAGE;
+		} else if (kh_out_commit(&out, cmd) < 0) {
+			rc = KH_EXIT_USAGE;
+		}
+	}
+	if (rc == KH_EXIT_OK && !o.quiet) {
+		json_t *s = json_object_get(run, "summary");
+		fprintf(stderr,
+			"probe: %s: %lld generations, %lld partitions unowned for %.1f "
+			"partition-seconds, stop-the-world %.0f ms, %.0f ms in all\n",
+			path, json_integer_value(json_object_get(s, "generations")),
+			json_integer_value(json_object_get(s, "partitions_unowned")),
+			json_number_value(json_object_get(s, "unowned_partition_seconds")),
+			json_number_value(json_object_get(s, "stop_the_world_ms")),
+			json_number_value(json_object_get(s, "duration_ms")));
+	}
+	json_decref(run);
+	kp_plan_free(&plan);
+	return rc;
+}
