@@ -290,7 +290,6 @@ typedef struct kh_sysinfo {
 
 void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo);
 
-
 /* ------------------------------------------------------------------ sweep.c / report.c */
 
 /* One point of the sweep grid. */
@@ -333,6 +332,8 @@ typedef struct kh_point_result {
 	uint64_t violations;
 	char invalid[256]; /* violations: the first (kh_assignment_verify) */
 	ka_metrics metrics;
+	int has_gap;
+	ka_gap gap; /* to the optimum, level by level (ka_gap_compute) */
 
 	/* With threads > 1: */
 	uint32_t threads; /* 0 when not measured with several threads */

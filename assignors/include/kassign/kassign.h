@@ -446,6 +446,10 @@ typedef struct ka_gap {
 } ka_gap;
 
 void ka_gap_of(const ka_metrics *m, const ka_optimum *best, ka_gap *out);
+/* The same in one call, for an assignment whose metrics are m: computes the
+ * optimum in scratch of its own (not a timed call). Returns 0, KA_EINVAL or
+ * KA_ENOMEM. */
+int ka_gap_compute(const ka_group *g, const ka_metrics *m, ka_gap *out);
 
 /* ------------------------------------------------------------------ utilities */
 
