@@ -535,7 +535,7 @@ static int read_listing(imp *im, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		kh_error(im->cmd, "%s: cannot read: %s", path, strerror(errno));
+		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	char *line = NULL, *copy = NULL, *joined = NULL, **tok = NULL;
@@ -605,7 +605,7 @@ static int read_listing(imp *im, const char *path)
 		rows++;
 	}
 	if (rc == 0 && ferror(f)) {
-		kh_error(im->cmd, "%s: cannot read: %s", path, strerror(errno));
+		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && h.kind && rows == 0 && !im->empty_group) {

@@ -59,8 +59,10 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
 				 char *strategy, size_t len, kd_msg_fn fn, void *ctx);
 
-/* A kd_msg_fn that prints to stderr. */
+/* A kd_msg_fn that prints to stderr, each line after "NAME: " once
+ * kd_msg_program(NAME) was called ("kassign assign"; NULL: no prefix). */
 void kd_msg_stderr(void *ctx, int severity, const char *line);
+void kd_msg_program(const char *name);
 
 #ifdef __cplusplus
 }

@@ -489,7 +489,46 @@ def case_compare():
               "NaN times: exit 2 with a message (rc %d: %s)" % (rc, err[-200:]))
 
 
+def case_messages():
+    """One message form for every command (docs/cli.md), columns 1-based."""
+    import re
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"a": \n  x}')
+        empty = os.path.join(d, "empty.json")
+        open(empty, "w").close()
+        adir = os.path.join(d, "adir")
+        os.mkdir(adir)
+        cmds = [("assign", ["-s", "range", "IN"]), ("check", ["IN", "IN"]),
+                ("simulate", ["IN"]), ("timeline", ["IN", "-o", os.path.join(d, "x.svg")]),
+                ("report", ["IN", "-o", os.path.join(d, "x.html")]), ("probe", ["IN"]),
+                ("size", ["--scenario", "IN", "--rate", "1", "--capacity", "1"])]
+        for name, args in cmds:
+            for path, want in ((bad, r"%s:2:3: error: invalid JSON: " % re.escape(bad)),
+                               (empty, r"%s:1:[1-9][0-9]*: error: invalid JSON: " % re.escape(empty)),
+                               (adir, r"%s: error: cannot read: Is a directory" % re.escape(adir))):
+                rc, out, err = run([name] + [path if a == "IN" else a for a in args])
+                first = err.splitlines()[0] if err else ""
+                check(rc == 2 and out == "" and
+                      re.match(r"kassign %s: %s" % (name, want), first) is not None,
+                      "%s %s: one form (rc %d: %s)" % (name, os.path.basename(path), rc, first))
+        # A partition out of range names the range there is.
+        with open(os.path.join(SRC, "tests/data/run/small.json")) as f:
+            doc = json.load(f)
+        topic = doc["ownership"][0]["topic"]
+        parts = [t["partitions"] for t in doc["topics"] if t["name"] == topic][0]
+        doc["ownership"][0]["partition"] = parts
+        rf = os.path.join(d, "run.json")
+        with open(rf, "w") as f:
+            json.dump(doc, f)
+        rc, out, err = run(["timeline", rf, "-o", os.path.join(d, "y.svg")])
+        check(rc == 2 and "0..%d)" % (parts - 1) in err,
+              "partition %d of %d: range 0..%d (%s)" % (parts, parts, parts - 1, err.strip()))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "messages": case_messages,
          "compare": case_compare,
          "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
