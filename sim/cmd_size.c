@@ -383,9 +383,16 @@ static json_t *size_plan(const size_args *a, const size_group *g, const alternat
 	json_object_set_new(j, "protocol", json_string(alt->protocol));
 	json_object_set_new(j, "strategy", json_string(alt->strategy));
 	json_object_set_new(j, "static_membership", json_boolean(alt->stat));
-	json_object_set_new(j, "config",
-			    json_pack("{s:i, s:i}", "session.timeout.ms", alt->session_ms,
-				      "heartbeat.interval.ms", alt->heartbeat_ms));
+	/* Under the consumer protocol the broker sets both. */
+	if (!strcmp(alt->protocol, "consumer"))
+		json_object_set_new(
+		    j, "broker",
+		    json_pack("{s:i, s:i}", "group.consumer.session.timeout.ms", alt->session_ms,
+			      "group.consumer.heartbeat.interval.ms", alt->heartbeat_ms));
+	else
+		json_object_set_new(j, "config",
+				    json_pack("{s:i, s:i}", "session.timeout.ms", alt->session_ms,
+					      "heartbeat.interval.ms", alt->heartbeat_ms));
 	json_object_set_new(j, "model",
 			    json_pack("{s:f, s:f, s:f}", "produce_rate", g->per_part, "capacity",
 				      a->capacity, "restart_ms", a->restart_ms));

@@ -136,6 +136,7 @@ typedef struct member {
 	double pause_lost;         /* consumed since the last commit when the pause began */
 	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
 	int stop_set;
+	int left_static; /* KIP-848: its last stop was a temporary leave (epoch -2) */
 } member;
 
 typedef struct pause {
@@ -1452,10 +1453,20 @@ static void stop_process(struct sim *s, uint32_t si, double t, int kind)
 			/* close(): commit, the revoke callback, then LeaveGroup. */
 			push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2,
 			     EV_LEAVE_ARRIVE, mi, 0);
+		} else if (graceful && pl->protocol == KS_CONSUMER) {
+			/* KIP-848: a static member's close is a heartbeat with epoch
+			 * -2, a temporary leave: the coordinator keeps its
+			 * assignment for its instance id until the session ends. */
+			m->left_static = 1;
+			m->exp_tok++;
+			push(s,
+			     t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2 + pl->session_ms,
+			     EV_EXPIRE, mi, m->exp_tok);
 		} else {
-			/* A static member's close sends nothing; a killed one
+			/* A static member's classic close sends nothing; a killed one
 			 * cannot: the coordinator waits for the session to run out
 			 * from the last heartbeat that reached it. */
+			m->left_static = 0;
 			double last = grid_last(m->hb_base, hb_interval(pl), t);
 			m->exp_tok++;
 			push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
@@ -1476,9 +1487,25 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 		return;
 	sl->alive = 1;
 	uint32_t mi = sl->mem;
+	if (mi != NONE && is_static(s, si) && s->mem[mi].in_group && pl->protocol == KS_CONSUMER &&
+	    !s->mem[mi].left_static) {
+		/* KIP-848: the old member still holds the instance id (it was
+		 * killed, it never sent the epoch -2 leave), so the new process's
+		 * first heartbeat is answered UNRELEASED_INSTANCE_ID
+		 * (GroupMetadataManager.throwIfInstanceIdIsUnreleased). The Java
+		 * consumer takes it as fatal (ConsumerHeartbeatRequestManager
+		 * handleSpecificError -> handleFatalFailure): the process fails
+		 * and its supervisor starts it again restart_ms later, until the
+		 * old member's session has ended. */
+		sl->alive = 0;
+		add_run_event(s, t, "refused", mi);
+		push(s, t + pl->rtt_ms + pl->restart_ms, EV_START, si, 0);
+		return;
+	}
 	if (mi != NONE && is_static(s, si) && s->mem[mi].in_group) {
 		/* A static member back within its session: the same member. */
 		member *m = &s->mem[mi];
+		m->left_static = 0;
 		m->alive = 1;
 		m->exp_tok++;
 		m->lag_t = t;

@@ -108,6 +108,13 @@ json_t *ks_preset_json(const char *name);
 
 void ks_plan_free(ks_plan *p);
 
+/* The settings and assumptions behind a run's figures, as a new JSON
+ * object of short strings, in the order to show them: how members stop
+ * (kill or close), the session and heartbeat and who sets them, rollout
+ * gating, the poll loop's processing time, commits, faults. The table,
+ * the run file (context.assumptions) and the HTML report all show it. */
+json_t *ks_plan_assumptions(const ks_plan *p);
+
 /* ------------------------------------------------------------------ runs */
 
 typedef struct ks_member_info {
