@@ -527,7 +527,36 @@ def case_messages():
               "partition %d of %d: range 0..%d (%s)" % (parts, parts, parts - 1, err.strip()))
 
 
+def case_import():
+    """import: a BOM is not part of the header; bad UTF-8 is blamed on its listing."""
+    describe = os.path.join(SRC, "tests/data/import/describe.txt")
+    members = os.path.join(SRC, "tests/data/import/members.txt")
+    raw = open(describe, "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        bom = os.path.join(d, "bom.txt")
+        with open(bom, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + raw)
+        rc, out, err = run(["import", bom])
+        rc0, out0, _ = run(["import", describe])
+        check(rc == 0 and out == out0, "a listing with a BOM imports as without (rc %d: %s)"
+              % (rc, err.strip()[:200]))
+        lines = raw.split(b"\n")
+        i = next(k for k, l in enumerate(lines) if b"consumer-" in l)
+        col = lines[i].index(b"consumer-") + len(b"consumer-") + 1
+        lines[i] = lines[i].replace(b"consumer-", b"consumer-\xff", 1)
+        bad = os.path.join(d, "bad.txt")
+        with open(bad, "wb") as f:
+            f.write(b"\n".join(lines))
+        outp = os.path.join(d, "out.json")
+        for args in (["import", bad, "-o", outp], ["import", members, "--members", bad, "-o", outp]):
+            rc, out, err = run(args)
+            check(rc == 2 and "%s:%d: error: column %d: byte 0xff is not valid UTF-8" %
+                  (bad, i + 1, col) in err and outp not in err and not os.path.exists(outp),
+                  "invalid UTF-8 blamed on its listing and place (rc %d: %s)" % (rc, err.strip()[:300]))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "import": case_import,
          "messages": case_messages,
          "compare": case_compare,
          "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
