@@ -5,6 +5,8 @@
  */
 #include "harness/harness.h"
 
+#include "datasets/scenario.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -152,8 +154,13 @@ int main(int argc, char **argv)
 		return stdout_close(NULL, KH_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(cmd, commands[i].name) == 0)
+		if (strcmp(cmd, commands[i].name) == 0) {
+			/* The loaders' messages in the form of every other one. */
+			char program[64];
+			snprintf(program, sizeof(program), "kassign %s", cmd);
+			kd_msg_program(program);
 			return stdout_close(cmd, commands[i].run(argc - 1, argv + 1));
+		}
 	if (cmd[0] == '-')
 		fprintf(stderr, "kassign: unknown option '%s'\n", cmd);
 	else

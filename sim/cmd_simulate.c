@@ -4,6 +4,7 @@
  * (docs/simulation.md) and a summary table.
  */
 #include "harness/harness.h"
+#include "datasets/jsonfile.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -221,14 +222,10 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 			return NULL;
 		where = preset;
 	} else {
-		json_error_t e;
-		j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+		char jerr[600];
+		j = kd_json_load_file(path, JSON_REJECT_DUPLICATES, jerr, sizeof(jerr));
 		if (!j) {
-			if (e.line > 0)
-				kh_error(cmd, "%s:%d:%d: invalid JSON: %s", path, e.line, e.column,
-					 e.text);
-			else
-				kh_error(cmd, "%s: %s", path, e.text);
+			kh_error(cmd, "%s", jerr);
 			return NULL;
 		}
 	}

@@ -662,13 +662,13 @@ static void test_simulate(void)
 	} bad[] = {
 	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
 	     "\"config\": {\"session.timeout.ms\": 10000, \"heartbeat.interval.ms\": 10000}}",
-	     "plan.json: config.heartbeat.interval.ms: 10000 must be below"},
+	     "plan.json: error: config.heartbeat.interval.ms: 10000 must be below"},
 	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
 	     "\"events\": [{\"at_ms\": 5, \"type\": \"rolling-restart\", \"count\": 3}]}",
 	     "3 restarts but 2 members"},
 	    {"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t\", \"partitions\": 2}]}, "
 	     "\"model\": {\"capacity\": -1}}",
-	     "plan.json: model.capacity: -1 is out of range"},
+	     "plan.json: error: model.capacity: -1 is out of range"},
 	    {"{\"group\": {\"members\": 2, \"topics\": []}", "invalid JSON"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
