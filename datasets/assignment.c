@@ -320,6 +320,14 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
 {
+	return kd_assignment_load_named(path, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
+				 char *strategy, size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 	size_t len = 0;
@@ -333,7 +341,8 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		}
 		return -1;
 	}
-	int64_t rc = kd_assignment_load_buffer(path, data, len, g, owner, fn, ctx);
+	int64_t rc = kd_assignment_load_buffer_named(path, data, len, g, owner, strategy,
+						     strategy_len, fn, ctx);
 	free(data);
 	return rc;
 }
@@ -341,8 +350,17 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len, const ka_group *g,
 				  uint32_t *owner, kd_msg_fn fn, void *ctx)
 {
+	return kd_assignment_load_buffer_named(name, data, len, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_buffer_named(const char *name, const char *data, size_t len,
+					const ka_group *g, uint32_t *owner, char *strategy,
+					size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
 	const char *path = name ? name : "<buffer>";
 	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 
@@ -406,6 +424,14 @@ int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len
 		}
 		free(seen);
 	}
+	/* Who made it: check applies a cooperative strategy's rules by it. */
+	const kd__jnode *sname =
+	    kd__json_is(root, KD_JOBJECT) ? kd__json_get(&st.doc, root, "strategy") : NULL;
+	if (strategy && strategy_len && sname && kd__json_is(sname, KD_JSTRING))
+		snprintf(strategy, strategy_len, "%s", kd__json_str(&st.doc, sname));
+	else if (sname && !kd__json_is(sname, KD_JSTRING) && !kd__json_is(sname, KD_JNULL))
+		al_report(&st, A_SHAPE, "strategy: must be a string (a strategy name), not %s",
+			  type_name(sname));
 	kd__json_free(&st.doc);
 	free(st.topics.slot);
 
