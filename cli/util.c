@@ -3,7 +3,7 @@
  * the subcommands. The rule every subcommand keeps: a run that ends in exit
  * code 2 leaves nothing on stdout and no output file behind.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>

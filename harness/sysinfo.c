@@ -1,12 +1,14 @@
 /*
  * sysinfo.c - what a result file records about the machine and the build,
  * beside the topology (pin.c): date, host, kernel, CPU model and clock,
- * frequency scaling, load, and the build as CMake configured it. Read the
- * way Google Benchmark reads them (its context fields keep their meaning),
- * so a sweep file and a kassign-bench file describe a machine alike.
+ * frequency scaling, load, and the build's compiler, flags and type. Read
+ * the way Google Benchmark reads them (its context fields keep their
+ * meaning), so a sweep file and a kassign-bench file describe a machine
+ * alike.
  *
  * KH_BUILD_* come from harness/CMakeLists.txt, set at configure time on
- * this file only, so a new commit rebuilds one object.
+ * this file only. The commit is cli/build.c's kh_build_commit, written at
+ * every build.
  */
 #include "harness/harness.h"
 
@@ -17,8 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ka_commit.h" /* KA_BUILD_COMMIT, written at build time (cmake/commit.cmake) */
-
 #ifndef KH_BUILD_COMPILER
 #define KH_BUILD_COMPILER "unknown"
 #endif
@@ -28,11 +28,6 @@
 #ifndef KH_BUILD_TYPE
 #define KH_BUILD_TYPE "unknown"
 #endif
-
-const char *kh_build_commit(void)
-{
-	return KA_BUILD_COMMIT[0] ? KA_BUILD_COMMIT : "unknown";
-}
 
 const char *kh_build_compiler(void)
 {
@@ -115,18 +110,7 @@ void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo)
 {
 	memset(si, 0, sizeof(*si));
 
-	const time_t now = time(NULL);
-	struct tm tm;
-	if (localtime_r(&now, &tm)) {
-		char off[8];
-		strftime(si->date, sizeof(si->date), "%Y-%m-%dT%H:%M:%S", &tm);
-		/* strftime's %z is +hhmm; ISO 8601 as Google Benchmark writes it
-		 * is +hh:mm. */
-		if (strftime(off, sizeof(off), "%z", &tm) == 5) {
-			const size_t n = strlen(si->date);
-			snprintf(si->date + n, sizeof(si->date) - n, "%.3s:%.2s", off, off + 3);
-		}
-	}
+	kh_date_now(si->date, sizeof(si->date));
 
 	if (gethostname(si->host, sizeof(si->host)) != 0 || !si->host[0])
 		snprintf(si->host, sizeof(si->host), "unknown");

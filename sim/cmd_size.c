@@ -5,7 +5,7 @@
  * configuration through a deploy and through a crash, and recommends the
  * one whose partitions stay unprocessed for the least time.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "datasets/scenario.h"
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char size_usage[] =

@@ -27,7 +27,7 @@
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #define FONT "DejaVu Sans"
 
