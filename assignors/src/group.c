@@ -525,34 +525,14 @@ uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p)
 	return lo;
 }
 
-/* Index sorts with a context: C17's qsort has none, and a static one would
- * make concurrent builders race. A stable merge sort over uint32 indices. */
-typedef int (*idx_cmp)(const ka_builder *b, uint32_t x, uint32_t y);
-
-static int sort_indices(uint32_t *v, uint32_t n, idx_cmp cmp, const ka_builder *b)
+/* Index sorts with a context (ka_sort_u32_by), into scratch of their own:
+ * the builder is not a timed call. */
+static int sort_indices(uint32_t *v, uint32_t n, ka_sort_cmp cmp, const ka_builder *b)
 {
 	uint32_t *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
 	if (!tmp)
 		return KA_ENOMEM;
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n;
-			uint32_t hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = cmp(b, src[j], src[i]) < 0 ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, (size_t)n * sizeof *v);
+	ka_sort_u32_by(v, n, tmp, cmp, b);
 	free(tmp);
 	return 0;
 }
@@ -565,42 +545,22 @@ static int java_then_bytes(const char *x, const char *y)
 	return c ? c : strcmp(x, y);
 }
 
-/* Ascending sort of a short list, tmp holding at least n values. */
-static void sort_u32(uint32_t *v, uint32_t n, uint32_t *tmp)
+static int cmp_topic_input(const void *ctx, uint32_t x, uint32_t y)
 {
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, (size_t)n * sizeof *v);
-}
-
-static int cmp_topic_input(const ka_builder *b, uint32_t x, uint32_t y)
-{
+	const ka_builder *b = ctx;
 	return java_then_bytes(b->topics.v[x].name, b->topics.v[y].name);
 }
 
-static int cmp_member_id(const ka_builder *b, uint32_t x, uint32_t y)
+static int cmp_member_id(const void *ctx, uint32_t x, uint32_t y)
 {
+	const ka_builder *b = ctx;
 	return java_then_bytes(b->members.v[x].id, b->members.v[y].id);
 }
 
 /* Kafka's MemberInfo order; equal instance ids fall back to member_id. */
-static int cmp_member_info(const ka_builder *b, uint32_t x, uint32_t y)
+static int cmp_member_info(const void *ctx, uint32_t x, uint32_t y)
 {
+	const ka_builder *b = ctx;
 	const in_member *mx = &b->members.v[x], *my = &b->members.v[y];
 	if (mx->instance && my->instance) {
 		int c = java_then_bytes(mx->instance, my->instance);
@@ -830,7 +790,7 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 			sorted &= i == 0 || list[i - 1] < list[i];
 		}
 		if (!sorted)
-			sort_u32(list, n, scratch);
+			ka_sort_u32(list, n, scratch);
 		sub_off[m + 1] = sub_off[m] + n;
 		if (!n)
 			diag(b, KA_WNO_SUBSCRIPTION, in, KA_NONE, KA_NONE, KA_NONE, -1, member_id[m]);

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef KA_STATIC_LINKING_ONLY
+#define KA_STATIC_LINKING_ONLY
+#endif
 #include <kassign/kassign.h>
 
 #define KA__ALIGN 64u

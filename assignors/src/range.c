@@ -270,30 +270,13 @@ static void lone_rack_pass(rack_ctx *x, uint32_t t, const uint32_t *subs, uint32
 	}
 }
 
-/* Topic ids sorted by partition count (stable), for grouping within a class. */
-static void sort_by_count(const ka_group *g, uint32_t *v, uint32_t n, uint32_t *tmp)
+/* Partition count order (stable), for grouping topics within a class. */
+static int cmp_count(const void *ctx, uint32_t x, uint32_t y)
 {
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi) {
-				uint32_t pi = g->topic_off[src[i] + 1] - g->topic_off[src[i]];
-				uint32_t pj = g->topic_off[src[j] + 1] - g->topic_off[src[j]];
-				dst[o++] = pj < pi ? src[j++] : src[i++];
-			}
-			while (i < mid)
-				dst[o++] = src[i++];
-			while (j < hi)
-				dst[o++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
+	const ka_group *g = ctx;
+	const uint32_t px = g->topic_off[x + 1] - g->topic_off[x];
+	const uint32_t py = g->topic_off[y + 1] - g->topic_off[y];
+	return (px > py) - (px < py);
 }
 
 /* ------------------------------------------------------------ workspace */
@@ -453,7 +436,7 @@ static int assign_rack_aware(const ka_group *g, ka__ws *w, uint32_t *owner)
 			rack_local[x.class_racks[i]] = i;
 
 		/* Co-partitioned groups: same subscribers, same partition count. */
-		sort_by_count(g, topics, nt, sort_tmp);
+		ka_sort_u32_by(topics, nt, sort_tmp, cmp_count, g);
 		for (uint32_t a = 0, b; a < nt; a = b) {
 			uint32_t P = g->topic_off[topics[a] + 1] - g->topic_off[topics[a]];
 			for (b = a + 1; b < nt; b++)

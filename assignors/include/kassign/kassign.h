@@ -424,6 +424,31 @@ int ka_optimum_compute(const ka_group *g, uint64_t max_work, ka_optimum *out, ui
  * units), returning <0, 0 or >0. Invalid UTF-8 bytes compare as themselves. */
 int ka_java_strcmp(const char *a, const char *b);
 
+/* ------------------------------------------------------------------ for kassign's own tools */
+
+/*
+ * What follows is for the programs of this project (which define
+ * KA_STATIC_LINKING_ONLY before including this header): it may change
+ * between versions, so a program built against an installed libkassign
+ * should not use it.
+ */
+#ifdef KA_STATIC_LINKING_ONLY
+
+/* x sorts before y: < 0; ties: 0 (they keep their input order). */
+typedef int (*ka_sort_cmp)(const void *ctx, uint32_t x, uint32_t y);
+
+/*
+ * The project's one sort: stable, O(n log n), no allocation: tmp holds n
+ * elements of scratch (its contents on return are unspecified). v and tmp
+ * must not overlap. ka_sort_u32 and ka_sort_u64 sort values ascending;
+ * ka_sort_u32_by sorts by cmp, called with ctx.
+ */
+void ka_sort_u32(uint32_t *v, size_t n, uint32_t *tmp);
+void ka_sort_u64(uint64_t *v, size_t n, uint64_t *tmp);
+void ka_sort_u32_by(uint32_t *v, size_t n, uint32_t *tmp, ka_sort_cmp cmp, const void *ctx);
+
+#endif /* KA_STATIC_LINKING_ONLY */
+
 #ifdef __cplusplus
 }
 #endif
