@@ -19,3 +19,6 @@ target_include_directories(test_header PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_options(test_header PRIVATE -Wpedantic)
 target_link_libraries(test_header PRIVATE kassign_lib ka_warnings)
 add_test(NAME test_header COMMAND test_header)
+
+# The one sort (assignors/src/sort.c): values, and stability under ties.
+ka_add_test(test_sort SOURCES test_sort.c SUITES sort)
