@@ -1,15 +1,26 @@
-/* bench_case.c - one benchmark point, built outside the timed region. */
+/*
+ * bench_case.c - one benchmark point, built outside the timed region, and
+ * the bench's counts mode (KASSIGN_MEASURE=counts): the program re-executed
+ * under valgrind, each case counted once as the sweep counts a point
+ * (harness/measure.h), the counts added to the case's counters.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_case.h"
 #include "datasets/gen.h"
-#include "ka_commit.h" /* KA_BUILD_COMMIT, written at build time (cmake/commit.cmake) */
+#include "harness/measure.h"
 
 struct kb_case {
+	kd_gen_spec spec;
+	int has_counts;
+	kh_counts counts;
 	const ka_strategy *s;
 	ka_group *g;
 	void *ws;
@@ -34,6 +45,7 @@ kb_case *kb_case_new(const ka_strategy *s, const char *grid, int subs, int varia
 		return NULL;
 	}
 	c->s = s;
+	c->spec = spec;
 	if (kd_generate(&spec, &c->g, err, errlen) != 0) {
 		free(c);
 		return NULL;
@@ -95,6 +107,15 @@ size_t kb_case_figures(kb_case *c, kb_figure *out)
 		put(c, "local", m.local);
 		put(c, "rack_known", m.rack_known);
 		put(c, "valid", violations == 0);
+		if (c->has_counts) {
+			const kh_counts *k = &c->counts;
+			put(c, "instructions", (double)k->ir);
+			put(c, "l1_misses", (double)kh_counts_l1_misses(k));
+			put(c, "ll_misses", (double)kh_counts_ll_misses(k));
+			put(c, "estimated_cycles", (double)kh_counts_cycles(k));
+			put(c, "data_reads", (double)k->dr);
+			put(c, "data_writes", (double)k->dw);
+		}
 		c->have_figures = 1;
 	}
 	memcpy(out, c->figures, c->n_figures * sizeof *out);
@@ -118,17 +139,105 @@ uint64_t kb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ------------------------------------------------------------------ context */
+/* ------------------------------------------------------------------ counts */
 
-#ifndef KB_COMPILER
-#define KB_COMPILER "unknown"
-#endif
-#ifndef KB_FLAGS
-#define KB_FLAGS ""
-#endif
-#ifndef KB_BUILD_TYPE
-#define KB_BUILD_TYPE ""
-#endif
+static char kb_valgrind_version[128];
+
+int kb_counts_child(void)
+{
+	return kh_counts_child_dir() != NULL;
+}
+
+int kb_case_count(kb_case *c, char *err, size_t errlen)
+{
+	const char *dir = kh_counts_child_dir();
+	if (!dir) {
+		snprintf(err, errlen, "not a counts child");
+		return -1;
+	}
+	const pid_t pid = kh_counts_start(&c->spec, c->s);
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (kh_counts_finish(dir, pid, &c->counts, err, errlen) < 0)
+		return -1;
+	c->has_counts = 1;
+	c->have_figures = 0; /* recomputed with the counts */
+	return 0;
+}
+
+int kb_counts_front(int argc, char **argv)
+{
+	const char *m = getenv("KASSIGN_MEASURE");
+	if (kb_counts_child()) {
+		/* The child's environment is fixed: its version comes from the
+		 * parent through the one argument it adds. */
+		for (int i = 1; i < argc; i++)
+			if (strncmp(argv[i], "--kassign_valgrind=", 19) == 0)
+				snprintf(kb_valgrind_version, sizeof kb_valgrind_version, "%s",
+					 argv[i] + 19);
+		return -1;
+	}
+	if (!m || strcmp(m, "time") == 0 || !*m)
+		return -1;
+	if (strcmp(m, "counts") != 0) {
+		fprintf(stderr,
+			"kassign-bench: KASSIGN_MEASURE: unknown measure '%s' (time, counts)\n", m);
+		return 2;
+	}
+	char valgrind[1024], version[128], err[512], dir[1024], exe[1024];
+	if (kh_counts_find_valgrind(valgrind, sizeof valgrind, version, sizeof version, err,
+				    sizeof err) < 0) {
+		fprintf(stderr, "kassign-bench: %s\n", err);
+		return 2;
+	}
+	const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (!exe[0] || kh_counts_tmpdir(dir, sizeof dir, err, sizeof err) < 0) {
+		fprintf(stderr, "kassign-bench: %s\n", exe[0] ? err : "cannot read /proc/self/exe");
+		return 2;
+	}
+	char vflag[200];
+	snprintf(vflag, sizeof vflag, "--kassign_valgrind=%s", version);
+	char **args = calloc((size_t)argc + 2, sizeof *args);
+	if (!args) {
+		fprintf(stderr, "kassign-bench: out of memory\n");
+		kh_counts_rmdir(dir);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[argc - 1] = vflag;
+	int fd;
+	const pid_t pid = kh_counts_spawn(valgrind, dir, exe, args, &fd, err, sizeof err);
+	free(args);
+	if (pid < 0) {
+		fprintf(stderr, "kassign-bench: %s\n", err);
+		kh_counts_rmdir(dir);
+		return 2;
+	}
+	char buf[8192];
+	ssize_t k;
+	while ((k = read(fd, buf, sizeof buf)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		fwrite(buf, 1, (size_t)k, stdout);
+		fflush(stdout);
+	}
+	close(fd);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	kh_counts_stderr(dir, stderr);
+	kh_counts_rmdir(dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+}
+
+/* ------------------------------------------------------------------ context */
 
 static char kb_kernel[256];
 static char kb_cpu_model[256];
@@ -169,20 +278,31 @@ static void read_cpu_model(void)
 size_t kb_context(const kb_text **out)
 {
 	static kb_text table[] = {
-		{"format", "kassign-result"},
-		{"version", "1"},
-		{"tool", "kassign-bench"},
-		{"commit", KA_BUILD_COMMIT},
-		{"compiler", KB_COMPILER},
-		{"flags", KB_FLAGS},
-		{"build_type", KB_BUILD_TYPE},
-		{"kernel", kb_kernel},
-		{"cpu_model", kb_cpu_model},
+	    {"format", "kassign-result"},
+	    {"version", "1"},
+	    {"tool", "kassign-bench"},
+	    {"commit", ""},
+	    {"compiler", ""},
+	    {"flags", ""},
+	    {"build_type", ""},
+	    {"kernel", kb_kernel},
+	    {"cpu_model", kb_cpu_model},
+	    {"measure", "time"},
+	    {"valgrind", kb_valgrind_version},
+	    {"counts_caches", KH_COUNTS_CACHES},
+	    {"estimated_cycles", KH_COUNTS_FORMULA},
 	};
 	if (!kb_kernel[0]) {
 		read_kernel();
 		read_cpu_model();
+		table[3].value = kh_build_commit();
+		table[4].value = kh_build_compiler();
+		table[5].value = kh_build_flags();
+		table[6].value = kh_build_type();
 	}
+	const int counts = kb_counts_child();
+	table[9].value = counts ? "counts" : "time";
 	*out = table;
-	return sizeof table / sizeof table[0];
+	/* The counts entries only when counts are taken. */
+	return sizeof table / sizeof table[0] - (counts ? 0 : 3);
 }

@@ -27,6 +27,26 @@ kb_case *kb_case_new(const ka_strategy *s, const char *grid, int subs, int varia
 /* One assign call: the timed region. Returns its status (0 ok). */
 int kb_case_run(kb_case *c);
 
+/*
+ * KASSIGN_MEASURE=counts: the counts of the case's assign call, taken under
+ * callgrind as the sweep takes them (harness/measure.h), written by
+ * kb_case_figures as instructions, l1_misses, ll_misses, estimated_cycles,
+ * data_reads, data_writes. Only in the counts child (kb_counts_child).
+ * Returns 0, or -1 with a message in err.
+ */
+int kb_case_count(kb_case *c, char *err, size_t errlen);
+
+/*
+ * The counts front: with KASSIGN_MEASURE=counts in the environment and not
+ * under valgrind yet, re-executes this program with argv under valgrind,
+ * passes its output through and returns its exit status (2 after a message
+ * when valgrind is missing); returns -1 when counts are not asked for, or
+ * when this process is the child (kb_counts_child then says so).
+ */
+int kb_counts_front(int argc, char **argv);
+/* 1 in the counts child: every case is counted, once. */
+int kb_counts_child(void);
+
 /* Partitions of the group (the unit of ns_per_partition). */
 uint32_t kb_case_partitions(const kb_case *c);
 
@@ -41,7 +61,7 @@ typedef struct kb_text {
 	const char *value;
 } kb_text;
 
-#define KB_FIGURES_MAX 16
+#define KB_FIGURES_MAX 24
 
 /*
  * The per-point figures of docs/results-format.md but ns_per_partition
@@ -64,8 +84,10 @@ uint64_t kb_now_ns(void);
 /*
  * The build and machine context written beside Google Benchmark's own, as
  * kassign_<name> strings: format, version, tool, commit, compiler, flags,
- * build_type (fixed at configure time), kernel and cpu_model (read at run
- * time). Returns the count and sets *out to a static table.
+ * build_type (the build record of harness/measure.h), kernel and cpu_model
+ * (read at run time), measure ("time" or "counts") and, in the counts
+ * child, valgrind, counts_caches and estimated_cycles (the formula).
+ * Returns the count and sets *out to a static table.
  */
 size_t kb_context(const kb_text **out);
 

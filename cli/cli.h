@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <kassign/kassign.h>
 
@@ -21,9 +22,10 @@
 
 /* Exit codes of every subcommand. */
 enum kh_exit {
-	KH_EXIT_OK = 0,    /* done, and every check passed */
-	KH_EXIT_FAIL = 1,  /* a check failed, or a strategy returned an error */
-	KH_EXIT_USAGE = 2, /* bad input, bad usage, or the run could not happen */
+	KH_EXIT_OK = 0,       /* done, and every check passed */
+	KH_EXIT_FAIL = 1,     /* a check failed, or a strategy returned an error */
+	KH_EXIT_USAGE = 2,    /* bad input, bad usage, or the run could not happen */
+	KH_EXIT_INTERNAL = 3, /* a strategy's output failed validation: a defect of kassign */
 };
 
 /* ------------------------------------------------------------------ commands (each folder's
@@ -96,23 +98,43 @@ void *kh_aligned_alloc(size_t size);
 
 /*
  * Output that appears only on success: nothing reaches stdout or the named
- * file until kh_out_commit(). stdout output is gathered in memory; a file is
- * written beside its final name and renamed into place.
+ * file until kh_out_commit(). stdout output is gathered in memory. A missing
+ * or regular file is written beside its final name and renamed into place
+ * (keeping the old file's mode); a device, a FIFO or a file with several
+ * hard links is written in place at the commit; a symbolic link is followed.
+ * util.c says each case and why. Named temporary files are removed when the
+ * process is killed by SIGINT, SIGTERM, SIGHUP or SIGPIPE.
  */
 typedef struct kh_out {
 	FILE *f;   /* write here */
 	char *buf; /* stdout: the memory stream's buffer */
 	size_t len;
-	const char *path; /* NULL: stdout */
-	char *tmp;        /* file: the temporary name */
+	const char *path; /* as given (messages); NULL: stdout */
+	char *target;     /* the file written: path, or where its symbolic link leads */
+	char *tmp;        /* rename: the temporary name */
+	char *stem;       /* kh_out_open_free: the name without ".ext" and number */
+	const char *ext;
+	char *chosen; /* kh_out_open_free: the name taken at the commit */
+	int kind;     /* stdout, rename or in place (util.c) */
+	int existed;  /* rename: the target existed at the open, as dev/ino */
+	dev_t dev;
+	ino_t ino;
 } kh_out;
 
 /* path NULL or "-" is stdout. Returns 0, or -1 after an error message. */
 int kh_out_open(kh_out *o, const char *cmd, const char *path);
+/*
+ * A new file named STEM.EXT, or STEM-2.EXT, STEM-3.EXT ... : the first name
+ * free at the commit, taken atomically (two runs at once never get the same
+ * one); o->chosen names it after a successful commit, until the next open.
+ */
+int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *ext);
 /* Publishes the output. Returns 0, or -1 after an error message. */
 int kh_out_commit(kh_out *o, const char *cmd);
 /* Drops the output (and the temporary file). */
 void kh_out_abort(kh_out *o);
+/* Frees what a committed kh_out_open_free output keeps (o->chosen). */
+void kh_out_free(kh_out *o);
 
 /* ------------------------------------------------------------------ build.c */
 

@@ -3,12 +3,15 @@
  * the subcommands. The rule every subcommand keeps: a run that ends in exit
  * code 2 leaves nothing on stdout and no output file behind.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +148,147 @@ void *kh_aligned_alloc(size_t size)
 	return aligned_alloc(64, n);
 }
 
+/* ------------------------------------------------------------------ output files
+ *
+ * How -o PATH is written depends on what PATH is, because a temporary file
+ * renamed over the name replaces whatever the name stood for:
+ *
+ *   missing            written beside it, then linked into place only if the
+ *                      name is still free (another run that took it meanwhile
+ *                      is not overwritten: the output is kept in the
+ *                      temporary file and the command fails, saying where)
+ *   regular file       written beside it and renamed over it (atomic), with
+ *                      the old file's mode (and owner, as root); refused if
+ *                      another program replaced the file while this one ran
+ *   regular file with  written in place at the end (truncated, then written):
+ *   several hard links all its names keep seeing one file
+ *   symbolic link      followed: its target gets the treatment above; a link
+ *                      to nothing is refused
+ *   device, FIFO       written in place at the end, write errors reported
+ *                      (/dev/full: "No space left on device")
+ *   directory          refused
+ *
+ * Until the commit the output gathers in memory (stdout), in an unnamed
+ * temporary file (in place) or in the named temporary file (rename); the
+ * named ones are registered so that SIGINT, SIGTERM, SIGHUP and SIGPIPE
+ * remove them before the process dies of the signal.
+ */
+
+enum { KH_OUT_STDOUT, KH_OUT_RENAME, KH_OUT_INPLACE };
+
+#define KH_OUT_LIVE 8
+static char *volatile kh__live_tmp[KH_OUT_LIVE];
+
+static void kh__out_on_signal(int sig)
+{
+	for (int i = 0; i < KH_OUT_LIVE; i++) {
+		char *t = kh__live_tmp[i];
+		if (t)
+			unlink(t);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void kh__out_register(char *tmp)
+{
+	static int installed;
+	if (!installed) {
+		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			struct sigaction old, sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = kh__out_on_signal;
+			sigemptyset(&sa.sa_mask);
+			/* A signal the caller ignores (nohup, a background job) stays ignored. */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+				continue;
+			sigaction(sigs[i], &sa, NULL);
+		}
+		installed = 1;
+	}
+	for (int i = 0; i < KH_OUT_LIVE; i++)
+		if (!kh__live_tmp[i]) {
+			kh__live_tmp[i] = tmp;
+			return;
+		}
+}
+
+static void kh__out_unregister(const char *tmp)
+{
+	for (int i = 0; i < KH_OUT_LIVE; i++)
+		if (kh__live_tmp[i] == tmp)
+			kh__live_tmp[i] = NULL;
+}
+
+static void kh_out_forget_tmp(kh_out *o)
+{
+	if (o->tmp)
+		kh__out_unregister(o->tmp);
+}
+
+/* The named temporary file beside o->target; 0 or -1 with errno set. */
+static int kh__out_mktemp(kh_out *o, const struct stat *keep)
+{
+	size_t n = strlen(o->target) + sizeof(".tmp-XXXXXX");
+	if (!(o->tmp = malloc(n))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(o->tmp, n, "%s.tmp-XXXXXX", o->target);
+	/* Signals are held while the name exists but is not yet registered. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int fd = mkstemp(o->tmp);
+	int err = errno;
+	if (fd >= 0)
+		kh__out_register(o->tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = err;
+		return -1;
+	}
+	/* mkstemp makes the file 0600: a new file gets the mode a plain fopen
+	 * would give it, a replaced one keeps its mode and, as root, owner. */
+	mode_t mode;
+	if (keep) {
+		mode = keep->st_mode & 07777;
+		if (geteuid() == 0 && fchown(fd, keep->st_uid, keep->st_gid) != 0)
+			mode &= 0777; /* no set-id bits on a file of the wrong owner */
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "w"))) {
+		err = errno;
+		close(fd);
+		kh__out_unregister(o->tmp);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int kh__out_fail(kh_out *o, const char *cmd, const char *what, int err)
+{
+	kh_error(cmd, "%s: %s: %s", o->path, what, strerror(err));
+	free(o->target);
+	o->target = NULL;
+	return -1;
+}
+
 int kh_out_open(kh_out *o, const char *cmd, const char *path)
 {
 	memset(o, 0, sizeof(*o));
 	if (!path || strcmp(path, "-") == 0) {
+		o->kind = KH_OUT_STDOUT;
 		o->f = open_memstream(&o->buf, &o->len);
 		if (!o->f) {
 			kh_error(cmd, "cannot buffer output: %s", strerror(errno));
@@ -157,44 +297,191 @@ int kh_out_open(kh_out *o, const char *cmd, const char *path)
 		return 0;
 	}
 	o->path = path;
-	size_t n = strlen(path) + sizeof(".tmp-XXXXXX");
-	o->tmp = malloc(n);
-	if (!o->tmp) {
+	if (!*path) {
+		kh_error(cmd, "an output path cannot be empty");
+		return -1;
+	}
+	struct stat lst, st;
+	int exists = lstat(path, &lst) == 0;
+	if (!exists && errno != ENOENT)
+		return kh__out_fail(o, cmd, "cannot write", errno);
+	st = lst;
+	if (exists && S_ISLNK(lst.st_mode)) {
+		if (stat(path, &st) != 0) {
+			if (errno == ENOENT) {
+				kh_error(cmd, "%s: is a symbolic link to a missing file", path);
+				return -1;
+			}
+			return kh__out_fail(o, cmd, "cannot write", errno);
+		}
+		/* A regular file is replaced beside where it really is; anything
+		 * else (even /proc/self/fd/N, which realpath cannot name) is
+		 * written through the link. */
+		if (S_ISREG(st.st_mode) && !(o->target = realpath(path, NULL)))
+			return kh__out_fail(o, cmd, "cannot resolve the link", errno);
+	}
+	if (!o->target && !(o->target = strdup(path)))
+		return kh__out_fail(o, cmd, "cannot write", ENOMEM);
+	if (exists && S_ISDIR(st.st_mode)) {
+		kh_error(cmd, "%s: is a directory", path);
+		free(o->target);
+		o->target = NULL;
+		return -1;
+	}
+	if (!exists || (S_ISREG(st.st_mode) && st.st_nlink == 1)) {
+		if (kh__out_mktemp(o, exists ? &st : NULL) == 0) {
+			o->kind = KH_OUT_RENAME;
+			o->existed = exists;
+			o->dev = st.st_dev;
+			o->ino = st.st_ino;
+			return 0;
+		}
+		/* A file that may be written in a folder that may not: in place. */
+		if (!exists || (errno != EACCES && errno != EPERM && errno != EROFS) ||
+		    access(o->target, W_OK) != 0)
+			return kh__out_fail(o, cmd, "cannot create", errno);
+	}
+	if (access(o->target, W_OK) != 0)
+		return kh__out_fail(o, cmd, "cannot write", errno);
+	o->kind = KH_OUT_INPLACE;
+	if (!(o->f = tmpfile()))
+		return kh__out_fail(o, cmd, "cannot buffer the output", errno);
+	return 0;
+}
+
+int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *ext)
+{
+	memset(o, 0, sizeof(*o));
+	size_t n = strlen(stem) + strlen(ext) + 16;
+	o->stem = strdup(stem);
+	o->ext = ext;
+	o->target = malloc(n);
+	if (!o->stem || !o->target) {
+		free(o->stem);
+		free(o->target);
+		memset(o, 0, sizeof(*o));
 		kh_error(cmd, "out of memory");
 		return -1;
 	}
-	snprintf(o->tmp, n, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(o->tmp);
-	if (fd < 0) {
-		kh_error(cmd, "%s: cannot create: %s", path, strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
-		return -1;
-	}
-	/* mkstemp makes the file 0600; give it the mode a plain fopen would. */
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || !(o->f = fdopen(fd, "w"))) {
-		kh_error(cmd, "%s: cannot create: %s", path, strerror(errno));
-		close(fd);
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
+	snprintf(o->target, n, "%s.%s", stem, ext);
+	o->path = o->target;
+	o->kind = KH_OUT_RENAME;
+	if (kh__out_mktemp(o, NULL) < 0) {
+		kh_error(cmd, "%s: cannot create: %s", o->target, strerror(errno));
+		free(o->stem);
+		free(o->target);
+		memset(o, 0, sizeof(*o));
 		return -1;
 	}
 	return 0;
 }
 
+/* kh_out_open_free's commit: the first free name, by link (which never
+ * replaces); 0, or an errno. */
+static int kh__out_link_free(kh_out *o)
+{
+	size_t n = strlen(o->stem) + strlen(o->ext) + 16;
+	char *name = malloc(n);
+	if (!name)
+		return ENOMEM;
+	for (unsigned k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(name, n, "%s.%s", o->stem, o->ext);
+		else
+			snprintf(name, n, "%s-%u.%s", o->stem, k, o->ext);
+		if (link(o->tmp, name) == 0) {
+			unlink(o->tmp);
+			o->chosen = name;
+			return 0;
+		}
+		if (errno != EEXIST) {
+			int err = errno;
+			free(name);
+			return err;
+		}
+	}
+	free(name);
+	return EEXIST;
+}
+
+/* Copies the finished output from o->f (rewound) into fd; 0 or errno. */
+static int kh__out_copy(FILE *from, int fd)
+{
+	char buf[1 << 16];
+	if (fseek(from, 0, SEEK_SET) != 0)
+		return errno;
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0) {
+		for (size_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, n - done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return errno;
+			if (w == 0)
+				return EIO;
+			done += (size_t)w;
+		}
+	}
+	return ferror(from) ? EIO : 0;
+}
+
+/* Another run of kassign (or anything) replaced or created the target since
+ * kh_out_open: 1 and a message, keeping this run's output in o->tmp. */
+static int kh__out_raced(kh_out *o, const char *cmd)
+{
+	struct stat now;
+	int there = stat(o->target, &now) == 0;
+	if (o->existed ? there && now.st_dev == o->dev && now.st_ino == o->ino : !there)
+		return 0;
+	kh_out_forget_tmp(o);
+	kh_error(cmd,
+		 "%s: %s by another program while this one ran; not replaced: this run's "
+		 "output is in %s",
+		 o->path, o->existed ? "replaced" : "created", o->tmp);
+	return 1;
+}
+
 int kh_out_commit(kh_out *o, const char *cmd)
 {
 	int bad = ferror(o->f);
-	int err = errno;
+	int err = bad ? EIO : 0;
+	if (o->kind == KH_OUT_INPLACE) {
+		if (!bad && fflush(o->f) != 0) {
+			bad = 1;
+			err = errno;
+		}
+		if (!bad) {
+			int fd = open(o->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+			struct stat st;
+			if (fd < 0) {
+				err = errno;
+				bad = 1;
+			} else {
+				if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+				    ftruncate(fd, 0) != 0)
+					err = errno;
+				if (!err)
+					err = kh__out_copy(o->f, fd);
+				if (close(fd) != 0 && !err && errno != EINTR)
+					err = errno;
+				bad = err != 0;
+			}
+		}
+		fclose(o->f);
+		o->f = NULL;
+		if (bad)
+			kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
+		free(o->target);
+		o->target = NULL;
+		return bad ? -1 : 0;
+	}
 	if (fclose(o->f) != 0 && !bad) {
 		bad = 1;
 		err = errno;
 	}
 	o->f = NULL;
-	if (!o->path) {
+	if (o->kind == KH_OUT_STDOUT) {
 		if (!bad && o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
 			bad = 1;
 		if (!bad && fflush(stdout) != 0)
@@ -206,17 +493,50 @@ int kh_out_commit(kh_out *o, const char *cmd)
 			kh_error(cmd, "writing standard output: %s", strerror(err));
 		return bad ? -1 : 0;
 	}
-	if (!bad && rename(o->tmp, o->path) != 0) {
-		bad = 1;
-		err = errno;
+	int kept = 0;
+	if (!bad && o->stem) {
+		if ((err = kh__out_link_free(o)) != 0)
+			bad = 1;
+	} else if (!bad) {
+		if (kh__out_raced(o, cmd)) {
+			bad = kept = 1;
+		} else if (o->existed) {
+			if (rename(o->tmp, o->target) != 0) {
+				bad = 1;
+				err = errno;
+			}
+		} else if (link(o->tmp, o->target) == 0) {
+			/* link, unlike rename, never replaces a name taken meanwhile. */
+			unlink(o->tmp);
+		} else if (errno == EEXIST) {
+			bad = kh__out_raced(o, cmd);
+			kept = 1;
+		} else if (rename(o->tmp, o->target) != 0) { /* no hard links here (vfat) */
+			bad = 1;
+			err = errno;
+		}
 	}
-	if (bad) {
+	if (bad && !kept) {
 		kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
 		unlink(o->tmp);
 	}
+	kh_out_forget_tmp(o);
 	free(o->tmp);
 	o->tmp = NULL;
+	free(o->target);
+	o->target = NULL;
+	free(o->stem);
+	o->stem = NULL;
+	if (o->chosen)
+		o->path = o->chosen;
 	return bad ? -1 : 0;
+}
+
+void kh_out_free(kh_out *o)
+{
+	free(o->chosen);
+	o->chosen = NULL;
+	o->path = NULL;
 }
 
 void kh_out_abort(kh_out *o)
@@ -227,10 +547,15 @@ void kh_out_abort(kh_out *o)
 	free(o->buf);
 	o->buf = NULL;
 	if (o->tmp) {
+		kh_out_forget_tmp(o);
 		unlink(o->tmp);
 		free(o->tmp);
 		o->tmp = NULL;
 	}
+	free(o->target);
+	o->target = NULL;
+	free(o->stem);
+	o->stem = NULL;
 }
 
 void kh_xml_escape(FILE *f, const char *s)

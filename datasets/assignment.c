@@ -8,20 +8,20 @@
  * ascending, in two passes, so a million partitions cost two sweeps and a
  * stream of digits, no DOM.
  *
- * Reading: jansson, then names resolved by binary search over the group's
+ * Reading: the compact document of jsondoc.h, then names resolved by binary search over the group's
  * sorted arrays (topics are in Java String order, id_order lists member ids
  * in that order too). Shape errors make the document unusable (-1); what an
  * assignor could get wrong (unknown names, partitions out of range or given
  * twice, members missing) is counted and reported one line each, rate-limited
  * per kind as the scenario loader does.
  */
+#include "datasets/jsondoc.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,7 +30,6 @@
 #define KD_MSG_CAP 20
 
 /* ------------------------------------------------------------ writing */
-
 
 int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const uint32_t *owner)
 {
@@ -122,6 +121,7 @@ static const char *const al_what[A_COUNT] = {
 
 struct al {
 	const char *file;
+	struct kd__jdoc doc;
 	kd_msg_fn fn;
 	void *ctx;
 	uint64_t count[A_COUNT];
@@ -158,23 +158,23 @@ static const char *step(struct qbuf *q, const char *key)
 	return q->s;
 }
 
-static const char *type_name(const json_t *v)
+static const char *type_name(const kd__jnode *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (kd__json_type(v)) {
+	case KD_JOBJECT:
 		return "an object";
-	case JSON_ARRAY:
+	case KD_JARRAY:
 		return "an array";
-	case JSON_STRING:
+	case KD_JSTRING:
 		return "a string";
-	case JSON_INTEGER:
+	case KD_JINTEGER:
 		return "an integer";
-	case JSON_REAL:
+	case KD_JREAL:
 		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case KD_JTRUE:
+	case KD_JFALSE:
 		return "a boolean";
-	case JSON_NULL:
+	case KD_JNULL:
 		return "null";
 	}
 	return "?";
@@ -217,39 +217,45 @@ static uint32_t find_member(const ka_group *g, const char *id)
 }
 
 static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner, uint32_t m,
-			       const char *mkey, const json_t *topics)
+			       const char *mkey, const kd__jnode *topics)
 {
 	struct qbuf qm, qt, qn1, qn2;
 	const char *tkey;
-	json_t *arr;
-	json_object_foreach((json_t *)topics, tkey, arr)
+	const kd__jnode *arr;
+	uint32_t hint = KA_NONE; /* hint + 1 wraps to topic 0 */
+	KD_JSON_FOREACH(&st->doc, topics, i_, tkey, arr)
 	{
-		if (!json_is_array(arr)) {
+		if (!kd__json_is(arr, KD_JARRAY)) {
 			al_report(st, A_SHAPE,
 				  "assignment%s%s: must be an array of partitions, not %s",
 				  step(&qm, mkey), step(&qt, tkey), type_name(arr));
 			continue;
 		}
-		uint32_t t = find_topic(g, tkey);
+		/* Writers list a member's topics ascending: try the one after
+		 * the previous before searching. */
+		uint32_t t = hint + 1 < g->n_topics && strcmp(g->topic_name[hint + 1], tkey) == 0
+				 ? hint + 1
+				 : find_topic(g, tkey);
+		hint = t == KA_NONE ? hint : t;
 		if (t == KA_NONE) {
 			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
 				  step(&qm, mkey), step(&qt, tkey), kd__quoted(&qn1, tkey));
 			continue;
 		}
 		uint32_t count = g->topic_off[t + 1] - g->topic_off[t];
-		for (size_t k = 0; k < json_array_size(arr); k++) {
-			const json_t *v = json_array_get(arr, k);
-			if (!json_is_integer(v)) {
+		const kd__jnode *v = kd__json_at(&st->doc, arr, 0);
+		for (size_t k = 0, n = kd__json_size(arr); k < n; k++, v++) {
+			if (!kd__json_is(v, KD_JINTEGER)) {
 				al_report(
 				    st, A_NOT_INT,
 				    "assignment%s%s[%zu]: partition must be an integer, not %s",
 				    step(&qm, mkey), step(&qt, tkey), k, type_name(v));
 				continue;
 			}
-			json_int_t x = json_integer_value(v);
-			if (x < 0 || x >= (json_int_t)count) {
+			int64_t x = kd__json_int(&st->doc, v);
+			if (x < 0 || x >= (int64_t)count) {
 				al_report(st, A_RANGE,
-					  "assignment%s%s[%zu]: partition %" JSON_INTEGER_FORMAT
+					  "assignment%s%s[%zu]: partition %" PRId64
 					  " out of range: topic %s has %" PRIu32 " partitions",
 					  step(&qm, mkey), step(&qt, tkey), k, x,
 					  kd__quoted(&qn1, tkey), count);
@@ -260,7 +266,7 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 			uint32_t p = g->topic_off[t] + (uint32_t)x;
 			if (owner[p] != KA_NONE) {
 				al_report(st, A_TWICE,
-					  "assignment%s%s[%zu]: partition %s-%" JSON_INTEGER_FORMAT
+					  "assignment%s%s[%zu]: partition %s-%" PRId64
 					  " already given to %s",
 					  step(&qm, mkey), step(&qt, tkey), k,
 					  kd__plain(&qn1, g->topic_name[t]), x,
@@ -271,7 +277,6 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 		}
 	}
 }
-
 
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
@@ -286,30 +291,22 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
 		return -1;
 	}
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	char jline[2048];
+	int prc = kd__json_load(&st.doc, path, data, len, jline, sizeof jline);
 	free(data);
-	if (!root) {
-		if (fn) {
-			char line[2048];
-			if (jerr.line > 0)
-				snprintf(line, sizeof line, "%s:%d:%d: error: invalid JSON: %s",
-					 path, jerr.line, jerr.column > 0 ? jerr.column : 1,
-					 jerr.text);
-			else
-				snprintf(line, sizeof line, "%s: error: invalid JSON: %s", path,
-					 jerr.text);
-			fn(ctx, KD_ERROR, line);
-		}
+	if (prc != 0) {
+		if (fn)
+			fn(ctx, KD_ERROR, jline);
 		return -1;
 	}
-	const json_t *asg = json_object_get(root, "assignment");
-	if (!json_is_object(root)) {
+	const kd__jnode *root = kd__json_root(&st.doc);
+	const kd__jnode *asg = kd__json_get(&st.doc, root, "assignment");
+	if (!kd__json_is(root, KD_JOBJECT)) {
 		al_report(&st, A_SHAPE, "top level: must be a JSON object, not %s",
 			  type_name(root));
 	} else if (!asg) {
 		al_report(&st, A_SHAPE, "assignment: required field missing");
-	} else if (!json_is_object(asg)) {
+	} else if (!kd__json_is(asg, KD_JOBJECT)) {
 		al_report(&st, A_SHAPE,
 			  "assignment: must be an object of member -> {topic: [...]}, not %s",
 			  type_name(asg));
@@ -317,15 +314,15 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		bool *seen = calloc((size_t)g->n_members + 1, sizeof *seen);
 		if (!seen) {
 			al_report(&st, A_SHAPE, "out of memory");
-			json_decref(root);
+			kd__json_free(&st.doc);
 			return -1;
 		}
 		const char *mkey;
-		json_t *topics;
-		json_object_foreach((json_t *)asg, mkey, topics)
+		const kd__jnode *topics;
+		KD_JSON_FOREACH(&st.doc, asg, i_, mkey, topics)
 		{
 			struct qbuf q1, q2;
-			if (!json_is_object(topics)) {
+			if (!kd__json_is(topics, KD_JOBJECT)) {
 				al_report(
 				    &st, A_SHAPE,
 				    "assignment%s: must be an object of topic -> [partitions], "
@@ -353,7 +350,7 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		}
 		free(seen);
 	}
-	json_decref(root);
+	kd__json_free(&st.doc);
 
 	for (int k = 0; k < A_COUNT; k++)
 		if (st.count[k] > KD_MSG_CAP && fn) {

@@ -47,7 +47,12 @@ const kd_grid *kd_jmh_grid_at(size_t i);
 int kd_grid_parse(const char *name, kd_grid *out);
 
 enum kd_subs { KD_SUBS_HOMOGENEOUS, KD_SUBS_HETEROGENEOUS };
-enum kd_variant { KD_VARIANT_FRESH, KD_VARIANT_CHURN_REMOVE, KD_VARIANT_CHURN_ADD, KD_VARIANT_RACKS };
+enum kd_variant {
+	KD_VARIANT_FRESH,
+	KD_VARIANT_CHURN_REMOVE,
+	KD_VARIANT_CHURN_ADD,
+	KD_VARIANT_RACKS
+};
 
 /*
  * How the racks variant places members and replicas (docs/cli.md, gen):
@@ -71,13 +76,13 @@ int kd_rack_layout_parse(const char *name);
 
 typedef struct kd_gen_spec {
 	const kd_grid *grid;
-	int subs;                   /* enum kd_subs */
-	int variant;                /* enum kd_variant */
+	int subs;    /* enum kd_subs */
+	int variant; /* enum kd_variant */
 	uint64_t seed;
 	const ka_strategy *strategy; /* churn variants: whose previous assignment */
-	uint32_t racks;             /* racks variant: number of racks (0 = 3) */
-	uint32_t replication;       /* racks variant: replicas per partition (0 = 3) */
-	int rack_layout;            /* racks variant: enum kd_rack_layout (0 = even) */
+	uint32_t racks;              /* racks variant: number of racks (0 = 3) */
+	uint32_t replication;        /* racks variant: replicas per partition (0 = 3) */
+	int rack_layout;             /* racks variant: enum kd_rack_layout (0 = even) */
 } kd_gen_spec;
 
 /*

@@ -2,7 +2,7 @@
  * scenario.c - scenario files (docs/scenario-format.md) to and from the group
  * model.
  *
- * Loading is one pass over a jansson document: each topic, then each member,
+ * Loading is one pass over a compact document (jsondoc.h): each topic, then each member,
  * is checked field by field and, as long as nothing so far was an error, fed
  * to the library's builder. Feeding stops at the first error (input indices
  * then keep matching JSON indices for everything fed) but checking goes on,
@@ -18,13 +18,16 @@
  * G-1M scenario has a million owned claims, and jansson would allocate one
  * json_t per number.
  */
-#include "datasets/jsonarena.h"
+#include "datasets/jsondoc.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -210,13 +213,23 @@ struct pat {
 
 struct ld {
 	const char *file;
+	struct kd__jdoc doc;
+	/* The document is dropped before the builder finishes (the group's
+	 * lists need the room); a message that needs it then reads it again
+	 * from here, or from the file when reload is NULL. */
+	const char *reload;
+	size_t reload_len;
+	bool doc_gone;
+	char *names_copy;    /* topic_names after the document is dropped */
+	int32_t *generation; /* [n_members] as read, KA_NO_GENERATION when absent */
+	bool *pattern;       /* [n_members]: topics given as {"pattern": ...} */
 	kd_msg_fn fn;
 	void *ctx;
 	uint64_t count[K_COUNT];
 	uint64_t errors;
 
-	json_t *topics;  /* array or NULL */
-	json_t *members; /* array or NULL */
+	const kd__jnode *topics;  /* array or NULL */
+	const kd__jnode *members; /* array or NULL */
 	size_t n_topics, n_members;
 	const char **topic_names; /* [n_topics], NULL where invalid */
 
@@ -284,32 +297,35 @@ static void report_summaries(struct ld *st)
 
 /* A value as a message shows it: scalars as their JSON text, containers by
  * their type. */
-static const char *describe(char *buf, size_t cap, const json_t *v)
+static const char *describe(const struct ld *st, char *buf, size_t cap, const kd__jnode *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (kd__json_type(v)) {
+	case KD_JOBJECT:
 		return "an object";
-	case JSON_ARRAY:
+	case KD_JARRAY:
 		return "an array";
-	case JSON_STRING: {
+	case KD_JSTRING: {
 		struct qbuf q;
-		snprintf(buf, cap, "the string %s", kd__quoted(&q, json_string_value(v)));
+		snprintf(buf, cap, "the string %s", kd__quoted(&q, kd__json_str(&st->doc, v)));
 		return buf;
 	}
-	case JSON_INTEGER:
-		snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case KD_JINTEGER:
+		snprintf(buf, cap, "%" PRId64, kd__json_int(&st->doc, v));
 		return buf;
-	case JSON_REAL: {
-		char *s = json_dumps(v, JSON_ENCODE_ANY);
+	case KD_JREAL: {
+		/* jansson's own spelling of the number, as its document gave it. */
+		json_t *r = json_real(kd__json_real(&st->doc, v));
+		char *s = r ? json_dumps(r, JSON_ENCODE_ANY) : NULL;
 		snprintf(buf, cap, "the real number %s", s ? s : "?");
 		free(s);
+		json_decref(r);
 		return buf;
 	}
-	case JSON_TRUE:
+	case KD_JTRUE:
 		return "true";
-	case JSON_FALSE:
+	case KD_JFALSE:
 		return "false";
-	case JSON_NULL:
+	case KD_JNULL:
 		return "null";
 	}
 	return "?";
@@ -388,14 +404,37 @@ static bool fed(struct ld *st, int64_t rc, const char *path, const char *what)
 	return false;
 }
 
-static const char *json_str(const json_t *v)
+static const char *json_str(const struct ld *st, const kd__jnode *v)
 {
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return kd__json_is(v, KD_JSTRING) ? kd__json_str(&st->doc, v) : NULL;
 }
 
-static json_t *member_json(const struct ld *st, uint32_t m)
+static const kd__jnode *member_json(const struct ld *st, uint32_t m)
 {
-	return st->members && m < st->n_members ? json_array_get(st->members, m) : NULL;
+	return st->members && m < st->n_members ? kd__json_at(&st->doc, st->members, m) : NULL;
+}
+
+/* After drop_doc, a document again for a message that names a place in
+ * it: one try, then paths stop at what indices alone can say. */
+static void ensure_doc(struct ld *st)
+{
+	if (!st->doc_gone)
+		return;
+	st->doc_gone = false;
+	size_t len = st->reload_len;
+	char *data = st->reload ? NULL : kd__read_file(st->file, &len);
+	const char *text = st->reload ? st->reload : data;
+	if (text && kd__json_parse(&st->doc, text, len, NULL) == 0) {
+		const kd__jnode *root = kd__json_root(&st->doc);
+		const kd__jnode *topics = kd__json_get(&st->doc, root, "topics");
+		const kd__jnode *members = kd__json_get(&st->doc, root, "members");
+		if (kd__json_size(topics) == st->n_topics &&
+		    kd__json_size(members) == st->n_members) {
+			st->topics = topics;
+			st->members = members;
+		}
+	}
+	free(data);
 }
 
 static const char *topic_name_at(const struct ld *st, uint32_t t)
@@ -404,11 +443,11 @@ static const char *topic_name_at(const struct ld *st, uint32_t t)
 }
 
 /* Index of the k-th element equal to `value` in an array of integers, or -1. */
-static long find_int(const json_t *arr, int64_t value, unsigned nth)
+static long find_int(const struct ld *st, const kd__jnode *arr, int64_t value, unsigned nth)
 {
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const json_t *v = json_array_get(arr, i);
-		if (json_is_integer(v) && json_integer_value(v) == value && nth-- == 0)
+	for (size_t i = 0; i < kd__json_size(arr); i++) {
+		const kd__jnode *v = kd__json_at(&st->doc, arr, i);
+		if (kd__json_is(v, KD_JINTEGER) && kd__json_int(&st->doc, v) == value && nth-- == 0)
 			return (long)i;
 	}
 	return -1;
@@ -420,20 +459,19 @@ static long find_int(const json_t *arr, int64_t value, unsigned nth)
  * object's keys and arrays; without an item, search the topic's array for the
  * partition (the nth occurrence, for repeats).
  */
-static void owned_path(const struct ld *st, struct path *p, uint32_t m, uint32_t item,
-		       const char *topic, int64_t partition, unsigned nth)
+static void owned_path(struct ld *st, struct path *p, uint32_t m, uint32_t item, const char *topic,
+		       int64_t partition, unsigned nth)
 {
 	path_set(p, "members[%" PRIu32 "].owned", m);
-	const json_t *owned = json_object_get(member_json(st, m), "owned");
-	if (!json_is_object(owned))
+	ensure_doc(st);
+	const kd__jnode *owned = kd__json_get(&st->doc, member_json(st, m), "owned");
+	if (!kd__json_is(owned, KD_JOBJECT))
 		return;
 	if (item != KA_NONE) {
-		const char *key;
-		const json_t *arr;
 		size_t left = item;
-		json_object_foreach((json_t *)owned, key, arr)
-		{
-			size_t n = json_array_size(arr);
+		for (size_t i = 0; i < kd__json_size(owned); i++) {
+			const char *key = kd__json_key(&st->doc, owned, i);
+			size_t n = kd__json_size(kd__json_val(&st->doc, owned, i));
 			if (left < n) {
 				path_key(p, key);
 				path_fmt(p, "[%zu]", left);
@@ -446,23 +484,22 @@ static void owned_path(const struct ld *st, struct path *p, uint32_t m, uint32_t
 	if (!topic)
 		return;
 	path_key(p, topic);
-	long k = find_int(json_object_get(owned, topic), partition, nth);
+	long k = find_int(st, kd__json_get(&st->doc, owned, topic), partition, nth);
 	if (k >= 0)
 		path_fmt(p, "[%ld]", k);
 }
 
 static int64_t member_generation(const struct ld *st, uint32_t m)
 {
-	const json_t *g = json_object_get(member_json(st, m), "generation");
-	return json_is_integer(g) ? json_integer_value(g) : KA_NO_GENERATION;
+	return st->generation && m < st->n_members ? st->generation[m] : KA_NO_GENERATION;
 }
 
 /* Index of the first occurrence of `name` at or after `from` in a
  * subscription list, or -1. */
-static long find_str(const json_t *arr, const char *name, size_t from)
+static long find_str(const struct ld *st, const kd__jnode *arr, const char *name, size_t from)
 {
-	for (size_t i = from; i < json_array_size(arr); i++) {
-		const char *s = json_str(json_array_get(arr, i));
+	for (size_t i = from; i < kd__json_size(arr); i++) {
+		const char *s = json_str(st, kd__json_at(&st->doc, arr, i));
 		if (s && strcmp(s, name) == 0)
 			return (long)i;
 	}
@@ -528,7 +565,6 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 	const char *tname = d->topic != KA_NONE ? topic_name_at(st, d->topic) : NULL;
 	if (!tname)
 		tname = d->name ? d->name : "";
-	const json_t *mj = member_json(st, d->member);
 
 	switch (d->code) {
 	case KA_WUNKNOWN_TOPIC:
@@ -544,7 +580,7 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		if (!take(st, W_NO_SUB))
 			return;
 		path_set(&p, "members[%" PRIu32 "].topics", d->member);
-		if (json_is_object(json_object_get(mj, "topics")))
+		if (st->pattern && d->member < st->n_members && st->pattern[d->member])
 			emit(
 			    st, W_NO_SUB, p.s,
 			    "pattern matches no topic: member %s subscribes to nothing and gets no "
@@ -566,8 +602,9 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 		if (!take(st, W_OWNED_RANGE))
 			return;
 		owned_path(st, &p, d->member, d->item, tname, d->partition, 0);
-		int64_t n = json_integer_value(
-		    json_object_get(json_array_get(st->topics, d->topic), "partitions"));
+		int64_t n = kd__json_int(
+		    &st->doc, kd__json_get(&st->doc, kd__json_at(&st->doc, st->topics, d->topic),
+					   "partitions"));
 		if (n > 0)
 			emit(st, W_OWNED_RANGE, p.s,
 			     "owned partition %" PRId64 " of topic %s out of range 0..%" PRId64
@@ -610,13 +647,14 @@ static void on_diag_warning(struct ld *st, const ka_diag *d)
 	case KA_WDUP_SUBSCRIPTION: {
 		if (!take(st, W_DUP_SUB))
 			return;
-		const json_t *subs = json_object_get(mj, "topics");
+		const kd__jnode *subs =
+		    kd__json_get(&st->doc, member_json(st, d->member), "topics");
 		size_t from = 0;
 		if (st->dup_member == d->member && st->dup_topic == d->topic)
 			from = st->dup_at + 1;
-		else if (find_str(subs, tname, 0) >= 0)
-			from = (size_t)find_str(subs, tname, 0) + 1;
-		long k = find_str(subs, tname, from);
+		else if (find_str(st, subs, tname, 0) >= 0)
+			from = (size_t)find_str(st, subs, tname, 0) + 1;
+		long k = find_str(st, subs, tname, from);
 		path_set(&p, "members[%" PRIu32 "].topics", d->member);
 		if (k >= 0) {
 			path_fmt(&p, "[%ld]", k);
@@ -674,13 +712,11 @@ static void on_diag(void *ctx, const ka_diag *d)
 /* ------------------------------------------------------------ field checks */
 
 /* Warns about keys of `obj` not in the NULL-terminated `known`. */
-static void check_fields(struct ld *st, const json_t *obj, const char *const *known,
+static void check_fields(struct ld *st, const kd__jnode *obj, const char *const *known,
 			 const struct path *at)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	for (size_t i = 0; i < kd__json_size(obj); i++) {
+		const char *key = kd__json_key(&st->doc, obj, i);
 		bool ok = false;
 		for (const char *const *k = known; *k && !ok; k++)
 			ok = strcmp(*k, key) == 0;
@@ -694,27 +730,27 @@ static void check_fields(struct ld *st, const json_t *obj, const char *const *kn
 
 /* A name field: a non-empty string within KA_MAX_NAME. `optional` admits
  * absence and null (NULL comes back); `allow_empty` admits "". */
-static bool check_name(struct ld *st, const json_t *obj, const char *field, const struct path *at,
-		       bool optional, bool allow_empty, const char **out)
+static bool check_name(struct ld *st, const kd__jnode *obj, const char *field,
+		       const struct path *at, bool optional, bool allow_empty, const char **out)
 {
 	struct path p = *at;
 	path_key(&p, field);
-	const json_t *v = json_object_get(obj, field);
+	const kd__jnode *v = kd__json_get(&st->doc, obj, field);
 	char buf[240];
 	*out = NULL;
-	if (!v || json_is_null(v)) {
+	if (!v || kd__json_is(v, KD_JNULL)) {
 		if (optional)
 			return true;
 		REPORT(st, E_MISSING, p.s,
 		       v ? "required, must be a string, not null" : "required field missing");
 		return false;
 	}
-	if (!json_is_string(v)) {
+	if (!kd__json_is(v, KD_JSTRING)) {
 		REPORT(st, E_TYPE, p.s, "must be a string%s, not %s", optional ? " or null" : "",
-		       describe(buf, sizeof buf, v));
+		       describe(st, buf, sizeof buf, v));
 		return false;
 	}
-	size_t len = json_string_length(v);
+	size_t len = kd__json_strlen(&st->doc, v);
 	if (len == 0 && !allow_empty) {
 		REPORT(st, E_EMPTY, p.s, "must not be empty");
 		return false;
@@ -724,20 +760,21 @@ static bool check_name(struct ld *st, const json_t *obj, const char *field, cons
 		       len, KA_MAX_NAME);
 		return false;
 	}
-	*out = json_string_value(v);
+	*out = kd__json_str(&st->doc, v);
 	return true;
 }
 
 /* An integer in [lo, hi]; reals such as 3.0 are not integers. */
-static bool check_int(struct ld *st, const json_t *v, const struct path *p, int64_t lo, int64_t hi,
-		      const char *rule, int64_t *out)
+static bool check_int(struct ld *st, const kd__jnode *v, const struct path *p, int64_t lo,
+		      int64_t hi, const char *rule, int64_t *out)
 {
 	char buf[240];
-	if (!json_is_integer(v)) {
-		REPORT(st, E_TYPE, p->s, "must be %s, not %s", rule, describe(buf, sizeof buf, v));
+	if (!kd__json_is(v, KD_JINTEGER)) {
+		REPORT(st, E_TYPE, p->s, "must be %s, not %s", rule,
+		       describe(st, buf, sizeof buf, v));
 		return false;
 	}
-	json_int_t x = json_integer_value(v);
+	json_int_t x = kd__json_int(&st->doc, v);
 	if (x < lo || x > hi) {
 		REPORT(st, E_RANGE, p->s, "must be %s, not %" JSON_INTEGER_FORMAT, rule, x);
 		return false;
@@ -748,19 +785,19 @@ static bool check_int(struct ld *st, const json_t *v, const struct path *p, int6
 
 /* ------------------------------------------------------------ topics */
 
-static void load_racks(struct ld *st, const json_t *racks, int64_t partitions, uint32_t t,
+static void load_racks(struct ld *st, const kd__jnode *racks, int64_t partitions, uint32_t t,
 		       const struct path *at)
 {
 	char buf[240];
 	struct path p = *at;
 	path_key(&p, "racks");
-	if (!json_is_array(racks)) {
+	if (!kd__json_is(racks, KD_JARRAY)) {
 		REPORT(st, E_TYPE, p.s,
 		       "must be an array holding one array of rack names per partition, not %s",
-		       describe(buf, sizeof buf, racks));
+		       describe(st, buf, sizeof buf, racks));
 		return;
 	}
-	size_t n = json_array_size(racks);
+	size_t n = kd__json_size(racks);
 	if (partitions >= 0 && (uint64_t)partitions != n) {
 		REPORT(st, E_RACKS_LEN, p.s,
 		       "has %zu entries but the topic has %" PRId64
@@ -771,37 +808,37 @@ static void load_racks(struct ld *st, const json_t *racks, int64_t partitions, u
 	}
 	bool feed = feeding(st);
 	for (size_t i = 0; i < n; i++) {
-		const json_t *list = json_array_get(racks, i);
+		const kd__jnode *list = kd__json_at(&st->doc, racks, i);
 		struct path pi = p;
 		path_fmt(&pi, "[%zu]", i);
-		if (!json_is_array(list)) {
+		if (!kd__json_is(list, KD_JARRAY)) {
 			REPORT(st, E_TYPE, pi.s,
 			       "must be an array of rack names (strings), [] when unknown, not %s",
-			       describe(buf, sizeof buf, list));
+			       describe(st, buf, sizeof buf, list));
 			continue;
 		}
-		for (size_t j = 0; j < json_array_size(list); j++) {
-			const json_t *r = json_array_get(list, j);
+		for (size_t j = 0; j < kd__json_size(list); j++) {
+			const kd__jnode *r = kd__json_at(&st->doc, list, j);
 			struct path pj = pi;
 			path_fmt(&pj, "[%zu]", j);
-			if (!json_is_string(r)) {
+			if (!kd__json_is(r, KD_JSTRING)) {
 				REPORT(st, E_TYPE, pj.s, "must be a rack name (string), not %s",
-				       describe(buf, sizeof buf, r));
+				       describe(st, buf, sizeof buf, r));
 				continue;
 			}
-			if (json_string_length(r) > KA_MAX_NAME) {
+			if (kd__json_strlen(&st->doc, r) > KA_MAX_NAME) {
 				REPORT(st, E_NAME_LEN, pj.s,
 				       "%zu bytes long, past the limit of %u (KA_MAX_NAME)",
-				       json_string_length(r), KA_MAX_NAME);
+				       kd__json_strlen(&st->doc, r), KA_MAX_NAME);
 				continue;
 			}
-			if (json_string_length(r) == 0) {
+			if (kd__json_strlen(&st->doc, r) == 0) {
 				REPORT(st, W_EMPTY_PRACK, pj.s, "empty rack name ignored");
 				continue;
 			}
 			if (feed && feeding(st)) {
 				int rc = ka_builder_add_partition_rack(st->b, t, (uint32_t)i,
-								       json_string_value(r));
+								       kd__json_str(&st->doc, r));
 				fed(st, rc, pj.s,
 				    "more distinct racks than the limit of 65535 (KA_MAX_RACKS)");
 			}
@@ -811,20 +848,20 @@ static void load_racks(struct ld *st, const json_t *racks, int64_t partitions, u
 
 /* "leaders": one rack name (or null, unknown) per partition. Whether each
  * is among the partition's racks is the builder's rule (KA_ELEADER). */
-static void load_leaders(struct ld *st, const json_t *leaders, int64_t partitions, uint32_t t,
+static void load_leaders(struct ld *st, const kd__jnode *leaders, int64_t partitions, uint32_t t,
 			 const struct path *at)
 {
 	char buf[240];
 	struct path p = *at;
 	path_key(&p, "leaders");
-	if (!json_is_array(leaders)) {
+	if (!kd__json_is(leaders, KD_JARRAY)) {
 		REPORT(st, E_TYPE, p.s,
 		       "must be an array holding one leader rack name (or null) per partition, "
 		       "not %s",
-		       describe(buf, sizeof buf, leaders));
+		       describe(st, buf, sizeof buf, leaders));
 		return;
 	}
-	size_t n = json_array_size(leaders);
+	size_t n = kd__json_size(leaders);
 	if (partitions >= 0 && (uint64_t)partitions != n) {
 		REPORT(st, E_RACKS_LEN, p.s,
 		       "has %zu entries but the topic has %" PRId64
@@ -835,42 +872,42 @@ static void load_leaders(struct ld *st, const json_t *leaders, int64_t partition
 	}
 	bool feed = feeding(st);
 	for (size_t i = 0; i < n; i++) {
-		const json_t *r = json_array_get(leaders, i);
+		const kd__jnode *r = kd__json_at(&st->doc, leaders, i);
 		struct path pi = p;
 		path_fmt(&pi, "[%zu]", i);
-		if (json_is_null(r))
+		if (kd__json_is(r, KD_JNULL))
 			continue;
-		if (!json_is_string(r)) {
+		if (!kd__json_is(r, KD_JSTRING)) {
 			REPORT(st, E_TYPE, pi.s,
 			       "must be a rack name (string), null when unknown, not %s",
-			       describe(buf, sizeof buf, r));
+			       describe(st, buf, sizeof buf, r));
 			continue;
 		}
-		if (json_string_length(r) > KA_MAX_NAME) {
+		if (kd__json_strlen(&st->doc, r) > KA_MAX_NAME) {
 			REPORT(st, E_NAME_LEN, pi.s,
 			       "%zu bytes long, past the limit of %u (KA_MAX_NAME)",
-			       json_string_length(r), KA_MAX_NAME);
+			       kd__json_strlen(&st->doc, r), KA_MAX_NAME);
 			continue;
 		}
-		if (feed && feeding(st) && json_string_length(r)) {
+		if (feed && feeding(st) && kd__json_strlen(&st->doc, r)) {
 			int rc = ka_builder_set_partition_leader(st->b, t, (uint32_t)i,
-								 json_string_value(r));
+								 kd__json_str(&st->doc, r));
 			fed(st, rc, pi.s,
 			    "more distinct racks than the limit of 65535 (KA_MAX_RACKS)");
 		}
 	}
 }
 
-static void load_topic(struct ld *st, size_t i, const json_t *t)
+static void load_topic(struct ld *st, size_t i, const kd__jnode *t)
 {
 	static const char *const known[] = {"name", "partitions", "racks", "leaders", NULL};
 	struct path at;
 	char buf[240];
 	path_set(&at, "topics[%zu]", i);
-	if (!json_is_object(t)) {
+	if (!kd__json_is(t, KD_JOBJECT)) {
 		REPORT(st, E_TYPE, at.s,
 		       "must be an object {\"name\": ..., \"partitions\": ...}, not %s",
-		       describe(buf, sizeof buf, t));
+		       describe(st, buf, sizeof buf, t));
 		return;
 	}
 	check_fields(st, t, known, &at);
@@ -897,7 +934,7 @@ static void load_topic(struct ld *st, size_t i, const json_t *t)
 
 	struct path pp = at;
 	path_key(&pp, "partitions");
-	const json_t *pv = json_object_get(t, "partitions");
+	const kd__jnode *pv = kd__json_get(&st->doc, t, "partitions");
 	int64_t partitions = -1;
 	if (!pv)
 		REPORT(st, E_MISSING, pp.s, "required field missing");
@@ -924,11 +961,11 @@ static void load_topic(struct ld *st, size_t i, const json_t *t)
 			REPORT(st, E_BUILDER, at.s, "group builder numbered this topic %" PRId64,
 			       idx);
 	}
-	const json_t *racks = json_object_get(t, "racks");
-	if (racks && !json_is_null(racks))
+	const kd__jnode *racks = kd__json_get(&st->doc, t, "racks");
+	if (racks && !kd__json_is(racks, KD_JNULL))
 		load_racks(st, racks, partitions, (uint32_t)i, &at);
-	const json_t *leaders = json_object_get(t, "leaders");
-	if (leaders && !json_is_null(leaders))
+	const kd__jnode *leaders = kd__json_get(&st->doc, t, "leaders");
+	if (leaders && !kd__json_is(leaders, KD_JNULL))
 		load_leaders(st, leaders, partitions, (uint32_t)i, &at);
 }
 
@@ -1002,42 +1039,42 @@ static bool pattern_expand(struct ld *st, struct pat *p, const struct path *at)
 struct member_in {
 	const char *id, *instance, *rack;
 	int64_t generation;
-	const json_t *topics; /* array, or NULL when a pattern */
+	const kd__jnode *topics; /* array, or NULL when a pattern */
 	struct pat *pattern;
-	const json_t *owned; /* object or NULL */
+	const kd__jnode *owned; /* object or NULL */
 };
 
-static bool check_subscriptions(struct ld *st, const json_t *m, const struct path *at,
+static bool check_subscriptions(struct ld *st, const kd__jnode *m, const struct path *at,
 				struct member_in *in)
 {
 	static const char *const known[] = {"pattern", NULL};
 	char buf[240];
 	struct path p = *at;
 	path_key(&p, "topics");
-	const json_t *v = json_object_get(m, "topics");
+	const kd__jnode *v = kd__json_get(&st->doc, m, "topics");
 	if (!v) {
 		REPORT(st, E_MISSING, p.s, "required field missing");
 		return false;
 	}
-	if (json_is_array(v)) {
+	if (kd__json_is(v, KD_JARRAY)) {
 		bool ok = true;
-		for (size_t k = 0; k < json_array_size(v); k++) {
-			const json_t *s = json_array_get(v, k);
-			if (json_is_string(s))
+		for (size_t k = 0; k < kd__json_size(v); k++) {
+			const kd__jnode *s = kd__json_at(&st->doc, v, k);
+			if (kd__json_is(s, KD_JSTRING))
 				continue;
 			struct path pk = p;
 			path_fmt(&pk, "[%zu]", k);
 			REPORT(st, E_TYPE, pk.s, "must be a topic name (string), not %s",
-			       describe(buf, sizeof buf, s));
+			       describe(st, buf, sizeof buf, s));
 			ok = false;
 		}
 		in->topics = v;
 		return ok;
 	}
-	if (!json_is_object(v)) {
+	if (!kd__json_is(v, KD_JOBJECT)) {
 		REPORT(st, E_TYPE, p.s,
 		       "must be an array of topic names or {\"pattern\": \"REGEX\"}, not %s",
-		       describe(buf, sizeof buf, v));
+		       describe(st, buf, sizeof buf, v));
 		return false;
 	}
 	check_fields(st, v, known, &p);
@@ -1059,42 +1096,43 @@ static bool check_subscriptions(struct ld *st, const json_t *m, const struct pat
 	return true;
 }
 
-static bool check_owned(struct ld *st, const json_t *m, const struct path *at, struct member_in *in)
+static bool check_owned(struct ld *st, const kd__jnode *m, const struct path *at,
+			struct member_in *in)
 {
 	char buf[240];
 	struct path p = *at;
 	path_key(&p, "owned");
-	const json_t *v = json_object_get(m, "owned");
-	if (!v || json_is_null(v))
+	const kd__jnode *v = kd__json_get(&st->doc, m, "owned");
+	if (!v || kd__json_is(v, KD_JNULL))
 		return true;
-	if (!json_is_object(v)) {
+	if (!kd__json_is(v, KD_JOBJECT)) {
 		REPORT(st, E_TYPE, p.s,
 		       "must be an object mapping topic names to arrays of partitions, not %s",
-		       describe(buf, sizeof buf, v));
+		       describe(st, buf, sizeof buf, v));
 		return false;
 	}
 	bool ok = true;
 	const char *key;
-	json_t *arr;
-	json_object_foreach((json_t *)v, key, arr)
+	const kd__jnode *arr;
+	KD_JSON_FOREACH(&st->doc, v, i_, key, arr)
 	{
-		if (!json_is_array(arr)) {
+		if (!kd__json_is(arr, KD_JARRAY)) {
 			struct path pk = p;
 			path_key(&pk, key);
 			REPORT(st, E_TYPE, pk.s, "must be an array of partition numbers, not %s",
-			       describe(buf, sizeof buf, arr));
+			       describe(st, buf, sizeof buf, arr));
 			ok = false;
 			continue;
 		}
-		for (size_t k = 0; k < json_array_size(arr); k++) {
-			const json_t *x = json_array_get(arr, k);
-			if (json_is_integer(x))
+		for (size_t k = 0; k < kd__json_size(arr); k++) {
+			const kd__jnode *x = kd__json_at(&st->doc, arr, k);
+			if (kd__json_is(x, KD_JINTEGER))
 				continue;
 			struct path pk = p;
 			path_key(&pk, key);
 			path_fmt(&pk, "[%zu]", k);
 			REPORT(st, E_TYPE, pk.s, "must be a partition number (integer), not %s",
-			       describe(buf, sizeof buf, x));
+			       describe(st, buf, sizeof buf, x));
 			ok = false;
 		}
 	}
@@ -1128,8 +1166,9 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 			 p.s, subs_limit))
 			return;
 	} else {
-		for (size_t k = 0; k < json_array_size(in->topics); k++) {
-			const char *name = json_string_value(json_array_get(in->topics, k));
+		for (size_t k = 0; k < kd__json_size(in->topics); k++) {
+			const char *name =
+			    kd__json_str(&st->doc, kd__json_at(&st->doc, in->topics, k));
 			int rc = ka_builder_subscribe(st->b, m, name, (uint32_t)k);
 			if (rc < 0 || st->pending) {
 				path_set(&p, "%s.topics[%zu]", at->s, k);
@@ -1142,10 +1181,10 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 		return;
 	uint32_t item = 0;
 	const char *key;
-	json_t *arr;
-	json_object_foreach((json_t *)in->owned, key, arr)
+	const kd__jnode *arr;
+	KD_JSON_FOREACH(&st->doc, in->owned, i_, key, arr)
 	{
-		size_t n = json_array_size(arr);
+		size_t n = kd__json_size(arr);
 		uint32_t topic = smap_get(&st->topic_map, key);
 		if (topic == KA_NONE) {
 			/* One line for the whole array, not one a partition. */
@@ -1161,7 +1200,7 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 			continue;
 		}
 		for (size_t k = 0; k < n; k++, item++) {
-			int64_t part = json_integer_value(json_array_get(arr, k));
+			int64_t part = kd__json_int(&st->doc, kd__json_at(&st->doc, arr, k));
 			int rc = ka_builder_add_owned_index(st->b, m, topic, part, item);
 			if (rc < 0 || st->pending) {
 				path_set(&p, "%s.owned", at->s);
@@ -1176,17 +1215,17 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 	}
 }
 
-static void load_member(struct ld *st, size_t i, const json_t *m)
+static void load_member(struct ld *st, size_t i, const kd__jnode *m)
 {
 	static const char *const known[] = {"member_id", "group_instance_id", "rack", "topics",
 					    "owned",     "generation",        NULL};
 	struct path at;
 	char buf[240];
 	path_set(&at, "members[%zu]", i);
-	if (!json_is_object(m)) {
+	if (!kd__json_is(m, KD_JOBJECT)) {
 		REPORT(st, E_TYPE, at.s,
 		       "must be an object {\"member_id\": ..., \"topics\": ...}, not %s",
-		       describe(buf, sizeof buf, m));
+		       describe(st, buf, sizeof buf, m));
 		return;
 	}
 	check_fields(st, m, known, &at);
@@ -1212,12 +1251,16 @@ static void load_member(struct ld *st, size_t i, const json_t *m)
 	ok &= check_name(st, m, "rack", &at, true, true, &in.rack);
 	ok &= check_subscriptions(st, m, &at, &in);
 	ok &= check_owned(st, m, &at, &in);
-	const json_t *gv = json_object_get(m, "generation");
-	if (gv && !json_is_null(gv)) {
+	const kd__jnode *gv = kd__json_get(&st->doc, m, "generation");
+	if (gv && !kd__json_is(gv, KD_JNULL)) {
 		struct path p = at;
 		path_key(&p, "generation");
 		ok &= check_int(st, gv, &p, KA_NO_GENERATION, INT32_MAX,
 				"an integer in -1..2147483647 (-1: no generation)", &in.generation);
+	}
+	if (st->generation) {
+		st->generation[i] = (int32_t)in.generation;
+		st->pattern[i] = in.pattern != NULL;
 	}
 	if (ok && feeding(st))
 		feed_member(st, i, &in, &at);
@@ -1225,14 +1268,14 @@ static void load_member(struct ld *st, size_t i, const json_t *m)
 
 /* ------------------------------------------------------------ the document */
 
-static void load_root(struct ld *st, const json_t *root)
+static void load_root(struct ld *st, const kd__jnode *root)
 {
 	static const char *const known[] = {"name", "topics", "members", NULL};
 	char buf[240];
 	struct path at = {.n = 0};
-	if (!json_is_object(root)) {
+	if (!kd__json_is(root, KD_JOBJECT)) {
 		REPORT(st, E_TOP, "top level", "must be a JSON object, not %s",
-		       describe(buf, sizeof buf, root));
+		       describe(st, buf, sizeof buf, root));
 		return;
 	}
 	check_fields(st, root, known, &at);
@@ -1240,25 +1283,25 @@ static void load_root(struct ld *st, const json_t *root)
 	const char *name;
 	check_name(st, root, "name", &at, true, true, &name);
 
-	json_t *topics = json_object_get(root, "topics");
-	json_t *members = json_object_get(root, "members");
+	const kd__jnode *topics = kd__json_get(&st->doc, root, "topics");
+	const kd__jnode *members = kd__json_get(&st->doc, root, "members");
 	if (!topics)
 		REPORT(st, E_MISSING, "topics", "required field missing (an array of topics)");
-	else if (!json_is_array(topics))
+	else if (!kd__json_is(topics, KD_JARRAY))
 		REPORT(st, E_TYPE, "topics", "must be an array of topics, not %s",
-		       describe(buf, sizeof buf, topics));
+		       describe(st, buf, sizeof buf, topics));
 	else
 		st->topics = topics;
 	if (!members)
 		REPORT(st, E_MISSING, "members", "required field missing (an array of members)");
-	else if (!json_is_array(members))
+	else if (!kd__json_is(members, KD_JARRAY))
 		REPORT(st, E_TYPE, "members", "must be an array of members, not %s",
-		       describe(buf, sizeof buf, members));
+		       describe(st, buf, sizeof buf, members));
 	else
 		st->members = members;
 
-	st->n_topics = json_array_size(st->topics);
-	st->n_members = json_array_size(st->members);
+	st->n_topics = kd__json_size(st->topics);
+	st->n_members = kd__json_size(st->members);
 	if (st->n_topics > KA_MAX_TOPICS)
 		REPORT(st, E_LIMIT, "topics", "%zu topics, past the limit of %u (KA_MAX_TOPICS)",
 		       st->n_topics, KA_MAX_TOPICS);
@@ -1267,7 +1310,10 @@ static void load_root(struct ld *st, const json_t *root)
 		       st->n_members, KA_MAX_MEMBERS);
 
 	st->topic_names = calloc(st->n_topics ? st->n_topics : 1, sizeof *st->topic_names);
-	if (!st->topic_names || smap_init(&st->topic_map, st->n_topics) != 0 ||
+	st->generation = malloc((st->n_members ? st->n_members : 1) * sizeof *st->generation);
+	st->pattern = calloc(st->n_members ? st->n_members : 1, sizeof *st->pattern);
+	if (!st->topic_names || !st->generation || !st->pattern ||
+	    smap_init(&st->topic_map, st->n_topics) != 0 ||
 	    smap_init(&st->member_map, st->n_members) != 0 || smap_init(&st->pat_map, 8) != 0) {
 		REPORT(st, E_NOMEM, NULL, "out of memory");
 		return;
@@ -1280,9 +1326,46 @@ static void load_root(struct ld *st, const json_t *root)
 			fed(st, ka_builder_set_name(st->b, name), "name", "name");
 	}
 	for (size_t i = 0; i < st->n_topics; i++)
-		load_topic(st, i, json_array_get(st->topics, i));
+		load_topic(st, i, kd__json_at(&st->doc, st->topics, i));
 	for (size_t i = 0; i < st->n_members; i++)
-		load_member(st, i, json_array_get(st->members, i));
+		load_member(st, i, kd__json_at(&st->doc, st->members, i));
+}
+
+/* Frees the document before the builder finishes: a G-1M document is a
+ * third of the group's size and only a rare message needs it again
+ * (ensure_doc). Topic names move to a block of their own first. */
+static void drop_doc(struct ld *st)
+{
+	size_t total = 1;
+	for (size_t t = 0; t < st->n_topics; t++)
+		total += st->topic_names[t] ? strlen(st->topic_names[t]) + 1 : 0;
+	char *copy = malloc(total);
+	if (!copy)
+		return; /* keep the document: the messages stay exact */
+	char *w = copy;
+	for (size_t t = 0; t < st->n_topics; t++) {
+		if (!st->topic_names[t])
+			continue;
+		size_t n = strlen(st->topic_names[t]) + 1;
+		memcpy(w, st->topic_names[t], n);
+		st->topic_names[t] = w;
+		w += n;
+	}
+	st->names_copy = copy;
+	/* The pattern table's keys point into the document too; no pattern
+	 * is looked up again after feeding. */
+	smap_free(&st->pat_map);
+	smap_free(&st->topic_map);
+	smap_free(&st->member_map);
+	kd__json_free(&st->doc);
+	st->topics = NULL;
+	st->members = NULL;
+	st->doc_gone = true;
+#if defined(__GLIBC__)
+	/* glibc keeps freed blocks for reuse once it has raised its mmap
+	 * threshold; the document's were the largest so far. */
+	malloc_trim(0);
+#endif
 }
 
 static void ld_free(struct ld *st)
@@ -1296,52 +1379,45 @@ static void ld_free(struct ld *st)
 	}
 	free(st->pats);
 	free(st->topic_names);
+	free(st->names_copy);
+	free(st->generation);
+	free(st->pattern);
 	smap_free(&st->topic_map);
 	smap_free(&st->member_map);
 	smap_free(&st->pat_map);
 }
 
-int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_group **out,
-			    kd_msg_fn fn, void *ctx)
+/* Loads from data, which the caller frees; with `owned`, data is freed here
+ * as soon as the document is read, so the text and the group never take
+ * memory at the same time. */
+static int load(const char *name, char *data, size_t len, bool owned, ka_group **out, kd_msg_fn fn,
+		void *ctx)
 {
 	struct ld st = {.file = name ? name : "<buffer>",
+			.reload = owned ? NULL : data,
+			.reload_len = len,
 			.fn = fn,
 			.ctx = ctx,
 			.dup_member = KA_NONE,
 			.dup_topic = KA_NONE};
 	*out = NULL;
-	json_error_t jerr;
-	/* The document lives in an arena while it is parsed (jsonarena.h). */
-	kd__arena arena;
-	kd__arena_install();
-	kd__arena_begin(&arena);
-	/* JSON_DECODE_ANY: a scalar document gets "must be an object" rather
-	 * than a parser message. Duplicate keys would silently drop data. */
-	json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	kd__arena_pause(&arena);
-	if (!root) {
-		kd__arena_end(&arena);
+	char line[2048];
+	int prc = kd__json_load(&st.doc, st.file, data, len, line, sizeof line);
+	if (owned)
+		free(data);
+	if (prc != 0) {
 		take(&st, E_SYNTAX);
-		if (fn) {
-			char line[2048];
-			if (jerr.line > 0)
-				/* jansson says column 0 before the first character of a
-				 * line; editors count from 1. */
-				snprintf(line, sizeof line, "%s:%d:%d: error: invalid JSON: %s",
-					 st.file, jerr.line, jerr.column > 0 ? jerr.column : 1,
-					 jerr.text);
-			else
-				snprintf(line, sizeof line, "%s: error: invalid JSON: %s", st.file,
-					 jerr.text);
+		if (fn)
 			fn(ctx, KD_ERROR, line);
-		}
 		return -1;
 	}
+	const kd__jnode *root = kd__json_root(&st.doc);
 	load_root(&st, root);
 
 	int rc = -1;
 	if (st.errors == 0 && st.b) {
 		ka_group *g = NULL;
+		drop_doc(&st);
 		st.finishing = true;
 		int frc = ka_builder_finish(st.b, &g);
 		if (frc == 0 && g) {
@@ -1354,12 +1430,18 @@ int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_g
 	}
 	report_summaries(&st);
 	ld_free(&st);
-	/* The whole document lives in the arena: releasing it frees the DOM
-	 * without walking millions of values (json_decref would). */
-	kd__arena_end(&arena);
+	kd__json_free(&st.doc);
+#if defined(__GLIBC__)
+	malloc_trim(0); /* the builder's input lists, as in drop_doc */
+#endif
 	return rc;
 }
 
+int kd_scenario_load_buffer(const char *name, const char *data, size_t len, ka_group **out,
+			    kd_msg_fn fn, void *ctx)
+{
+	return load(name, (char *)data, len, false, out, fn, ctx);
+}
 
 int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 {
@@ -1375,8 +1457,7 @@ int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 		}
 		return -1;
 	}
-	int rc = kd_scenario_load_buffer(path, data, len, out, fn, ctx);
-	free(data);
+	int rc = load(path, data, len, true, out, fn, ctx);
 	return rc;
 }
 
@@ -1388,7 +1469,6 @@ void kd_msg_stderr(void *ctx, int severity, const char *line)
 }
 
 /* ------------------------------------------------------------ writing */
-
 
 /* Every topic and rack name escaped once, not once per use. */
 struct names {

@@ -1,6 +1,6 @@
 /*
  * scenario.h - scenario and assignment files (docs/scenario-format.md) to and
- * from the group model. Names are kd_ (datasets). Uses jansson.
+ * from the group model. Names are kd_ (datasets).
  *
  * Every problem is reported as one line through a kd_msg_fn, naming the file,
  * the place and the rule:

@@ -1,6 +1,13 @@
 /* wbuf.c - see wbuf.h. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) beside _POSIX_C_SOURCE */
+#endif
 #include <errno.h>
 #include <jansson.h>
+#include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,14 +95,36 @@ void kd__wb_quote(struct wbuf *w, const char *s)
 	free(text);
 }
 
-/* Reads a whole file; on failure returns NULL with errno set. */
+void kd__advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+	if (bytes >= 4 * huge && hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)bytes;
+#endif
+}
+
+/* Reads a whole file; on failure returns NULL with errno set. A regular
+ * file is read in one call into a buffer of its size (a G-1M scenario is
+ * 17 MB: no doubling, no copies, few page faults). */
 char *kd__read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
 	size_t cap = 1 << 16, n = 0;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uint64_t)sb.st_size < SIZE_MAX / 2)
+		cap = (size_t)sb.st_size + 1; /* +1: the end is seen without a second call */
 	char *buf = malloc(cap);
+	if (buf)
+		kd__advise_huge(buf, cap);
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
 		if (n < cap)

@@ -25,6 +25,10 @@ void kd__wb_i64(struct wbuf *w, int64_t v);
  * through jansson's escaping (which rejects invalid UTF-8: err is set). */
 void kd__wb_quote(struct wbuf *w, const char *s);
 
+/* Asks for 2 MiB pages over a large buffer about to be written (fewer page
+ * faults); a no-op where unsupported or small. */
+void kd__advise_huge(void *p, size_t bytes);
+
 /* Reads a whole file; NULL with errno set on failure. */
 char *kd__read_file(const char *path, size_t *len);
 

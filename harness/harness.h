@@ -15,11 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <kassign/kassign.h>
 
 #include "cli/cli.h"
 #include "datasets/gen.h"
+#include "harness/measure.h"
 
 /* ------------------------------------------------------------------ timing.c */
 
@@ -144,11 +146,6 @@ typedef struct kh_sysinfo {
 
 void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo);
 
-/* As CMake configured the build (harness/CMakeLists.txt); the commit is
- * kh_build_commit (cli/cli.h). */
-const char *kh_build_compiler(void);
-const char *kh_build_flags(void);
-const char *kh_build_type(void);
 
 /* ------------------------------------------------------------------ sweep.c / report.c */
 
@@ -201,6 +198,10 @@ typedef struct kh_point_result {
 	double *rep_median;         /* [repetitions]: median over threads of sample i */
 	kh_timing thread_timing;    /* over all threads' samples */
 	uint64_t thread_violations; /* summed over the threads' outputs, every round */
+
+	/* With --measure counts: */
+	int has_counts;
+	kh_counts counts; /* of one call, under callgrind (measure.h) */
 } kh_point_result;
 
 /*
@@ -239,6 +240,8 @@ typedef struct kh_run_info {
 	uint64_t seed;
 	double overhead_ns;
 	size_t n_points;
+	const char *measure;  /* "time" or "counts" */
+	const char *valgrind; /* counts: valgrind's version, else NULL */
 } kh_run_info;
 
 /* Where results go. Each writer gets every point in order, once every

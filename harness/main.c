@@ -5,6 +5,8 @@
  */
 #include "harness/harness.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include <hwloc.h>
@@ -32,7 +34,8 @@ static const char usage[] =
     "  -h, --help     this text ('kassign COMMAND --help' for a command)\n"
     "  -V, --version  version\n"
     "\n"
-    "Exit status: 0 ok, 1 a check failed, 2 bad input or usage.\n";
+    "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error\n"
+    "(a strategy produced an invalid assignment: a defect of kassign).\n";
 
 /* Commands of the optional parts (KA_PROBE, KA_VIEWS in CMakeLists.txt) are
  * listed whether built or not, so that asking for one that is not built says
@@ -130,8 +133,32 @@ static void print_version(void)
 	       (hw >> 8) & 0xff, hw & 0xff, JANSSON_VERSION);
 }
 
+/*
+ * What the command printed on stdout must have reached it: a full disk or a
+ * closed pipe turns a success into exit 2 with a message, never exit 0.
+ */
+static int stdout_close(const char *cmd, int rc)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (!bad)
+		return rc;
+	fprintf(stderr, "kassign%s%s: writing standard output: %s\n", cmd ? " " : "",
+		cmd ? cmd : "", strerror(err));
+	return rc == KH_EXIT_OK ? KH_EXIT_USAGE : rc;
+}
+
 int main(int argc, char **argv)
 {
+	/* A script's background job starts with SIGINT ignored; kassign's long
+	 * runs (sweep, simulate, probe) are meant to stop on kill -INT all the
+	 * same. Output files clean up after both signals (util.c). */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return KH_EXIT_USAGE;
@@ -139,11 +166,11 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
-		return KH_EXIT_OK;
+		return stdout_close(NULL, KH_EXIT_OK);
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		print_version();
-		return KH_EXIT_OK;
+		return stdout_close(NULL, KH_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(cmd, commands[i].name) != 0)
@@ -155,7 +182,7 @@ int main(int argc, char **argv)
 				cmd, commands[i].option);
 			return KH_EXIT_USAGE;
 		}
-		return commands[i].run(argc - 1, argv + 1);
+		return stdout_close(cmd, commands[i].run(argc - 1, argv + 1));
 	}
 	if (cmd[0] == '-')
 		fprintf(stderr, "kassign: unknown option '%s'\n", cmd);

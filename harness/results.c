@@ -51,16 +51,21 @@ static double bytes_per_partition(const kh_point_result *r)
 typedef struct table_ctx {
 	FILE *f;
 	uint32_t threads;
+	int counts;
 } table_ctx;
 
 static void table_begin(void *ctx, const kh_run_info *run)
 {
 	table_ctx *t = ctx;
 	t->threads = run->threads;
+	t->counts = run->valgrind != NULL;
 	fprintf(t->f, ROW_KEY " %10s %7s %11s %11s %11s %9s %8s %7s %4s %8s %9s %9s %7s %5s",
 		"strategy", "grid", "subs", "variant", "partitions", "members", "median_ms",
 		"min_ms", "max_ms", "ns/part", "B/part", "max-min", "bal", "moved", "moved_lb",
 		"moved_opt", "local%", "valid");
+	if (t->counts)
+		fprintf(t->f, " %14s %14s %10s %10s", "instructions", "est_cycles", "l1_misses",
+			"ll_misses");
 	if (t->threads > 1)
 		fprintf(t->f, " %11s %8s", "thr_med_ms", "slowdown");
 	fputc('\n', t->f);
@@ -90,6 +95,10 @@ static void table_point(void *ctx, const kh_point *pt, const kh_point_result *r)
 		r->timing.max_ns / 1e6, r->timing.median_ns / per, bytes_per_partition(r),
 		m->n_eligible ? m->load_max - m->load_min : 0, m->balanced ? "yes" : "no", m->moved,
 		lb, m->moved_opt, local, r->violations ? "NO" : "yes");
+	if (t->counts)
+		fprintf(f, " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64, r->counts.ir,
+			kh_counts_cycles(&r->counts), kh_counts_l1_misses(&r->counts),
+			kh_counts_ll_misses(&r->counts));
 	if (t->threads > 1 && r->threads_ok)
 		fprintf(f, " %11.6f %8.3f", r->thread_timing.median_ns / 1e6,
 			r->timing.median_ns > 0 ? r->thread_timing.median_ns / r->timing.median_ns
@@ -223,6 +232,15 @@ static json_t *context_json(json_ctx *j, const kh_run_info *run)
 	put(j, k, "warmup", json_integer(run->warmup));
 	put(j, k, "seed", json_u64(run->seed));
 	put(j, k, "overhead_ns", json_real(run->overhead_ns));
+	put(j, k, "measure", json_string(run->measure ? run->measure : "time"));
+	if (run->valgrind) {
+		json_t *cn = json_object();
+		put(j, cn, "tool", json_string("callgrind"));
+		put(j, cn, "valgrind", json_string(run->valgrind));
+		put(j, cn, "caches", json_string(KH_COUNTS_CACHES));
+		put(j, cn, "estimated_cycles", json_string(KH_COUNTS_FORMULA));
+		put(j, k, "counts", cn);
+	}
 	put(j, c, "kassign", k);
 	return c;
 }
@@ -295,6 +313,21 @@ static void put_figures(json_ctx *j, json_t *e, const kh_point_result *r, int va
 	put(j, e, "valid", json_integer(valid ? 1 : 0));
 }
 
+/* The counts of one call under callgrind (measure.h), on every entry of
+ * the one-thread series: they are one figure a point, as the quality. */
+static void put_counts(json_ctx *j, json_t *e, const kh_point_result *r)
+{
+	if (!r->has_counts)
+		return;
+	const kh_counts *c = &r->counts;
+	put(j, e, "instructions", json_u64(c->ir));
+	put(j, e, "l1_misses", json_u64(kh_counts_l1_misses(c)));
+	put(j, e, "ll_misses", json_u64(kh_counts_ll_misses(c)));
+	put(j, e, "estimated_cycles", json_u64(kh_counts_cycles(c)));
+	put(j, e, "data_reads", json_u64(c->dr));
+	put(j, e, "data_writes", json_u64(c->dw));
+}
+
 /* The N-thread figures, on every /threads:N entry. */
 static void put_threads(json_ctx *j, json_t *e, const kh_point_result *r)
 {
@@ -353,6 +386,8 @@ static void emit_series(json_ctx *j, const kh_point *pt, const kh_point_result *
 		put_figures(j, e, r, valid);
 		if (thr)
 			put_threads(j, e, r);
+		else
+			put_counts(j, e, r);
 		emit(j, e);
 	}
 
@@ -378,6 +413,8 @@ static void emit_series(json_ctx *j, const kh_point *pt, const kh_point_result *
 		put_figures(j, e, r, valid);
 		if (thr)
 			put_threads(j, e, r);
+		else
+			put_counts(j, e, r);
 		emit(j, e);
 	}
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,13 +46,14 @@ static const char sweep_usage[] =
     "                     [--variant VARIANT]... [--racks R] [--replication K]\n"
     "                     [--rack-layout L] [--all-grids] [--repetitions N]\n"
     "                     [--rounds R] [--seed N] [--cpus LIST] [--threads N]\n"
-    "                     [--format json|table] [-o PATH] [--quiet]\n"
+    "                     [--measure time|counts] [--format json|table] [-o PATH]\n"
+    "                     [--quiet]\n"
     "\n"
     "Times the assign call of every chosen strategy on every chosen grid point,\n"
     "on a pinned thread, and records speed and quality (balance, movement,\n"
     "locality, workspace, validity) per point. Each selection option may be\n"
     "repeated; with none, every strategy, every default grid (all but G-1M and\n"
-    "the JMH grids), both subscription modes and all four variants are run.\n"
+    "the JMH grids), both subscription modes and all five variants are run.\n"
     "Churn variants start from the same strategy's assignment of the fresh group.\n"
     "\n"
     "  -g, --grid NAME        a grid (see 'kassign list'), MxTxP, or jmh-client /\n"
@@ -60,12 +62,14 @@ static const char sweep_usage[] =
     "      --all-grids        every grid of 'kassign list', G-1M included\n"
     "  -s, --strategy NAME    a strategy\n"
     "      --subs MODE        homogeneous or heterogeneous\n"
-    "      --variant VARIANT  fresh, churn-remove, churn-add or racks\n"
+    "      --variant VARIANT  fresh, churn-remove, churn-add, racks (3 racks,\n"
+    "                         replication 3) or racks-rf1 (one replica a\n"
+    "                         partition: the rack-aware paths)\n"
     "      --racks R, --replication K, --rack-layout L\n"
-    "                         the racks variant's layout, as 'kassign gen' takes\n"
-    "                         them; other than the default (3 racks, replication\n"
-    "                         3, even) the variant is named for them, e.g.\n"
-    "                         racks-rf1 or racks-skewed-members-rf1\n"
+    "                         one racks variant of that layout, as 'kassign gen'\n"
+    "                         takes them, instead of racks and racks-rf1; it is\n"
+    "                         named for what differs from 3 racks, replication\n"
+    "                         3, even, e.g. racks-4racks or racks-skewed-members-rf1\n"
     "  -n, --repetitions N    timed samples per point, over all rounds (default 9)\n"
     "      --rounds R         passes over all the points (default 3, at most N):\n"
     "                         each pass regenerates every point in turn, makes one\n"
@@ -81,6 +85,13 @@ static const char sweep_usage[] =
     "                         before it)\n"
     "  -t, --threads N        also measure each point with N threads at once,\n"
     "                         each on its own core (default 1: alone only)\n"
+    "      --measure MEASURE  time (default): wall time only; counts: also the\n"
+    "                         instructions, L1 and last-level cache misses and\n"
+    "                         estimated cycles of one assign call under valgrind's\n"
+    "                         callgrind (the warm-up call and the group's build\n"
+    "                         not counted), as counters in the file; the wall\n"
+    "                         time is then taken once a point unless -n is given\n"
+    "                         (docs/results.md). Needs valgrind\n"
     "      --format FORMAT    json (default): a Google Benchmark JSON result file;\n"
     "                         table: a text table on stdout, no file\n"
     "  -o, --output PATH      the JSON file (default\n"
@@ -99,7 +110,7 @@ static const char sweep_usage[] =
     "start (nothing is written).\n";
 
 #define KH_N_SUBS        2
-#define KH_N_VARIANTS    4
+#define KH_MAX_VARIANTS  16
 #define KH_MAX_CUSTOM    32
 #define KH_MAX_CPUS      1024
 #define KH_OVERHEAD_RUNS 10001u
@@ -594,8 +605,10 @@ static void file_word(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
-/* results/<yyyymmdd>-<host>-<commit>.json, a free one; creates results/.
- * Returns 0, or -1 after an error message. */
+/* results/<yyyymmdd>-<host>-<commit> (kh_out_open_free adds ".json", or
+ * "-2.json" ... when taken: a second run of the same commit on the same day
+ * must not replace the first, comparing two runs is what the files are for);
+ * creates results/. Returns 0, or -1 after an error message. */
 static int default_path(const char *cmd, const kh_sysinfo *si, char *buf, size_t len)
 {
 	if (mkdir("results", 0777) != 0 && errno != EEXIST) {
@@ -615,18 +628,8 @@ static int default_path(const char *cmd, const kh_sysinfo *si, char *buf, size_t
 		strftime(day, sizeof(day), "%Y%m%d", &tm);
 	file_word(si->host, host, sizeof(host));
 	file_word(kh_build_commit(), commit, sizeof(commit));
-	/* A second run of the same commit on the same day must not replace
-	 * the first: comparing two runs is what the files are for. */
-	for (unsigned k = 1; k < 1000; k++) {
-		if (k == 1)
-			snprintf(buf, len, "results/%s-%s-%s.json", day, host, commit);
-		else
-			snprintf(buf, len, "results/%s-%s-%s-%u.json", day, host, commit, k);
-		if (access(buf, F_OK) != 0)
-			return 0;
-	}
-	kh_error(cmd, "results/: no free name for %s-%s-%s (use -o PATH)", day, host, commit);
-	return -1;
+	snprintf(buf, len, "results/%s-%s-%s", day, host, commit);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ the command */
@@ -639,27 +642,65 @@ enum {
 	OPT_CPUS,
 	OPT_FORMAT,
 	OPT_ROUNDS,
+	OPT_MEASURE,
 };
 
 typedef struct selection {
-	unsigned char *strategy; /* [ka_strategy_count()] */
-	unsigned char *grid;     /* [kd_grid_count()] */
-	unsigned char *jmh;      /* [kd_jmh_grid_count()] */
-	unsigned char subs[KH_N_SUBS], variant[KH_N_VARIANTS];
+	unsigned char *strategy;                                 /* [ka_strategy_count()] */
+	unsigned char *grid;                                     /* [kd_grid_count()] */
+	unsigned char *jmh;                                      /* [kd_jmh_grid_count()] */
+	unsigned char subs[KH_N_SUBS], variant[KH_MAX_VARIANTS]; /* variant: [kh_variant_count()] */
 	const kd_grid *custom[KH_MAX_CUSTOM];
 	size_t n_custom;
 } selection;
 
+/* Everything one sweep holds, phase to phase. */
+typedef struct sweep {
+	const char *cmd;
+	/* the options */
+	selection sel;
+	int quiet, table, want_counts, rack_given;
+	kd_gen_spec rk; /* the racks variant's racks, replication and layout */
+	uint64_t repetitions, seed, threads, rounds;
+	const char *cpus_arg, *out_path;
+	/* the points */
+	kh_point *pts;
+	kh_point_result *res;
+	size_t n_pts;
+	/* the machine */
+	kh_topo *topo;
+	unsigned *cpus;
+	size_t n_cpus;
+	int bindable;
+	char valgrind[1024], valgrind_version[128];
+	/* the output */
+	kh_run_info run;
+	kh_reporter reps[2];
+	size_t n_reps;
+	kh_out out;
+	int out_open;
+	char path[1024];
+	char binding[320];
+	char exe[1024];
+	/* counts, by point */
+	kh_counts *counts;
+	char (*counts_error)[200];
+} sweep;
+
 /* Points in a fixed order: strategy, then grid (the named ones in table
- * order, Kafka's JMH points, then MxTxP in the order given), subs, variant. */
-static kh_point *plan(const selection *sel, uint64_t seed, const kd_gen_spec *rk, size_t *n)
+ * order, Kafka's JMH points, then MxTxP in the order given), subs, variant
+ * (the list of measure.h). With the racks options the list's racks
+ * variants give one point, of the layout asked for. */
+static int plan(sweep *sw)
 {
+	const selection *sel = &sw->sel;
 	const size_t ns = ka_strategy_count(), ng = kd_grid_count(), nj = kd_jmh_grid_count();
+	const size_t nv = kh_variant_count();
 	const size_t n_grids = ng + nj + sel->n_custom;
-	kh_point *pts = malloc((ns * n_grids * KH_N_SUBS * KH_N_VARIANTS + 1) * sizeof(*pts));
-	*n = 0;
+	kh_point *pts = malloc((ns * n_grids * KH_N_SUBS * nv + 1) * sizeof(*pts));
+	size_t n = 0;
 	if (!pts)
-		return NULL;
+		return -1;
 	for (size_t si = 0; si < ns; si++) {
 		if (!sel->strategy[si])
 			continue;
@@ -676,25 +717,54 @@ static kh_point *plan(const selection *sel, uint64_t seed, const kd_gen_spec *rk
 			} else {
 				grid = sel->custom[gi - ng - nj];
 			}
-			for (int su = 0; su < KH_N_SUBS; su++)
-				for (int va = 0; va < KH_N_VARIANTS; va++)
-					if (sel->subs[su] && sel->variant[va]) {
-						const int r = va == KD_VARIANT_RACKS;
-						pts[(*n)++] = (kh_point){ka_strategy_at(si),
-									 grid,
-									 su,
-									 va,
-									 seed,
-									 r ? rk->racks : 0,
-									 r ? rk->replication : 0,
-									 r ? rk->rack_layout : 0};
+			for (int su = 0; su < KH_N_SUBS; su++) {
+				int custom_racks_done = 0;
+				for (size_t va = 0; va < nv; va++) {
+					const kh_variant *v = kh_variant_at(va);
+					const int r = v->variant == KD_VARIANT_RACKS;
+					if (!sel->subs[su] || !sel->variant[va])
+						continue;
+					if (r && sw->rack_given && custom_racks_done++)
+						continue;
+					kh_point p = {ka_strategy_at(si), grid,     su,
+						      v->variant,         sw->seed, 0,
+						      v->replication,     0};
+					if (r && sw->rack_given) {
+						p.racks = sw->rk.racks;
+						p.replication = sw->rk.replication;
+						p.rack_layout = sw->rk.rack_layout;
 					}
+					pts[n++] = p;
+				}
+			}
 		}
 	}
-	return pts;
+	sw->pts = pts;
+	sw->n_pts = n;
+	return 0;
 }
 
-int kh_cmd_sweep(int argc, char **argv)
+/* --variant NAME: the list's variants of that label (racks also names the
+ * racks variants, so --variant racks with the racks options keeps working).
+ * Returns 0, or -1 when the name is unknown. */
+static int select_variant(sweep *sw, const char *name)
+{
+	int found = 0;
+	for (size_t i = 0; i < kh_variant_count(); i++) {
+		const kh_variant *v = kh_variant_at(i);
+		char label[64];
+		kd_gen_spec spec = {.variant = v->variant, .replication = v->replication};
+		kd_variant_label(&spec, label, sizeof(label));
+		if (strcmp(label, name) == 0) {
+			sw->sel.variant[i] = 1;
+			found = 1;
+		}
+	}
+	return found ? 0 : -1;
+}
+
+/* Phase 1: the options. Returns -1 to go on, else the exit status. */
+static int parse_options(sweep *sw, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"grid", required_argument, NULL, 'g'},
@@ -708,72 +778,45 @@ int kh_cmd_sweep(int argc, char **argv)
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"threads", required_argument, NULL, 't'},
+	    {"measure", required_argument, NULL, OPT_MEASURE},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"output", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *cmd = "sweep";
+	const char *cmd = sw->cmd;
+	selection *sel = &sw->sel;
 	const size_t n_strategies = ka_strategy_count(), n_grids = kd_grid_count();
 	const size_t n_jmh = kd_jmh_grid_count();
-	/* Selections are flags over the tables, so points run in table order and
-	 * a name given twice runs once. */
-	selection sel;
-	memset(&sel, 0, sizeof(sel));
-	sel.strategy = calloc(n_strategies + 1, 1);
-	sel.grid = calloc(n_grids + 1, 1);
-	sel.jmh = calloc(n_jmh + 1, 1);
 	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
-	int quiet = 0, table = 0, x, rack_given = 0;
-	kd_gen_spec rk = {0}; /* the racks variant's racks, replication and layout */
-	uint64_t repetitions = 9, seed = 1, threads = 1, rounds = 3;
-	const char *cpus_arg = NULL, *out_path = NULL;
-	kh_point *pts = NULL;
-	kh_point_result *res = NULL;
-	size_t n_pts = 0;
-	kh_topo *topo = NULL;
-	unsigned *cpus = NULL;
-	size_t n_cpus = 0;
-	kh_reporter reps[2];
-	size_t n_reps = 0;
-	kh_out out;
-	int out_open = 0;
-	char path[1024] = "", err[512];
-	int rc = KH_EXIT_USAGE, c;
+	int reps_given = 0, x, c;
 
-	memset(&out, 0, sizeof(out));
-	if (!sel.strategy || !sel.grid || !sel.jmh) {
-		kh_error(cmd, "out of memory");
-		goto done;
-	}
 	while ((c = getopt_long(argc, argv, ":g:s:n:t:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g': {
 			if (strcmp(optarg, "jmh-client") == 0 ||
 			    strcmp(optarg, "jmh-server") == 0) {
 				/* Both of Kafka's benchmarks share one parameter grid. */
-				memset(sel.jmh, 1, n_jmh);
+				memset(sel->jmh, 1, n_jmh);
 				any_grid = 1;
 				break;
 			}
 			const kd_grid *g = kh_grid_lookup(cmd, optarg);
 			if (!g)
-				goto done;
+				return KH_EXIT_USAGE;
 			int named = 0;
 			for (size_t i = 0; i < n_grids; i++)
 				if (kd_grid_at(i) == g)
-					sel.grid[i] = named = 1;
+					sel->grid[i] = named = 1;
 			for (size_t i = 0; i < n_jmh; i++)
 				if (kd_jmh_grid_at(i) == g)
-					sel.jmh[i] = named = 1;
+					sel->jmh[i] = named = 1;
 			if (!named) {
-				if (sel.n_custom == KH_MAX_CUSTOM) {
-					rc = kh_usage_error(cmd, "--grid: more than %d MxTxP grids",
-							    KH_MAX_CUSTOM);
-					goto done;
-				}
-				sel.custom[sel.n_custom++] = g;
+				if (sel->n_custom == KH_MAX_CUSTOM)
+					return kh_usage_error(
+					    cmd, "--grid: more than %d MxTxP grids", KH_MAX_CUSTOM);
+				sel->custom[sel->n_custom++] = g;
 			}
 			any_grid = 1;
 			break;
@@ -784,321 +827,522 @@ int kh_cmd_sweep(int argc, char **argv)
 		case 's': {
 			const ka_strategy *s = kh_strategy_lookup(cmd, optarg);
 			if (!s)
-				goto done;
+				return KH_EXIT_USAGE;
 			for (size_t i = 0; i < n_strategies; i++)
 				if (ka_strategy_at(i) == s)
-					sel.strategy[i] = 1;
+					sel->strategy[i] = 1;
 			any_strategy = 1;
 			break;
 		}
 		case OPT_SUBS:
-			if ((x = kd_subs_parse(optarg)) < 0) {
-				rc = kh_usage_error(
+			if ((x = kd_subs_parse(optarg)) < 0)
+				return kh_usage_error(
 				    cmd, "--subs: unknown mode '%s' (homogeneous, heterogeneous)",
 				    optarg);
-				goto done;
-			}
-			sel.subs[x] = 1;
+			sel->subs[x] = 1;
 			any_subs = 1;
 			break;
 		case OPT_VARIANT:
-			if ((x = kd_variant_parse(optarg)) < 0) {
-				rc = kh_usage_error(cmd,
-						    "--variant: unknown variant '%s' (fresh, "
-						    "churn-remove, churn-add, racks)",
-						    optarg);
-				goto done;
-			}
-			sel.variant[x] = 1;
+			if (select_variant(sw, optarg) < 0)
+				return kh_usage_error(cmd,
+						      "--variant: unknown variant '%s' (fresh, "
+						      "churn-remove, churn-add, racks, racks-rf1)",
+						      optarg);
 			any_variant = 1;
 			break;
 		case 'n':
-			if (kh_parse_u64(optarg, 1, 1000000, &repetitions) < 0) {
-				rc = kh_usage_error(
+			if (kh_parse_u64(optarg, 1, 1000000, &sw->repetitions) < 0)
+				return kh_usage_error(
 				    cmd, "--repetitions: '%s' is not a count in 1..1000000",
 				    optarg);
-				goto done;
-			}
+			reps_given = 1;
 			break;
 		case OPT_ROUNDS:
-			if (kh_parse_u64(optarg, 1, 1000000, &rounds) < 0) {
-				rc = kh_usage_error(
+			if (kh_parse_u64(optarg, 1, 1000000, &sw->rounds) < 0)
+				return kh_usage_error(
 				    cmd, "--rounds: '%s' is not a count in 1..1000000", optarg);
-				goto done;
-			}
 			break;
 		case OPT_SEED:
-			if (kh_parse_u64(optarg, 0, UINT64_MAX, &seed) < 0) {
-				rc = kh_usage_error(cmd, "--seed: '%s' is not an unsigned integer",
-						    optarg);
-				goto done;
-			}
+			if (kh_parse_u64(optarg, 0, UINT64_MAX, &sw->seed) < 0)
+				return kh_usage_error(
+				    cmd, "--seed: '%s' is not an unsigned integer", optarg);
 			break;
 		case OPT_CPUS:
-			cpus_arg = optarg;
+			sw->cpus_arg = optarg;
 			break;
 		case KH_OPT_RACKS:
 		case KH_OPT_REPLICATION:
-		case KH_OPT_LAYOUT:
-			if ((rc = kh_rack_option(cmd, c, optarg, &rk, &rack_given)))
-				goto done;
+		case KH_OPT_LAYOUT: {
+			const int rc = kh_rack_option(cmd, c, optarg, &sw->rk, &sw->rack_given);
+			if (rc)
+				return rc;
 			break;
+		}
 		case 't':
-			if (kh_parse_u64(optarg, 1, KH_MAX_CPUS, &threads) < 0) {
-				rc = kh_usage_error(cmd, "--threads: '%s' is not a count in 1..%d",
-						    optarg, KH_MAX_CPUS);
-				goto done;
-			}
+			if (kh_parse_u64(optarg, 1, KH_MAX_CPUS, &sw->threads) < 0)
+				return kh_usage_error(cmd,
+						      "--threads: '%s' is not a count in 1..%d",
+						      optarg, KH_MAX_CPUS);
+			break;
+		case OPT_MEASURE:
+			if (strcmp(optarg, "time") == 0)
+				sw->want_counts = 0;
+			else if (strcmp(optarg, "counts") == 0)
+				sw->want_counts = 1;
+			else
+				return kh_usage_error(
+				    cmd, "--measure: unknown measure '%s' (time, counts)", optarg);
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0) {
-				table = 0;
-			} else if (strcmp(optarg, "table") == 0) {
-				table = 1;
-			} else {
-				rc = kh_usage_error(
+			if (strcmp(optarg, "json") == 0)
+				sw->table = 0;
+			else if (strcmp(optarg, "table") == 0)
+				sw->table = 1;
+			else
+				return kh_usage_error(
 				    cmd, "--format: unknown format '%s' (json, table)", optarg);
-				goto done;
-			}
 			break;
 		case 'o':
-			if (!*optarg) {
-				rc = kh_usage_error(cmd, "-o: empty path");
-				goto done;
-			}
-			out_path = optarg;
+			if (!*optarg)
+				return kh_usage_error(cmd, "-o: empty path");
+			sw->out_path = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			sw->quiet = 1;
 			break;
 		case 'h':
 			fputs(sweep_usage, stdout);
-			rc = KH_EXIT_OK;
-			goto done;
+			return KH_EXIT_OK;
 		default:
-			rc = kh_option_error(cmd, c, argv);
-			goto done;
+			return kh_option_error(cmd, c, argv);
 		}
 	}
-	if (optind < argc) {
-		rc = kh_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-		goto done;
-	}
+	if (optind < argc)
+		return kh_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	for (size_t i = 0; i < n_strategies; i++)
-		sel.strategy[i] |= !any_strategy;
+		sel->strategy[i] |= !any_strategy;
 	for (size_t i = 0; i < n_grids; i++)
-		sel.grid[i] |= all_grids || (!any_grid && kd_grid_at(i)->in_default);
+		sel->grid[i] |= all_grids || (!any_grid && kd_grid_at(i)->in_default);
 	for (int i = 0; i < KH_N_SUBS; i++)
-		sel.subs[i] |= !any_subs;
-	for (int i = 0; i < KH_N_VARIANTS; i++)
-		sel.variant[i] |= !any_variant;
-	if (rack_given && !sel.variant[KD_VARIANT_RACKS]) {
-		rc = kh_usage_error(cmd, "--racks, --replication and --rack-layout apply to the "
-					 "racks variant, which --variant leaves out");
-		goto done;
+		sel->subs[i] |= !any_subs;
+	int racks_selected = 0;
+	for (size_t i = 0; i < kh_variant_count(); i++) {
+		sel->variant[i] |= !any_variant;
+		racks_selected |= sel->variant[i] && kh_variant_at(i)->variant == KD_VARIANT_RACKS;
 	}
+	if (sw->rack_given && !racks_selected)
+		return kh_usage_error(cmd, "--racks, --replication and --rack-layout apply to the "
+					   "racks variant, which --variant leaves out");
+	/* Counts decide the verdict on such a file; one wall-time sample a
+	 * point keeps the run short unless more are asked for. */
+	if (sw->want_counts && !reps_given)
+		sw->repetitions = 1;
 	/* Every round takes at least one sample of every point. */
-	if (rounds > repetitions)
-		rounds = repetitions;
-	pts = plan(&sel, seed, &rk, &n_pts);
-	res = pts ? calloc(n_pts + 1, sizeof(*res)) : NULL;
-	if (!pts || !res) {
-		kh_error(cmd, "out of memory");
-		goto done;
-	}
+	if (sw->rounds > sw->repetitions)
+		sw->rounds = sw->repetitions;
+	return -1;
+}
 
-	/* The machine: the cores asked for must exist, and be enough. */
-	topo = kh_topo_open(err, sizeof(err));
-	if (!topo) {
+/* Phase 2: the machine: the cores asked for must exist, and be enough;
+ * with counts, valgrind must be there. Returns -1 to go on, else the exit
+ * status. */
+static int check_machine(sweep *sw)
+{
+	const char *cmd = sw->cmd;
+	char err[512];
+	sw->topo = kh_topo_open(err, sizeof(err));
+	if (!sw->topo) {
 		kh_error(cmd, "cannot read the machine's topology: %s", err);
-		goto done;
+		return KH_EXIT_USAGE;
 	}
 	char pus[128];
-	kh_topo_pu_list(topo, pus, sizeof(pus));
-	const unsigned cores = kh_topo_cores(topo);
-	if (threads > cores) {
-		rc = kh_usage_error(cmd,
-				    "--threads: %" PRIu64 " threads need %" PRIu64
-				    " cores, this machine has %u (PUs %s)",
-				    threads, threads, cores, pus);
-		goto done;
-	}
-	cpus = calloc(KH_MAX_CPUS, sizeof(*cpus));
-	if (!cpus) {
+	kh_topo_pu_list(sw->topo, pus, sizeof(pus));
+	const unsigned cores = kh_topo_cores(sw->topo);
+	if (sw->threads > cores)
+		return kh_usage_error(cmd,
+				      "--threads: %" PRIu64 " threads need %" PRIu64
+				      " cores, this machine has %u (PUs %s)",
+				      sw->threads, sw->threads, cores, pus);
+	sw->cpus = calloc(KH_MAX_CPUS, sizeof(*sw->cpus));
+	if (!sw->cpus) {
 		kh_error(cmd, "out of memory");
-		goto done;
+		return KH_EXIT_USAGE;
 	}
-	if (cpus_arg) {
-		if (kh_cpus_parse(topo, cpus_arg, cpus, KH_MAX_CPUS, &n_cpus, err, sizeof(err)) <
-		    0) {
-			rc = kh_usage_error(cmd, "%s", err);
-			goto done;
-		}
-		if (n_cpus < threads) {
-			rc = kh_usage_error(cmd,
-					    "--threads: %" PRIu64 " threads need %" PRIu64
-					    " PUs in --cpus, '%s' gives %zu",
-					    threads, threads, cpus_arg, n_cpus);
-			goto done;
-		}
-		if (n_cpus > threads && !quiet)
+	if (sw->cpus_arg) {
+		if (kh_cpus_parse(sw->topo, sw->cpus_arg, sw->cpus, KH_MAX_CPUS, &sw->n_cpus, err,
+				  sizeof(err)) < 0)
+			return kh_usage_error(cmd, "%s", err);
+		if (sw->n_cpus < sw->threads)
+			return kh_usage_error(cmd,
+					      "--threads: %" PRIu64 " threads need %" PRIu64
+					      " PUs in --cpus, '%s' gives %zu",
+					      sw->threads, sw->threads, sw->cpus_arg, sw->n_cpus);
+		if (sw->n_cpus > sw->threads && !sw->quiet)
 			fprintf(stderr, "sweep: note: --cpus: only the first %" PRIu64 " used\n",
-				threads);
-		n_cpus = threads;
+				sw->threads);
+		sw->n_cpus = sw->threads;
 	} else {
-		n_cpus = kh_cpus_default(topo, cpus, threads);
+		sw->n_cpus = kh_cpus_default(sw->topo, sw->cpus, sw->threads);
 	}
-	const int bindable = kh_topo_is_this_system(topo) && n_cpus >= 1;
+	sw->bindable = kh_topo_is_this_system(sw->topo) && sw->n_cpus >= 1;
+	if (sw->want_counts &&
+	    kh_counts_find_valgrind(sw->valgrind, sizeof(sw->valgrind), sw->valgrind_version,
+				    sizeof(sw->valgrind_version), err, sizeof(err)) < 0) {
+		kh_error(cmd, "%s", err);
+		return KH_EXIT_USAGE;
+	}
+	return -1;
+}
 
-	/* The output, opened before anything runs: an unwritable path is a
-	 * usage error, and nothing is half-written (temporary file, renamed). */
-	kh_run_info run;
-	memset(&run, 0, sizeof(run));
-	kh_topo_describe(topo, &run.topo);
-	kh_sysinfo_read(&run.sys, &run.topo);
+/* Phase 3: the output, opened before anything runs: an unwritable path is a
+ * usage error, and nothing is half-written (temporary file, renamed).
+ * Returns -1 to go on, else the exit status. */
+static int open_output(sweep *sw)
+{
+	const char *cmd = sw->cmd;
+	kh_topo_describe(sw->topo, &sw->run.topo);
+	kh_sysinfo_read(&sw->run.sys, &sw->run.topo);
 	FILE *table_f = stdout;
-	if (!table || out_path) {
-		const char *p = out_path;
+	if (!sw->table || sw->out_path) {
+		const char *p = sw->out_path;
 		if (!p) {
-			if (default_path(cmd, &run.sys, path, sizeof(path)) < 0)
-				goto done;
-			p = path;
+			if (default_path(cmd, &sw->run.sys, sw->path, sizeof(sw->path)) < 0)
+				return KH_EXIT_USAGE;
+			p = sw->path;
 		} else if (strcmp(p, "-") != 0) {
 			struct stat st;
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				rc = kh_usage_error(cmd, "-o: '%s' is a directory", p);
-				goto done;
-			}
-			snprintf(path, sizeof(path), "%s", p);
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				return kh_usage_error(cmd, "-o: '%s' is a directory", p);
+			snprintf(sw->path, sizeof(sw->path), "%s", p);
 			/* Say which option is wrong before kh_out_open says why. */
 			char dir[1024];
 			snprintf(dir, sizeof(dir), "%s", p);
 			char *slash = strrchr(dir, '/');
 			if (slash)
 				slash[slash == dir] = '\0'; /* "/x" -> "/", "a/x" -> "a" */
-			if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
-				rc = kh_usage_error(cmd, "-o: cannot write '%s': %s", p,
-						    strerror(errno));
-				goto done;
-			}
+			if (access(slash ? dir : ".", W_OK | X_OK) != 0)
+				return kh_usage_error(cmd, "-o: cannot write '%s': %s", p,
+						      strerror(errno));
 		}
-		if (kh_out_open(&out, cmd, strcmp(p, "-") == 0 ? NULL : p) < 0)
-			goto done; /* the message names the path */
-		out_open = 1;
-		interrupted_tmp = out.tmp;
+		if ((sw->out_path ? kh_out_open(&sw->out, cmd, strcmp(p, "-") == 0 ? NULL : p)
+				  : kh_out_open_free(&sw->out, cmd, p, "json")) < 0)
+			return KH_EXIT_USAGE; /* the message names the path */
+		sw->out_open = 1;
+		interrupted_tmp = sw->out.tmp;
 		catch_signals();
-		table_f = out.f;
+		table_f = sw->out.f;
 	}
-	if ((table ? kh_reporter_table(&reps[n_reps], table_f)
-		   : kh_reporter_json(&reps[n_reps], out.f)) < 0) {
+	if ((sw->table ? kh_reporter_table(&sw->reps[sw->n_reps], table_f)
+		       : kh_reporter_json(&sw->reps[sw->n_reps], sw->out.f)) < 0) {
 		kh_error(cmd, "out of memory");
-		goto done;
+		return KH_EXIT_USAGE;
 	}
-	n_reps++;
-	if (!table && !quiet) {
-		if (kh_reporter_summary(&reps[n_reps], stderr) < 0) {
+	sw->n_reps++;
+	if (!sw->table && !sw->quiet) {
+		if (kh_reporter_summary(&sw->reps[sw->n_reps], stderr) < 0) {
 			kh_error(cmd, "out of memory");
-			goto done;
+			return KH_EXIT_USAGE;
 		}
-		n_reps++;
+		sw->n_reps++;
 	}
+	/* argv[0] here is the subcommand; the binary is what Google Benchmark
+	 * records. */
+	const ssize_t exe_len = readlink("/proc/self/exe", sw->exe, sizeof(sw->exe) - 1);
+	sw->exe[exe_len > 0 ? exe_len : 0] = '\0';
+	return -1;
+}
 
-	/* This thread measures alone: bind it (and its memory) first, then
-	 * measure the floor with the same clock and loop. */
-	kh_binding bind;
-	char binding[320];
-	if (bindable) {
-		kh_bind_thread(topo, cpus[0], &bind);
-		if (bind.cpu_bound && bind.mem_bound)
-			snprintf(binding, sizeof(binding), "PU %u, memory on NUMA node %d", cpus[0],
-				 bind.numa_node);
-		else if (bind.cpu_bound)
-			snprintf(binding, sizeof(binding), "PU %u; %s", cpus[0], bind.note);
-		else
-			snprintf(binding, sizeof(binding), "not bound: %s", bind.note);
-		if (!bind.cpu_bound)
-			n_cpus = 0;
+/* ------------------------------------------------------------------ counts */
+
+/*
+ * The counts child (this same command, re-executed under valgrind): one
+ * grandchild a point, as many at once as there are PUs online; one line a
+ * point on stdout, "<index> ok <Ir> <Dr> <Dw> <I1mr> <D1mr> <D1mw> <ILmr>
+ * <DLmr> <DLmw>" or "<index> error <message>", in the order they finish.
+ * Between forks nothing here allocates (kh_counts_finish reads with
+ * read(2); lines go out with write(2)), so every grandchild starts from the
+ * same heap.
+ */
+static int counts_child(const sweep *sw, const char *dir)
+{
+	enum { MAX_JOBS = 64 };
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > MAX_JOBS)
+		jobs = MAX_JOBS;
+	pid_t pid[MAX_JOBS];
+	size_t which[MAX_JOBS];
+	size_t running = 0, next = 0;
+	int rc = KH_EXIT_OK;
+	while (next < sw->n_pts || running > 0) {
+		while (next < sw->n_pts && running < (size_t)jobs) {
+			const kd_gen_spec spec = kh_point_spec(&sw->pts[next]);
+			const pid_t p = kh_counts_start(&spec, sw->pts[next].strategy);
+			if (p < 0) {
+				char line[128];
+				const int n = snprintf(line, sizeof(line), "%zu error fork: %s\n",
+						       next, strerror(errno));
+				if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+					return KH_EXIT_USAGE;
+				next++;
+				rc = KH_EXIT_FAIL;
+				continue;
+			}
+			pid[running] = p;
+			which[running++] = next++;
+		}
+		if (!running)
+			break;
+		/* The oldest first: points finish roughly in order, and the
+		 * parent's progress follows the plan. */
+		kh_counts c;
+		char err[200], line[512];
+		int n;
+		if (kh_counts_finish(dir, pid[0], &c, err, sizeof(err)) < 0) {
+			n = snprintf(line, sizeof(line), "%zu error %s\n", which[0], err);
+			rc = KH_EXIT_FAIL;
+		} else {
+			n = snprintf(line, sizeof(line),
+				     "%zu ok %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				     " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				     "\n",
+				     which[0], c.ir, c.dr, c.dw, c.i1mr, c.d1mr, c.d1mw, c.ilmr,
+				     c.dlmr, c.dlmw);
+		}
+		if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+			return KH_EXIT_USAGE;
+		memmove(pid, pid + 1, (running - 1) * sizeof(*pid));
+		memmove(which, which + 1, (running - 1) * sizeof(*which));
+		running--;
+	}
+	return rc;
+}
+
+/* One line of the child: "<i> ok <9 counts>" or "<i> error <msg>". */
+static void counts_line(sweep *sw, char *line, unsigned char *got)
+{
+	line[strcspn(line, "\n")] = '\0';
+	char *end;
+	const unsigned long long i = strtoull(line, &end, 10);
+	if (end == line || *end != ' ' || i >= sw->n_pts)
+		return;
+	const char *rest = end + 1;
+	kh_counts *c = &sw->counts[i];
+	if (strncmp(rest, "ok ", 3) == 0 &&
+	    sscanf(rest + 3,
+		   "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %" SCNu64 " %" SCNu64,
+		   &c->ir, &c->dr, &c->dw, &c->i1mr, &c->d1mr, &c->d1mw, &c->ilmr, &c->dlmr,
+		   &c->dlmw) == 9) {
+		got[i] = 1;
+	} else if (strncmp(rest, "error ", 6) == 0) {
+		snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]), "%s", rest + 6);
+		got[i] = 2;
+	}
+}
+
+/* Phase 4, with --measure counts: every point's counts, from this command
+ * re-executed under valgrind (counts_child). Run before the binding, so
+ * that the child may use every PU. A point without counts fails (its
+ * error says why). Returns -1 to go on, else the exit status. */
+static int measure_counts(sweep *sw, int argc, char **argv)
+{
+	const char *cmd = sw->cmd;
+	char dir[1024], err[512];
+	unsigned char *got = calloc(sw->n_pts + 1, 1);
+	sw->counts = calloc(sw->n_pts + 1, sizeof(*sw->counts));
+	sw->counts_error = calloc(sw->n_pts + 1, sizeof(*sw->counts_error));
+	if (!got || !sw->counts || !sw->counts_error) {
+		free(got);
+		kh_error(cmd, "out of memory");
+		return KH_EXIT_USAGE;
+	}
+	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
+		free(got);
+		kh_error(cmd, "--measure counts: %s", err);
+		return KH_EXIT_USAGE;
+	}
+	/* The same command line: the child plans the same points. argv[0] is
+	 * the subcommand. */
+	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	int fd = -1;
+	pid_t pid = -1;
+	if (args) {
+		static char sub[] = "sweep";
+		args[0] = sub;
+		for (int i = 1; i < argc; i++)
+			args[i] = argv[i];
+		pid = kh_counts_spawn(sw->valgrind, dir, sw->exe, args, &fd, err, sizeof(err));
 	} else {
-		snprintf(binding, sizeof(binding), "not bound: %s",
-			 kh_topo_is_this_system(topo)
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	free(args);
+	if (pid < 0) {
+		free(got);
+		kh_counts_rmdir(dir);
+		kh_error(cmd, "--measure counts: %s", err);
+		return KH_EXIT_USAGE;
+	}
+	if (!sw->quiet)
+		fprintf(stderr, "sweep: counts of %zu points under %s callgrind (%s)\n", sw->n_pts,
+			sw->valgrind_version, KH_COUNTS_CACHES);
+	FILE *f = fdopen(fd, "r");
+	char *line = NULL;
+	size_t cap = 0, done = 0;
+	const int tty = isatty(STDERR_FILENO);
+	const uint64_t t0 = kh_now_ns();
+	while (f && getline(&line, &cap, f) > 0) {
+		counts_line(sw, line, got);
+		done++;
+		if (sw->quiet)
+			continue;
+		if (tty)
+			fprintf(stderr, "\r\033[Ksweep: counts %zu/%zu, %.0f s", done, sw->n_pts,
+				(double)(kh_now_ns() - t0) / 1e9);
+		else if (done % 50 == 0 || done == sw->n_pts)
+			fprintf(stderr, "sweep: counts %zu/%zu, %.0f s\n", done, sw->n_pts,
+				(double)(kh_now_ns() - t0) / 1e9);
+	}
+	if (tty && !sw->quiet)
+		fputs("\r\033[K", stderr);
+	free(line);
+	if (f)
+		fclose(f);
+	else
+		close(fd);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	kh_counts_stderr(dir, stderr);
+	kh_counts_rmdir(dir);
+	for (size_t i = 0; i < sw->n_pts; i++)
+		if (!got[i])
+			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),
+				 "counts: no result from the valgrind child (%s %d)",
+				 WIFSIGNALED(st) ? "signal" : "exit status",
+				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	free(got);
+	return -1;
+}
+
+/* Phase 5: this thread measures alone: bind it (and its memory) first, then
+ * measure the floor with the same clock and loop, and fill what the file's
+ * context says of the run. */
+static void bind_and_describe(sweep *sw)
+{
+	kh_binding bind;
+	const unsigned *cpus = sw->cpus;
+	if (sw->bindable) {
+		kh_bind_thread(sw->topo, cpus[0], &bind);
+		if (bind.cpu_bound && bind.mem_bound)
+			snprintf(sw->binding, sizeof(sw->binding), "PU %u, memory on NUMA node %d",
+				 cpus[0], bind.numa_node);
+		else if (bind.cpu_bound)
+			snprintf(sw->binding, sizeof(sw->binding), "PU %u; %s", cpus[0], bind.note);
+		else
+			snprintf(sw->binding, sizeof(sw->binding), "not bound: %s", bind.note);
+		if (!bind.cpu_bound)
+			sw->n_cpus = 0;
+	} else {
+		snprintf(sw->binding, sizeof(sw->binding), "not bound: %s",
+			 kh_topo_is_this_system(sw->topo)
 			     ? "no PU found"
 			     : "the hwloc topology is not this machine (synthetic or XML)");
-		n_cpus = 0;
+		sw->n_cpus = 0;
 	}
 	const double overhead = kh_time_overhead(KH_OVERHEAD_RUNS);
 
-	/* argv[0] here is the subcommand; the binary is what Google Benchmark
-	 * records. */
-	char exe[1024];
-	const ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[exe_len > 0 ? exe_len : 0] = '\0';
-	run.executable = exe[0] ? exe : "kassign";
-	run.cpus = cpus;
-	run.n_cpus = n_cpus;
-	run.binding = binding;
-	run.threads = (uint32_t)threads;
-	run.repetitions = (uint32_t)repetitions;
-	run.rounds = (uint32_t)rounds;
-	run.warmup = 1;
-	run.seed = seed;
-	run.overhead_ns = overhead;
-	run.n_points = n_pts;
-	if (!quiet) {
-		fprintf(stderr, "sweep: %zu points, %s; %s\n", n_pts, binding, run.topo.summary);
-		fprintf(stderr,
-			"sweep: seed %" PRIu64 ", %" PRIu64
-			" timed samples per point%s, in %" PRIu64
-			" round%s over all points (each: warm-up + a share of the samples), "
-			"timer overhead %.1f ns\n",
-			seed, repetitions, threads > 1 ? ", alone and with N threads at once" : "",
-			rounds, rounds > 1 ? "s" : "", overhead);
-		if (threads > 1) {
-			fprintf(stderr, "sweep: --threads %" PRIu64 " on %s", threads,
-				n_cpus ? "PUs" : "unbound threads");
-			for (size_t i = 0; i < n_cpus; i++)
-				fprintf(stderr, "%s%u", i ? "," : " ", cpus[i]);
-			fputc('\n', stderr);
-		}
+	kh_run_info *run = &sw->run;
+	run->executable = sw->exe[0] ? sw->exe : "kassign";
+	run->cpus = sw->cpus;
+	run->n_cpus = sw->n_cpus;
+	run->binding = sw->binding;
+	run->threads = (uint32_t)sw->threads;
+	run->repetitions = (uint32_t)sw->repetitions;
+	run->rounds = (uint32_t)sw->rounds;
+	run->warmup = 1;
+	run->seed = sw->seed;
+	run->overhead_ns = overhead;
+	run->n_points = sw->n_pts;
+	run->measure = sw->want_counts ? "counts" : "time";
+	run->valgrind = sw->want_counts ? sw->valgrind_version : NULL;
+	if (sw->quiet)
+		return;
+	fprintf(stderr, "sweep: %zu points, %s; %s\n", sw->n_pts, sw->binding, run->topo.summary);
+	fprintf(stderr,
+		"sweep: seed %" PRIu64 ", %" PRIu64 " timed samples per point%s, in %" PRIu64
+		" round%s over all points (each: warm-up + a share of the samples), "
+		"timer overhead %.1f ns\n",
+		sw->seed, sw->repetitions,
+		sw->threads > 1 ? ", alone and with N threads at once" : "", sw->rounds,
+		sw->rounds > 1 ? "s" : "", overhead);
+	if (sw->threads > 1) {
+		fprintf(stderr, "sweep: --threads %" PRIu64 " on %s", sw->threads,
+			sw->n_cpus ? "PUs" : "unbound threads");
+		for (size_t i = 0; i < sw->n_cpus; i++)
+			fprintf(stderr, "%s%u", i ? "," : " ", sw->cpus[i]);
+		fputc('\n', stderr);
 	}
+}
 
-	const kh_measure m = {.repetitions = (uint32_t)repetitions,
-			      .rounds = (uint32_t)rounds,
-			      .threads = (uint32_t)threads,
-			      .cpus = n_cpus ? cpus : NULL,
-			      .topo = topo,
-			      .overhead_ns = overhead};
-	for (size_t i = 0; i < n_reps; i++)
-		reps[i].begin(reps[i].ctx, &run);
-	/* Round by round over every point, so a slow spell of the machine is
-	 * spread over many points instead of spoiling a run of them; only the
-	 * samples and figures of each point are kept between rounds. */
-	progress pg = {isatty(STDERR_FILENO), quiet, n_pts * (size_t)rounds, 0, 0, kh_now_ns(), 0};
-	for (size_t i = 0; i < n_pts; i++)
-		pg.total_weight += (double)rounds * point_weight(&pts[i]);
+/* Phase 6: round by round over every point, so a slow spell of the machine
+ * is spread over many points instead of spoiling a run of them; only the
+ * samples and figures of each point are kept between rounds. */
+static void measure_rounds(sweep *sw)
+{
+	const uint32_t rounds = (uint32_t)sw->rounds;
+	const kh_measure m = {.repetitions = (uint32_t)sw->repetitions,
+			      .rounds = rounds,
+			      .threads = (uint32_t)sw->threads,
+			      .cpus = sw->n_cpus ? sw->cpus : NULL,
+			      .topo = sw->topo,
+			      .overhead_ns = sw->run.overhead_ns};
+	progress pg = {isatty(STDERR_FILENO), sw->quiet, sw->n_pts * (size_t)rounds, 0, 0,
+		       kh_now_ns(),           0};
+	for (size_t i = 0; i < sw->n_pts; i++)
+		pg.total_weight += (double)rounds * point_weight(&sw->pts[i]);
 	size_t step = 0;
-	for (uint32_t k = 0; k < (uint32_t)rounds; k++) {
-		for (size_t i = 0; i < n_pts; i++, step++) {
+	for (uint32_t k = 0; k < rounds; k++) {
+		for (size_t i = 0; i < sw->n_pts; i++, step++) {
 			char name[256], label[320];
-			kh_point_name(&pts[i], name, sizeof(name));
+			kh_point_name(&sw->pts[i], name, sizeof(name));
 			if (rounds > 1)
-				snprintf(label, sizeof(label), "%s (round %u/%" PRIu64 ")", name,
-					 k + 1, rounds);
+				snprintf(label, sizeof(label), "%s (round %u/%u)", name, k + 1,
+					 rounds);
 			else
 				snprintf(label, sizeof(label), "%s", name);
-			if (k > 0 && !res[i].ok) {
-				pg.done_weight += point_weight(&pts[i]); /* failed before */
+			if (k > 0 && !sw->res[i].ok) {
+				pg.done_weight += point_weight(&sw->pts[i]); /* failed before */
 				continue;
 			}
 			progress_before(&pg, step, label);
-			kh_point_round(&pts[i], &m, k, &res[i]);
-			progress_after(&pg, step, &pts[i], name, k, (uint32_t)rounds, &res[i]);
+			kh_point_round(&sw->pts[i], &m, k, &sw->res[i]);
+			progress_after(&pg, step, &sw->pts[i], name, k, rounds, &sw->res[i]);
 		}
 	}
 	progress_clear(&pg);
-	rc = KH_EXIT_OK;
+}
+
+/* Phase 7: the counts joined to the points' results; then every writer gets
+ * every point, and the output is published. Returns the exit status. */
+static int report(sweep *sw)
+{
+	const char *cmd = sw->cmd;
+	int rc = KH_EXIT_OK;
 	double smallest_sample = 0;
-	for (size_t i = 0; i < n_pts; i++) {
-		kh_point_result *r = &res[i];
+	for (size_t i = 0; i < sw->n_pts; i++) {
+		kh_point_result *r = &sw->res[i];
+		if (r->ok && sw->counts) {
+			if (sw->counts_error[i][0]) {
+				kh_point_result_free(r);
+				r->ok = 0;
+				snprintf(r->error, sizeof(r->error), "%s", sw->counts_error[i]);
+			} else {
+				r->has_counts = 1;
+				r->counts = sw->counts[i];
+			}
+		}
 		if (!r->ok || r->violations ||
 		    (r->threads && (!r->threads_ok || r->thread_violations)))
 			rc = KH_EXIT_FAIL;
@@ -1107,50 +1351,114 @@ int kh_cmd_sweep(int argc, char **argv)
 			if (smallest_sample == 0 || sample < smallest_sample)
 				smallest_sample = sample;
 		}
-		for (size_t k = 0; k < n_reps; k++)
-			reps[k].point(reps[k].ctx, &pts[i], r);
+		for (size_t k = 0; k < sw->n_reps; k++)
+			sw->reps[k].point(sw->reps[k].ctx, &sw->pts[i], r);
 		kh_point_result_free(r);
 	}
 
 	int werr = 0;
-	for (size_t i = 0; i < n_reps; i++)
-		werr |= reps[i].end(reps[i].ctx) < 0;
-	if (!quiet && smallest_sample > 0 && overhead >= 0.01 * smallest_sample)
+	for (size_t i = 0; i < sw->n_reps; i++)
+		werr |= sw->reps[i].end(sw->reps[i].ctx) < 0;
+	const double overhead = sw->run.overhead_ns;
+	if (!sw->quiet && smallest_sample > 0 && overhead >= 0.01 * smallest_sample)
 		fprintf(stderr,
 			"sweep: warning: the timer overhead (%.1f ns) is %.1f %% of the shortest "
 			"timed sample (%.1f ns): figures that small are not to be trusted\n",
 			overhead, 100.0 * overhead / smallest_sample, smallest_sample);
-	if (out_open) {
+	if (sw->out_open) {
 		interrupted_tmp = NULL;
-		out_open = 0;
+		sw->out_open = 0;
 		if (werr) {
-			kh_out_abort(&out);
+			kh_out_abort(&sw->out);
 			rc = KH_EXIT_USAGE;
-		} else if (kh_out_commit(&out, cmd) < 0) {
+		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
-		} else if (path[0] && !table) {
-			printf("%s\n", path);
-		} else if (path[0] && !quiet) {
-			fprintf(stderr, "sweep: table written to %s\n", path);
+		} else {
+			if (sw->out.chosen) /* the default name, as taken */
+				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
+			kh_out_free(&sw->out);
+			if (sw->path[0] && !sw->table)
+				printf("%s\n", sw->path);
+			else if (sw->path[0] && !sw->quiet)
+				fprintf(stderr, "sweep: table written to %s\n", sw->path);
 		}
 	}
-	if (!quiet && rc == KH_EXIT_FAIL)
+	if (!sw->quiet && rc == KH_EXIT_FAIL)
 		fprintf(stderr, "sweep: some points failed or were invalid (exit status 1)\n");
-done:
-	if (out_open) {
+	return rc;
+}
+
+static void sweep_free(sweep *sw)
+{
+	if (sw->out_open) {
 		interrupted_tmp = NULL;
-		kh_out_abort(&out);
+		kh_out_abort(&sw->out);
 	}
-	for (size_t i = 0; i < n_reps; i++)
-		reps[i].free(reps[i].ctx);
-	kh_topo_close(topo);
-	free(cpus);
-	for (size_t i = 0; res && i < n_pts; i++)
-		kh_point_result_free(&res[i]);
-	free(res);
-	free(pts);
-	free(sel.strategy);
-	free(sel.grid);
-	free(sel.jmh);
+	for (size_t i = 0; i < sw->n_reps; i++)
+		sw->reps[i].free(sw->reps[i].ctx);
+	kh_topo_close(sw->topo);
+	free(sw->cpus);
+	for (size_t i = 0; sw->res && i < sw->n_pts; i++)
+		kh_point_result_free(&sw->res[i]);
+	free(sw->res);
+	free(sw->pts);
+	free(sw->counts);
+	free(sw->counts_error);
+	free(sw->sel.strategy);
+	free(sw->sel.grid);
+	free(sw->sel.jmh);
+}
+
+int kh_cmd_sweep(int argc, char **argv)
+{
+	sweep sw;
+	memset(&sw, 0, sizeof(sw));
+	sw.cmd = "sweep";
+	sw.repetitions = 9;
+	sw.seed = 1;
+	sw.threads = 1;
+	sw.rounds = 3;
+	/* Selections are flags over the tables, so points run in table order and
+	 * a name given twice runs once. */
+	sw.sel.strategy = calloc(ka_strategy_count() + 1, 1);
+	sw.sel.grid = calloc(kd_grid_count() + 1, 1);
+	sw.sel.jmh = calloc(kd_jmh_grid_count() + 1, 1);
+	int rc;
+	if (!sw.sel.strategy || !sw.sel.grid || !sw.sel.jmh) {
+		kh_error(sw.cmd, "out of memory");
+		rc = KH_EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = parse_options(&sw, argc, argv)) >= 0)
+		goto done;
+	if (plan(&sw) < 0) {
+		kh_error(sw.cmd, "out of memory");
+		rc = KH_EXIT_USAGE;
+		goto done;
+	}
+	/* Under valgrind for --measure counts: the child's part only. Nothing
+	 * before it allocates by the size of the selection, so every point
+	 * starts from the same heap whatever else the run measures. */
+	const char *counts_dir = sw.want_counts ? kh_counts_child_dir() : NULL;
+	if (counts_dir) {
+		rc = counts_child(&sw, counts_dir);
+		goto done;
+	}
+	if (!(sw.res = calloc(sw.n_pts + 1, sizeof(*sw.res)))) {
+		kh_error(sw.cmd, "out of memory");
+		rc = KH_EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = check_machine(&sw)) >= 0 || (rc = open_output(&sw)) >= 0)
+		goto done;
+	if (sw.want_counts && (rc = measure_counts(&sw, argc, argv)) >= 0)
+		goto done;
+	bind_and_describe(&sw);
+	for (size_t i = 0; i < sw.n_reps; i++)
+		sw.reps[i].begin(sw.reps[i].ctx, &sw.run);
+	measure_rounds(&sw);
+	rc = report(&sw);
+done:
+	sweep_free(&sw);
 	return rc;
 }

@@ -1,14 +1,10 @@
 /*
  * sysinfo.c - what a result file records about the machine and the build,
  * beside the topology (pin.c): date, host, kernel, CPU model and clock,
- * frequency scaling, load, and the build's compiler, flags and type. Read
- * the way Google Benchmark reads them (its context fields keep their
+ * frequency scaling and load (the build's own record is in points.c).
+ * Read the way Google Benchmark reads them (its context fields keep their
  * meaning), so a sweep file and a kassign-bench file describe a machine
  * alike.
- *
- * KH_BUILD_* come from harness/CMakeLists.txt, set at configure time on
- * this file only. The commit is cli/build.c's kh_build_commit, written at
- * every build.
  */
 #include "harness/harness.h"
 
@@ -18,31 +14,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef KH_BUILD_COMPILER
-#define KH_BUILD_COMPILER "unknown"
-#endif
-#ifndef KH_BUILD_FLAGS
-#define KH_BUILD_FLAGS ""
-#endif
-#ifndef KH_BUILD_TYPE
-#define KH_BUILD_TYPE "unknown"
-#endif
-
-const char *kh_build_compiler(void)
-{
-	return KH_BUILD_COMPILER;
-}
-
-const char *kh_build_flags(void)
-{
-	return KH_BUILD_FLAGS;
-}
-
-const char *kh_build_type(void)
-{
-	return KH_BUILD_TYPE[0] ? KH_BUILD_TYPE : "unknown";
-}
 
 /* The value of the first "key<spaces>: value" line of /proc/cpuinfo. */
 static int cpuinfo_field(const char *key, char *buf, size_t len)

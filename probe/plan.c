@@ -376,7 +376,19 @@ static int check_target(const ks_plan *ks, const char *path, const kp_target *ta
 				   "(librdkafka's mock cluster cannot add partitions to a topic)",
 				   ks->events[i].index);
 			bad = 1;
+		} else if (ks->events[i].type == KS_EV_PAUSE ||
+			   ks->events[i].type == KS_EV_SLOW_BATCH) {
+			plan_error(path,
+				   "events[%u]: %s is not supported by the probe (a real "
+				   "consumer cannot be paused from outside)",
+				   ks->events[i].index,
+				   ks->events[i].type == KS_EV_PAUSE ? "pause" : "slow-batch");
+			bad = 1;
 		}
+	if (ks->pause_per_hour > 0) {
+		plan_error(path, "faults: random pauses are not supported by the probe");
+		bad = 1;
+	}
 	const ka_group *g = ks->scenario;
 	if (g && (g->flags & KA_GROUP_OWNED))
 		plan_warning(path, "group.scenario: owned partitions ignored (real consumers "

@@ -10,6 +10,7 @@ packages=(
 	libcairo2-dev chromium
 	librdkafka-dev
 	python3 python3-scipy python3-matplotlib
+	valgrind
 )
 
 missing=()

@@ -6,7 +6,10 @@ Benchmark's JSON as docs/results-format.md defines it, written by
 comparison uses Google Benchmark's own tools (the gbench package of Debian's
 libbenchmark-tools, /usr/share/benchmark): its Mann-Whitney U test on the
 per-repetition entries, as compare.py runs it. The quality figures are
-compared exactly, since compare.py ignores counters.
+compared exactly, since compare.py ignores counters. Files from
+`kassign sweep --measure counts` (or `KASSIGN_MEASURE=counts kassign-bench`)
+also carry callgrind's counts of one call per point (COUNTS); when both
+files do, the speed verdict uses them instead of the wall time.
 """
 
 import json
@@ -21,6 +24,10 @@ VERSION = 1
 
 # Quality figures of docs/results-format.md, in table order.
 FIGURES = ("balanced", "load_spread", "moved", "moved_min", "moved_opt", "local", "valid")
+# Counts of one assign call under callgrind (docs/results-format.md).
+COUNTS = ("instructions", "estimated_cycles", "l1_misses", "ll_misses")
+# Counts whose growth past the counts threshold is a regression.
+COUNTS_JUDGED = (("instructions", "instructions"), ("estimated_cycles", "est. cycles"))
 # Figures that describe the group rather than the assignor: when they differ
 # the two files did not measure the same scenario.
 GROUP_FIGURES = ("partitions", "members", "moved_min", "moved_opt", "rack_known")
@@ -57,6 +64,7 @@ class Point:
         self.median_entry = None
         self.error = None
         self.figures = {}
+        self.counts = {}
         self.fields = parse_name(name)
 
     @property
@@ -155,6 +163,19 @@ class Result:
         return k
 
     @property
+    def has_counts(self):
+        return any(p.counts for p in self.points.values())
+
+    def counts_setup(self):
+        """What must match for counts to compare: (label, value) pairs."""
+        k = self.kassign
+        c = k.get("counts") if isinstance(k.get("counts"), dict) else {}
+        out = [("compiler", k.get("compiler")), ("flags", k.get("flags")),
+               ("valgrind", c.get("valgrind") or k.get("valgrind")),
+               ("caches", c.get("caches") or k.get("counts_caches"))]
+        return [(a, b) for a, b in out if b]
+
+    @property
     def tool(self):
         return self.kassign.get("tool") or "Google Benchmark"
 
@@ -212,6 +233,8 @@ class Result:
                     p.median_entry = e
                     if not p.figures:
                         p.figures = _figures(e)
+                    if not p.counts:
+                        p.counts = _counts(e)
                 continue
             if "real_time" not in e or "cpu_time" not in e:
                 raise ResultError("%s (%s) has no real_time or cpu_time" % (where, e["name"]))
@@ -220,6 +243,7 @@ class Result:
             p.entries.append(e)
             if len(p.entries) == 1:
                 p.figures = _figures(e)
+                p.counts = _counts(e)
         for name in [n for n, p in self.points.items()
                      if p.median_ns is None and p.error is None]:
             del self.points[name]
@@ -232,6 +256,17 @@ def _figures(e):
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             out[key] = int(v) if float(v).is_integer() else float(v)
     return out
+
+
+def _counts(e):
+    out = {}
+    for key in COUNTS:
+        v = e.get(key)
+        if isinstance(v, str) and v.isdigit():
+            v = int(v)  # past 2^63 - 1 the sweep writes the decimal text
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
+            out[key] = int(v)
+    return out if "instructions" in out and "estimated_cycles" in out else {}
 
 
 def _read_json(path):
@@ -278,6 +313,8 @@ class Row:
         self.utest = False      # the U test could decide at alpha
         self.reps = (len(old.real_ns), len(new.real_ns))
         self.figures = {}       # key -> (old, new)
+        self.counts = {}        # key -> (old, new), when both files carry counts
+        self.counts_ratio = {}  # key -> new / old
         self.regressions = []   # why this point fails the check
         self.notes = []
 
@@ -295,6 +332,8 @@ class Row:
             "utest": self.utest,
             "repetitions": list(self.reps),
             "figures": {k: {"old": o, "new": n} for k, (o, n) in self.figures.items()},
+            "counts": {k: {"old": o, "new": n, "ratio": self.counts_ratio.get(k)}
+                       for k, (o, n) in self.counts.items()},
             "regressed": self.regressed,
             "regressions": self.regressions,
             "notes": self.notes,
@@ -302,11 +341,15 @@ class Row:
 
 
 class Comparison:
-    def __init__(self, old, new, threshold=0.10, alpha=0.05):
+    def __init__(self, old, new, threshold=0.10, alpha=0.05, counts_threshold=0.01):
         self.old = old
         self.new = new
         self.threshold = threshold
         self.alpha = alpha
+        self.counts_threshold = counts_threshold
+        # Both files carry counts: they decide the speed verdict.
+        self.by_counts = old.has_counts and new.has_counts
+        self.counts_mismatch = []  # (label, old, new) that make counts differ by themselves
         self.warnings = []
         self.rows = []
         self.only_old = [n for n in old.points if n not in new.points]
@@ -331,6 +374,11 @@ class Comparison:
         if self.old.tool != self.new.tool:
             self.warnings.append("different tools: old %s, new %s (timing loops differ)"
                                  % (self.old.tool, self.new.tool))
+        if self.by_counts:
+            oc, nc = dict(self.old.counts_setup()), dict(self.new.counts_setup())
+            for key in ("compiler", "flags", "valgrind", "caches"):
+                if oc.get(key) != nc.get(key):
+                    self.counts_mismatch.append((key, oc.get(key), nc.get(key)))
 
     def _utest(self, report):
         """p-values of the U test on real time, by point, as compare.py computes them."""
@@ -357,6 +405,39 @@ class Comparison:
             return r
         if r.old_ns and r.old_ns > 0:
             r.ratio = r.new_ns / r.old_ns
+        if self.by_counts and op.counts and np_.counts:
+            self._judge_counts(r, op, np_, pvalue)
+        else:
+            if self.by_counts:
+                r.notes.append("no counts in %s, wall time judged"
+                               % ("either" if not op.counts and not np_.counts
+                                  else "old" if not op.counts else "new"))
+            self._judge_time(r, pvalue)
+        self._judge_quality(r, op, np_)
+        return r
+
+    def _judge_counts(self, r, op, np_, pvalue):
+        """Counts are exact: growth past the threshold is a regression, no test.
+        The wall time is shown (with its p-value), not judged."""
+        if pvalue is not None and not math.isnan(pvalue):
+            r.pvalue = float(pvalue)
+        for key in COUNTS:
+            o, nw = op.counts.get(key), np_.counts.get(key)
+            if o is None or nw is None:
+                continue
+            r.counts[key] = (o, nw)
+            if o > 0:
+                r.counts_ratio[key] = nw / o
+        for key, label in COUNTS_JUDGED:
+            ratio = r.counts_ratio.get(key)
+            if ratio is None:
+                continue
+            if ratio > 1.0 + self.counts_threshold:
+                r.regressions.append(label)
+            elif ratio < 1.0 / (1.0 + self.counts_threshold) and key == "instructions":
+                r.notes.append("fewer instructions")
+
+    def _judge_time(self, r, pvalue):
         n, m = r.reps
         if pvalue is not None and not math.isnan(pvalue):
             r.pvalue = float(pvalue)
@@ -375,6 +456,7 @@ class Comparison:
             if not r.utest or r.pvalue < self.alpha:
                 r.notes.append("faster")
 
+    def _judge_quality(self, r, op, np_):
         for key in FIGURES:
             o, nw = op.figure(key), np_.figure(key)
             if o is None and nw is None:
@@ -397,17 +479,19 @@ class Comparison:
                    and op.figure(k) != np_.figure(k)]
         if changed:
             r.notes.append("group differs (%s)" % ", ".join(changed))
-        return r
 
     def verdict(self):
         bad = self.regressed
         n = len(self.rows)
         if not bad:
             return "verdict: ok, no regression in %d point%s compared" % (n, "" if n == 1 else "s")
-        slower = sum(1 for r in bad if "slower" in r.regressions)
-        quality = sum(1 for r in bad if any(x != "slower" for x in r.regressions))
-        return ("verdict: REGRESSION, %d of %d point%s regressed (%d slower, %d worse in quality)"
-                % (len(bad), n, "" if n == 1 else "s", slower, quality))
+        speed = ("slower",) + tuple(label for _, label in COUNTS_JUDGED)
+        slower = sum(1 for r in bad if any(x in speed for x in r.regressions))
+        quality = sum(1 for r in bad if any(x not in speed and x != "error"
+                                            for x in r.regressions))
+        return ("verdict: REGRESSION, %d of %d point%s regressed (%d slower%s, %d worse in quality)"
+                % (len(bad), n, "" if n == 1 else "s", slower,
+                   " by counts" if self.by_counts else "", quality))
 
     def to_json(self):
         return {
@@ -417,6 +501,10 @@ class Comparison:
                     "commit": self.new.kassign.get("commit")},
             "threshold": self.threshold,
             "alpha": self.alpha,
+            "by_counts": self.by_counts,
+            "counts_threshold": self.counts_threshold,
+            "counts_mismatch": [{"what": a, "old": b, "new": c}
+                                for a, b, c in self.counts_mismatch],
             "warnings": self.warnings,
             "points": [r.to_json() for r in self.rows],
             "only_old": self.only_old,

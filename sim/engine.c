@@ -61,7 +61,13 @@ enum ev_type {
 	EV_ROLL,         /* a = rolling restart index */
 	EV_HEARTBEAT,    /* KIP-848: a = member, b = heartbeat token */
 	EV_ACK,          /* KIP-848: a = member; revoked partitions freed */
-	EV_TARGET        /* KIP-848: b = target epoch: the target is computed */
+	EV_TARGET,       /* KIP-848: b = target epoch: the target is computed */
+	EV_PAUSE,        /* a = slot, b = index into pauses */
+	EV_PAUSE_END,    /* a = member, b = pause token */
+	EV_POLL,         /* a = member, b = round: its next poll() after learning of it */
+	EV_COOP_REVOKE,  /* a = member, b = revoke token: the revoke callback in poll() */
+	EV_848_REVOKE,   /* a = member, b = revoke token */
+	EV_POLL_TIMEOUT  /* a = member, b = pause token: max.poll.interval.ms passed */
 };
 
 enum stop_kind { STOP_LEAVE = 2, STOP_CRASH = 3 }; /* after KS_STOP_CLOSE, KS_STOP_KILL */
@@ -117,7 +123,25 @@ typedef struct member {
 	size_t cap_rev;
 	uint32_t mismatch; /* partitions where its paper and its target differ */
 	int why;           /* what its next rejoin is for (enum rejoin_why) */
+	/* a pause (GC, network): the process is there but silent */
+	int paused;
+	int stalled;        /* the pause is a slow batch: heartbeats go on */
+	int poll_timed_out; /* the slow batch outlasted max.poll.interval.ms */
+	uint64_t pause_tok;
+	/* the poll loop */
+	uint32_t poll_round; /* the round whose join waits for its next poll */
+	double poll_phase;   /* fixed record times: where its batches start, in batches */
+	int revoke_pending;
+	uint64_t revoke_tok;
+	double pause_lost;         /* consumed since the last commit when the pause began */
+	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
+	int stop_set;
 } member;
+
+typedef struct pause {
+	double t, d;
+	uint32_t slot;
+} pause;
 
 typedef struct rolling {
 	uint32_t left; /* restarts still to start */
@@ -159,6 +183,7 @@ struct sim {
 	size_t cap_mem;
 	uint32_t *all_topics;
 	kd_rng rng;
+	kd_rng prng; /* the poll loop's draws, a stream of their own */
 
 	/* coordinator */
 	int cs;
@@ -195,6 +220,10 @@ struct sim {
 
 	rolling *rolls;
 	size_t n_rolls, cap_rolls;
+	pause *pauses;
+	size_t n_pauses, cap_pauses;
+	double lag_int; /* messages x ms */
+	uint32_t n_paused, n_pause_expired;
 	uint32_t *dirty;
 	size_t n_dirty, cap_dirty;
 	double stw_round_start;
@@ -288,6 +317,29 @@ static double grid_last(double base, double step, double t)
 	return base + floor((t - base) / step + 1e-9) * step;
 }
 
+/* Uniform in (0, 1]. */
+static double unit(kd_rng *r)
+{
+	return ((kd_rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+/* A Gamma(shape a >= 1, scale 1) draw (Marsaglia and Tsang's method). */
+static double gamma_draw(kd_rng *r, double a)
+{
+	const double d = a - 1.0 / 3, c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x, v;
+		do {
+			x = sqrt(-2 * log(unit(r))) * cos(6.283185307179586 * unit(r));
+			v = 1 + c * x;
+		} while (v <= 0);
+		v = v * v * v;
+		const double u = unit(r);
+		if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			return d * v;
+	}
+}
+
 static double hb_interval(const ks_plan *p)
 {
 	/* librdkafka 2.0.2's mock answers heartbeats at most about twice a second. */
@@ -344,8 +396,14 @@ static void advance(struct sim *s, double t)
 	if (s->n_processing == 0 && s->P > 0)
 		s->stw += dt;
 	double g1 = s->G + s->gslope * dt;
-	if (g1 < 0)
+	if (g1 < 0) {
+		/* Lag reaches 0 within dt and stays there. */
+		if (s->gslope < 0)
+			s->lag_int += s->G * (s->G / -s->gslope) / 2;
 		g1 = 0;
+	} else {
+		s->lag_int += (s->G + g1) / 2 * dt;
+	}
 	/* Lag is linear between events: a crossing of the threshold is exact. */
 	if (s->G >= thr && g1 < thr)
 		s->thr_below_since = s->last_t + (s->G - thr) / (s->G - g1) * dt;
@@ -414,9 +472,59 @@ static double part_rate(const struct sim *s, const member *m)
 	return ((m->lag > 0 || in > s->c) ? s->c : in) / m->n_proc;
 }
 
-static double last_commit(const struct sim *s, const member *m, double t)
+/* The records of the batch a member is processing: a full max.poll.records
+ * while it is behind; keeping up at utilisation u, a poll returns what
+ * arrived while the previous batch was processed, about 1 / (1 - u)
+ * records. */
+static double batch_records(const struct sim *s, const member *m)
 {
-	double a = grid_last(m->commit_base, s->plan->auto_commit_ms, t);
+	const ks_plan *pl = s->plan;
+	const double u = m->n_proc * s->r * pl->record_ms;
+	double n = pl->max_poll_records;
+	if (m->lag <= 0 && u < 1 && 1 / (1 - u) < n)
+		n = 1 / (1 - u);
+	return n;
+}
+
+/* What is left (left = 1) or done (left = 0) at t of the batch member m
+ * is processing. Fixed record times: batches of n records follow one
+ * another from the member's phase (starting members spread over one batch,
+ * as their heartbeats are). Exponential ones: the batch under way is
+ * length-biased (a long batch is more likely to be the one under way), a
+ * Gamma(n + 1) sum of record times, and t falls at a uniform point of it,
+ * drawn from the seed. A member holding nothing waits inside poll(): 0. */
+static double batch_at(struct sim *s, const member *m, double t, int left)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->record_ms <= 0 || m->n_proc == 0)
+		return 0;
+	const double n = batch_records(s, m);
+	if (pl->record_exponential) {
+		const double b = pl->record_ms * gamma_draw(&s->prng, n + 1);
+		return unit(&s->prng) * b;
+	}
+	const double b = pl->record_ms * n;
+	const double x = t / b - m->poll_phase;
+	double f = x - floor(x);
+	if (f < 1e-9 || f > 1 - 1e-9)
+		f = 0;
+	return left ? (f == 0 ? 0 : (1 - f) * b) : f * b;
+}
+
+static double batch_part(struct sim *s, const member *m, double t)
+{
+	return batch_at(s, m, t, 1);
+}
+
+/* The member's last commit before t: the auto-commit grid, or with
+ * enable.auto.commit false the end of the previous batch. */
+static double last_commit(struct sim *s, const member *m, double t)
+{
+	double a;
+	if (s->plan->auto_commit)
+		a = grid_last(m->commit_base, s->plan->auto_commit_ms, t);
+	else
+		a = t - batch_at(s, m, t, 0);
 	return a > m->last_commit ? a : m->last_commit;
 }
 
@@ -469,10 +577,12 @@ static void proc_stop(struct sim *s, uint32_t p, double t, int committed)
 	member_advance(m, t);
 	double share = m->lag / m->n_proc;
 	if (!committed) {
-		double since = last_commit(s, m, t);
+		/* Taken once for all of a member's partitions that stop together:
+		 * its batch and its rate are those before the first one stops. */
+		double since = m->stop_set ? m->stop_lc : last_commit(s, m, t);
 		if (since < s->iv_from[p])
 			since = s->iv_from[p];
-		double again = part_rate(s, m) * (t - since);
+		double again = (m->stop_set ? m->stop_rate : part_rate(s, m)) * (t - since);
 		s->twice += again;
 		share += again;
 		s->G += again;
@@ -496,8 +606,14 @@ static void proc_stop(struct sim *s, uint32_t p, double t, int committed)
 static void proc_stop_all(struct sim *s, uint32_t mi, double t, int committed)
 {
 	member *m = &s->mem[mi];
+	if (!committed && m->n_proc) {
+		m->stop_lc = last_commit(s, m, t);
+		m->stop_rate = part_rate(s, m);
+		m->stop_set = 1;
+	}
 	while (m->n_proc)
 		proc_stop(s, m->proc[m->n_proc - 1], t, committed);
+	m->stop_set = 0;
 	if (committed)
 		m->last_commit = t;
 }
@@ -836,16 +952,23 @@ static void remove_member(struct sim *s, uint32_t mi, double t, const char *why)
 		trigger(s, t, why);
 }
 
+static int is_static(const struct sim *s, uint32_t si);
+static void pause_forfeit(struct sim *s, uint32_t mi);
+
 /* The join phase ends: the generation is made, the leader assigns. */
 static void complete_join(struct sim *s, double t)
 {
 	const ks_plan *pl = s->plan;
 	char why[128];
-	/* Kafka drops the members that did not rejoin in time; librdkafka
-	 * 2.0.2's mock keeps them in the generation's member list. */
+	/* Kafka drops the dynamic members that did not rejoin in time and
+	 * keeps the static ones, which leave only when their session expires
+	 * (GroupMetadataManager.completeClassicGroupJoin removes
+	 * notYetRejoinedMembers that are not static); librdkafka 2.0.2's mock
+	 * keeps every one in the generation's member list. */
 	for (uint32_t mi = 0; mi < s->n_mem && pl->coordinator == KS_COORD_KAFKA; mi++) {
 		member *m = &s->mem[mi];
-		if (m->in_group && m->joined_round != s->round) {
+		if (m->in_group && m->joined_round != s->round && !is_static(s, m->slot)) {
+			pause_forfeit(s, mi);
 			/* Did not rejoin within the rebalance timeout. */
 			snprintf(why, sizeof(why), "timeout %s", mem_name(s, mi));
 			m->in_group = 0;
@@ -892,8 +1015,9 @@ static void complete_join(struct sim *s, double t)
 		if (!m->in_group)
 			continue;
 		m->state = m->alive ? MS_SYNC : m->state;
-		/* The join kept members alive; their session runs again from here. */
-		if (!m->alive)
+		/* The join kept members alive; their session runs again from here
+		 * (a member in a slow batch heartbeats on). */
+		if (!m->alive && !(m->stalled && !m->poll_timed_out))
 			expire_at(s, mi, t);
 	}
 	/* Join response to the leader, its assignment, its SyncGroup, the
@@ -908,15 +1032,27 @@ static void deliver(struct sim *s, double t)
 	ks_rebalance *rb = &s->run->rebalances[s->cur_rb];
 	uint32_t revoked = 0, assigned = 0, moved = 0;
 	uint8_t *rejoin = calloc(s->n_mem ? s->n_mem : 1, 1);
-	if (!rejoin) {
+	double *wait = calloc(s->n_mem ? s->n_mem : 1, sizeof(*wait));
+	if (!rejoin || !wait) {
+		free(rejoin);
+		free(wait);
 		fail(s, "out of memory");
 		return;
+	}
+	/* Cooperative: the revoke callback runs in the member's next poll();
+	 * until then it goes on processing what it lost (nobody else has it:
+	 * the assignor withholds a partition that changes owner). */
+	for (uint32_t mi = 0; mi < s->n_mem && pl->protocol == KS_COOPERATIVE; mi++) {
+		wait[mi] = s->mem[mi].alive ? batch_part(s, &s->mem[mi], t) : 0;
 	}
 	for (uint32_t mi = 0; mi < s->n_mem; mi++)
 		s->mem[mi].n_held = 0;
 	for (uint32_t p = 0; p < s->P; p++) {
 		const uint32_t nw = s->pending[p], cur = s->proc[p];
-		if (cur != NONE && cur != nw) {
+		if (cur != NONE && cur != nw && nw == NONE && wait[cur] > 0) {
+			rejoin[cur] = 2;
+			revoked++;
+		} else if (cur != NONE && cur != nw) {
 			/* Cooperative: revoke what was lost (with a commit). */
 			proc_stop(s, p, t, 1);
 			s->mem[cur].last_commit = t;
@@ -958,11 +1094,37 @@ static void deliver(struct sim *s, double t)
 		m->state = MS_STABLE;
 		m->hb_base = t;
 		member_back(s, mi, t);
-		if (rejoin[mi] && pl->protocol == KS_COOPERATIVE)
+		if (rejoin[mi] == 2)
+			push(s, t + wait[mi], EV_COOP_REVOKE, mi, ++m->revoke_tok);
+		else if (rejoin[mi] && pl->protocol == KS_COOPERATIVE)
 			push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2,
 			     EV_JOIN_ARRIVE, mi, ++m->join_tok);
 	}
 	free(rejoin);
+	free(wait);
+}
+
+/* A cooperative member's poll() runs the revoke callback for what the
+ * generation took away (with a commit), then rejoins. */
+static void coop_revoke(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	if (!m->alive || !m->in_group)
+		return;
+	int any = 0;
+	for (uint32_t i = m->n_proc; i-- > 0;) {
+		const uint32_t p = m->proc[i];
+		if (s->paper[p] != mi) {
+			proc_stop(s, p, t, 1);
+			any = 1;
+		}
+	}
+	if (!any)
+		return;
+	m->last_commit = t;
+	push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2, EV_JOIN_ARRIVE, mi,
+	     ++m->join_tok);
 }
 
 /* ------------------------------------------------------------------ KIP-848 */
@@ -1088,15 +1250,12 @@ static void install_target(struct sim *s, double t)
 	check_reconciled(s, t);
 }
 
-/* A heartbeat's response reaches member mi at t: it is told to revoke what
- * its target lost and given what its target gained and nobody holds. */
-static void heartbeat(struct sim *s, uint32_t mi, double t)
+/* Member mi revokes what its target lost: commit, revoke callback, and
+ * the acknowledgement that frees them. Returns how many. */
+static uint32_t revoke_848(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
-	m->hb_pending = 0;
-	if (!m->alive || !m->in_group)
-		return;
 	ks_rebalance *rb = s->cur_rb != SIZE_MAX ? &s->run->rebalances[s->cur_rb] : NULL;
 	uint32_t nrev = 0;
 	for (uint32_t i = m->n_proc; i-- > 0;) {
@@ -1104,7 +1263,7 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 		if (s->target[p] != mi) {
 			proc_stop(s, p, t, 1);
 			if (GROW(s, m->rev, m->cap_rev, m->n_rev + 1) < 0)
-				return;
+				return nrev;
 			m->rev[m->n_rev++] = p;
 			nrev++;
 		}
@@ -1114,6 +1273,32 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 		if (rb)
 			rb->revoked += nrev;
 		push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms, EV_ACK, mi, 0);
+	}
+	return nrev;
+}
+
+/* A heartbeat's response reaches member mi at t: it is told to revoke what
+ * its target lost and given what its target gained and nobody holds. */
+static void heartbeat(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	m->hb_pending = 0;
+	if (!m->alive || !m->in_group)
+		return;
+	ks_rebalance *rb = s->cur_rb != SIZE_MAX ? &s->run->rebalances[s->cur_rb] : NULL;
+	uint32_t nrev = 0;
+	if (!m->revoke_pending) {
+		/* The revocation runs in the application thread's next poll(). */
+		int lost = 0;
+		for (uint32_t i = 0; i < m->n_proc && !lost; i++)
+			lost = s->target[m->proc[i]] != mi;
+		const double w = lost ? batch_part(s, m, t) : 0;
+		if (w > 0) {
+			m->revoke_pending = 1;
+			push(s, t + w, EV_848_REVOKE, mi, ++m->revoke_tok);
+		} else if (lost) {
+			nrev = revoke_848(s, mi, t);
+		}
 	}
 	/* Partitions of its target that are free. A full scan of the target
 	 * only happens while the member is not reconciled. */
@@ -1130,7 +1315,7 @@ static void heartbeat(struct sim *s, uint32_t mi, double t)
 	}
 	if (m->mismatch == 0)
 		member_back(s, mi, t);
-	else if (!nrev)
+	else if (!nrev && !m->revoke_pending)
 		heartbeat_soon(s, mi, t + 1e-6);
 	check_reconciled(s, t);
 }
@@ -1269,6 +1454,168 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 	push(s, t + first, EV_JOIN_ARRIVE, mi, ++m->join_tok);
 }
 
+/* What member mi consumed since its last commit: a new owner of its
+ * partitions processes it again if the member never commits it. */
+static double uncommitted(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	const double rate = part_rate(s, m), lc = last_commit(s, m, t);
+	double lost = 0;
+	for (uint32_t i = 0; i < m->n_proc; i++) {
+		const double since = lc > s->iv_from[m->proc[i]] ? lc : s->iv_from[m->proc[i]];
+		lost += rate * (t - since);
+	}
+	return lost;
+}
+
+/* Process si pauses at t for d ms: no heartbeat, no processing, no commit
+ * (a long GC pause, a network partition). Back within its session it
+ * carries on as if nothing happened; later, the coordinator has expired it,
+ * its partitions went to others, who process again what it had not
+ * committed, and it rejoins (its next heartbeat is refused). */
+static void pause_process(struct sim *s, uint32_t si, double t, double d, int stall)
+{
+	const ks_plan *pl = s->plan;
+	slot *sl = &s->slots[si];
+	if (!sl->alive || sl->stopping || sl->mem == NONE)
+		return;
+	const uint32_t mi = sl->mem;
+	member *m = &s->mem[mi];
+	if (!m->alive)
+		return;
+	m->pause_lost = uncommitted(s, mi, t);
+	m->n_held = 0;
+	for (uint32_t i = 0; i < m->n_proc; i++)
+		held_add(s, mi, m->proc[i]);
+	/* Stopped, not lost: the loss is counted if the session runs out. */
+	while (m->n_proc)
+		proc_stop(s, m->proc[m->n_proc - 1], t, 1);
+	sl->alive = 0;
+	m->alive = 0;
+	m->paused = 1;
+	m->pause_tok++;
+	m->hb_pending = 0;
+	m->hb_tok++;
+	m->stalled = stall;
+	m->poll_timed_out = 0;
+	add_run_event(s, t, stall ? "slow-batch" : "pause", mi);
+	if (stall) {
+		/* The heartbeat thread goes on; max.poll.interval.ms after the
+		 * last poll() it gives up on the member. */
+		if (d > pl->max_poll_ms)
+			push(s, t + pl->max_poll_ms, EV_POLL_TIMEOUT, mi, m->pause_tok);
+	} else {
+		s->n_paused++;
+		if (m->in_group) {
+			double last = grid_last(m->hb_base, hb_interval(pl), t);
+			m->exp_tok++;
+			push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
+		}
+	}
+	push(s, t + d, EV_PAUSE_END, mi, m->pause_tok);
+}
+
+/* A slow batch passed max.poll.interval.ms: the heartbeat thread leaves
+ * the group for a dynamic member (LeaveGroup, AbstractCoordinator's
+ * maybeLeaveGroup); a static one sends nothing and stops heartbeating, so
+ * the coordinator expires it at the end of its session. Either way its
+ * generation is reset: its next poll() rejoins. */
+static void poll_timeout(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	m->poll_timed_out = 1;
+	add_run_event(s, t, "poll-timeout", mi);
+	if (!m->in_group)
+		return;
+	if (!is_static(s, m->slot)) {
+		push(s, t + pl->rtt_ms / 2, EV_LEAVE_ARRIVE, mi, 0);
+	} else {
+		double last = grid_last(m->hb_base, hb_interval(pl), t);
+		m->exp_tok++;
+		push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
+	}
+}
+
+/* A paused member is dropped from the group: what it had consumed and not
+ * committed goes back to its partitions, to be processed again. */
+static void pause_forfeit(struct sim *s, uint32_t mi)
+{
+	member *m = &s->mem[mi];
+	if (!m->paused || m->pause_lost <= 0)
+		return;
+	if (!m->stalled)
+		s->n_pause_expired++;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < m->n_held; i++)
+		n += s->proc[m->held[i]] == NONE;
+	for (uint32_t i = 0; i < m->n_held && n; i++)
+		if (s->proc[m->held[i]] == NONE)
+			s->plag[m->held[i]] += m->pause_lost / n;
+	if (n) {
+		s->twice += m->pause_lost;
+		s->G += m->pause_lost;
+	}
+	m->pause_lost = 0;
+}
+
+static void start_process(struct sim *s, uint32_t si, double t, const char *what);
+static void schedule_discovery(struct sim *s, uint32_t mi, double t);
+static void heartbeat_soon(struct sim *s, uint32_t mi, double t);
+
+static void pause_end(struct sim *s, uint32_t mi, double t)
+{
+	const ks_plan *pl = s->plan;
+	member *m = &s->mem[mi];
+	slot *sl = &s->slots[m->slot];
+	m->paused = 0;
+	m->stalled = 0;
+	if (!m->in_group) {
+		/* Fenced (UNKNOWN_MEMBER_ID): it rejoins, as a new member when
+		 * dynamic, with its group.instance.id when static. */
+		m->n_held = 0;
+		start_process(s, m->slot, t, "start");
+		return;
+	}
+	if (m->poll_timed_out) {
+		/* A static member whose generation was reset by a poll timeout,
+		 * still within its session: its JoinGroup gets its assignment
+		 * back, as after a restart. */
+		m->poll_timed_out = 0;
+		m->state = MS_DOWN;
+		start_process(s, m->slot, t, "rejoin");
+		return;
+	}
+	sl->alive = 1;
+	m->alive = 1;
+	m->exp_tok++;
+	m->lag_t = t;
+	m->commit_base = t;
+	m->hb_base = t;
+	add_run_event(s, t, "resume", mi);
+	for (uint32_t i = 0; i < m->n_held; i++) {
+		const uint32_t p = m->held[i];
+		if (s->paper[p] == mi && s->proc[p] == NONE)
+			proc_start(s, p, mi, t);
+	}
+	m->n_held = 0;
+	if (pl->protocol == KS_CONSUMER) {
+		m->state = MS_STABLE;
+		if (m->mismatch)
+			heartbeat_soon(s, mi, t);
+		return;
+	}
+	if (s->cs == CS_PREPARING && m->joined_round != s->round) {
+		m->state = MS_STABLE;
+		schedule_discovery(s, mi, t);
+	} else if (s->cs == CS_COMPLETING) {
+		m->state = MS_SYNC;
+	} else if (s->cs == CS_STABLE) {
+		m->state = MS_STABLE;
+		m->generation = s->generation;
+	}
+}
+
 /* A static member's JoinGroup while the group is stable: the coordinator
  * swaps it in and hands back its assignment, no rebalance (KIP-345). */
 static void static_back(struct sim *s, uint32_t mi, double t)
@@ -1331,7 +1678,13 @@ static void join_arrive(struct sim *s, uint32_t mi, double t)
 			return;
 		}
 		if (s->cs == CS_COMPLETING) {
-			m->state = MS_SYNC;
+			/* The assignment on its way to the leader names the old
+			 * member id: Kafka starts a new rebalance
+			 * (updateStaticMemberThenRebalanceOrCompleteJoin). */
+			snprintf(why, sizeof(why), "static rejoin %s", mem_name(s, mi));
+			trigger(s, t, why);
+			mark_joined(s, mi, t);
+			maybe_complete(s, t);
 			return;
 		}
 	}
@@ -1351,14 +1704,15 @@ static void join_arrive(struct sim *s, uint32_t mi, double t)
 	maybe_complete(s, t);
 }
 
-static void discover(struct sim *s, uint32_t mi, double t)
+/* The member's next poll() after learning of the rebalance: onJoinPrepare
+ * (commit; eager also revokes everything), then the JoinGroup. */
+static void join_at_poll(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
 	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
 	    m->state != MS_STABLE)
 		return;
-	/* onJoinPrepare: commit; eager also revokes everything. */
 	double d = pl->commit_ms;
 	if (pl->protocol == KS_EAGER) {
 		s->round_revoked += m->n_proc;
@@ -1368,6 +1722,26 @@ static void discover(struct sim *s, uint32_t mi, double t)
 	m->last_commit = t;
 	m->state = MS_JOIN;
 	push(s, t + d + pl->rtt_ms / 2, EV_JOIN_ARRIVE, mi, ++m->join_tok);
+}
+
+/* A heartbeat's response says the group is rebalancing; the heartbeat
+ * thread only notes it: the member acts at its next poll(), once the batch
+ * under way is processed. */
+static void discover(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
+	    m->state != MS_STABLE)
+		return;
+	if (m->poll_round != s->round) {
+		const double w = batch_part(s, m, t);
+		if (w > 0) {
+			m->poll_round = s->round;
+			push(s, t + w, EV_POLL, mi, s->round);
+			return;
+		}
+	}
+	join_at_poll(s, mi, t);
 }
 
 static void expire(struct sim *s, uint32_t mi, double t)
@@ -1382,6 +1756,7 @@ static void expire(struct sim *s, uint32_t mi, double t)
 		return;
 	add_run_event(s, t, "expire", mi);
 	snprintf(why, sizeof(why), "expire %s", mem_name(s, mi));
+	pause_forfeit(s, mi);
 	drop_member(s, mi, t, why);
 }
 
@@ -1560,6 +1935,11 @@ static void plan_event(struct sim *s, const ks_plan_event *e, double t)
 		}
 		break;
 	}
+	case KS_EV_PAUSE:
+	case KS_EV_SLOW_BATCH:
+		pause_process(s, (uint32_t)e->member, t, e->duration_ms,
+			      e->type == KS_EV_SLOW_BATCH);
+		break;
 	case KS_EV_ADD_PARTITIONS: {
 		add_partitions(s, e->topic, e->count, t);
 		ks_run *r = s->run;
@@ -1615,7 +1995,9 @@ static void dispatch(struct sim *s, const event *e)
 		break;
 	case EV_LEAVE_ARRIVE: {
 		char why[128];
-		snprintf(why, sizeof(why), "leave %s", mem_name(s, e->a));
+		snprintf(why, sizeof(why), "%s %s",
+			 m && m->poll_timed_out ? "poll-timeout" : "leave", mem_name(s, e->a));
+		pause_forfeit(s, e->a);
 		drop_member(s, e->a, t, why);
 		break;
 	}
@@ -1663,6 +2045,64 @@ static void dispatch(struct sim *s, const event *e)
 		if (e->b == s->epoch && s->cur_rb != SIZE_MAX)
 			install_target(s, t);
 		break;
+	case EV_PAUSE:
+		pause_process(s, e->a, t, s->pauses[e->b].d, 0);
+		break;
+	case EV_POLL:
+		if (e->b == s->round)
+			join_at_poll(s, e->a, t);
+		break;
+	case EV_COOP_REVOKE:
+		if (m && e->b == m->revoke_tok)
+			coop_revoke(s, e->a, t);
+		break;
+	case EV_848_REVOKE:
+		if (m && e->b == m->revoke_tok && m->revoke_pending) {
+			m->revoke_pending = 0;
+			if (m->alive && m->in_group) {
+				if (!revoke_848(s, e->a, t) && m->mismatch)
+					heartbeat_soon(s, e->a, t);
+				check_reconciled(s, t);
+			}
+		}
+		break;
+	case EV_POLL_TIMEOUT:
+		if (m && e->b == m->pause_tok && m->paused && m->stalled)
+			poll_timeout(s, e->a, t);
+		break;
+	case EV_PAUSE_END:
+		if (m && e->b == m->pause_tok && m->paused)
+			pause_end(s, e->a, t);
+		break;
+	}
+}
+
+/* faults.pauses_per_hour: each starting process pauses at the moments of
+ * a Poisson process, for a Pareto-distributed time (heavy-tailed: most
+ * pauses are short, a few are long, as GC and network stalls are). Drawn
+ * from their own stream of the seed, so member ids do not change. */
+static void draw_pauses(struct sim *s, uint32_t n_slots)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->pause_per_hour <= 0 || pl->end_ms <= 0)
+		return;
+	kd_rng r;
+	kd_rng_seed(&r, pl->seed ^ 0x7061757365ull);
+	const double mean_gap = 3600000.0 / pl->pause_per_hour;
+	for (uint32_t si = 0; si < n_slots; si++) {
+		double t = 0;
+		for (;;) {
+			t += -log(unit(&r)) * mean_gap;
+			if (t >= pl->end_ms)
+				break;
+			double d = pl->pause_min_ms * pow(unit(&r), -1.0 / pl->pause_alpha);
+			if (d > pl->pause_max_ms)
+				d = pl->pause_max_ms;
+			if (GROW(s, s->pauses, s->cap_pauses, s->n_pauses + 1) < 0)
+				return;
+			s->pauses[s->n_pauses] = (pause){t, d, si};
+			push(s, t, EV_PAUSE, si, s->n_pauses++);
+		}
 	}
 }
 
@@ -1677,6 +2117,7 @@ static int setup(struct sim *s)
 	s->thr_below_since = 0;
 	s->deploy_first = s->deploy_last = -1;
 	kd_rng_seed(&s->rng, pl->seed);
+	kd_rng_seed(&s->prng, pl->seed ^ 0x706f6c6cull);
 
 	s->n_topics = pl->n_topics;
 	s->tparts = calloc(s->n_topics ? s->n_topics : 1, sizeof(*s->tparts));
@@ -1721,6 +2162,7 @@ static int setup(struct sim *s)
 		 * auto commits are spread over one interval. */
 		m->hb_base = -(I * i) / M;
 		m->commit_base = m->last_commit = -(pl->auto_commit_ms * i) / M;
+		m->poll_phase = (double)i / M;
 		m->lag_t = 0;
 	}
 	s->n_in_group = M;
@@ -1762,6 +2204,7 @@ static int setup(struct sim *s)
 	schedule_drains(s, 0);
 	for (size_t i = 0; i < pl->n_events; i++)
 		push(s, pl->events[i].at_ms, EV_PLAN, (uint32_t)i, 0);
+	draw_pauses(s, M);
 	return s->failed ? -1 : 0;
 }
 
@@ -1800,6 +2243,7 @@ static void sim_free(struct sim *s)
 	free(s->all_topics);
 	free(s->rolls);
 	free(s->dirty);
+	free(s->pauses);
 }
 
 void ks_run_free(ks_run *r)
@@ -1933,6 +2377,9 @@ int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 		sm->time_to_drain_ms = -1;
 	}
 	sm->processed_twice = s.twice;
+	sm->lag_message_seconds = s.lag_int / 1000;
+	sm->pauses = s.n_paused;
+	sm->pause_expiries = s.n_pause_expired;
 	sm->deploy_ms =
 	    s.deploy_first >= 0 && s.deploy_last >= 0 ? s.deploy_last - s.deploy_first : -1;
 	const int failed = s.failed;

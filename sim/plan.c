@@ -225,6 +225,8 @@ static const struct {
     {"rolling-restart", KS_EV_ROLLING_RESTART},
     {"scale", KS_EV_SCALE},
     {"add-partitions", KS_EV_ADD_PARTITIONS},
+    {"pause", KS_EV_PAUSE},
+    {"slow-batch", KS_EV_SLOW_BATCH},
 };
 
 /* The member an event names, by name ("m0003", or the scenario's id) or
@@ -297,7 +299,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (!type) {
 			perr(c, place,
 			     "type: missing (join, leave, crash, restart, rolling-restart, "
-			     "scale, add-partitions)");
+			     "scale, add-partitions, pause, slow-batch)");
 			continue;
 		}
 		pe->type = -1;
@@ -307,7 +309,7 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		if (pe->type < 0) {
 			perr(c, place,
 			     "type: unknown event type \"%s\" (join, leave, crash, restart, "
-			     "rolling-restart, scale, add-partitions)",
+			     "rolling-restart, scale, add-partitions, pause, slow-batch)",
 			     type);
 			continue;
 		}
@@ -324,6 +326,8 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
 		static const char *const k_add[] = {"at_ms", "type",   "topic",
 						    "count", "notice", NULL};
+		static const char *const k_pause[] = {"at_ms", "type", "member", "duration_ms",
+						      NULL};
 		json_t *mv = json_object_get(e, "member");
 		switch (pe->type) {
 		case KS_EV_JOIN:
@@ -370,6 +374,17 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 			if (!json_object_get(e, "to"))
 				perr(c, place, "to: missing");
 			pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
+			break;
+		case KS_EV_PAUSE:
+		case KS_EV_SLOW_BATCH:
+			check_keys(c, e, place, k_pause);
+			if (!mv)
+				perr(c, place, "member: missing");
+			else
+				pe->member = event_member(c, p, mv, place);
+			if (!json_object_get(e, "duration_ms"))
+				perr(c, place, "duration_ms: missing");
+			pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
 			break;
 		case KS_EV_ADD_PARTITIONS: {
 			check_keys(c, e, place, k_add);
@@ -466,7 +481,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	json_t *j = p->json;
 	static const char *const keys[] = {
 	    "kassign_plan", "name",  "group",  "protocol", "strategy", "static_membership",
-	    "config",       "model", "events", "end_ms",   NULL};
+	    "config",       "model", "events", "end_ms",   "faults",   NULL};
 	check_keys(&c, j, "", keys);
 	json_t *ver = json_object_get(j, "kassign_plan");
 	if (!ver)
@@ -547,7 +562,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		static const char *const mkeys[] = {
 		    "rtt_ms",       "commit_ms", "revoke_callback_ms", "restart_ms",
 		    "produce_rate", "capacity",  "assign_ms",          "seed",
-		    "coordinator",  NULL};
+		    "coordinator",  "record_ms", "record_dist",        NULL};
 		check_keys(&c, model, "model", mkeys);
 		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
 		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
@@ -560,6 +575,14 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
 		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
 		coord = str(&c, model, "model", "coordinator", "kafka");
+		/* A record's processing time: one consumer's capacity says it
+		 * unless the plan does. */
+		p->record_ms = num(&c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
+		const char *dist = str(&c, model, "model", "record_dist", "fixed");
+		if (dist && strcmp(dist, "exponential") == 0)
+			p->record_exponential = 1;
+		else if (!dist || strcmp(dist, "fixed") != 0)
+			perr(&c, "model.record_dist", "\"fixed\" or \"exponential\" expected");
 	}
 	if (coord && strcmp(coord, "kafka") == 0)
 		p->coordinator = KS_COORD_KAFKA;
@@ -575,6 +598,8 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 						    "group.initial.rebalance.delay.ms",
 						    "auto.commit.interval.ms",
 						    "metadata.max.age.ms",
+						    "max.poll.records",
+						    "enable.auto.commit",
 						    NULL};
 		check_keys(&c, cfg, "config", ckeys);
 		p->session_ms = num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
@@ -590,6 +615,25 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		    num(&c, cfg, "config", "auto.commit.interval.ms", 5000, 1, 86400000);
 		p->metadata_age_ms =
 		    num(&c, cfg, "config", "metadata.max.age.ms", 300000, 1, 86400000);
+		p->max_poll_records =
+		    (uint32_t)num(&c, cfg, "config", "max.poll.records", 500, 1, 1e9);
+		json_t *ac = json_object_get(cfg, "enable.auto.commit");
+		p->auto_commit = 1;
+		if (!ac)
+			json_object_set_new(cfg, "enable.auto.commit", json_true());
+		else if (!json_is_boolean(ac))
+			perr(&c, "config.enable.auto.commit", "true or false expected");
+		else
+			p->auto_commit = json_is_true(ac);
+		/* A full batch that outlasts max.poll.interval.ms evicts its
+		 * member at every poll: no group would ever be stable. */
+		if (model && json_object_get(model, "record_ms") &&
+		    p->max_poll_records * p->record_ms >= p->max_poll_ms)
+			perr(&c, "config.max.poll.records",
+			     "%u records at model.record_ms %g take %g ms, not below "
+			     "max.poll.interval.ms %g: every full batch would evict its member",
+			     p->max_poll_records, p->record_ms, p->max_poll_records * p->record_ms,
+			     p->max_poll_ms);
 		if (p->heartbeat_ms >= p->session_ms)
 			perr(&c, "config.heartbeat.interval.ms",
 			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
@@ -605,6 +649,28 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
 		perr(&c, "protocol",
 		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+
+	json_t *faults = json_object_get(j, "faults");
+	if (faults && !json_is_object(faults)) {
+		perr(&c, "faults", "an object expected");
+		faults = NULL;
+	}
+	p->pause_min_ms = 1000;
+	p->pause_alpha = 1.5;
+	p->pause_max_ms = 600000;
+	if (faults) {
+		static const char *const fkeys[] = {"pauses_per_hour", "pause_min_ms",
+						    "pause_alpha", "pause_max_ms", NULL};
+		check_keys(&c, faults, "faults", fkeys);
+		p->pause_per_hour = num(&c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
+		p->pause_min_ms = num(&c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
+		p->pause_alpha = num(&c, faults, "faults", "pause_alpha", 1.5, 0.1, 100);
+		p->pause_max_ms =
+		    num(&c, faults, "faults", "pause_max_ms", 600000, p->pause_min_ms, 86400000);
+		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(&c, "faults.pauses_per_hour",
+			     "random pauses need the run's length: set end_ms");
+	}
 
 	parse_events(&c, json_object_get(j, "events"), p, group_ok);
 	if (!json_object_get(j, "events"))

@@ -183,6 +183,9 @@ int ks_run_write(FILE *f, const ks_plan *plan, const ks_run *r, const ks_context
 		fputs("null", f);
 	else
 		numx(f, s->deploy_ms);
+	fputs(", \"lag_message_seconds\": ", f);
+	numx(f, round(s->lag_message_seconds));
+	fprintf(f, ", \"pauses\": %u, \"pause_expiries\": %u", s->pauses, s->pause_expiries);
 	fprintf(f, ", \"ownership_intervals\": %llu, \"ownership_omitted\": %s}\n}\n",
 		(unsigned long long)s->ownership_intervals,
 		s->ownership_omitted ? "true" : "false");

@@ -32,21 +32,24 @@ enum ks_event_type {
 	KS_EV_RESTART,
 	KS_EV_ROLLING_RESTART,
 	KS_EV_SCALE,
-	KS_EV_ADD_PARTITIONS
+	KS_EV_ADD_PARTITIONS,
+	KS_EV_PAUSE,
+	KS_EV_SLOW_BATCH
 };
 enum ks_stop { KS_STOP_CLOSE, KS_STOP_KILL }; /* how a restart stops a member */
 
 typedef struct ks_plan_event {
 	double at_ms;
-	int type;       /* enum ks_event_type */
-	uint32_t count; /* join, leave, crash, rolling-restart, add-partitions */
-	int64_t member; /* leave, crash, restart: member index, -1: by count */
-	double gap_ms;  /* rolling-restart */
-	uint32_t to;    /* scale */
-	uint32_t topic; /* add-partitions: index into topic_name */
-	int notice_now; /* add-partitions */
-	int stop;       /* restart, rolling-restart: enum ks_stop */
-	uint32_t index; /* its place in the plan's events array (for messages) */
+	int type;           /* enum ks_event_type */
+	uint32_t count;     /* join, leave, crash, rolling-restart, add-partitions */
+	int64_t member;     /* leave, crash, restart: member index, -1: by count */
+	double gap_ms;      /* rolling-restart */
+	uint32_t to;        /* scale */
+	uint32_t topic;     /* add-partitions: index into topic_name */
+	int notice_now;     /* add-partitions */
+	int stop;           /* restart, rolling-restart: enum ks_stop */
+	double duration_ms; /* pause, slow-batch */
+	uint32_t index;     /* its place in the plan's events array (for messages) */
 } ks_plan_event;
 
 typedef struct ks_plan {
@@ -68,7 +71,17 @@ typedef struct ks_plan {
 	double auto_commit_ms, metadata_age_ms;
 	double rtt_ms, commit_ms, revoke_cb_ms, restart_ms, produce_rate, capacity;
 	double assign_ms; /* < 0: measured */
+	/* The poll loop: a member processes max.poll.records per poll() at
+	 * record_ms a record (record_dist "fixed" or "exponential"); it joins a
+	 * rebalance, and runs its revoke callback, at its next poll. */
+	uint32_t max_poll_records;
+	double record_ms;
+	int record_exponential;
+	int auto_commit; /* enable.auto.commit; false: a commit after each batch */
 	uint64_t seed;
+	/* faults.pauses_per_hour > 0: each member pauses (GC, network) at
+	 * random moments drawn from the seed; lengths follow a Pareto law. */
+	double pause_per_hour, pause_min_ms, pause_alpha, pause_max_ms;
 
 	ks_plan_event *events; /* sorted by at_ms, then plan order */
 	size_t n_events;
@@ -140,6 +153,9 @@ typedef struct ks_summary {
 	int ownership_omitted;
 	uint64_t ownership_intervals;
 	double deploy_ms; /* first stop of a planned event to the last member back (-1: none) */
+	double lag_message_seconds; /* the integral of total lag over the run */
+	uint32_t pauses;            /* pauses that began (plan events and drawn) */
+	uint32_t pause_expiries;    /* of them, those that outlasted the session */
 } ks_summary;
 
 typedef struct ks_run {
@@ -175,5 +191,17 @@ typedef struct ks_context {
 
 /* Writes the run file. Returns 0 or -1 (write error). */
 int ks_run_write(FILE *f, const ks_plan *plan, const ks_run *run, const ks_context *ctx);
+
+/* ------------------------------------------------------------------ sizing */
+
+/* The smallest member count for `parts` partitions sharing `rate`
+ * messages/s whose busiest member, ceil(parts / members) partitions, stays
+ * within capacity * (1 - headroom); at least 2 when there are 2 partitions
+ * (a crash leaves somebody). When one partition alone is above the
+ * headroom but within capacity, *headroom_unmet is set and the answer is
+ * one member per partition. Returns -1 when one partition is above
+ * capacity (no count keeps up), else 0. */
+int ks_safe_members(uint64_t parts, double rate, double capacity, double headroom,
+		    uint32_t *members, int *headroom_unmet);
 
 #endif

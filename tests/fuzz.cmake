@@ -19,7 +19,7 @@ if(KA_FUZZ)
     set(ka_fuzz_sources fuzz_scenario.c
       ${PROJECT_SOURCE_DIR}/datasets/scenario.c
       ${PROJECT_SOURCE_DIR}/datasets/assignment.c
-      ${PROJECT_SOURCE_DIR}/datasets/jsonarena.c
+      ${PROJECT_SOURCE_DIR}/datasets/jsondoc.c
       ${PROJECT_SOURCE_DIR}/datasets/names.c
       ${PROJECT_SOURCE_DIR}/datasets/wbuf.c)
     get_target_property(ka_lib_sources kassign_lib SOURCES)

@@ -293,7 +293,7 @@ class Case:
                      "--quiet", "-o", out)
         check(p.returncode == 0, "kassign sweep runs", p)
         p = self.run(self.compare, out, out)
-        check(p.returncode == 0 and "no regression in 8 points" in p.stdout,
+        check(p.returncode == 0 and "no regression in 10 points" in p.stdout,
               "a sweep file compares with itself", p)
         # The same figures under another tool's name: compared point by
         # point (no regression: exit 0), and the tools' difference said.

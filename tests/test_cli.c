@@ -603,8 +603,8 @@ static void test_sweep(void)
 	    "table", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "median_ms");
-	EXPECT_ERR(&r, "sweep: 8 points");
-	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 8); /* 2 subs x 4 variants */
+	EXPECT_ERR(&r, "sweep: 10 points");
+	CU_ASSERT_EQUAL(count_lines_with(r.out, " G-seed "), 10); /* 2 subs x 5 variants */
 	CU_ASSERT_EQUAL(count_lines_with(r.out, "error"), 0);
 
 	run(&r, &d, "sweep", "--grid", "G-storm", "--subs", "heterogeneous", "--variant", "racks",
@@ -738,29 +738,63 @@ static void test_size(void)
 	tmpdir d;
 	cli_run r = {0};
 	tmp_open(&d);
+	/* 100 messages/s per partition, 350 usable per member: 3 partitions
+	 * each at most, so ceil(20 / 3) = 7 members (6 would leave two members
+	 * with 4 partitions, 400 messages/s). */
 	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500", NULL);
 	expect_status(&r, 0);
-	EXPECT_OUT(&r, "-> 6 members");
+	EXPECT_OUT(&r, "-> 7 members");
 	EXPECT_OUT(&r, "eager/range dynamic 45s");
 	EXPECT_OUT(&r, "cooperative/cooperative-sticky static 10s");
-	EXPECT_OUT(&r, "recommended: 6 members");
+	EXPECT_OUT(&r, "recommended: 7 members");
+	EXPECT_OUT(&r, "the smallest count whose busiest member (ceil(20 / 7) = 3 partitions");
+	EXPECT_OUT(&r, "6 would leave one with 4, 400 messages/s");
+	EXPECT_OUT(&r, "max.poll.records 500");
+	EXPECT_OUT(&r, "takes ");
 	CU_ASSERT_EQUAL(count_lines_with(r.out, "* "), 1);
+	/* 100 messages/s per partition against 105 usable: one partition per
+	 * member, 200 members (191 = ceil(20000 / 105) would leave nine
+	 * members with two partitions, 200 messages/s against 150). */
+	run(&r, &d, "size", "--partitions", "200", "--rate", "20000", "--capacity", "150", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "-> 200 members (smallest safe: 200)");
+	EXPECT_OUT(&r, "199 would leave one with 2, 200 messages/s");
+	EXPECT_OUT(&r, "warning: while one member is down");
 	/* One member would do: two, so that a crash leaves one (one partition:
 	 * one member, a second would stay idle). */
 	run(&r, &d, "size", "--partitions", "8", "--rate", "10", "--capacity", "500", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "-> 2 members");
+	EXPECT_OUT(&r, "so that a crash leaves a member");
 	run(&r, &d, "size", "--partitions", "1", "--rate", "10", "--capacity", "500", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "-> 1 members");
+	/* Headroom that one partition alone breaks: warned, one per partition. */
+	run(&r, &d, "size", "--partitions", "4", "--rate", "480", "--capacity", "150", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "-> 4 members");
+	EXPECT_OUT(&r, "warning: headroom 0.3 cannot be kept");
+	/* --members below the safe count: shown, never recommended. */
+	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500",
+	    "--members", "5", NULL);
+	expect_status(&r, 0);
+	EXPECT_OUT(&r, "recommended: none of these");
+	EXPECT_OUT(&r, "the smallest safe count is 7");
+	CU_ASSERT_EQUAL(count_lines_with(r.out, "* "), 0);
 	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500", "--json",
 	    NULL);
 	expect_status(&r, 0);
 	json_error_t e;
 	json_t *doc = json_loads(r.out, 0, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "members")), 6);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "members")), 7);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "smallest_safe_members")), 7);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(doc, "alternatives")), 8);
+	CU_ASSERT(json_array_size(json_object_get(doc, "reasons")) >= 4);
+	json_t *rec = json_object_get(doc, "recommendation");
+	CU_ASSERT(json_is_object(rec));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(rec, "max_poll_records")), 500);
+	CU_ASSERT(json_number_value(json_object_get(rec, "deploy_ms")) > 0);
 	json_decref(doc);
 	char scen[1024];
 	snprintf(scen, sizeof(scen), "%s/tests/data/good/seed-exercise-1.json",
@@ -768,9 +802,16 @@ static void test_size(void)
 	run(&r, &d, "size", "--scenario", scen, "--rate", "100", "--capacity", "500", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "(the scenario's)");
+	/* 500 messages/s per partition against a capacity of 100: impossible. */
 	run(&r, &d, "size", "--partitions", "4", "--rate", "2000", "--capacity", "100", NULL);
 	expect_status(&r, 2);
-	EXPECT_ERR(&r, "cannot keep up");
+	EXPECT_ERR(&r, "no member count keeps up");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
+	run(&r, &d, "size", "--partitions", "20", "--rate", "2000", "--capacity", "500",
+	    "--members", "3", NULL);
+	expect_status(&r, 2);
+	EXPECT_ERR(&r, "the smallest safe count is 7");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
 	run(&r, &d, "size", "--partitions", "4", "--rate", "-3", "--capacity", "100", NULL);
 	expect_status(&r, 2);
 	EXPECT_ERR(&r, "--rate");

@@ -286,7 +286,7 @@ static void test_random_scripts(void)
 
 /* ------------------------------------------------------------------ cases by hand */
 
-#define EXACT "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0},"
+#define EXACT "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0},"
 
 /*
  * Two members, four partitions, eager range; m0001 crashes at 60 s. Its
@@ -413,12 +413,13 @@ static void test_consumer_by_hand(void)
  */
 static void test_mock_by_hand(void)
 {
-	ks_plan *p = plan_of("{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
-			     "\"partitions\": 20}]}, \"protocol\": \"eager\", \"config\": "
-			     "{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 100}, "
-			     "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, "
-			     "\"coordinator\": \"librdkafka-mock\"}, "
-			     "\"events\": [{\"at_ms\": 10000, \"type\": \"join\"}]}");
+	ks_plan *p = plan_of(
+	    "{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", "
+	    "\"partitions\": 20}]}, \"protocol\": \"eager\", \"config\": "
+	    "{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 100}, "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0, "
+	    "\"coordinator\": \"librdkafka-mock\"}, "
+	    "\"events\": [{\"at_ms\": 10000, \"type\": \"join\"}]}");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ks_run *r = run_of(p);
 	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
@@ -509,6 +510,309 @@ static void test_static_restart(void)
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
 	ks_run_free(r);
 	ks_plan_free(p);
+}
+
+/*
+ * Classic static membership keeps a member through a rebalance (Kafka
+ * removes only dynamic members that did not rejoin in time; a static one
+ * leaves at its session's end). Eager range, three static members on six
+ * partitions, rebalance timeout 10 s, session 60 s, no network or commit
+ * time. m0002 is killed at 10 s and back at 50 s (restart_ms 40000): longer
+ * than the rebalance timeout, shorter than its session. A fourth member
+ * joins at 12 s: the rebalance starts at 12000; m0000 (heartbeats at
+ * 3000k) revokes at 12000, m0001 (-1000 + 3000k) at 14000; m0002 never
+ * rejoins, so the join completes at the deadline, 22000, keeping m0002.
+ * Range over the four member ids (m0000-…, m0001-…, m0002-…, m0003-…):
+ * p0 p1 | p2 p3 | p4 | p5. m0002's p4 waits for it; back at 50000 its
+ * JoinGroup on a stable group returns its assignment, no rebalance.
+ * Unowned: p0, p1 12-22 s (20), p2, p3 14-22 s (16), p4 10-50 s (40), p5
+ * 10-22 s (12): 88 partition-seconds, one rebalance. Were m0002 dropped at
+ * 22000, its return would be a second rebalance.
+ */
+static void test_static_kept_through_rebalance(void)
+{
+	ks_plan *p = plan_of(
+	    "{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "
+	    "\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": true, "
+	    "\"config\": {\"session.timeout.ms\": 60000, \"max.poll.interval.ms\": 10000}, "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0, "
+	    "\"restart_ms\": "
+	    "40000}, "
+	    "\"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": \"m0002\", "
+	    "\"stop\": \"kill\"}, {\"at_ms\": 12000, \"type\": \"join\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 12000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 22000, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[0].members, 4);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 88.0, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 4);
+	CU_ASSERT(r->final_in_group[2]);
+	for (size_t i = 0; i < r->n_events; i++)
+		CU_ASSERT_STRING_NOT_EQUAL(r->events[i].type, "expire");
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * A static member rejoining while the group is in CompletingRebalance
+ * starts a new rebalance in Kafka (the assignment on its way names its old
+ * member id). As above, but the assignor takes 5 s (model.assign_ms) and
+ * m0002 is back at 24 s (restart_ms 14000): the join completes at 22000,
+ * the assignment would arrive at 27000, m0002's JoinGroup at 24000 starts
+ * generation 3, everyone (waiting in SyncGroup) rejoins at once, and its
+ * assignment arrives at 29000. Eager: p0, p1 unowned 12-29 s (34), p2, p3
+ * 14-29 s (30), p4, p5 10-29 s (38): 102 partition-seconds, two
+ * rebalances, the first superseded.
+ */
+static void test_static_rejoin_completing(void)
+{
+	ks_plan *p = plan_of(
+	    "{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "
+	    "\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": true, "
+	    "\"config\": {\"session.timeout.ms\": 60000, \"max.poll.interval.ms\": 10000}, "
+	    "\"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 5000, \"record_ms\": 0, "
+	    "\"restart_ms\": "
+	    "14000}, \"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": "
+	    "\"m0002\", \"stop\": \"kill\"}, {\"at_ms\": 12000, \"type\": \"join\"}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT(r->rebalances[0].superseded);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 24000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 24000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 29000, 1e-9);
+	CU_ASSERT_EQUAL(r->summary.generations, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 102.0, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * Pauses (GC, network). Eager range, two dynamic members on four
+ * partitions, session 10 s, heartbeats 3 s, 100 messages/s per partition,
+ * auto commit every 5 s. m0000 (heartbeats and commits at 0 + 3000k and
+ * 5000k) pauses at 7 s.
+ * - For 5 s: back at 12 s, before its session ends (last heartbeat 6000,
+ *   expiry due at 16000): its two partitions wait 5 s (10 partition-s),
+ *   no rebalance, nothing processed twice.
+ * - For 20 s: expired at 16000; m0001 (heartbeats -1500 + 3000k) learns at
+ *   16500 and alone takes all four; m0000 back at 27000 is a new member
+ *   (UNKNOWN_MEMBER_ID, rejoin): a second rebalance, m0001 learns at 28500
+ *   (its heartbeat timer reset at 16500). Unowned: m0000's two partitions
+ *   7-16.5 s, 19 partition-seconds; m0001 revokes and gets back at the
+ *   same instant. Processed twice: what m0000 consumed since its commit at
+ *   5000, 2 s x 2 partitions x 100 messages/s = 400.
+ */
+static void test_pause_by_hand(void)
+{
+#define PAUSE_PLAN(d)                                                                              \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"config\": {\"session.timeout.ms\": "  \
+	"10000}, " EXACT "\"events\": [{\"at_ms\": 7000, \"type\": \"pause\", \"member\": "        \
+	"\"m0000\", \"duration_ms\": " d "}]}"
+	ks_plan *p = plan_of(PAUSE_PLAN("5000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 10.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	CU_ASSERT_EQUAL(r->summary.pauses, 1);
+	CU_ASSERT_EQUAL(r->summary.pause_expiries, 0);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(PAUSE_PLAN("20000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 16000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 16500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 27000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 28500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 19.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 400, 1e-6);
+	CU_ASSERT_EQUAL(r->summary.pause_expiries, 1);
+	CU_ASSERT_EQUAL(r->n_members, 3);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/* Random pauses are drawn from the seed: the same plan, the same day; a
+ * shorter session turns more of the same pauses into expiries. */
+static void test_pause_model(void)
+{
+#define PAUSE_DAY(session)                                                                         \
+	"{\"group\": {\"members\": 10, \"topics\": [{\"name\": \"t0\", \"partitions\": 20}]}, "    \
+	"\"protocol\": \"cooperative\", \"config\": {\"session.timeout.ms\": " session             \
+	", \"heartbeat.interval.ms\": 1000}, \"model\": {\"assign_ms\": 0}, \"faults\": "          \
+	"{\"pauses_per_hour\": 2}, \"end_ms\": "                                                   \
+	"86400000}"
+	ks_plan *p = plan_of(PAUSE_DAY("10000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *a = run_of(p), *b = run_of(p);
+	/* 10 members x 2 per hour x 24 h: about 480 pauses. */
+	CU_ASSERT(a->summary.pauses > 400 && a->summary.pauses < 560);
+	CU_ASSERT_EQUAL(a->summary.pauses, b->summary.pauses);
+	CU_ASSERT_EQUAL(a->summary.pause_expiries, b->summary.pause_expiries);
+	CU_ASSERT_DOUBLE_EQUAL(a->summary.lag_message_seconds, b->summary.lag_message_seconds,
+			       1e-6);
+	CU_ASSERT_EQUAL(check_run(p, a, 0), 0);
+	ks_plan *q = plan_of(PAUSE_DAY("45000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	ks_run *c = run_of(q);
+	CU_ASSERT_EQUAL(c->summary.pauses, a->summary.pauses);
+	CU_ASSERT(c->summary.pause_expiries < a->summary.pause_expiries);
+	CU_ASSERT(a->summary.pause_expiries > 0);
+	ks_run_free(a);
+	ks_run_free(b);
+	ks_run_free(c);
+	ks_plan_free(p);
+	ks_plan_free(q);
+}
+
+/*
+ * The poll loop: a member learns of a rebalance from its heartbeat but
+ * joins at its next poll(). Eager range, two members on four partitions,
+ * 50 messages/s per partition, capacity 100 (a record every 10 ms:
+ * model.record_ms 10), so each member is exactly busy and processes full
+ * batches of max.poll.records 70, 700 ms each, m0000's from 0 + 700k,
+ * m0001's from 350 + 700k (starting members spread over one batch).
+ * m0000 crashes at 61 s: last heartbeat 60000 (3000k), expired at 105000;
+ * m0001 (heartbeats at -1500 + 3000k) learns at 106500 but is in a batch
+ * until 106750, then revokes and joins; alone, the join completes at once.
+ * Unowned: m0000's two partitions 61-106.75 s, 91.5 partition-seconds.
+ * Processed twice: m0000 consumed since its last commit. With auto commit
+ * (5000k) that is 1 s: 2 x 50 = 100 messages; with enable.auto.commit
+ * false, a commit after each batch, 100 ms (its batch began at 60900):
+ * 10 messages.
+ */
+static void test_poll_join_by_hand(void)
+{
+#define POLL_PLAN(auto)                                                                            \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"config\": {\"max.poll.records\": "    \
+	"70, \"enable.auto.commit\": " auto "}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "     \
+					    "\"assign_ms\": 0, \"record_ms\": 10, "                \
+					    "\"produce_rate\": 50, \"capacity\": 100}, "           \
+					    "\"events\": [{\"at_ms\": 61000, \"type\": "           \
+					    "\"crash\", \"member\": \"m0000\"}]}"
+	ks_plan *p = plan_of(POLL_PLAN("true"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 105000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 106750, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 91.5, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 100, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(POLL_PLAN("false"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 106750, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 10, 1e-6);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * A slow batch past max.poll.inter.ms. Eager range, two members on four
+ * partitions, max.poll.interval.ms (and so the rebalance timeout) 30 s,
+ * session 45 s, 100 messages/s per partition, no network, commit or
+ * record time. m0000's batch from 12 s takes 50 s.
+ * - Dynamic: its heartbeat thread leaves the group at 42000; m0001
+ *   (heartbeats at -1500 + 3000k) learns at 43500 and takes all four. Back
+ *   in poll() at 62000, m0000 rejoins as a new member; m0001, whose
+ *   heartbeat timer restarted at 43500, learns at 64500. Unowned: m0000's
+ *   two partitions 12-43.5 s, 63 partition-seconds; processed twice: what
+ *   it consumed since its auto commit at 10000, 2 s x 2 x 100 = 400.
+ * - Static: no LeaveGroup; its heartbeats stop at 42000, so its session
+ *   would end at 87000; back at 62000 its JoinGroup gets its partitions
+ *   back: no rebalance, 2 x 50 s = 100 partition-seconds unowned.
+ * - A slow batch of 20 s stays within max.poll.interval.ms: no
+ *   rebalance, 40 partition-seconds.
+ */
+static void test_slow_batch_by_hand(void)
+{
+#define SLOW_PLAN(stat, d)                                                                         \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"static_membership\": " stat ", "      \
+	"\"config\": {\"max.poll.interval.ms\": 30000}, " EXACT "\"events\": [{\"at_ms\": "        \
+	"12000, \"type\": \"slow-batch\", \"member\": \"m0000\", \"duration_ms\": " d "}]}"
+	ks_plan *p = plan_of(SLOW_PLAN("false", "50000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 42000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 43500, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 62000, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 64500, 1e-6);
+	CU_ASSERT(strncmp(r->rebalances[0].trigger, "poll-timeout", 12) == 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 63.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 400, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 3);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(SLOW_PLAN("true", "50000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 100.0, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 2);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(SLOW_PLAN("false", "20000"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 40.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * The member count a load needs: the busiest member holds ceil(P / M)
+ * partitions. 200 partitions at 100 messages/s each, capacity 150 less 30 %
+ * (105): one partition per member, 200 (rate / usable capacity would say
+ * 191). 1000 partitions at 1000 each, capacity 1500 (1050 usable): 1000.
+ * 20 at 100, capacity 500 (350): three each, ceil(20 / 3) = 7. 8 at 1.25,
+ * capacity 500: one would do, two for a crash. 4 at 120, capacity 150: one
+ * partition is above 105 but not above 150: one member each, headroom not
+ * kept. 4 at 500, capacity 100: impossible.
+ */
+static void test_safe_members(void)
+{
+	uint32_t m;
+	int unmet;
+	CU_ASSERT_EQUAL(ks_safe_members(200, 20000, 150, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 200);
+	CU_ASSERT_EQUAL(unmet, 0);
+	CU_ASSERT_EQUAL(ks_safe_members(1000, 1e6, 1500, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 1000);
+	CU_ASSERT_EQUAL(ks_safe_members(20, 2000, 500, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 7);
+	CU_ASSERT_EQUAL(ks_safe_members(8, 10, 500, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 2);
+	CU_ASSERT_EQUAL(ks_safe_members(1, 10, 500, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 1);
+	CU_ASSERT_EQUAL(ks_safe_members(4, 480, 150, 0.3, &m, &unmet), 0);
+	CU_ASSERT_EQUAL(m, 4);
+	CU_ASSERT_EQUAL(unmet, 1);
+	CU_ASSERT_EQUAL(ks_safe_members(4, 2000, 100, 0.3, &m, &unmet), -1);
 }
 
 /* ------------------------------------------------------------------ the storm */
@@ -603,6 +907,18 @@ static void test_bad_plans(void)
 		       "\"m0042\"}]}",
 		       "no member named \"m0042\"");
 	expect_refused("{\"group\": {\"members\": 2}}", "group.topics");
+	expect_refused(
+	    "{" G10 ", \"model\": {\"record_ms\": 1000}}",
+	    "config.max.poll.records: 500 records at model.record_ms 1000 take 500000 ms");
+	expect_refused("{" G10 ", \"model\": {\"record_dist\": \"normal\"}}",
+		       "model.record_dist: \"fixed\" or \"exponential\" expected");
+	expect_refused("{" G10 ", \"config\": {\"enable.auto.commit\": 1}}",
+		       "config.enable.auto.commit: true or false expected");
+	expect_refused("{" G10 ", \"faults\": {\"pauses_per_hour\": 1}}",
+		       "faults.pauses_per_hour: random pauses need the run's length");
+	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"pause\", "
+		       "\"member\": 0}]}",
+		       "duration_ms: missing");
 	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"add-partitions\", "
 		       "\"topic\": \"t9\", \"count\": 1}]}",
 		       "\"t9\" is not a topic of the group");
@@ -620,6 +936,13 @@ static const kt_test case_tests[] = {
     {"mock_by_hand", test_mock_by_hand},
     {"scenario_group", test_scenario_group},
     {"static_restart", test_static_restart},
+    {"static_kept_through_rebalance", test_static_kept_through_rebalance},
+    {"static_rejoin_completing", test_static_rejoin_completing},
+    {"pause_by_hand", test_pause_by_hand},
+    {"pause_model", test_pause_model},
+    {"poll_join_by_hand", test_poll_join_by_hand},
+    {"slow_batch_by_hand", test_slow_batch_by_hand},
+    {"safe_members", test_safe_members},
     {NULL, NULL},
 };
 

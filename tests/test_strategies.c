@@ -757,6 +757,13 @@ static void test_valid_assignments(void)
 			uint32_t *owner = new_owner(g, 0xA5);
 			int rc = ka_assign(s, g, ws, size, owner);
 			runs++;
+			if (rc == KA_EKAFKA && strcmp(s->name, "broker-range") == 0) {
+				/* Kafka's answer is no assignment here: test_broker_range
+				 * checks that it is exactly those groups. */
+				tg_free(ws);
+				free(owner);
+				continue;
+			}
 			if (rc != 0) {
 				failures++;
 				fprintf(stderr, "ka_assign returned %d (%s)\n", rc,
@@ -996,17 +1003,28 @@ static void test_balance(void)
 			const ka_strategy *s = ka_strategy_at(si);
 			int rc;
 			uint32_t *owner = run(s, g, 0xA5, &rc);
+			if (rc == KA_EKAFKA && strcmp(s->name, "broker-range") == 0)
+				continue; /* no assignment to measure (as above) */
 			if (!owner) {
 				failures++;
 				continue;
 			}
-			bool range = strcmp(s->name, "range") == 0;
+			/* broker-range: per topic too, but only without its rack pass,
+			 * after which Kafka may leave a topic short on one member
+			 * (docs/strategies.md) */
+			const uint32_t racked = KA_GROUP_MEMBER_RACKS | KA_GROUP_PARTITION_RACKS;
+			bool broker = strcmp(s->name, "broker-range") == 0;
+			if (broker && hom && (g->flags & racked) == racked) {
+				free(owner);
+				continue;
+			}
+			bool range = broker || strcmp(s->name, "range") == 0;
 			if (range) {
 				/* per topic, rack-aware or not, in any group */
 				checks++;
 				if (topic_spread(g, owner) > 1) {
 					failures++;
-					report("range: a topic's counts differ by more than one",
+					report("ranges: a topic's counts differ by more than one",
 					       seed, i, s->name, d, g, NULL, owner);
 				}
 			} else if (hom && !(s->flags & KA_STRATEGY_COOPERATIVE)) {

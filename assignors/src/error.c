@@ -24,6 +24,9 @@ const char *ka_strerror(int code)
 		return "value out of range";
 	case KA_ELEADER:
 		return "leader rack not among the partition's replica racks";
+	case KA_EKAFKA:
+		return "Kafka's own answer gives a partition to two members: no assignment to "
+		       "reproduce";
 	default:
 		return "unknown error";
 	}

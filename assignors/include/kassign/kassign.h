@@ -60,7 +60,8 @@ enum ka_error {
 	KA_EWORKSPACE = -6, /* workspace smaller than ka_workspace_size() */
 	KA_ESTATE = -7,     /* call out of life-cycle order */
 	KA_ERANGE = -8,     /* partition count or generation out of its range */
-	KA_ELEADER = -9     /* a partition's leader rack is not one of its replica racks */
+	KA_ELEADER = -9,    /* a partition's leader rack is not one of its replica racks */
+	KA_EKAFKA = -10     /* Kafka's own answer is not an assignment (a partition given twice) */
 };
 
 /* Static, never NULL: "unknown error" for codes outside enum ka_error. */
