@@ -24,6 +24,7 @@
 #endif
 
 #include "internal.h"
+#include "sort.h"
 
 /* ------------------------------------------------------------ growable arrays */
 
@@ -572,6 +573,8 @@ void ka_group_free(ka_group *pub)
 {
 	if (!pub)
 		return;
+	if (pub->flags & KA__GROUP_BORROWED)
+		return;
 	group_impl *g = (group_impl *)pub;
 	for (int i = 0; i < g->n_blocks; i++)
 		free(g->blocks[i]);
@@ -589,6 +592,24 @@ int ka_group_leader_view(const ka_group *g, ka_group *view)
 	view->flags &= ~KA_GROUP_PARTITION_RACKS;
 	if (g->flags & KA_GROUP_LEADER_RACKS)
 		view->flags |= KA_GROUP_PARTITION_RACKS;
+	view->flags |= KA__GROUP_BORROWED;
+	return 0;
+}
+
+int ka_group_leader_view_new(const ka_group *g, ka_group **view)
+{
+	if (!view)
+		return KA_EINVAL;
+	*view = NULL;
+	if (!g)
+		return KA_EINVAL;
+	/* A group of its own that owns no arrays: ka_group_free frees it alone. */
+	group_impl *v = calloc(1, sizeof *v);
+	if (!v)
+		return KA_ENOMEM;
+	ka_group_leader_view(g, &v->pub);
+	v->pub.flags &= ~KA__GROUP_BORROWED;
+	*view = &v->pub;
 	return 0;
 }
 
@@ -904,7 +925,7 @@ static int lay_out_subscriptions(finish *f)
 			sorted &= i == 0 || list[i - 1] < list[i];
 		}
 		if (!sorted)
-			ka_sort_u32(list, n, f->scratch);
+			ka__sort_u32(list, n, f->scratch);
 		sub_off[m + 1] = sub_off[m] + n;
 		if (!n)
 			diag(b, KA_WNO_SUBSCRIPTION, in, KA_NONE, KA_NONE, KA_NONE, -1,

@@ -16,6 +16,10 @@
 
 #define KA__ALIGN 64u
 
+/* A ka_group.flags bit of the library's own: a leader view filled into the
+ * caller's storage (ka_group_leader_view), which ka_group_free leaves alone. */
+#define KA__GROUP_BORROWED 0x80000000u
+
 /* ------------------------------------------------------------ workspace */
 
 /*

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sort.h"
 
 /* Partition ranges for one topic with nobody assigned yet: the formula. */
 static void plain_ranges(const uint32_t *subs, uint32_t n, uint32_t off, uint32_t P,
@@ -436,7 +437,7 @@ static int assign_rack_aware(const ka_group *g, ka__ws *w, uint32_t *owner)
 			rack_local[x.class_racks[i]] = i;
 
 		/* Co-partitioned groups: same subscribers, same partition count. */
-		ka_sort_u32_by(topics, nt, sort_tmp, cmp_count, g);
+		ka__sort_u32_by(topics, nt, sort_tmp, cmp_count, g);
 		for (uint32_t a = 0, b; a < nt; a = b) {
 			uint32_t P = g->topic_off[topics[a] + 1] - g->topic_off[topics[a]];
 			for (b = a + 1; b < nt; b++)
