@@ -93,6 +93,19 @@ void kh_fmt_duration(double ms, char *buf, size_t len);
 /* A count for people: "950", "12.3k", "4.5M". */
 void kh_fmt_count(double v, char *buf, size_t len);
 
+/*
+ * Validates strategy s's output against the group before anything is
+ * written or counted (ka_assignment_validate, O(P); a cooperative
+ * strategy's round may withhold a partition that changes owner). Returns the
+ * number of violations and describes the first in first[len] ("" for none).
+ */
+uint64_t kh_assignment_verify(const ka_strategy *s, const ka_group *g, const uint32_t *owner,
+			      char *first, size_t len);
+/* "kassign CMD: WHERE: internal error: strategy S produced an invalid
+ * assignment: FIRST (N violations) ..."; returns KH_EXIT_INTERNAL. */
+int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, uint64_t n,
+		      const char *first);
+
 /* A 64-byte aligned block of at least `size` bytes (at least 64), or NULL. */
 void *kh_aligned_alloc(size_t size);
 

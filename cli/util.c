@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -138,6 +139,67 @@ void kh_partition_name(const ka_group *g, uint32_t p, char *buf, size_t len)
 	}
 	uint32_t t = ka_group_partition_topic(g, p);
 	snprintf(buf, len, "%s-%u", g->topic_name[t], p - g->topic_off[t]);
+}
+
+/* The first violation ka_assignment_validate reports, kept for the message. */
+typedef struct kh__first_violation {
+	int rule;
+	uint32_t partition, member;
+} kh__first_violation;
+
+static void kh__note_first(void *ctx, int rule, uint32_t partition, uint32_t member)
+{
+	kh__first_violation *v = ctx;
+	if (!v->rule) {
+		v->rule = rule;
+		v->partition = partition;
+		v->member = member;
+	}
+}
+
+uint64_t kh_assignment_verify(const ka_strategy *s, const ka_group *g, const uint32_t *owner,
+			      char *first, size_t len)
+{
+	/* A cooperative strategy's round may withhold a partition that changes
+	 * owner (the validator's allow_withheld rule); nothing else may be
+	 * left out. */
+	const int allow = (s->flags & KA_STRATEGY_COOPERATIVE) != 0;
+	if (len)
+		first[0] = '\0';
+	kh__first_violation v = {0};
+	const uint64_t n = ka_assignment_validate(g, owner, allow, kh__note_first, &v);
+	if (!n)
+		return 0;
+	char part[320];
+	kh_partition_name(g, v.partition, part, sizeof(part));
+	switch (v.rule) {
+	case KA_VUNASSIGNED:
+		snprintf(first, len, "partition %s is unassigned though its topic has subscribers",
+			 part);
+		break;
+	case KA_VUNSUBSCRIBED:
+		snprintf(
+		    first, len,
+		    "partition %s is given to member %s, which does not subscribe to its topic",
+		    part, g->member_id[v.member]);
+		break;
+	default:
+		snprintf(first, len, "partition %s is given to member #%u of %u", part, v.member,
+			 g->n_members);
+		break;
+	}
+	return n;
+}
+
+int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, uint64_t n,
+		      const char *first)
+{
+	kh_error(cmd,
+		 "%s: internal error: strategy %s produced an invalid assignment: %s (%" PRIu64
+		 " violation%s); nothing written. This is a defect of kassign: please report it "
+		 "with the input",
+		 where, s->name, first, n, n == 1 ? "" : "s");
+	return KH_EXIT_INTERNAL;
 }
 
 void *kh_aligned_alloc(size_t size)

@@ -21,6 +21,7 @@
 #include "datasets/jsondoc.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
+#include "datasets/pattern.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
@@ -204,7 +205,8 @@ static uint32_t smap_put(struct smap *m, const char *key, uint32_t val)
 /* One distinct subscription pattern, compiled once for all members using it. */
 struct pat {
 	regex_t re;
-	int state; /* 1 compiled, -1 does not compile */
+	int state;  /* 1 compiled, -1 does not compile, -2 past kd_pattern_check's limits */
+	size_t col; /* -2: the 1-based byte of the pattern where a limit is passed */
 	bool matched;
 	uint32_t *match; /* topic input indices whose whole name matches */
 	uint32_t n_match;
@@ -994,8 +996,12 @@ static struct pat *pattern_get(struct ld *st, const char *src, const struct path
 	}
 	struct pat *p = &st->pats[st->n_pats];
 	memset(p, 0, sizeof *p);
-	int rc = regcomp(&p->re, src, REG_EXTENDED);
-	if (rc != 0) {
+	/* Measured before regcomp, which would take gigabytes or minutes on
+	 * some patterns (datasets/pattern.h). */
+	int rc = 0;
+	if (kd_pattern_check(src, p->err, sizeof p->err, &p->col) < 0)
+		p->state = -2;
+	else if ((rc = regcomp(&p->re, src, REG_EXTENDED)) != 0) {
 		regerror(rc, &p->re, p->err, sizeof p->err);
 		p->state = -1;
 	} else {
@@ -1086,6 +1092,12 @@ static bool check_subscriptions(struct ld *st, const kd__jnode *m, const struct 
 	in->pattern = pattern_get(st, src, &pp);
 	if (!in->pattern)
 		return false;
+	if (in->pattern->state == -2) {
+		struct qbuf q;
+		REPORT(st, E_REGEX, pp.s, "pattern %s refused at byte %zu: %s", kd__quoted(&q, src),
+		       in->pattern->col, in->pattern->err);
+		return false;
+	}
 	if (in->pattern->state < 0) {
 		struct qbuf q;
 		REPORT(st, E_REGEX, pp.s,

@@ -147,9 +147,11 @@ static void print_text(FILE *f, const ka_group *g, const char *path, const char 
 			fprintf(f,
 				"optimum              max-min %u, sum of squares %" PRIu64
 				", local %u, moved %u (balance, then locality, then moves)\n",
-				opt->load_max - opt->load_min, opt->load_sq, opt->local, opt->moved);
+				opt->load_max - opt->load_min, opt->load_sq, opt->local,
+				opt->moved);
 		else
-			fprintf(f, "optimum              n/a (group too large for the exact solver)\n");
+			fprintf(
+			    f, "optimum              n/a (group too large for the exact solver)\n");
 		if (lm && lm->rack_known)
 			fprintf(f,
 				"leader locality      %u local of %u leader-known (%.1f%%): on the "
@@ -239,8 +241,9 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka
 		json_object_set_new(o, "load_sum_of_squares", json_integer((json_int_t)m->load_sq));
 		json_t *best = json_null();
 		if (opt)
-			best = json_pack("{s:I, s:I, s:I, s:I, s:I}", "load_min", (json_int_t)opt->load_min,
-					 "load_max", (json_int_t)opt->load_max, "load_sum_of_squares",
+			best = json_pack("{s:I, s:I, s:I, s:I, s:I}", "load_min",
+					 (json_int_t)opt->load_min, "load_max",
+					 (json_int_t)opt->load_max, "load_sum_of_squares",
 					 (json_int_t)opt->load_sq, "local", (json_int_t)opt->local,
 					 "moved", (json_int_t)opt->moved);
 		json_object_set_new(o, "optimum", best ? best : json_null());
@@ -310,9 +313,24 @@ int kh_cmd_check(int argc, char **argv)
 		kh_error(cmd, "%s: out of memory", spath);
 		goto done;
 	}
-	const int64_t doc_violations = kd_assignment_load(apath, g, owner, kd_msg_stderr, NULL);
+	char named[256];
+	const int64_t doc_violations =
+	    kd_assignment_load_named(apath, g, owner, named, sizeof(named), kd_msg_stderr, NULL);
 	if (doc_violations < 0)
 		goto done;
+	/* Without --strategy the document's own "strategy" says whose rules
+	 * apply (a cooperative round may withhold partitions); a name no
+	 * strategy has is an error, not a silent plain check. */
+	if (!s && named[0]) {
+		if (!(s = ka_strategy_find(named))) {
+			kh_error(cmd,
+				 "%s: strategy: unknown strategy \"%s\" (give --strategy NAME, "
+				 "see 'kassign list')",
+				 apath, named);
+			goto done;
+		}
+		strategy_name = s->name;
+	}
 
 	violations v = {0};
 	const int allow_withheld = s && (s->flags & KA_STRATEGY_COOPERATIVE);

@@ -187,6 +187,7 @@ typedef struct kh_point_result {
 	double *samples_ns;  /* [repetitions], time of one call, in run order (round by round) */
 	kh_timing timing;
 	uint64_t violations;
+	char invalid[256]; /* violations: the first (kh_assignment_verify) */
 	ka_metrics metrics;
 
 	/* With threads > 1: */

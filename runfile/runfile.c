@@ -586,6 +586,17 @@ static int read_plan_summary(rd *r, const json_t *root)
 	run->duration_ms = !isnan(duration) ? duration : !isnan(end_ms) ? end_ms : last;
 	if (run->duration_ms < 0)
 		return fail(r, "summary.duration_ms: must be >= 0, not %g", run->duration_ms);
+	/* A bound on time keeps every picture and table finite: no run of
+	 * simulate (a day at most) or probe comes near it. */
+	if (run->duration_ms > KH_RUN_MAX_MS)
+		return fail(r,
+			    "summary.duration_ms: %g is past the limit of %g ms (about 31 years)",
+			    run->duration_ms, KH_RUN_MAX_MS);
+	if (last > KH_RUN_MAX_MS)
+		return fail(r,
+			    "a time of %g ms (in events, rebalances, timeline or lag) is past the "
+			    "limit of %g ms (about 31 years)",
+			    last, KH_RUN_MAX_MS);
 	return 0;
 }
 

@@ -103,6 +103,9 @@ typedef struct kh_run {
 	size_t cap_members;
 } kh_run;
 
+/* The longest run a run file may describe, in ms (1e12, about 31 years). */
+#define KH_RUN_MAX_MS 1e12
+
 /*
  * Reads a run document (the reference to root is taken, not stolen).
  * Returns 0, or -1 with one line in err naming the place and the rule

@@ -115,6 +115,8 @@ def _ns(entry, key):
     value = entry.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise ResultError("%s of %s is not a number" % (key, entry.get("name")))
+    if not math.isfinite(value) or value < 0:
+        raise ResultError("%s of %s is %s, not a finite time" % (key, entry.get("name"), value))
     return float(value) * _NS[unit]
 
 
@@ -365,6 +367,24 @@ class Comparison:
     def regressed(self):
         return [r for r in self.rows if r.regressed]
 
+    @property
+    def incomplete(self):
+        """Why the new file cannot stand for the old one ("" when it can):
+        nothing in common, or points of the old file missing from it. A
+        comparison that judged a part only is not an "ok"."""
+        if not self.rows:
+            return "no point in common (the new file has %d point%s)" % (
+                len(self.new.points), "" if len(self.new.points) == 1 else "s")
+        if self.only_old:
+            return "%d of the old file's %d points missing from the new file" % (
+                len(self.only_old), len(self.old.points))
+        return ""
+
+    @property
+    def failed(self):
+        """The verdict is not ok: a regression, or an incomplete comparison."""
+        return bool(self.regressed or self.incomplete)
+
     def _check_machines(self):
         om, nm = dict(self.old.machine()), dict(self.new.machine())
         for key in ("topology", "cpu_model", "num_cpus", "caches"):
@@ -483,6 +503,8 @@ class Comparison:
     def verdict(self):
         bad = self.regressed
         n = len(self.rows)
+        if self.incomplete and not bad:
+            return "verdict: INCOMPLETE, %s" % self.incomplete
         if not bad:
             return "verdict: ok, no regression in %d point%s compared" % (n, "" if n == 1 else "s")
         speed = ("slower",) + tuple(label for _, label in COUNTS_JUDGED)

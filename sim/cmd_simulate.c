@@ -106,6 +106,16 @@ void kh_sim_table(FILE *f, const ks_plan *p, const ks_run *r)
 	fprintf(f, "plan                 %s: %s, %s, %s members%s\n", p->name, proto[p->protocol],
 		p->strategy->name, p->static_membership ? "static" : "dynamic",
 		p->coordinator == KS_COORD_RDKAFKA_MOCK ? ", librdkafka-mock coordinator" : "");
+	json_t *as = ks_plan_assumptions(p);
+	const char *key;
+	json_t *v;
+	json_object_foreach(as, key, v)
+	{
+		char label[32];
+		snprintf(label, sizeof(label), "assumes %s", key);
+		fprintf(f, "%-20s %s\n", label, json_string_value(v));
+	}
+	json_decref(as);
 	fmt_dur(a, sizeof(a), s->duration_ms);
 	fprintf(f, "duration             %s\n", a);
 	double longest = 0, stw_max = 0;
@@ -131,6 +141,11 @@ void kh_sim_table(FILE *f, const ks_plan *p, const ks_run *r)
 	fprintf(f, "max lag              %.0f messages, drained %s after the last event\n",
 		s->max_lag, a);
 	fprintf(f, "processed twice      %.0f messages\n", s->processed_twice);
+	fprintf(f, "lag                  %.0f message-seconds in all\n", s->lag_message_seconds);
+	if (s->pauses)
+		fprintf(
+		    f, "pauses               %u, %u of them past the session (spurious expiries)\n",
+		    s->pauses, s->pause_expiries);
 	if (s->ownership_omitted)
 		fprintf(f, "ownership timeline   omitted (%llu intervals, more than 2,000,000)\n",
 			(unsigned long long)s->ownership_intervals);
@@ -145,6 +160,13 @@ static int apply_overrides(json_t *j, const char *protocol, const char *strategy
 		json_object_set_new(j, "protocol", json_string(protocol));
 		if (!strategy)
 			json_object_del(j, "strategy");
+		/* Under the consumer protocol the broker sets the session and the
+		 * heartbeat: the plan's client settings do not apply. */
+		json_t *cfg = json_object_get(j, "config");
+		if (!strcmp(protocol, "consumer") && json_is_object(cfg)) {
+			json_object_del(cfg, "session.timeout.ms");
+			json_object_del(cfg, "heartbeat.interval.ms");
+		}
 	}
 	if (strategy)
 		json_object_set_new(j, "strategy", json_string(strategy));
@@ -369,10 +391,11 @@ int kh_cmd_simulate(int argc, char **argv)
 		return KH_EXIT_USAGE;
 	ks_run *r = NULL;
 	char err[512];
-	if (ks_simulate(p, &r, err, sizeof(err)) < 0) {
+	const int src = ks_simulate(p, &r, err, sizeof(err));
+	if (src < 0) {
 		kh_error(cmd, "%s: %s", preset ? preset : path, err);
 		ks_plan_free(p);
-		return KH_EXIT_USAGE;
+		return src == KS_EINTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	}
 	int rc = KH_EXIT_OK;
 	char date[40];

@@ -801,9 +801,9 @@ static void test_java_strcmp(void)
 
 static void test_strerror(void)
 {
-	const int codes[] = {KA_OK,        KA_EINVAL,     KA_ENOMEM, KA_ELIMIT, KA_EDUPMEMBER,
-			     KA_EDUPTOPIC, KA_EWORKSPACE, KA_ESTATE, KA_ERANGE, KA_ELEADER,
-			     KA_EKAFKA};
+	const int codes[] = {KA_OK,         KA_EINVAL,    KA_ENOMEM,     KA_ELIMIT,
+			     KA_EDUPMEMBER, KA_EDUPTOPIC, KA_EWORKSPACE, KA_ESTATE,
+			     KA_ERANGE,     KA_ELEADER,   KA_EKAFKA};
 	const char *unknown = ka_strerror(-1000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(unknown);
 	CU_ASSERT_STRING_EQUAL(unknown, "unknown error");

@@ -295,10 +295,14 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	static const char *const member_prefix[3] = {"c", "C", "\xf0\x9f\x98\x80"};
 	static const char *const instance_prefix[3] = {"i", "I", "host-"};
 	int tiny = (opts & TG_TINY) != 0;
-	int large = !tiny && (opts & TG_LARGE) != 0;
+	int wide = !tiny && (opts & TG_WIDE) != 0;
+	int large = !tiny && !wide && (opts & TG_LARGE) != 0;
 	int homogeneous = (opts & TG_HOMOGENEOUS) != 0;
 	uint32_t tix[TG_MAX_TOPICS], mix[TG_MAX_MEMBERS], iix[TG_MAX_MEMBERS];
 	uint32_t counts[TG_MAX_TOPICS];
+	/* Subscriptions as flags (member x topic), shared by the claims below. */
+	static uint8_t subscribed[TG_MAX_MEMBERS][TG_MAX_TOPICS];
+	uint8_t shared[TG_MAX_TOPICS];
 
 	memset(d, 0, offsetof(tg_desc, arena));
 	d->arena[0] = '\0';
@@ -307,6 +311,8 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	uint32_t nt;
 	if (tiny)
 		nt = 1 + kd_rng_below(r, 3);
+	else if (wide) /* past the 16 topics of a bit mask in a word, often far past */
+		nt = 17 + kd_rng_below(r, chance(r, 1, 2) ? 24 : TG_MAX_TOPICS - 16);
 	else if (large)
 		nt = 1 + kd_rng_below(r, 12);
 	else
@@ -319,9 +325,13 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	static const uint32_t copart_large[] = {0, 5, 12, 30, 60};
 	int copart = chance(r, 1, 2);
 	uint32_t total = 0;
+	/* Wide: about `budget` partitions in all, some topics empty. */
+	const uint32_t budget = wide ? 20 + kd_rng_below(r, 3200) : 0;
 	for (uint32_t t = 0; t < nt; t++) {
 		uint32_t c;
-		if (tiny)
+		if (wide)
+			c = kd_rng_below(r, 2 * budget / nt + 2);
+		else if (tiny)
 			c = kd_rng_below(r, 4);
 		else if (large)
 			c = copart ? copart_large[kd_rng_below(r, TG_LEN(copart_large))]
@@ -353,6 +363,8 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	uint32_t nm;
 	if (tiny)
 		nm = 1 + kd_rng_below(r, 3);
+	else if (wide)
+		nm = 2 + kd_rng_below(r, chance(r, 1, 2) ? 6 : TG_MAX_MEMBERS - 1);
 	else if (large)
 		nm = 1 + kd_rng_below(r, 40);
 	else
@@ -363,11 +375,23 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 		      nm < TG_LEN(instance_pool) ? nm : TG_LEN(instance_pool), iix);
 	uint32_t inst_mode = chance(r, 11, 20) ? 0 : 1 + kd_rng_below(r, 2);
 	uint32_t rack_mode = chance(r, 7, 20) ? 0 : 1 + kd_rng_below(r, 4);
-	uint32_t shared_mask = 0;
+	uint32_t n_shared = 0;
 	for (uint32_t t = 0; t < nt; t++)
-		shared_mask |= (uint32_t)chance(r, 3, 4) << t;
-	if (nt && !shared_mask)
-		shared_mask = 1u << kd_rng_below(r, nt);
+		n_shared += shared[t] = (uint8_t)chance(r, 3, 4);
+	if (nt && !n_shared)
+		shared[kd_rng_below(r, nt)] = 1;
+	/* Wide: a few overlapping subscription classes, each dense or sparse;
+	 * members mostly take one of them whole. */
+	enum { WIDE_CLASSES = 6 };
+	static uint8_t wide_class[WIDE_CLASSES][TG_MAX_TOPICS];
+	const uint32_t n_wide_classes = wide ? 1 + kd_rng_below(r, WIDE_CLASSES) : 0;
+	for (uint32_t k = 0; k < n_wide_classes; k++) {
+		static const uint32_t density[] = {1, 5, 30, 60, 95}; /* percent */
+		const uint32_t pct = density[kd_rng_below(r, TG_LEN(density))];
+		for (uint32_t t = 0; t < nt; t++)
+			wide_class[k][t] = (uint8_t)chance(r, pct, 100);
+		wide_class[k][kd_rng_below(r, nt)] = 1;
+	}
 	int owned_group = !(opts & TG_NO_OWNED) && chance(r, 3, 5);
 
 	for (uint32_t i = 0; i < nm; i++) {
@@ -399,16 +423,24 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 			break;
 		}
 
-		uint32_t mask = shared_mask;
-		if (!homogeneous && chance(r, 13, 20)) {
-			mask = 0;
+		uint8_t *mask = subscribed[i];
+		memcpy(mask, shared, nt);
+		if (wide && !homogeneous) {
+			memcpy(mask, wide_class[kd_rng_below(r, n_wide_classes)], nt);
+			if (chance(r, 1, 5)) /* a member of its own */
+				for (uint32_t k = 1 + kd_rng_below(r, 3); k > 0; k--)
+					mask[kd_rng_below(r, nt)] ^= 1;
+		} else if (!homogeneous && chance(r, 13, 20)) {
 			for (uint32_t t = 0; t < nt; t++)
-				mask |= (uint32_t)chance(r, 3, 5) << t;
+				mask[t] = (uint8_t)chance(r, 3, 5);
 		}
+		uint32_t first_sub = KA_NONE;
+		for (uint32_t t = nt; t-- > 0;)
+			first_sub = mask[t] ? t : first_sub;
 		char *mark = arena_mark(d);
 		int first = 1;
 		for (uint32_t t = 0; t < nt; t++) {
-			if (!(mask >> t & 1))
+			if (!mask[t])
 				continue;
 			arena_add(d, "%s%s", first ? "" : " ", d->topics[t].name);
 			first = 0;
@@ -418,8 +450,9 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 				  unknown_topics[kd_rng_below(r, TG_LEN(unknown_topics))]);
 			first = 0;
 		}
-		if (!homogeneous && mask && chance(r, 1, 20)) /* KA_WDUP_SUBSCRIPTION */
-			arena_add(d, " %s", d->topics[__builtin_ctz(mask)].name);
+		if (!homogeneous && first_sub != KA_NONE &&
+		    chance(r, 1, 20)) /* KA_WDUP_SUBSCRIPTION */
+			arena_add(d, " %s", d->topics[first_sub].name);
 		m->topics = arena_end(d, mark);
 
 		m->gen = NULL;
@@ -437,10 +470,15 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	/* Claims, gathered per member: most partitions claimed, some by two
 	 * members (generation decides, or nobody on a tie), some by members that
 	 * no longer subscribe, plus stale claims Kafka drops. */
-	enum { CLAIMS_CAP = 4096 };
+	/* Room for four times a member's share of the claims (a claim that
+	 * would not fit is left out, which only makes the group a little less
+	 * claimed). */
+	const size_t CLAIMS_CAP = 4096 + (size_t)48 * 4 * total / nm;
 	char *claims[TG_MAX_MEMBERS];
 	size_t len[TG_MAX_MEMBERS];
 	char *buf = malloc((size_t)nm * CLAIMS_CAP);
+	if (!buf)
+		abort();
 	for (uint32_t i = 0; i < nm; i++) {
 		claims[i] = buf + (size_t)i * CLAIMS_CAP;
 		len[i] = 0;
@@ -455,17 +493,9 @@ void tg_random(kd_rng *r, uint32_t opts, tg_desc *d)
 	} while (0)
 	for (uint32_t t = 0; t < nt; t++) {
 		uint32_t subs[TG_MAX_MEMBERS], ns = 0;
-		for (uint32_t i = 0; i < nm; i++) {
-			const char *s = d->members[i].topics;
-			size_t l = strlen(d->topics[t].name);
-			/* subscription lists are space separated and hold no partial names */
-			for (const char *p = strstr(s, d->topics[t].name); p;
-			     p = strstr(p + 1, d->topics[t].name))
-				if ((p == s || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\0')) {
-					subs[ns++] = i;
-					break;
-				}
-		}
+		for (uint32_t i = 0; i < nm; i++)
+			if (subscribed[i][t])
+				subs[ns++] = i;
 		for (uint32_t p = 0; p < counts[t]; p++) {
 			uint32_t n_claims = chance(r, 9, 20) ? 0 : chance(r, 4, 5) ? 1 : 2;
 			uint32_t prev = KA_NONE;
@@ -815,6 +845,8 @@ ka_group *tg_random_case(uint64_t seed, uint64_t index, tg_desc *d)
 		opts |= TG_HOMOGENEOUS;
 	if (kd_rng_below(&r, 10) == 0)
 		opts |= TG_LARGE;
+	if (index % 7 == 3)
+		opts |= TG_WIDE;
 	tg_random(&r, opts, d);
 	return tg_desc_build(d);
 }

@@ -90,15 +90,18 @@ ka_group *tg_build(const tg_topic *topics, size_t n_topics, const tg_member *mem
 
 /* ------------------------------------------------------------------ random groups */
 
-#define TG_MAX_TOPICS  16
-#define TG_MAX_MEMBERS 48
-#define TG_ARENA       (1 << 17)
+#define TG_MAX_TOPICS  320
+#define TG_MAX_MEMBERS 200
+#define TG_ARENA       (1 << 20)
 
 /* Options of tg_random. */
 #define TG_HOMOGENEOUS 0x1u /* every member subscribes to the same existing topics */
 #define TG_TINY        0x2u /* at most 3 members and 7 partitions (exhaustive checks) */
 #define TG_NO_OWNED    0x4u /* no previous ownership */
 #define TG_LARGE       0x8u /* up to 40 members, 12 topics, 60 partitions each */
+/* 17 to 320 topics, about 20 to 3,200 partitions, 2 to 200 members in a few
+ * overlapping subscription classes */
+#define TG_WIDE 0x10u
 
 typedef struct tg_desc {
 	tg_topic topics[TG_MAX_TOPICS];
@@ -110,9 +113,10 @@ typedef struct tg_desc {
 } tg_desc;
 
 /* Draws a random description: up to 8 members, 5 topics of 0..12
- * partitions (TG_LARGE: 40, 12, 60), names that exercise Java String order, racks, instance ids,
- * claims and generations, and the warnings Kafka tolerates (unknown topics,
- * stale claims). It always builds. */
+ * partitions (TG_LARGE: 40, 12, 60; TG_WIDE: see above), names that
+ * exercise Java String order, racks, instance ids, claims and generations,
+ * and the warnings Kafka tolerates (unknown topics, stale claims). It
+ * always builds. */
 void tg_random(kd_rng *r, uint32_t opts, tg_desc *d);
 
 /* Builds a description (tg_build on its arrays). */
@@ -130,7 +134,8 @@ uint64_t tg_case_range(uint64_t fallback, uint64_t *first);
 void tg_desc_print(FILE *f, const tg_desc *d);
 
 /* Case `index` of a random suite seeded `seed`: one in 3 homogeneous, one
- * in 10 TG_LARGE, described in *d (large: keep one at a time) and built. */
+ * in 10 TG_LARGE, one in 7 (index % 7 == 3) TG_WIDE instead, described in
+ * *d (large: keep one at a time) and built. */
 ka_group *tg_random_case(uint64_t seed, uint64_t index, tg_desc *d);
 
 /* A failing case on stderr: what failed, how to replay it, its scenario. */

@@ -48,7 +48,7 @@ static int vec_reserve(void **v, size_t *cap, size_t want, size_t elem)
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 	/* Large input lists (10 M subscriptions in a G-1M group) in 2 MiB
 	 * pages: fewer page faults while they fill. */
-	if (c * elem >= ((size_t)8 << 20)) {
+	if (c * elem >= ((size_t)4 << 20)) {
 		uintptr_t lo =
 		    ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
 		uintptr_t hi = ((uintptr_t)p + c * elem) & ~(((uintptr_t)2 << 20) - 1);
@@ -543,27 +543,30 @@ int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, i
 /* ------------------------------------------------------------ finishing */
 
 #define HUGE_PAGE ((size_t)2 << 20)
-#define HUGE_MIN  ((size_t)8 << 20)
 
-static void *group_alloc(group_impl *g, size_t count, size_t elem)
+/* malloc, in 2 MiB pages from 2 MiB on. A G-1M group's arrays and finish's
+ * scratch are megabytes written once: in large pages they cost a few hundred
+ * page faults instead of tens of thousands, which on a virtual machine was a
+ * third of loading. free() releases it. */
+static void *big_alloc(size_t bytes)
 {
-	assert(g->n_blocks < (int)(sizeof g->blocks / sizeof g->blocks[0]));
-	/* One extra element so that empty arrays are still valid pointers. */
-	size_t bytes = (count + 1) * elem;
 	void *p = NULL;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-	/* A G-1M group's lists are tens of megabytes, written once: in 2 MiB
-	 * pages they cost a few hundred page faults instead of tens of
-	 * thousands, which on a virtual machine was a third of loading. */
-	if (bytes >= HUGE_MIN) {
+	if (bytes >= HUGE_PAGE) {
 		if (posix_memalign(&p, HUGE_PAGE, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) == 0)
 			madvise(p, bytes, MADV_HUGEPAGE);
 		else
 			p = NULL;
 	}
 #endif
-	if (!p)
-		p = malloc(bytes);
+	return p ? p : malloc(bytes);
+}
+
+static void *group_alloc(group_impl *g, size_t count, size_t elem)
+{
+	assert(g->n_blocks < (int)(sizeof g->blocks / sizeof g->blocks[0]));
+	/* One extra element so that empty arrays are still valid pointers. */
+	void *p = big_alloc((count + 1) * elem);
 	if (p)
 		g->blocks[g->n_blocks++] = p;
 	return p;
@@ -878,9 +881,9 @@ static int alloc_scratch(finish *f)
 		scratch_n = (size_t)f->P + 1;
 	if (scratch_n < (size_t)f->T + 1) /* sorting one member's topic list */
 		scratch_n = (size_t)f->T + 1;
-	f->scratch = malloc((scratch_n + 1) * sizeof *f->scratch);
+	f->scratch = big_alloc((scratch_n + 1) * sizeof *f->scratch);
 	f->cursor = malloc((((size_t)f->T > f->M ? f->T : f->M) + 1) * sizeof *f->cursor);
-	f->poff = malloc(((size_t)f->P + 2) * sizeof *f->poff);
+	f->poff = big_alloc(((size_t)f->P + 2) * sizeof *f->poff);
 	return f->scratch && f->cursor && f->poff ? 0 : KA_ENOMEM;
 }
 
@@ -992,8 +995,25 @@ static int lay_out_topic_side(finish *f)
 	uint32_t *member_class = group_alloc(f->g, M, sizeof *member_class);
 	if (!topic_class || !member_class)
 		return KA_ENOMEM;
-	G->n_topic_classes = list_classes(tsub_off, tsub_member, T, topic_class);
-	G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
+	if (homogeneous) {
+		/* One member class; a topic's subscribers are everyone or nobody,
+		 * so at most two topic classes, numbered by first appearance as
+		 * list_classes would, without hashing M x T entries twice. */
+		for (uint32_t m = 0; m < M; m++)
+			member_class[m] = 0;
+		G->n_member_classes = M ? 1 : 0;
+		uint32_t id[2] = {KA_NONE, KA_NONE}, n = 0;
+		for (uint32_t t = 0; t < T; t++) {
+			int full = tsub_off[t + 1] > tsub_off[t];
+			if (id[full] == KA_NONE)
+				id[full] = n++;
+			topic_class[t] = id[full];
+		}
+		G->n_topic_classes = n;
+	} else {
+		G->n_topic_classes = list_classes(tsub_off, tsub_member, T, topic_class);
+		G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
+	}
 	if (G->n_topic_classes == KA_NONE || G->n_member_classes == KA_NONE)
 		return KA_ENOMEM;
 	G->topic_class = topic_class;
@@ -1031,7 +1051,7 @@ static int resolve_claims(finish *f)
 	uint32_t *own_off = group_alloc(g, (size_t)M + 1, sizeof *own_off);
 	uint32_t *own_part = group_alloc(g, C, sizeof *own_part);
 	uint32_t *prev_owner = group_alloc(g, P, sizeof *prev_owner);
-	uint32_t *claim_of = malloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
+	uint32_t *claim_of = big_alloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
 	uint32_t *stamp = malloc(((size_t)M + 1) * sizeof *stamp);
 	uint32_t *poff = f->poff, *scratch = f->scratch;
 	int rc = KA_ENOMEM;

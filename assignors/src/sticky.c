@@ -856,6 +856,7 @@ static void assign_constrained(const ka_group *g, ka__ws *w, int racks, uint32_t
 	X(topic_order, uint32_t, T)                                                                \
 	X(by_count, uint32_t, M + 2)                                                               \
 	X(tcls_off, uint32_t, T + 1)                                                               \
+	X(tcls_cur, uint32_t, T)                                                                   \
 	X(tcls, uint32_t, SC)
 
 /*
@@ -1058,11 +1059,11 @@ static void assign_general(const ka_group *g, const dims *d, const sides *sd, ka
 	for (size_t t = 0; t < T; t++)
 		tcls_off[t + 1] += tcls_off[t];
 	assert(tcls_off[T] <= SC);
-	memcpy(by_count, tcls_off, T * sizeof *by_count); /* reused as cursors */
+	memcpy(tcls_cur, tcls_off, T * sizeof *tcls_cur);
 	for (uint32_t c = 0, scan = 0; c < NC; c++) {
 		uint32_t m = class_rep(sd, c, &scan);
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-			tcls[by_count[g->sub_topic[s]]++] = c;
+			tcls[tcls_cur[g->sub_topic[s]]++] = c;
 	}
 
 	/*
