@@ -271,13 +271,14 @@ static void lone_rack_pass(rack_ctx *x, uint32_t t, const uint32_t *subs, uint32
 	}
 }
 
-/* Partition count order (stable), for grouping topics within a class. */
-static int cmp_count(const void *ctx, uint32_t x, uint32_t y)
+/* Topic ids sorted by partition count (stable), for grouping within a
+ * class: the one sort's body (sort.h) with the count compared in place. */
+#define COUNT_LESS(x, y)                                                                           \
+	(g->topic_off[(x) + 1] - g->topic_off[(x)] < g->topic_off[(y) + 1] - g->topic_off[(y)])
+
+static void sort_by_count(const ka_group *g, uint32_t *v, size_t n, uint32_t *tmp)
 {
-	const ka_group *g = ctx;
-	const uint32_t px = g->topic_off[x + 1] - g->topic_off[x];
-	const uint32_t py = g->topic_off[y + 1] - g->topic_off[y];
-	return (px > py) - (px < py);
+	KA__SORT_BODY(uint32_t, COUNT_LESS);
 }
 
 /* ------------------------------------------------------------ workspace */
@@ -437,7 +438,7 @@ static int assign_rack_aware(const ka_group *g, ka__ws *w, uint32_t *owner)
 			rack_local[x.class_racks[i]] = i;
 
 		/* Co-partitioned groups: same subscribers, same partition count. */
-		ka__sort_u32_by(topics, nt, sort_tmp, cmp_count, g);
+		sort_by_count(g, topics, nt, sort_tmp);
 		for (uint32_t a = 0, b; a < nt; a = b) {
 			uint32_t P = g->topic_off[topics[a] + 1] - g->topic_off[topics[a]];
 			for (b = a + 1; b < nt; b++)

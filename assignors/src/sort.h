@@ -1,10 +1,11 @@
 /*
  * sort.h - the body of the project's one sort (sort.c), for the library's
  * own files: a stable bottom-up merge sort into caller scratch. The
- * exported ka_sort_* (kassign.h) are these functions compiled once; a hot
- * caller in the library uses ka__sort_u32_by directly, so that its
- * comparator, a constant at the call site, is inlined into the merge loop
- * instead of called through a pointer at every comparison.
+ * exported ka_sort_* (kassign.h) are these functions compiled once. A hot
+ * caller in the library (range's topics by partition count, the builder's
+ * subscription lists) instantiates KA__SORT_BODY with its own LESS
+ * expression, or calls the inline functions below, so that nothing is
+ * called through a pointer at every comparison inside a timed call.
  */
 #ifndef KASSIGN_SORT_H
 #define KASSIGN_SORT_H
