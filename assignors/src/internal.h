@@ -9,9 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef KA_STATIC_LINKING_ONLY
+#define KA_STATIC_LINKING_ONLY
+#endif
 #include <kassign/kassign.h>
 
 #define KA__ALIGN 64u
+
+/* A ka_group.flags bit of the library's own: a leader view filled into the
+ * caller's storage (ka_group_leader_view), which ka_group_free leaves alone. */
+#define KA__GROUP_BORROWED 0x80000000u
 
 /* ------------------------------------------------------------ workspace */
 
