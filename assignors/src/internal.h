@@ -204,6 +204,8 @@ size_t ka__locality_leader_workspace_size(const ka_group *g);
 int ka__locality_leader_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__uniform_workspace_size(const ka_group *g);
 int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__uniform_sorted_workspace_size(const ka_group *g);
+int ka__uniform_sorted_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__broker_range_workspace_size(const ka_group *g);
 int ka__broker_range_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 
