@@ -4,12 +4,13 @@
  * code 2 leaves nothing on stdout and no output file behind.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -138,6 +139,67 @@ void kh_partition_name(const ka_group *g, uint32_t p, char *buf, size_t len)
 	}
 	uint32_t t = ka_group_partition_topic(g, p);
 	snprintf(buf, len, "%s-%u", g->topic_name[t], p - g->topic_off[t]);
+}
+
+/* The first violation ka_assignment_validate reports, kept for the message. */
+typedef struct kh__first_violation {
+	int rule;
+	uint32_t partition, member;
+} kh__first_violation;
+
+static void kh__note_first(void *ctx, int rule, uint32_t partition, uint32_t member)
+{
+	kh__first_violation *v = ctx;
+	if (!v->rule) {
+		v->rule = rule;
+		v->partition = partition;
+		v->member = member;
+	}
+}
+
+uint64_t kh_assignment_verify(const ka_strategy *s, const ka_group *g, const uint32_t *owner,
+			      char *first, size_t len)
+{
+	/* A cooperative strategy's round may withhold a partition that changes
+	 * owner (the validator's allow_withheld rule); nothing else may be
+	 * left out. */
+	const int allow = (s->flags & KA_STRATEGY_COOPERATIVE) != 0;
+	if (len)
+		first[0] = '\0';
+	kh__first_violation v = {0};
+	const uint64_t n = ka_assignment_validate(g, owner, allow, kh__note_first, &v);
+	if (!n)
+		return 0;
+	char part[320];
+	kh_partition_name(g, v.partition, part, sizeof(part));
+	switch (v.rule) {
+	case KA_VUNASSIGNED:
+		snprintf(first, len, "partition %s is unassigned though its topic has subscribers",
+			 part);
+		break;
+	case KA_VUNSUBSCRIBED:
+		snprintf(
+		    first, len,
+		    "partition %s is given to member %s, which does not subscribe to its topic",
+		    part, g->member_id[v.member]);
+		break;
+	default:
+		snprintf(first, len, "partition %s is given to member #%u of %u", part, v.member,
+			 g->n_members);
+		break;
+	}
+	return n;
+}
+
+int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, uint64_t n,
+		      const char *first)
+{
+	kh_error(cmd,
+		 "%s: internal error: strategy %s produced an invalid assignment: %s (%" PRIu64
+		 " violation%s); nothing written. This is a defect of kassign: please report it "
+		 "with the input",
+		 where, s->name, first, n, n == 1 ? "" : "s");
+	return KH_EXIT_INTERNAL;
 }
 
 void *kh_aligned_alloc(size_t size)
@@ -278,7 +340,7 @@ static int kh__out_mktemp(kh_out *o, const struct stat *keep)
 
 static int kh__out_fail(kh_out *o, const char *cmd, const char *what, int err)
 {
-	kh_error(cmd, "%s: %s: %s", o->path, what, strerror(err));
+	kh_error(cmd, "%s: error: %s: %s", o->path, what, strerror(err));
 	free(o->target);
 	o->target = NULL;
 	return -1;
@@ -309,7 +371,7 @@ int kh_out_open(kh_out *o, const char *cmd, const char *path)
 	if (exists && S_ISLNK(lst.st_mode)) {
 		if (stat(path, &st) != 0) {
 			if (errno == ENOENT) {
-				kh_error(cmd, "%s: is a symbolic link to a missing file", path);
+				kh_error(cmd, "%s: error: a symbolic link to a missing file", path);
 				return -1;
 			}
 			return kh__out_fail(o, cmd, "cannot write", errno);
@@ -323,7 +385,7 @@ int kh_out_open(kh_out *o, const char *cmd, const char *path)
 	if (!o->target && !(o->target = strdup(path)))
 		return kh__out_fail(o, cmd, "cannot write", ENOMEM);
 	if (exists && S_ISDIR(st.st_mode)) {
-		kh_error(cmd, "%s: is a directory", path);
+		kh_error(cmd, "%s: error: is a directory", path);
 		free(o->target);
 		o->target = NULL;
 		return -1;
@@ -367,7 +429,7 @@ int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *e
 	o->path = o->target;
 	o->kind = KH_OUT_RENAME;
 	if (kh__out_mktemp(o, NULL) < 0) {
-		kh_error(cmd, "%s: cannot create: %s", o->target, strerror(errno));
+		kh_error(cmd, "%s: error: cannot create: %s", o->target, strerror(errno));
 		free(o->stem);
 		free(o->target);
 		memset(o, 0, sizeof(*o));
@@ -436,7 +498,7 @@ static int kh__out_raced(kh_out *o, const char *cmd)
 		return 0;
 	kh_out_forget_tmp(o);
 	kh_error(cmd,
-		 "%s: %s by another program while this one ran; not replaced: this run's "
+		 "%s: error: %s by another program while this one ran; not replaced: this run's "
 		 "output is in %s",
 		 o->path, o->existed ? "replaced" : "created", o->tmp);
 	return 1;
@@ -471,7 +533,7 @@ int kh_out_commit(kh_out *o, const char *cmd)
 		fclose(o->f);
 		o->f = NULL;
 		if (bad)
-			kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
+			kh_error(cmd, "%s: error: cannot write: %s", o->path, strerror(err));
 		free(o->target);
 		o->target = NULL;
 		return bad ? -1 : 0;
@@ -517,7 +579,7 @@ int kh_out_commit(kh_out *o, const char *cmd)
 		}
 	}
 	if (bad && !kept) {
-		kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
+		kh_error(cmd, "%s: error: cannot write: %s", o->path, strerror(err));
 		unlink(o->tmp);
 	}
 	kh_out_forget_tmp(o);

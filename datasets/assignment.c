@@ -39,6 +39,8 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 			return -1;
 	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
 	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
+	if (list)
+		kd__advise_huge(list, ((size_t)P + 1) * sizeof *list);
 	struct wbuf w = {.f = f, .cap = 1 << 16};
 	w.buf = malloc(w.cap);
 	int rc = -1;
@@ -119,8 +121,16 @@ static const char *const al_what[A_COUNT] = {
     [A_TWICE] = "partition given twice",
 };
 
+/* Topic names hashed once per load: a G-1M assignment names a topic a
+ * million times. */
+struct topic_index {
+	uint32_t *slot; /* topic + 1, 0 empty */
+	size_t mask;
+};
+
 struct al {
 	const char *file;
+	struct topic_index topics; /* slot NULL: out of memory, binary search */
 	struct kd__jdoc doc;
 	kd_msg_fn fn;
 	void *ctx;
@@ -199,6 +209,40 @@ static uint32_t find_topic(const ka_group *g, const char *name)
 	return KA_NONE;
 }
 
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return h ^ (h >> 29);
+}
+
+static int topic_index_init(struct topic_index *ix, const ka_group *g)
+{
+	size_t cap = 16;
+	while (cap < (size_t)g->n_topics * 2)
+		cap <<= 1;
+	ix->slot = calloc(cap, sizeof *ix->slot);
+	ix->mask = cap - 1;
+	if (!ix->slot)
+		return -1;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		size_t i = hash_name(g->topic_name[t]) & ix->mask;
+		while (ix->slot[i])
+			i = (i + 1) & ix->mask;
+		ix->slot[i] = t + 1;
+	}
+	return 0;
+}
+
+static uint32_t topic_index_get(const struct topic_index *ix, const ka_group *g, const char *name)
+{
+	for (size_t i = hash_name(name) & ix->mask; ix->slot[i]; i = (i + 1) & ix->mask)
+		if (strcmp(g->topic_name[ix->slot[i] - 1], name) == 0)
+			return ix->slot[i] - 1;
+	return KA_NONE;
+}
+
 static uint32_t find_member(const ka_group *g, const char *id)
 {
 	uint32_t lo = 0, hi = g->n_members;
@@ -222,7 +266,6 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 	struct qbuf qm, qt, qn1, qn2;
 	const char *tkey;
 	const kd__jnode *arr;
-	uint32_t hint = KA_NONE; /* hint + 1 wraps to topic 0 */
 	KD_JSON_FOREACH(&st->doc, topics, i_, tkey, arr)
 	{
 		if (!kd__json_is(arr, KD_JARRAY)) {
@@ -231,12 +274,8 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 				  step(&qm, mkey), step(&qt, tkey), type_name(arr));
 			continue;
 		}
-		/* Writers list a member's topics ascending: try the one after
-		 * the previous before searching. */
-		uint32_t t = hint + 1 < g->n_topics && strcmp(g->topic_name[hint + 1], tkey) == 0
-				 ? hint + 1
-				 : find_topic(g, tkey);
-		hint = t == KA_NONE ? hint : t;
+		uint32_t t =
+		    st->topics.slot ? topic_index_get(&st->topics, g, tkey) : find_topic(g, tkey);
 		if (t == KA_NONE) {
 			al_report(st, A_UNKNOWN_TOPIC, "assignment%s%s: unknown topic %s",
 				  step(&qm, mkey), step(&qt, tkey), kd__quoted(&qn1, tkey));
@@ -281,24 +320,58 @@ static void load_member_topics(struct al *st, const ka_group *g, uint32_t *owner
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx)
 {
-	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	return kd_assignment_load_named(path, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
+				 char *strategy, size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
-
 	size_t len = 0;
 	char *data = kd__read_file(path, &len);
 	if (!data) {
-		al_report(&st, A_SHAPE, "cannot read: %s", strerror(errno));
+		if (fn) {
+			char line[2048];
+			snprintf(line, sizeof line, "%s: error: cannot read: %s", path,
+				 strerror(errno));
+			fn(ctx, KD_ERROR, line);
+		}
 		return -1;
 	}
+	int64_t rc = kd_assignment_load_buffer_named(path, data, len, g, owner, strategy,
+						     strategy_len, fn, ctx);
+	free(data);
+	return rc;
+}
+
+int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len, const ka_group *g,
+				  uint32_t *owner, kd_msg_fn fn, void *ctx)
+{
+	return kd_assignment_load_buffer_named(name, data, len, g, owner, NULL, 0, fn, ctx);
+}
+
+int64_t kd_assignment_load_buffer_named(const char *name, const char *data, size_t len,
+					const ka_group *g, uint32_t *owner, char *strategy,
+					size_t strategy_len, kd_msg_fn fn, void *ctx)
+{
+	const char *path = name ? name : "<buffer>";
+	struct al st = {.file = path, .fn = fn, .ctx = ctx};
+	if (strategy && strategy_len)
+		strategy[0] = '\0';
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		owner[p] = KA_NONE;
+
 	char jline[2048];
 	int prc = kd__json_load(&st.doc, path, data, len, jline, sizeof jline);
-	free(data);
 	if (prc != 0) {
 		if (fn)
 			fn(ctx, KD_ERROR, jline);
 		return -1;
 	}
+	topic_index_init(&st.topics, g);
 	const kd__jnode *root = kd__json_root(&st.doc);
 	const kd__jnode *asg = kd__json_get(&st.doc, root, "assignment");
 	if (!kd__json_is(root, KD_JOBJECT)) {
@@ -315,6 +388,7 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		if (!seen) {
 			al_report(&st, A_SHAPE, "out of memory");
 			kd__json_free(&st.doc);
+			free(st.topics.slot);
 			return -1;
 		}
 		const char *mkey;
@@ -350,7 +424,16 @@ int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner,
 		}
 		free(seen);
 	}
+	/* Who made it: check applies a cooperative strategy's rules by it. */
+	const kd__jnode *sname =
+	    kd__json_is(root, KD_JOBJECT) ? kd__json_get(&st.doc, root, "strategy") : NULL;
+	if (strategy && strategy_len && sname && kd__json_is(sname, KD_JSTRING))
+		snprintf(strategy, strategy_len, "%s", kd__json_str(&st.doc, sname));
+	else if (sname && !kd__json_is(sname, KD_JSTRING) && !kd__json_is(sname, KD_JNULL))
+		al_report(&st, A_SHAPE, "strategy: must be a string (a strategy name), not %s",
+			  type_name(sname));
 	kd__json_free(&st.doc);
+	free(st.topics.slot);
 
 	for (int k = 0; k < A_COUNT; k++)
 		if (st.count[k] > KD_MSG_CAP && fn) {

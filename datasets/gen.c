@@ -184,8 +184,14 @@ const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, "-%s", layout ? layout : "?");
 	if (spec->racks && spec->racks != KD_DEFAULT_RACKS && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "-%uracks", spec->racks);
-	if (spec->replication && spec->replication != KD_DEFAULT_REPL && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "-rf%u", spec->replication);
+	/* Named for the replication the group has: a rack holds one replica
+	 * at most, so --racks 3 --replication 5 is rf3, the default. */
+	const uint32_t racks = spec->racks ? spec->racks : KD_DEFAULT_RACKS;
+	uint32_t rf = spec->replication ? spec->replication : KD_DEFAULT_REPL;
+	if (rf > racks)
+		rf = racks;
+	if (rf != KD_DEFAULT_REPL && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "-rf%u", rf);
 	return buf;
 }
 
@@ -596,15 +602,10 @@ out:
 	return rc;
 }
 
-int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen)
+int kd_gen_check(const kd_gen_spec *spec, char *err, size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
-	if (!out) {
-		set_err(err, errlen, "no place for the group (out is NULL)");
-		return -1;
-	}
-	*out = NULL;
 	if (!spec || !spec->grid) {
 		set_err(err, errlen, "no grid given");
 		return -1;
@@ -631,9 +632,31 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 			grid->name);
 		return -1;
 	}
-	if (grid->members > KA_MAX_MEMBERS - 1u) {
-		set_err(err, errlen, "%s: %u members is past the limit of %u", grid->name,
-			grid->members, KA_MAX_MEMBERS - 1u);
+	/* The model's limits (KA_MAX_*), checked before anything is built:
+	 * churn-add needs room for the member it adds. */
+	const uint64_t members = (uint64_t)grid->members + (spec->variant == KD_VARIANT_CHURN_ADD);
+	if (members > KA_MAX_MEMBERS) {
+		set_err(err, errlen,
+			"%s: %u members%s is past the limit of %u members (KA_MAX_MEMBERS)",
+			grid->name, grid->members,
+			spec->variant == KD_VARIANT_CHURN_ADD ? " plus the one churn-add adds" : "",
+			KA_MAX_MEMBERS);
+		return -1;
+	}
+	const uint64_t partitions = (uint64_t)grid->topics * grid->partitions_per_topic;
+	if (grid->topics > KA_MAX_TOPICS || partitions > KA_MAX_PARTITIONS) {
+		set_err(err, errlen,
+			"%s: %u topics of %u partitions is past the limits of %u topics and %u "
+			"partitions (KA_MAX_TOPICS, KA_MAX_PARTITIONS)",
+			grid->name, grid->topics, grid->partitions_per_topic, KA_MAX_TOPICS,
+			KA_MAX_PARTITIONS);
+		return -1;
+	}
+	if (members * grid->topics > KA_MAX_SUBSCRIPTIONS) {
+		set_err(err, errlen,
+			"%s: %" PRIu64 " members subscribed to %u topics is past the limit of %u "
+			"subscriptions (KA_MAX_SUBSCRIPTIONS)",
+			grid->name, members, grid->topics, KA_MAX_SUBSCRIPTIONS);
 		return -1;
 	}
 	uint32_t racks = 0, replication = 0;
@@ -647,6 +670,14 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 		}
 		if (replication > racks)
 			replication = racks; /* a rack holds one replica at most */
+		if (partitions * replication > KD_MAX_REPLICAS) {
+			set_err(err, errlen,
+				"%s: %" PRIu64
+				" partitions with %u replicas each is past the limit "
+				"of %u replicas in a generated group",
+				grid->name, partitions, replication, KD_MAX_REPLICAS);
+			return -1;
+		}
 		if (!kd_rack_layout_name(spec->rack_layout)) {
 			set_err(err, errlen, "%s: unknown rack layout %d", grid->name,
 				spec->rack_layout);
@@ -660,6 +691,30 @@ int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errle
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out) {
+		set_err(err, errlen, "no place for the group (out is NULL)");
+		return -1;
+	}
+	*out = NULL;
+	if (kd_gen_check(spec, err, errlen) < 0)
+		return -1;
+	const kd_grid *grid = spec->grid;
+	uint32_t racks = 0, replication = 0;
+	if (spec->variant == KD_VARIANT_RACKS) {
+		racks = spec->racks ? spec->racks : KD_DEFAULT_RACKS;
+		replication = spec->replication ? spec->replication : KD_DEFAULT_REPL;
+		if (replication > racks)
+			replication = racks;
+	}
+	const int churn =
+	    spec->variant == KD_VARIANT_CHURN_REMOVE || spec->variant == KD_VARIANT_CHURN_ADD;
 
 	const uint32_t n_ids = grid->members + (spec->variant == KD_VARIANT_CHURN_ADD);
 	uint64_t *ids = malloc(((size_t)n_ids + 1) * sizeof(*ids));

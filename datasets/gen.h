@@ -92,7 +92,19 @@ typedef struct kd_gen_spec {
  */
 const char *kd_variant_label(const kd_gen_spec *spec, char *buf, size_t len);
 
-/* Builds the group. Returns 0, or -1 with a message in err. */
+/* Replica entries (partitions x effective replication) a generated group may
+ * hold: the racks variant's bound, checked before anything is built. */
+#define KD_MAX_REPLICAS 100000000u
+
+/*
+ * Whether kd_generate can build spec's group: the model's limits (members,
+ * with churn-add's extra one; topics; partitions; subscriptions) and the
+ * racks variant's, checked in O(1) before anything is allocated. Returns 0,
+ * or -1 with a message in err naming the grid and the limit.
+ */
+int kd_gen_check(const kd_gen_spec *spec, char *err, size_t errlen);
+
+/* Builds the group (kd_gen_check first). Returns 0, or -1 with a message in err. */
 int kd_generate(const kd_gen_spec *spec, ka_group **out, char *err, size_t errlen);
 
 #ifdef __cplusplus

@@ -2,14 +2,17 @@
  * scenario.c - scenario files (docs/scenario-format.md) to and from the group
  * model.
  *
- * Loading is one pass over a compact document (jsondoc.h): each topic, then each member,
- * is checked field by field and, as long as nothing so far was an error, fed
- * to the library's builder. Feeding stops at the first error (input indices
- * then keep matching JSON indices for everything fed) but checking goes on,
- * so every error in the file is reported, not just the first. The document
- * stays alive until the builder is finished because the builder's
- * diagnostics name input indices, and only the document can turn them back
- * into places such as members[3].owned.orders[2].
+ * Loading is one pass over a compact document (jsondoc.h): each topic, then
+ * each member, is checked field by field and, as long as nothing so far was
+ * an error, fed to the library's builder. Feeding stops at the first error
+ * (input indices then keep matching JSON indices for everything fed) but
+ * checking goes on, so every error in the file is reported, not just the
+ * first. The builder's diagnostics name input indices, and only the document
+ * can turn them back into places such as members[3].owned.orders[2]; but the
+ * group's arrays need the room while the builder finishes, so the document
+ * is dropped first, keeping what messages ask most (topic names, members'
+ * generations and pattern flags), and read again only when a message needs
+ * a place in it.
  *
  * Messages are rate-limited per kind: a 10,000-member file with one mistake
  * repeated everywhere gives 20 lines and a count, not 10,000 lines.
@@ -21,6 +24,7 @@
 #include "datasets/jsondoc.h"
 #include "datasets/names.h"
 #include "datasets/scenario.h"
+#include "datasets/pattern.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
@@ -204,7 +208,8 @@ static uint32_t smap_put(struct smap *m, const char *key, uint32_t val)
 /* One distinct subscription pattern, compiled once for all members using it. */
 struct pat {
 	regex_t re;
-	int state; /* 1 compiled, -1 does not compile */
+	int state;  /* 1 compiled, -1 does not compile, -2 past kd_pattern_check's limits */
+	size_t col; /* -2: the 1-based byte of the pattern where a limit is passed */
 	bool matched;
 	uint32_t *match; /* topic input indices whose whole name matches */
 	uint32_t n_match;
@@ -994,8 +999,12 @@ static struct pat *pattern_get(struct ld *st, const char *src, const struct path
 	}
 	struct pat *p = &st->pats[st->n_pats];
 	memset(p, 0, sizeof *p);
-	int rc = regcomp(&p->re, src, REG_EXTENDED);
-	if (rc != 0) {
+	/* Measured before regcomp, which would take gigabytes or minutes on
+	 * some patterns (datasets/pattern.h). */
+	int rc = 0;
+	if (kd_pattern_check(src, p->err, sizeof p->err, &p->col) < 0)
+		p->state = -2;
+	else if ((rc = regcomp(&p->re, src, REG_EXTENDED)) != 0) {
 		regerror(rc, &p->re, p->err, sizeof p->err);
 		p->state = -1;
 	} else {
@@ -1086,6 +1095,12 @@ static bool check_subscriptions(struct ld *st, const kd__jnode *m, const struct 
 	in->pattern = pattern_get(st, src, &pp);
 	if (!in->pattern)
 		return false;
+	if (in->pattern->state == -2) {
+		struct qbuf q;
+		REPORT(st, E_REGEX, pp.s, "pattern %s refused at byte %zu: %s", kd__quoted(&q, src),
+		       in->pattern->col, in->pattern->err);
+		return false;
+	}
 	if (in->pattern->state < 0) {
 		struct qbuf q;
 		REPORT(st, E_REGEX, pp.s,
@@ -1461,11 +1476,23 @@ int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 	return rc;
 }
 
+/* "kassign CMD" when the command line set it: every message of every
+ * command has the one form of docs/cli.md, kassign CMD: FILE...: error: ... */
+static const char *msg_program;
+
+void kd_msg_program(const char *name)
+{
+	msg_program = name;
+}
+
 void kd_msg_stderr(void *ctx, int severity, const char *line)
 {
 	(void)ctx;
 	(void)severity;
-	fprintf(stderr, "%s\n", line);
+	if (msg_program)
+		fprintf(stderr, "%s: %s\n", msg_program, line);
+	else
+		fprintf(stderr, "%s\n", line);
 }
 
 /* ------------------------------------------------------------ writing */

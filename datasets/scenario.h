@@ -54,9 +54,23 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
  */
 int64_t kd_assignment_load(const char *path, const ka_group *g, uint32_t *owner, kd_msg_fn fn,
 			   void *ctx);
+/* The same, also giving the document's "strategy" in strategy[len] ("" when
+ * absent or null; a value of another type is a shape error). */
+int64_t kd_assignment_load_named(const char *path, const ka_group *g, uint32_t *owner,
+				 char *strategy, size_t len, kd_msg_fn fn, void *ctx);
 
-/* A kd_msg_fn that prints to stderr. */
+/* The same from memory; `name` stands for the file in messages. */
+int64_t kd_assignment_load_buffer(const char *name, const char *data, size_t len, const ka_group *g,
+				  uint32_t *owner, kd_msg_fn fn, void *ctx);
+/* From memory, also giving the document's "strategy" as above. */
+int64_t kd_assignment_load_buffer_named(const char *name, const char *data, size_t len,
+					const ka_group *g, uint32_t *owner, char *strategy,
+					size_t strategy_len, kd_msg_fn fn, void *ctx);
+
+/* A kd_msg_fn that prints to stderr, each line after "NAME: " once
+ * kd_msg_program(NAME) was called ("kassign assign"; NULL: no prefix). */
 void kd_msg_stderr(void *ctx, int severity, const char *line);
+void kd_msg_program(const char *name);
 
 #ifdef __cplusplus
 }

@@ -101,7 +101,7 @@ void kd__advise_huge(void *p, size_t bytes)
 	const uintptr_t huge = (uintptr_t)2 << 20;
 	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
 	uintptr_t hi = ((uintptr_t)p + bytes) & ~(huge - 1);
-	if (bytes >= 4 * huge && hi > lo)
+	if (bytes >= 2 * huge && hi > lo)
 		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #else
 	(void)p;

@@ -28,8 +28,9 @@ static const char check_usage[] =
     "SCENARIO: every partition of a subscribed topic has exactly one owner, and\n"
     "only subscribers own partitions. Prints the violations (the first 20 and a\n"
     "count) and the metrics: balance, movement against the owned partitions,\n"
-    "rack locality; where the scenario gives leaders, locality on the leader's\n"
-    "rack alone too, and its optimum.\n"
+    "rack locality; the optimum (most balanced, then most local, then fewest\n"
+    "moves) and the assignment's gap to it at each level; where the scenario\n"
+    "gives leaders, locality on the leader's rack alone too, and its optimum.\n"
     "\n"
     "  -s, --strategy NAME  the strategy that made the assignment; a cooperative one\n"
     "                       may leave out partitions that change owner\n"
@@ -101,7 +102,8 @@ static void describe(const ka_group *g, const violation *v, char *buf, size_t le
 
 static void print_text(FILE *f, const ka_group *g, const char *path, const char *strategy,
 		       int64_t doc_violations, const violations *v, const ka_metrics *m,
-		       const ka_optimum *opt, const ka_metrics *lm, const ka_optimum *lopt)
+		       const ka_optimum *opt, const ka_optimum *best, const ka_metrics *lm,
+		       const ka_optimum *lopt)
 {
 	const int valid = doc_violations == 0 && v->count == 0;
 	fprintf(f, "scenario             %s\n", g->name && *g->name ? g->name : path);
@@ -147,9 +149,25 @@ static void print_text(FILE *f, const ka_group *g, const char *path, const char 
 			fprintf(f,
 				"optimum              max-min %u, sum of squares %" PRIu64
 				", local %u, moved %u (balance, then locality, then moves)\n",
-				opt->load_max - opt->load_min, opt->load_sq, opt->local, opt->moved);
+				opt->load_max - opt->load_min, opt->load_sq, opt->local,
+				opt->moved);
+		else if (best)
+			fprintf(f,
+				"optimum              max-min %u, sum of squares %" PRIu64
+				", local %u, moved %u (balance, then locality, then moves; "
+				"kassign's flow)\n",
+				best->load_max - best->load_min, best->load_sq, best->local,
+				best->moved);
 		else
-			fprintf(f, "optimum              n/a (group too large for the exact solver)\n");
+			fprintf(f, "optimum              n/a\n");
+		if (best) {
+			ka_gap d;
+			ka_gap_of(m, best, &d);
+			fprintf(f,
+				"gap to the optimum   sum of squares %+" PRId64 ", local %+" PRId64
+				", moved %+" PRId64 " (0: optimal at that level; > 0: worse)\n",
+				d.load_sq, d.local, d.moved);
+		}
 		if (lm && lm->rack_known)
 			fprintf(f,
 				"leader locality      %u local of %u leader-known (%.1f%%): on the "
@@ -188,8 +206,8 @@ static json_t *real_or_null(double x)
 }
 
 static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka_optimum *opt,
-		      int64_t doc_violations, const violations *v, const ka_metrics *m,
-		      const ka_metrics *lm, const ka_optimum *lopt)
+		      const ka_optimum *fbest, int64_t doc_violations, const violations *v,
+		      const ka_metrics *m, const ka_metrics *lm, const ka_optimum *lopt)
 {
 	json_t *o = json_object();
 	json_t *list = json_array();
@@ -239,11 +257,27 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka
 		json_object_set_new(o, "load_sum_of_squares", json_integer((json_int_t)m->load_sq));
 		json_t *best = json_null();
 		if (opt)
-			best = json_pack("{s:I, s:I, s:I, s:I, s:I}", "load_min", (json_int_t)opt->load_min,
-					 "load_max", (json_int_t)opt->load_max, "load_sum_of_squares",
+			best = json_pack("{s:I, s:I, s:I, s:I, s:I}", "load_min",
+					 (json_int_t)opt->load_min, "load_max",
+					 (json_int_t)opt->load_max, "load_sum_of_squares",
 					 (json_int_t)opt->load_sq, "local", (json_int_t)opt->local,
 					 "moved", (json_int_t)opt->moved);
 		json_object_set_new(o, "optimum", best ? best : json_null());
+		json_t *flow = json_null(), *gap = json_null();
+		if (fbest) {
+			ka_gap d;
+			ka_gap_of(m, fbest, &d);
+			flow = json_pack(
+			    "{s:I, s:I, s:I, s:I, s:I}", "load_min", (json_int_t)fbest->load_min,
+			    "load_max", (json_int_t)fbest->load_max, "load_sum_of_squares",
+			    (json_int_t)fbest->load_sq, "local", (json_int_t)fbest->local, "moved",
+			    (json_int_t)fbest->moved);
+			gap = json_pack("{s:I, s:I, s:I}", "load_sum_of_squares",
+					(json_int_t)d.load_sq, "local", (json_int_t)d.local,
+					"moved", (json_int_t)d.moved);
+		}
+		json_object_set_new(o, "optimum_flow", flow ? flow : json_null());
+		json_object_set_new(o, "gap", gap ? gap : json_null());
 		json_object_set_new(o, "leader_known",
 				    lm ? json_integer(lm->rack_known) : json_null());
 		json_object_set_new(o, "leader_local", lm ? json_integer(lm->local) : json_null());
@@ -303,16 +337,31 @@ int kh_cmd_check(int argc, char **argv)
 		return KH_EXIT_USAGE;
 
 	int rc = KH_EXIT_USAGE;
-	void *mws = NULL;
+	void *mws = NULL, *bws = NULL;
 	kh_out out = {0};
 	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
 	if (!owner) {
 		kh_error(cmd, "%s: out of memory", spath);
 		goto done;
 	}
-	const int64_t doc_violations = kd_assignment_load(apath, g, owner, kd_msg_stderr, NULL);
+	char named[256];
+	const int64_t doc_violations =
+	    kd_assignment_load_named(apath, g, owner, named, sizeof(named), kd_msg_stderr, NULL);
 	if (doc_violations < 0)
 		goto done;
+	/* Without --strategy the document's own "strategy" says whose rules
+	 * apply (a cooperative round may withhold partitions); a name no
+	 * strategy has is an error, not a silent plain check. */
+	if (!s && named[0]) {
+		if (!(s = ka_strategy_find(named))) {
+			kh_error(cmd,
+				 "%s: strategy: unknown strategy \"%s\" (give --strategy NAME, "
+				 "see 'kassign list')",
+				 apath, named);
+			goto done;
+		}
+		strategy_name = s->name;
+	}
 
 	violations v = {0};
 	const int allow_withheld = s && (s->flags & KA_STRATEGY_COOPERATIVE);
@@ -320,8 +369,8 @@ int kh_cmd_check(int argc, char **argv)
 
 	ka_metrics m;
 	const ka_metrics *mp = NULL;
-	ka_optimum opt, lopt;
-	const ka_optimum *optp = NULL, *loptp = NULL;
+	ka_optimum opt, lopt, fbest;
+	const ka_optimum *optp = NULL, *loptp = NULL, *fbestp = NULL;
 	ka_metrics lm;
 	const ka_metrics *lmp = NULL;
 	if (!v.bad_member) {
@@ -340,6 +389,19 @@ int kh_cmd_check(int argc, char **argv)
 		/* The exact optimum, for groups small enough to solve here. */
 		if (ka_optimum_compute(g, KH_OPTIMUM_WORK, &opt, NULL) == 0)
 			optp = &opt;
+		/* The same optimum from kassign's flow, at any size: the gap. */
+		const size_t bws_size = ka_optimum_flow_workspace_size(g);
+		bws = aligned_alloc(64, (bws_size + 63) / 64 * 64 + 64);
+		if (!bws) {
+			kh_error(cmd, "%s: out of memory", spath);
+			goto done;
+		}
+		const int brc = ka_optimum_flow(g, bws, bws_size, &fbest);
+		if (brc < 0) {
+			kh_error(cmd, "%s: optimum failed: %s", spath, ka_strerror(brc));
+			goto done;
+		}
+		fbestp = &fbest;
 		/* Known leaders: locality again, local only on the leader's rack. */
 		ka_group view;
 		if ((g->flags & KA_GROUP_LEADER_RACKS) && ka_group_leader_view(g, &view) == 0) {
@@ -357,15 +419,15 @@ int kh_cmd_check(int argc, char **argv)
 	if (kh_out_open(&out, cmd, NULL) < 0)
 		goto done;
 	if (json) {
-		if (print_json(out.f, g, s ? s->name : NULL, optp, doc_violations, &v, mp, lmp,
-			       loptp) < 0) {
+		if (print_json(out.f, g, s ? s->name : NULL, optp, fbestp, doc_violations, &v, mp,
+			       lmp, loptp) < 0) {
 			kh_error(cmd, "cannot format the JSON report");
 			kh_out_abort(&out);
 			goto done;
 		}
 	} else {
-		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp, lmp,
-			   loptp);
+		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp,
+			   fbestp, lmp, loptp);
 	}
 	if (kh_out_commit(&out, cmd) < 0)
 		goto done;
@@ -374,6 +436,7 @@ int kh_cmd_check(int argc, char **argv)
 		fprintf(stderr, "kassign check: %s: not a valid assignment of %s\n", apath, spath);
 done:
 	free(mws);
+	free(bws);
 	free(owner);
 	ka_group_free(g);
 	return rc;

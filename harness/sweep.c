@@ -441,7 +441,10 @@ int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_p
 	}
 	if (round == 0) {
 		r->violations = (uint64_t)v;
+		if (v)
+			kh_assignment_verify(c.s, c.g, c.owner, r->invalid, sizeof(r->invalid));
 		r->metrics = mt;
+		r->has_gap = ka_gap_compute(c.g, &mt, &r->gap) == 0;
 		r->ok = 1;
 	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
 		/* Generation and assignment are deterministic: a difference is a
@@ -1349,9 +1352,19 @@ static int report(sweep *sw)
 				r->counts = sw->counts[i];
 			}
 		}
-		if (!r->ok || r->violations ||
-		    (r->threads && (!r->threads_ok || r->thread_violations)))
+		if (r->ok && (r->violations || (r->threads && r->thread_violations))) {
+			/* An invalid output is kassign's defect: said, and exit 3. */
+			char name[256];
+			kh_point_name(&sw->pts[i], name, sizeof(name));
+			kh_error(
+			    cmd,
+			    "%s: internal error: strategy %s produced an invalid assignment: %s",
+			    name, sw->pts[i].strategy->name,
+			    r->invalid[0] ? r->invalid : "(with several threads)");
+			rc = KH_EXIT_INTERNAL;
+		} else if ((!r->ok || (r->threads && !r->threads_ok)) && rc != KH_EXIT_INTERNAL) {
 			rc = KH_EXIT_FAIL;
+		}
 		if (r->ok) {
 			const double sample = r->timing.median_ns * r->iterations;
 			if (smallest_sample == 0 || sample < smallest_sample)
@@ -1390,7 +1403,7 @@ static int report(sweep *sw)
 		}
 	}
 	if (!sw->quiet && rc == KH_EXIT_FAIL)
-		fprintf(stderr, "sweep: some points failed or were invalid (exit status 1)\n");
+		fprintf(stderr, "sweep: some points failed (exit status 1)\n");
 	return rc;
 }
 
@@ -1441,6 +1454,16 @@ int kh_cmd_sweep(int argc, char **argv)
 		kh_error(sw.cmd, "out of memory");
 		rc = KH_EXIT_USAGE;
 		goto done;
+	}
+	/* A point the generator cannot build (past the model's limits) is bad
+	 * usage, said before anything runs or is written. */
+	for (size_t i = 0; i < sw.n_pts; i++) {
+		const kd_gen_spec spec = kh_point_spec(&sw.pts[i]);
+		char gerr[256];
+		if (kd_gen_check(&spec, gerr, sizeof(gerr)) < 0) {
+			rc = kh_usage_error(sw.cmd, "--grid: %s", gerr);
+			goto done;
+		}
 	}
 	/* Under valgrind for --measure counts: the child's part only. Nothing
 	 * before it allocates by the size of the selection, so every point

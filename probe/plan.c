@@ -425,8 +425,28 @@ int kp_plan_load(kp_plan *p, const char *where, json_t *doc, const kp_target *ta
 {
 	memset(p, 0, sizeof(*p));
 	ks_plan *ks = NULL;
-	if ((doc ? ks_plan_from_json(where, doc, &ks, msg_to_stderr, NULL)
-		 : ks_plan_load(where, &ks, msg_to_stderr, NULL)) < 0)
+	/* librdkafka's mock broker does not bound session.timeout.ms as a Kafka
+	 * broker does (group.min.session.timeout.ms 6000): a plan for the mock
+	 * says so, unless it sets the bound itself. */
+	json_t *own = NULL;
+	if (!target->bootstrap) {
+		own =
+		    doc ? json_deep_copy(doc) : json_load_file(where, JSON_REJECT_DUPLICATES, NULL);
+		json_t *b = json_is_object(own) ? json_object_get(own, "broker") : NULL;
+		if (json_is_object(own) && !b)
+			json_object_set_new(own, "broker", b = json_object());
+		if (json_is_object(b) && !json_object_get(b, "group.min.session.timeout.ms"))
+			json_object_set_new(b, "group.min.session.timeout.ms", json_integer(1));
+		if (!json_is_object(own)) {
+			json_decref(own);
+			own = NULL;
+		}
+	}
+	int rc = own   ? ks_plan_from_json(where, own, &ks, msg_to_stderr, NULL)
+		 : doc ? ks_plan_from_json(where, doc, &ks, msg_to_stderr, NULL)
+		       : ks_plan_load(where, &ks, msg_to_stderr, NULL);
+	json_decref(own);
+	if (rc < 0)
 		return -1;
 	if (check_target(ks, where, target) < 0)
 		goto fail;

@@ -10,8 +10,8 @@
  * `members` is added to the member list, so a probe whose member ids change
  * on a rejoin still draws every one of them.
  */
-#ifndef KASSIGN_HARNESS_RUNFILE_H
-#define KASSIGN_HARNESS_RUNFILE_H
+#ifndef KASSIGN_RUNFILE_RUNFILE_H
+#define KASSIGN_RUNFILE_RUNFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +102,9 @@ typedef struct kh_run {
 	size_t n_slots;
 	size_t cap_members;
 } kh_run;
+
+/* The longest run a run file may describe, in ms (1e12, about 31 years). */
+#define KH_RUN_MAX_MS 1e12
 
 /*
  * Reads a run document (the reference to root is taken, not stolen).

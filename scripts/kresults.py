@@ -28,6 +28,9 @@ FIGURES = ("balanced", "load_spread", "moved", "moved_min", "moved_opt", "local"
 COUNTS = ("instructions", "estimated_cycles", "l1_misses", "ll_misses")
 # Counts whose growth past the counts threshold is a regression.
 COUNTS_JUDGED = (("instructions", "instructions"), ("estimated_cycles", "est. cycles"))
+# Distance from the optimum, level by level (docs/metrics.md): read and
+# plotted, not judged.
+GAP_FIGURES = ("gap_load_sq", "gap_local", "gap_moved")
 # Figures that describe the group rather than the assignor: when they differ
 # the two files did not measure the same scenario.
 GROUP_FIGURES = ("partitions", "members", "moved_min", "moved_opt", "rack_known")
@@ -115,6 +118,8 @@ def _ns(entry, key):
     value = entry.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise ResultError("%s of %s is not a number" % (key, entry.get("name")))
+    if not math.isfinite(value) or value < 0:
+        raise ResultError("%s of %s is %s, not a finite time" % (key, entry.get("name"), value))
     return float(value) * _NS[unit]
 
 
@@ -251,7 +256,8 @@ class Result:
 
 def _figures(e):
     out = {}
-    for key in FIGURES + GROUP_FIGURES + ("ns_per_partition", "bytes_per_partition"):
+    for key in FIGURES + GROUP_FIGURES + GAP_FIGURES + ("ns_per_partition",
+                                                         "bytes_per_partition"):
         v = e.get(key)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             out[key] = int(v) if float(v).is_integer() else float(v)
@@ -364,6 +370,24 @@ class Comparison:
     @property
     def regressed(self):
         return [r for r in self.rows if r.regressed]
+
+    @property
+    def incomplete(self):
+        """Why the new file cannot stand for the old one ("" when it can):
+        nothing in common, or points of the old file missing from it. A
+        comparison that judged a part only is not an "ok"."""
+        if not self.rows:
+            return "no point in common (the new file has %d point%s)" % (
+                len(self.new.points), "" if len(self.new.points) == 1 else "s")
+        if self.only_old:
+            return "%d of the old file's %d points missing from the new file" % (
+                len(self.only_old), len(self.old.points))
+        return ""
+
+    @property
+    def failed(self):
+        """The verdict is not ok: a regression, or an incomplete comparison."""
+        return bool(self.regressed or self.incomplete)
 
     def _check_machines(self):
         om, nm = dict(self.old.machine()), dict(self.new.machine())
@@ -483,6 +507,8 @@ class Comparison:
     def verdict(self):
         bad = self.regressed
         n = len(self.rows)
+        if self.incomplete and not bad:
+            return "verdict: INCOMPLETE, %s" % self.incomplete
         if not bad:
             return "verdict: ok, no regression in %d point%s compared" % (n, "" if n == 1 else "s")
         speed = ("slower",) + tuple(label for _, label in COUNTS_JUDGED)

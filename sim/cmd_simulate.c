@@ -3,14 +3,18 @@
  * through the rebalance simulator (sim/) and writes the run file
  * (docs/simulation.md) and a summary table.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
+#include "datasets/jsonfile.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#if KA_WITH_VIEWS
 #include "views/timeline.h"
+#endif
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char simulate_usage[] =
@@ -103,6 +107,16 @@ void kh_sim_table(FILE *f, const ks_plan *p, const ks_run *r)
 	fprintf(f, "plan                 %s: %s, %s, %s members%s\n", p->name, proto[p->protocol],
 		p->strategy->name, p->static_membership ? "static" : "dynamic",
 		p->coordinator == KS_COORD_RDKAFKA_MOCK ? ", librdkafka-mock coordinator" : "");
+	json_t *as = ks_plan_assumptions(p);
+	const char *key;
+	json_t *v;
+	json_object_foreach(as, key, v)
+	{
+		char label[32];
+		snprintf(label, sizeof(label), "assumes %s", key);
+		fprintf(f, "%-20s %s\n", label, json_string_value(v));
+	}
+	json_decref(as);
 	fmt_dur(a, sizeof(a), s->duration_ms);
 	fprintf(f, "duration             %s\n", a);
 	double longest = 0, stw_max = 0;
@@ -128,6 +142,11 @@ void kh_sim_table(FILE *f, const ks_plan *p, const ks_run *r)
 	fprintf(f, "max lag              %.0f messages, drained %s after the last event\n",
 		s->max_lag, a);
 	fprintf(f, "processed twice      %.0f messages\n", s->processed_twice);
+	fprintf(f, "lag                  %.0f message-seconds in all\n", s->lag_message_seconds);
+	if (s->pauses)
+		fprintf(
+		    f, "pauses               %u, %u of them past the session (spurious expiries)\n",
+		    s->pauses, s->pause_expiries);
 	if (s->ownership_omitted)
 		fprintf(f, "ownership timeline   omitted (%llu intervals, more than 2,000,000)\n",
 			(unsigned long long)s->ownership_intervals);
@@ -142,6 +161,13 @@ static int apply_overrides(json_t *j, const char *protocol, const char *strategy
 		json_object_set_new(j, "protocol", json_string(protocol));
 		if (!strategy)
 			json_object_del(j, "strategy");
+		/* Under the consumer protocol the broker sets the session and the
+		 * heartbeat: the plan's client settings do not apply. */
+		json_t *cfg = json_object_get(j, "config");
+		if (!strcmp(protocol, "consumer") && json_is_object(cfg)) {
+			json_object_del(cfg, "session.timeout.ms");
+			json_object_del(cfg, "heartbeat.interval.ms");
+		}
 	}
 	if (strategy)
 		json_object_set_new(j, "strategy", json_string(strategy));
@@ -199,14 +225,10 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 			return NULL;
 		where = preset;
 	} else {
-		json_error_t e;
-		j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+		char jerr[600];
+		j = kd_json_load_file(path, JSON_REJECT_DUPLICATES, jerr, sizeof(jerr));
 		if (!j) {
-			if (e.line > 0)
-				kh_error(cmd, "%s:%d:%d: invalid JSON: %s", path, e.line, e.column,
-					 e.text);
-			else
-				kh_error(cmd, "%s: %s", path, e.text);
+			kh_error(cmd, "%s", jerr);
 			return NULL;
 		}
 	}
@@ -221,8 +243,9 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 	return p;
 }
 
-/* The timeline picture (harness/timeline.c) of the run file just written
+/* The timeline picture (views/timeline.c) of the run file just written
  * to o, read back from it: the picture shows exactly what the file says. */
+#if KA_WITH_VIEWS
 static int draw_timeline(kh_out *o, const char *path)
 {
 	json_error_t e;
@@ -235,6 +258,14 @@ static int draw_timeline(kh_out *o, const char *path)
 	json_decref(doc);
 	return rc;
 }
+#else
+static int draw_timeline(kh_out *o, const char *path)
+{
+	(void)o;
+	(void)path;
+	return -1; /* not reached: --timeline is refused when parsing */
+}
+#endif
 
 void kh_sim_context(ks_context *c, char *date, size_t len)
 {
@@ -326,11 +357,16 @@ int kh_cmd_simulate(int argc, char **argv)
 			break;
 		}
 		case OPT_TIMELINE:
+#if KA_WITH_VIEWS
 			if (kh_timeline_format_of(optarg) < 0)
 				return kh_usage_error(
 				    cmd, "--timeline: '%s' is not a .png or .svg file", optarg);
 			timeline = optarg;
 			break;
+#else
+			return kh_usage_error(cmd, "--timeline: this kassign was built without the "
+						   "viewers (configure with -DKA_VIEWS=ON)");
+#endif
 		case 'h':
 			fputs(simulate_usage, stdout);
 			return KH_EXIT_OK;
@@ -352,10 +388,11 @@ int kh_cmd_simulate(int argc, char **argv)
 		return KH_EXIT_USAGE;
 	ks_run *r = NULL;
 	char err[512];
-	if (ks_simulate(p, &r, err, sizeof(err)) < 0) {
+	const int src = ks_simulate(p, &r, err, sizeof(err));
+	if (src < 0) {
 		kh_error(cmd, "%s: %s", preset ? preset : path, err);
 		ks_plan_free(p);
-		return KH_EXIT_USAGE;
+		return src == KS_EINTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	}
 	int rc = KH_EXIT_OK;
 	char date[40];

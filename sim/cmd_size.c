@@ -16,7 +16,7 @@
  * runs), size_choose (the recommendation, its reasons and warnings), then
  * size_write_table or size_write_json.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "datasets/scenario.h"
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char size_usage[] =
@@ -383,9 +384,16 @@ static json_t *size_plan(const size_args *a, const size_group *g, const alternat
 	json_object_set_new(j, "protocol", json_string(alt->protocol));
 	json_object_set_new(j, "strategy", json_string(alt->strategy));
 	json_object_set_new(j, "static_membership", json_boolean(alt->stat));
-	json_object_set_new(j, "config",
-			    json_pack("{s:i, s:i}", "session.timeout.ms", alt->session_ms,
-				      "heartbeat.interval.ms", alt->heartbeat_ms));
+	/* Under the consumer protocol the broker sets both. */
+	if (!strcmp(alt->protocol, "consumer"))
+		json_object_set_new(
+		    j, "broker",
+		    json_pack("{s:i, s:i}", "group.consumer.session.timeout.ms", alt->session_ms,
+			      "group.consumer.heartbeat.interval.ms", alt->heartbeat_ms));
+	else
+		json_object_set_new(j, "config",
+				    json_pack("{s:i, s:i}", "session.timeout.ms", alt->session_ms,
+					      "heartbeat.interval.ms", alt->heartbeat_ms));
 	json_object_set_new(j, "model",
 			    json_pack("{s:f, s:f, s:f}", "produce_rate", g->per_part, "capacity",
 				      a->capacity, "restart_ms", a->restart_ms));
@@ -422,11 +430,12 @@ static int run_one(const size_args *a, const size_group *g, const alternative *a
 	if (rc < 0)
 		return -1;
 	ks_run *r = NULL;
-	char err[256];
-	if (ks_simulate(p, &r, err, sizeof(err)) < 0) {
+	char err[512];
+	const int src = ks_simulate(p, &r, err, sizeof(err));
+	if (src < 0) {
 		kh_error("size", "%s", err);
 		ks_plan_free(p);
-		return -1;
+		return src == KS_EINTERNAL ? -KH_EXIT_INTERNAL : -1;
 	}
 	o->s = r->summary;
 	/* Recovery: the last moment a partition started being processed again. */
@@ -461,8 +470,9 @@ static int size_simulate(const size_args *a, const size_group *g, alt_result *re
 		x->score = 0;
 		x->safe = 1;
 		for (int w = 0; w < N_RUNS; w++) {
-			if (run_one(a, g, &alternatives[i], w, &x->run[w]) < 0)
-				return -1;
+			const int rc = run_one(a, g, &alternatives[i], w, &x->run[w]);
+			if (rc < 0)
+				return rc;
 			x->score += x->run[w].s.lag_message_seconds;
 			if (x->run[w].s.time_to_drain_ms < 0)
 				x->safe = 0;
@@ -796,8 +806,9 @@ int kh_cmd_size(int argc, char **argv)
 	if ((rc = size_members(&a, &g, &rep)) >= 0)
 		return rc;
 	alt_result res[N_ALT];
-	if (size_simulate(&a, &g, res) < 0)
-		return KH_EXIT_USAGE;
+	const int src = size_simulate(&a, &g, res);
+	if (src < 0) /* an invalid assignment is exit 3, anything else 2 */
+		return src == -KH_EXIT_INTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	size_choose(&a, &g, res, &rep);
 	kh_out out;
 	if (kh_out_open(&out, "size", a.out_path) < 0)

@@ -136,6 +136,7 @@ typedef struct member {
 	double pause_lost;         /* consumed since the last commit when the pause began */
 	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
 	int stop_set;
+	int left_static; /* KIP-848: its last stop was a temporary leave (epoch -2) */
 } member;
 
 typedef struct pause {
@@ -157,6 +158,7 @@ struct sim {
 	char *err;
 	size_t errlen;
 	int failed;
+	int internal; /* failed because an assignor's output was invalid */
 
 	/* queue */
 	event *heap;
@@ -230,6 +232,19 @@ struct sim {
 };
 
 /* ------------------------------------------------------------------ small helpers */
+
+/* The first violation of an assignor's output (ka_assignment_validate). */
+typedef struct first_violation {
+	int rule;
+	uint32_t partition, member;
+} first_violation;
+
+static void note_violation(void *ctx, int rule, uint32_t partition, uint32_t who)
+{
+	first_violation *v = ctx;
+	if (!v->rule)
+		*v = (first_violation){rule, partition, who};
+}
 
 static void fail(struct sim *s, const char *fmt, ...)
 {
@@ -683,30 +698,10 @@ static void expire_at(struct sim *s, uint32_t mi, double t)
 
 /* ------------------------------------------------------------------ the assignor */
 
-static int cmp_member_id(const void *a, const void *b, void *ctx)
+static int cmp_member_id(const void *ctx, uint32_t x, uint32_t y)
 {
 	const ks_run *r = ctx;
-	return strcmp(r->members[*(const uint32_t *)a].member_id,
-		      r->members[*(const uint32_t *)b].member_id);
-}
-
-/* qsort_r is not in C17: a small merge sort with context. */
-static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n,
-		     int (*cmp)(const void *, const void *, void *), void *ctx)
-{
-	if (n < 2)
-		return;
-	size_t h = n / 2;
-	sort_u32(v, tmp, h, cmp, ctx);
-	sort_u32(v + h, tmp, n - h, cmp, ctx);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = cmp(&v[j], &v[i], ctx) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(*v));
+	return strcmp(r->members[x].member_id, r->members[y].member_id);
 }
 
 static void diag_ignore(void *ctx, const ka_diag *d)
@@ -738,7 +733,7 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 		fail(s, "out of memory");
 		goto out;
 	}
-	sort_u32(part, tmp, n, cmp_member_id, s->run);
+	ka_sort_u32_by(part, n, tmp, cmp_member_id, s->run);
 	for (uint32_t t = 0; t < s->n_topics; t++)
 		if (ka_builder_add_topic(b, pl->topic_name[t], s->tparts[t]) < 0)
 			goto builder;
@@ -798,6 +793,27 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 	if (rc < 0) {
 		free(owner);
 		fail(s, "strategy %s: %s", pl->strategy->name, ka_strerror(rc));
+		goto out;
+	}
+	/* No invalid assignment is counted: the strategy's output is checked
+	 * against its group (a cooperative round may withhold a partition that
+	 * changes owner), and a failure ends the run as an internal error. */
+	first_violation fv = {0};
+	const uint64_t nv = ka_assignment_validate(
+	    g, owner, (pl->strategy->flags & KA_STRATEGY_COOPERATIVE) != 0, note_violation, &fv);
+	if (nv) {
+		const uint32_t t = ka_group_partition_topic(g, fv.partition);
+		s->internal = 1;
+		fail(s,
+		     "internal error: strategy %s produced an invalid assignment (%llu "
+		     "violation%s): partition %s-%u %s%s",
+		     pl->strategy->name, (unsigned long long)nv, nv == 1 ? "" : "s",
+		     g->topic_name[t], fv.partition - g->topic_off[t],
+		     fv.rule == KA_VUNASSIGNED     ? "is unassigned, its topic has subscribers"
+		     : fv.rule == KA_VUNSUBSCRIBED ? "is given to a non-subscriber, "
+						   : "is given to no member of the group",
+		     fv.rule == KA_VUNSUBSCRIBED ? g->member_id[fv.member] : "");
+		free(owner);
 		goto out;
 	}
 	/* Group member k is part[j] for the j whose member id it has: part[]
@@ -1417,10 +1433,20 @@ static void stop_process(struct sim *s, uint32_t si, double t, int kind)
 			/* close(): commit, the revoke callback, then LeaveGroup. */
 			push(s, t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2,
 			     EV_LEAVE_ARRIVE, mi, 0);
+		} else if (graceful && pl->protocol == KS_CONSUMER) {
+			/* KIP-848: a static member's close is a heartbeat with epoch
+			 * -2, a temporary leave: the coordinator keeps its
+			 * assignment for its instance id until the session ends. */
+			m->left_static = 1;
+			m->exp_tok++;
+			push(s,
+			     t + pl->commit_ms + pl->revoke_cb_ms + pl->rtt_ms / 2 + pl->session_ms,
+			     EV_EXPIRE, mi, m->exp_tok);
 		} else {
-			/* A static member's close sends nothing; a killed one
+			/* A static member's classic close sends nothing; a killed one
 			 * cannot: the coordinator waits for the session to run out
 			 * from the last heartbeat that reached it. */
+			m->left_static = 0;
 			double last = grid_last(m->hb_base, hb_interval(pl), t);
 			m->exp_tok++;
 			push(s, last + pl->rtt_ms / 2 + pl->session_ms, EV_EXPIRE, mi, m->exp_tok);
@@ -1441,9 +1467,25 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 		return;
 	sl->alive = 1;
 	uint32_t mi = sl->mem;
+	if (mi != NONE && is_static(s, si) && s->mem[mi].in_group && pl->protocol == KS_CONSUMER &&
+	    !s->mem[mi].left_static) {
+		/* KIP-848: the old member still holds the instance id (it was
+		 * killed, it never sent the epoch -2 leave), so the new process's
+		 * first heartbeat is answered UNRELEASED_INSTANCE_ID
+		 * (GroupMetadataManager.throwIfInstanceIdIsUnreleased). The Java
+		 * consumer takes it as fatal (ConsumerHeartbeatRequestManager
+		 * handleSpecificError -> handleFatalFailure): the process fails
+		 * and its supervisor starts it again restart_ms later, until the
+		 * old member's session has ended. */
+		sl->alive = 0;
+		add_run_event(s, t, "refused", mi);
+		push(s, t + pl->rtt_ms + pl->restart_ms, EV_START, si, 0);
+		return;
+	}
 	if (mi != NONE && is_static(s, si) && s->mem[mi].in_group) {
 		/* A static member back within its session: the same member. */
 		member *m = &s->mem[mi];
+		m->left_static = 0;
 		m->alive = 1;
 		m->exp_tok++;
 		m->lag_t = t;
@@ -2312,9 +2354,10 @@ int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 		}
 	}
 	if (s.failed) {
+		const int internal = s.internal;
 		sim_free(&s);
 		ks_run_free(r);
-		return -1;
+		return internal ? KS_EINTERNAL : -1;
 	}
 	/* Without end_ms the run lasts until everything settled and lag is
 	 * back under one second of production, then one more second. */

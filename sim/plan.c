@@ -9,6 +9,7 @@
  * that looks right.
  */
 #include "sim/sim.h"
+#include "datasets/jsonfile.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,10 +35,11 @@ static void perr(pctx *c, const char *place, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* docs/cli.md's one form: FILE: error: PLACE: MESSAGE. */
 	if (place && *place)
-		snprintf(line, sizeof(line), "%s: %s: %s", c->where, place, msg);
+		snprintf(line, sizeof(line), "%s: error: %s: %s", c->where, place, msg);
 	else
-		snprintf(line, sizeof(line), "%s: %s", c->where, msg);
+		snprintf(line, sizeof(line), "%s: error: %s", c->where, msg);
 	c->errors++;
 	if (c->fn)
 		c->fn(c->ctx, line);
@@ -432,6 +434,13 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 		char place[64];
 		snprintf(place, sizeof(place), "event at %g ms (%s)", e->at_ms,
 			 event_types[e->type].name);
+		/* New members subscribe as the first starting member does (the
+		 * engine copies its subscriptions): none to copy, no join. */
+		if (p->members == 0 &&
+		    (e->type == KS_EV_JOIN || (e->type == KS_EV_SCALE && e->to > alive)))
+			perr(c, place,
+			     "new members copy the subscriptions of the first member at the "
+			     "start, and the group starts with 0 members");
 		switch (e->type) {
 		case KS_EV_JOIN:
 			alive += e->count;
@@ -464,6 +473,64 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 	}
 }
 
+/* The broker's group settings, Kafka's names and defaults
+ * (GroupCoordinatorConfig, apache/kafka trunk): the classic protocol's
+ * bounds on the client's session.timeout.ms, and the consumer protocol's
+ * session and heartbeat, which the broker hands to its members, with the
+ * bounds a group's own setting must keep. */
+static void parse_broker(pctx *c, json_t *j, ks_plan *p)
+{
+	static const char *const keys[] = {"group.min.session.timeout.ms",
+					   "group.max.session.timeout.ms",
+					   "group.consumer.session.timeout.ms",
+					   "group.consumer.min.session.timeout.ms",
+					   "group.consumer.max.session.timeout.ms",
+					   "group.consumer.heartbeat.interval.ms",
+					   "group.consumer.min.heartbeat.interval.ms",
+					   "group.consumer.max.heartbeat.interval.ms",
+					   NULL};
+	json_t *b = json_object_get(j, "broker");
+	if (!b)
+		json_object_set_new(j, "broker", b = json_object());
+	if (!json_is_object(b)) {
+		perr(c, "broker", "an object expected");
+		return;
+	}
+	check_keys(c, b, "broker", keys);
+	const double cmin = num(c, b, "broker", keys[0], 6000, 1, 86400000);
+	const double cmax = num(c, b, "broker", keys[1], 1800000, 1, 86400000);
+	const double bs = num(c, b, "broker", keys[2], 45000, 1, 86400000);
+	const double smin = num(c, b, "broker", keys[3], 45000, 1, 86400000);
+	const double smax = num(c, b, "broker", keys[4], 60000, 1, 86400000);
+	const double bh = num(c, b, "broker", keys[5], 5000, 1, 86400000);
+	const double hmin = num(c, b, "broker", keys[6], 5000, 1, 86400000);
+	const double hmax = num(c, b, "broker", keys[7], 15000, 1, 86400000);
+	if (p->protocol == KS_CONSUMER) {
+		if (bs < smin || bs > smax)
+			perr(c, "broker.group.consumer.session.timeout.ms",
+			     "%g is outside [group.consumer.min.session.timeout.ms %g, "
+			     "group.consumer.max.session.timeout.ms %g]: the broker refuses it",
+			     bs, smin, smax);
+		if (bh < hmin || bh > hmax)
+			perr(c, "broker.group.consumer.heartbeat.interval.ms",
+			     "%g is outside [group.consumer.min.heartbeat.interval.ms %g, "
+			     "group.consumer.max.heartbeat.interval.ms %g]: the broker refuses it",
+			     bh, hmin, hmax);
+		if (bh >= bs)
+			perr(c, "broker.group.consumer.heartbeat.interval.ms",
+			     "%g must be below group.consumer.session.timeout.ms (%g)", bh, bs);
+		p->session_ms = bs;
+		p->heartbeat_ms = bh;
+	} else if (p->coordinator == KS_COORD_KAFKA && p->session_ms > 0 &&
+		   (p->session_ms < cmin || p->session_ms > cmax)) {
+		perr(c, "config.session.timeout.ms",
+		     "%g is outside the broker's [group.min.session.timeout.ms %g, "
+		     "group.max.session.timeout.ms %g]: JoinGroup would be answered "
+		     "INVALID_SESSION_TIMEOUT",
+		     p->session_ms, cmin, cmax);
+	}
+}
+
 int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx)
 {
 	pctx c = {where, fn, ctx, 0};
@@ -479,9 +546,19 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	}
 	p->json = json_deep_copy(doc);
 	json_t *j = p->json;
-	static const char *const keys[] = {
-	    "kassign_plan", "name",  "group",  "protocol", "strategy", "static_membership",
-	    "config",       "model", "events", "end_ms",   "faults",   NULL};
+	static const char *const keys[] = {"kassign_plan",
+					   "name",
+					   "group",
+					   "protocol",
+					   "strategy",
+					   "static_membership",
+					   "config",
+					   "model",
+					   "events",
+					   "end_ms",
+					   "faults",
+					   "broker",
+					   NULL};
 	check_keys(&c, j, "", keys);
 	json_t *ver = json_object_get(j, "kassign_plan");
 	if (!ver)
@@ -532,9 +609,15 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		     "partition that changes owner); use cooperative-sticky or protocol eager",
 		     p->strategy->name);
 	if (p->strategy && p->protocol == KS_CONSUMER && strcmp(p->strategy->name, "uniform") &&
-	    strcmp(p->strategy->name, "range"))
+	    strcmp(p->strategy->name, "range") && strcmp(p->strategy->name, "broker-range"))
 		perr(&c, "strategy",
-		     "the consumer protocol's server assignors are uniform and range");
+		     "the consumer protocol's server assignors (group.remote.assignor) are uniform "
+		     "and range");
+	/* group.remote.assignor "range" is the broker's RangeAssignor, not the
+	 * client's: kassign's broker-range where it is built in. */
+	if (p->strategy && p->protocol == KS_CONSUMER && !strcmp(p->strategy->name, "range") &&
+	    ka_strategy_find("broker-range"))
+		p->strategy = ka_strategy_find("broker-range");
 	json_t *st = json_object_get(j, "static_membership");
 	if (!st)
 		json_object_set_new(j, "static_membership", json_false());
@@ -602,9 +685,27 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 						    "enable.auto.commit",
 						    NULL};
 		check_keys(&c, cfg, "config", ckeys);
-		p->session_ms = num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
-		p->heartbeat_ms =
-		    num(&c, cfg, "config", "heartbeat.interval.ms", 3000, 1, 86400000);
+		if (p->protocol == KS_CONSUMER) {
+			/* KIP-848: the broker sets both; the Java consumer refuses them
+			 * under group.protocol=consumer
+			 * (ConsumerConfig.checkUnsupportedConfigsPostProcess). */
+			static const char *const gone[] = {"session.timeout.ms",
+							   "heartbeat.interval.ms"};
+			for (size_t i = 0; i < 2; i++)
+				if (json_object_get(cfg, gone[i]))
+					perr(&c,
+					     i == 0 ? "config.session.timeout.ms"
+						    : "config.heartbeat.interval.ms",
+					     "not a consumer setting under the consumer protocol "
+					     "(KIP-848): the broker sets it "
+					     "(broker.group.consumer.%s)",
+					     gone[i]);
+		} else {
+			p->session_ms =
+			    num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
+			p->heartbeat_ms =
+			    num(&c, cfg, "config", "heartbeat.interval.ms", 3000, 1, 86400000);
+		}
 		p->max_poll_ms =
 		    num(&c, cfg, "config", "max.poll.interval.ms", 300000, 1, 86400000);
 		p->rebalance_timeout_ms =
@@ -634,7 +735,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			     "max.poll.interval.ms %g: every full batch would evict its member",
 			     p->max_poll_records, p->record_ms, p->max_poll_records * p->record_ms,
 			     p->max_poll_ms);
-		if (p->heartbeat_ms >= p->session_ms)
+		if (p->protocol != KS_CONSUMER && p->heartbeat_ms >= p->session_ms)
 			perr(&c, "config.heartbeat.interval.ms",
 			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
 			     p->session_ms);
@@ -643,6 +744,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			     "%g: librdkafka's mock joins for session.timeout.ms - 1000",
 			     p->session_ms);
 	}
+	parse_broker(&c, j, p);
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->static_membership)
 		perr(&c, "static_membership",
 		     "librdkafka 2.0.2's mock coordinator has no group.instance.id");
@@ -688,20 +790,82 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 
 int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx)
 {
-	json_error_t e;
 	*out = NULL;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	char jerr[600];
+	json_t *doc = kd_json_load_file(path, JSON_REJECT_DUPLICATES, jerr, sizeof(jerr));
 	if (!doc) {
-		pctx c = {path, fn, ctx, 0};
-		if (e.line > 0)
-			perr(&c, "", "%d:%d: invalid JSON: %s", e.line, e.column, e.text);
-		else
-			perr(&c, "", "%s", e.text);
+		if (fn)
+			fn(ctx, jerr);
 		return -1;
 	}
 	int rc = ks_plan_from_json(path, doc, out, fn, ctx);
 	json_decref(doc);
 	return rc;
+}
+
+json_t *ks_plan_assumptions(const ks_plan *p)
+{
+	json_t *a = json_object();
+	char buf[256];
+	int kill = 0, close = 0, rolling = 0;
+	for (size_t i = 0; i < p->n_events; i++) {
+		const ks_plan_event *e = &p->events[i];
+		if (e->type == KS_EV_RESTART || e->type == KS_EV_ROLLING_RESTART) {
+			kill |= e->stop == KS_STOP_KILL;
+			close |= e->stop == KS_STOP_CLOSE;
+			rolling |= e->type == KS_EV_ROLLING_RESTART;
+		}
+	}
+	if (kill || close) {
+		snprintf(buf, sizeof(buf), "%s%s%s, back after restart_ms %g ms",
+			 kill ? "killed (no close(), no LeaveGroup)" : "",
+			 kill && close ? " and " : "",
+			 close ? "closed (close(): commit, revoke, leave)" : "", p->restart_ms);
+		json_object_set_new(a, "restarts", json_string(buf));
+	}
+	if (rolling)
+		json_object_set_new(a, "rollout",
+				    json_string("each restart waits for the previous member to "
+						"hold partitions again (a readiness check), then "
+						"gap_ms"));
+	snprintf(buf, sizeof(buf), "%g ms (%s)", p->session_ms,
+		 p->protocol == KS_CONSUMER ? "the broker's group.consumer.session.timeout.ms"
+					    : "the consumer's session.timeout.ms");
+	json_object_set_new(a, "session", json_string(buf));
+	snprintf(buf, sizeof(buf), "%g ms (%s)", p->heartbeat_ms,
+		 p->protocol == KS_CONSUMER ? "the broker's group.consumer.heartbeat.interval.ms"
+					    : "the consumer's heartbeat.interval.ms");
+	json_object_set_new(a, "heartbeat", json_string(buf));
+	if (p->record_ms > 0)
+		snprintf(buf, sizeof(buf),
+			 "%g ms a record (%s), max.poll.records %u: members join and revoke at "
+			 "their next poll()",
+			 p->record_ms, p->record_exponential ? "exponential" : "fixed",
+			 p->max_poll_records);
+	else
+		snprintf(buf, sizeof(buf), "none: members act as soon as they learn (record_ms 0)");
+	json_object_set_new(a, "processing", json_string(buf));
+	snprintf(buf, sizeof(buf), "%g messages/s per partition, %g messages/s per member",
+		 p->produce_rate, p->capacity);
+	json_object_set_new(a, "load", json_string(buf));
+	if (p->auto_commit)
+		snprintf(buf, sizeof(buf), "auto commit every %g ms, and at revocation and close",
+			 p->auto_commit_ms);
+	else
+		snprintf(buf, sizeof(buf), "after each batch (enable.auto.commit false)");
+	json_object_set_new(a, "commits", json_string(buf));
+	if (p->pause_per_hour > 0) {
+		snprintf(
+		    buf, sizeof(buf),
+		    "%g pauses per member per hour, from %g ms, Pareto alpha %g, at most %g ms",
+		    p->pause_per_hour, p->pause_min_ms, p->pause_alpha, p->pause_max_ms);
+		json_object_set_new(a, "pauses", json_string(buf));
+	}
+	json_object_set_new(a, "coordinator",
+			    json_string(p->coordinator == KS_COORD_RDKAFKA_MOCK
+					    ? "librdkafka 2.0.2's mock"
+					    : "Kafka's (apache/kafka trunk rules)"));
+	return a;
 }
 
 void ks_plan_free(ks_plan *p)

@@ -25,7 +25,13 @@ typedef struct preset {
 #define STORM_GROUP                                                                                \
 	"\"group\": {\"members\": 100, \"topics\": [{\"name\": \"t0\", \"partitions\": 200}]}"
 #define STORM_EVENTS                                                                               \
-	"\"config\": {\"session.timeout.ms\": 30000},"                                               \
+	"\"config\": {\"session.timeout.ms\": 30000},"                                             \
+	"\"model\": {\"restart_ms\": 3000},"                                                       \
+	"\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "          \
+	"\"gap_ms\": 0, \"stop\": \"kill\"}]"
+/* The storm under KIP-848: the broker sets the session and the heartbeat
+ * (its defaults, 45 s and 5 s); a client's session.timeout.ms is refused. */
+#define STORM_EVENTS_848                                                                           \
 	"\"model\": {\"restart_ms\": 3000},"                                                       \
 	"\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "          \
 	"\"gap_ms\": 0, \"stop\": \"kill\"}]"
@@ -50,9 +56,23 @@ static const preset presets[] = {
     {"storm-static", "the storm with eager range and static membership",
      "{\"name\": \"storm-static\", " STORM_GROUP ", \"protocol\": \"eager\", "
      "\"strategy\": \"range\", \"static_membership\": true, " STORM_EVENTS "}"},
-    {"storm-consumer", "the storm under KIP-848 (consumer protocol, uniform), dynamic members",
+    {"storm-consumer",
+     "the storm under KIP-848 (consumer protocol, uniform, the broker's 45 s session and 5 s "
+     "heartbeat), dynamic members",
      "{\"name\": \"storm-consumer\", " STORM_GROUP ", \"protocol\": \"consumer\", "
-     "\"strategy\": \"uniform\", \"static_membership\": false, " STORM_EVENTS "}"},
+     "\"strategy\": \"uniform\", \"static_membership\": false, " STORM_EVENTS_848 "}"},
+    {"storm-close",
+     "the storm with a graceful close (close(): commit, revoke, LeaveGroup) instead of a kill",
+     "{\"name\": \"storm-close\", " STORM_GROUP ", \"protocol\": \"eager\", "
+     "\"strategy\": \"range\", \"static_membership\": false, "
+     "\"config\": {\"session.timeout.ms\": 30000}, \"model\": {\"restart_ms\": 3000}, "
+     "\"events\": [{\"at_ms\": 60000, \"type\": \"rolling-restart\", \"count\": 100, "
+     "\"gap_ms\": 0, \"stop\": \"close\"}]}"},
+    {"storm-consumer-static",
+     "the storm under KIP-848 at the broker's defaults with static members: each killed "
+     "member's restart is refused (UNRELEASED_INSTANCE_ID) until its session ends",
+     "{\"name\": \"storm-consumer-static\", " STORM_GROUP ", \"protocol\": \"consumer\", "
+     "\"strategy\": \"uniform\", \"static_membership\": true, " STORM_EVENTS_848 "}"},
     {"storm-large",
      "10,000 members, 1,000,000 partitions, rolling kill-restart of 100: the size benchmark",
      "{\"name\": \"storm-large\", \"group\": {\"members\": 10000, \"topics\": [{\"name\": "

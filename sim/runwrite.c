@@ -53,7 +53,14 @@ int ks_run_write(FILE *f, const ks_plan *plan, const ks_run *r, const ks_context
 	quote(f, ctx->date);
 	fprintf(f, ", \"lag_step_ms\": ");
 	numx(f, r->lag_step_ms);
-	fprintf(f, ", \"assign_ms\": \"%s\"},\n", plan->assign_ms >= 0 ? "model" : "measured");
+	fprintf(f, ", \"assign_ms\": \"%s\"", plan->assign_ms >= 0 ? "model" : "measured");
+	json_t *as = ks_plan_assumptions(plan);
+	char *aj = as ? json_dumps(as, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(as);
+	if (!aj)
+		return -1;
+	fprintf(f, ", \"assumptions\": %s},\n", aj);
+	free(aj);
 
 	fputs("  \"members\": [", f);
 	for (size_t i = 0; i < r->n_members; i++) {

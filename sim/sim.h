@@ -108,6 +108,13 @@ json_t *ks_preset_json(const char *name);
 
 void ks_plan_free(ks_plan *p);
 
+/* The settings and assumptions behind a run's figures, as a new JSON
+ * object of short strings, in the order to show them: how members stop
+ * (kill or close), the session and heartbeat and who sets them, rollout
+ * gating, the poll loop's processing time, commits, faults. The table,
+ * the run file (context.assumptions) and the HTML report all show it. */
+json_t *ks_plan_assumptions(const ks_plan *p);
+
 /* ------------------------------------------------------------------ runs */
 
 typedef struct ks_member_info {
@@ -180,7 +187,10 @@ typedef struct ks_run {
 } ks_run;
 
 /* Runs the plan. Returns 0, or -1 with a message in err (out of memory, an
- * assignor error). */
+ * assignor error), or KS_EINTERNAL when a strategy's output failed
+ * validation against its group (a defect of kassign; err says which
+ * partition). */
+#define KS_EINTERNAL (-3)
 int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen);
 void ks_run_free(ks_run *r);
 

@@ -1,45 +1,67 @@
-# The scenario loader under fuzzing (tests/fuzz_scenario.c).
+# Every parser under fuzzing, and every strategy on fuzzed groups.
 #
-# fuzz_scenario_replay: always built; runs the fuzz function over the seed
-# corpus (tests/data/bad and tests/data/good), so every seed, and every crash
-# reproducer added there, is replayed by ctest under any compiler.
-add_executable(fuzz_scenario_replay fuzz_scenario.c)
-target_include_directories(fuzz_scenario_replay PRIVATE ${PROJECT_SOURCE_DIR})
-target_link_libraries(fuzz_scenario_replay PRIVATE kassign_datasets ka_warnings)
-add_test(NAME fuzz_scenario_replay
-  COMMAND fuzz_scenario_replay ${CMAKE_CURRENT_SOURCE_DIR}/data/bad
-          ${CMAKE_CURRENT_SOURCE_DIR}/data/good)
+# Each target is one file, tests/fuzz_NAME.c, defining LLVMFuzzerTestOneInput,
+# and is built two ways:
+#
+#   fuzz_NAME_replay  always: linked with fuzz_replay.c, whose main feeds it
+#                     the seed corpus tests/fuzz/NAME (and extra folders), so
+#                     ctest replays every seed and crash reproducer on every
+#                     build, with any compiler.
+#   fuzz_NAME         with KA_FUZZ=ON and clang: the libFuzzer binary. The
+#                     project's libraries are then compiled with coverage
+#                     instrumentation (-fsanitize=fuzzer-no-link) so the
+#                     fuzzer sees inside them; pair with KA_SANITIZE=ON.
+#
+# scripts/fuzz builds them all and runs each for a given time.
 
-# fuzz_scenario: the libFuzzer binary (KA_FUZZ=ON, clang). The loader and the
-# library are compiled again into it with coverage instrumentation: the
-# regular static libraries are not instrumented, and a fuzzer blind to them
-# would only see this one file.
+set(ka_fuzz_clang OFF)
 if(KA_FUZZ)
   if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-    set(ka_fuzz_sources fuzz_scenario.c
-      ${PROJECT_SOURCE_DIR}/datasets/scenario.c
-      ${PROJECT_SOURCE_DIR}/datasets/assignment.c
-      ${PROJECT_SOURCE_DIR}/datasets/jsondoc.c
-      ${PROJECT_SOURCE_DIR}/datasets/names.c
-      ${PROJECT_SOURCE_DIR}/datasets/wbuf.c)
-    get_target_property(ka_lib_sources kassign_lib SOURCES)
-    get_target_property(ka_lib_dir kassign_lib SOURCE_DIR)
-    foreach(src ${ka_lib_sources})
-      if(IS_ABSOLUTE "${src}")
-        list(APPEND ka_fuzz_sources "${src}")
-      else()
-        list(APPEND ka_fuzz_sources "${ka_lib_dir}/${src}")
+    set(ka_fuzz_clang ON)
+    foreach(lib kassign_lib kassign_datasets kassign_sim kassign_runfile kassign_cli
+        kassign_cmd_import)
+      if(TARGET ${lib})
+        target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link)
       endif()
     endforeach()
-    add_executable(fuzz_scenario ${ka_fuzz_sources})
-    target_compile_definitions(fuzz_scenario PRIVATE KA_LIBFUZZER)
-    target_include_directories(fuzz_scenario PRIVATE ${PROJECT_SOURCE_DIR}
-      ${ka_lib_dir}/include ${ka_lib_dir}/src)
-    target_compile_options(fuzz_scenario PRIVATE -g -O1
-      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-    target_link_options(fuzz_scenario PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_libraries(fuzz_scenario PRIVATE PkgConfig::JANSSON ka_warnings m)
   else()
-    message(WARNING "KA_FUZZ needs clang (CC=clang): fuzz_scenario is not built")
+    message(WARNING "KA_FUZZ needs clang (CC=clang): only the corpus replays are built")
   endif()
 endif()
+
+# ka_fuzz_target(NAME LIBS lib... [DIRS extra corpus folders...])
+function(ka_fuzz_target name)
+  cmake_parse_arguments(F "" "" "LIBS;DIRS" ${ARGN})
+  add_executable(fuzz_${name}_replay fuzz_${name}.c fuzz_replay.c)
+  target_include_directories(fuzz_${name}_replay PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(fuzz_${name}_replay PRIVATE ${F_LIBS} ka_warnings)
+  add_test(NAME fuzz_${name}_replay
+    COMMAND fuzz_${name}_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/${name} ${F_DIRS})
+  if(ka_fuzz_clang)
+    add_executable(fuzz_${name} fuzz_${name}.c)
+    target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR})
+    target_compile_options(fuzz_${name} PRIVATE -g -fsanitize=fuzzer)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_${name} PRIVATE ${F_LIBS} ka_warnings)
+  endif()
+endfunction()
+
+ka_fuzz_target(scenario LIBS kassign_datasets
+  DIRS ${CMAKE_CURRENT_SOURCE_DIR}/data/bad ${CMAKE_CURRENT_SOURCE_DIR}/data/good)
+ka_fuzz_target(json LIBS kassign_datasets PkgConfig::JANSSON
+  DIRS ${CMAKE_CURRENT_SOURCE_DIR}/data/bad ${CMAKE_CURRENT_SOURCE_DIR}/data/good)
+ka_fuzz_target(assignment LIBS kassign_datasets)
+ka_fuzz_target(strategies LIBS kassign_datasets)
+ka_fuzz_target(plan LIBS kassign_sim PkgConfig::JANSSON)
+ka_fuzz_target(runfile LIBS kassign_runfile PkgConfig::JANSSON)
+ka_fuzz_target(import LIBS kassign_cmd_import)
+
+# Inputs the fuzzers found that still fail, kept as reproducers. Each folder
+# of tests/fuzz/findings replays as its own test, disabled (ctest lists it as
+# "Not Run (Disabled)") until the fix lands, then moves into the target's
+# corpus as a regression case.
+foreach(name scenario)
+  add_test(NAME fuzz_${name}_findings
+    COMMAND fuzz_${name}_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/findings/${name})
+  set_tests_properties(fuzz_${name}_findings PROPERTIES DISABLED TRUE)
+endforeach()

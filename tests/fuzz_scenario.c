@@ -6,16 +6,14 @@
  * text back without an error, write again and get the same bytes. A broken
  * round trip aborts, so libFuzzer keeps it as a crash like any other.
  *
- * Built two ways (tests/fuzz.cmake): with KA_LIBFUZZER it is a libFuzzer
- * target; without, a small main replays files and directories of inputs
- * (the seed corpus, crash reproducers), which ctest runs on every build.
+ * Built two ways (tests/fuzz.cmake): linked with libFuzzer, or with
+ * fuzz_replay.c, whose main replays the seed corpus and crash reproducers
+ * under ctest on every build.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "datasets/scenario.h"
 
@@ -78,86 +76,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ka_group_free(g);
 	return 0;
 }
-
-#ifndef KA_LIBFUZZER
-static int replay_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	size_t cap = 1 << 16, n = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		uint8_t *nb = realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	fclose(f);
-	if (!buf) {
-		fprintf(stderr, "%s: out of memory\n", path);
-		return 1;
-	}
-	LLVMFuzzerTestOneInput(buf, n);
-	free(buf);
-	return 0;
-}
-
-/* Replays each file named, and every regular file of each directory named.
- * Exit 0 when every input ran (a failing input aborts), 1 if one could not
- * be read, 2 on usage, 77 when there was nothing to replay. */
-int main(int argc, char **argv)
-{
-	int bad = 0, ran = 0;
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-		if (stat(argv[i], &st) != 0) {
-			perror(argv[i]);
-			bad = 1;
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			bad |= replay_file(argv[i]);
-			ran++;
-			continue;
-		}
-		DIR *d = opendir(argv[i]);
-		if (!d) {
-			perror(argv[i]);
-			bad = 1;
-			continue;
-		}
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL) {
-			size_t len = strlen(argv[i]) + strlen(e->d_name) + 2;
-			char *path = malloc(len);
-			if (!path) {
-				bad = 1;
-				break;
-			}
-			snprintf(path, len, "%s/%s", argv[i], e->d_name);
-			if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-				bad |= replay_file(path);
-				ran++;
-			}
-			free(path);
-		}
-		closedir(d);
-	}
-	printf("replayed %d inputs\n", ran);
-	return bad ? 1 : ran ? 0 : 77;
-}
-#endif

@@ -46,8 +46,12 @@ def check(cond, what):
 
 
 def run(args, cwd=None, timeout=120):
-    p = subprocess.run([KASSIGN] + args, cwd=cwd, capture_output=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+    """(exit status, stdout, stderr); status -1000 when it outlived timeout."""
+    try:
+        p = subprocess.run([KASSIGN] + args, cwd=cwd, capture_output=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return -1000, "", "(still running after %g s, killed)" % timeout
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
@@ -308,7 +312,254 @@ def case_stdout():
               (" ".join(args), p.returncode, err))
 
 
-CASES = {"outputs": case_outputs, "stdout": case_stdout, "signals": case_signals, "race": case_race}
+def refused(args, needle, what, cwd=None, timeout=60):
+    """Exit 2, nothing on stdout, a message with needle, no file left."""
+    t0 = time.time()
+    rc, out, err = run(args, cwd=cwd, timeout=timeout)
+    check(rc == 2 and out == "" and needle in err,
+          "%s: exit 2 with '%s' (rc %d in %.1f s: %s)" % (what, needle, rc, time.time() - t0,
+                                                          err.strip()[:300]))
+    return err
+
+
+def case_limits():
+    """Sizes past the model's limits refused up front; bounds consistent."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "x.json")
+        # The sweep says so before it runs or writes anything.
+        refused(["sweep", "--grid", "100000x1000x10000", "-s", "range", "-q", "-o", out],
+                "KA_MAX_MEMBERS", "sweep of 100000 members with churn-add")
+        check(not os.path.exists(out) and leftovers(d) == [], "sweep: no file written")
+        # 100,000 members is the model's limit, for gen as for scenario files;
+        # churn-add's extra member is what goes past it.
+        rc, _, err = run(["gen", "100000x1x1", "-o", out])
+        check(rc == 0, "gen: 100000 members is within the limit (%s)" % err)
+        rc, _, err = run(["assign", "-s", "range", out, "-o", os.devnull])
+        check(rc == 0, "assign reads what gen wrote at the member limit (%s)" % err)
+        refused(["gen", "100000x1x1", "--variant", "churn-add", "--strategy", "range"],
+                "churn-add", "gen churn-add at the member limit")
+        # Racks: the replica count is bounded before anything is allocated.
+        refused(["gen", "G-10k", "--variant", "racks", "--racks", "65535",
+                 "--replication", "65535"], "replicas", "gen with 65535 racks and replicas",
+                timeout=10)
+        # The variant is named for the replication the group has.
+        rc, o, err = run(["sweep", "-g", "G-seed", "-s", "range", "--variant", "racks",
+                          "--racks", "3", "--replication", "5", "-n", "1", "--rounds", "1",
+                          "-q", "-o", "-"])
+        names = {b["name"] for b in json.loads(o)["benchmarks"]} if rc == 0 else set()
+        check("assign/range/G-seed/homogeneous/racks" in names and
+              not any("rf5" in n for n in names),
+              "racks 3, replication 5 is named as rf3, the default: %s" % sorted(names)[:2])
+        rc, o, err = run(["sweep", "-g", "G-seed", "-s", "range", "--variant", "racks",
+                          "--racks", "5", "--replication", "5", "-n", "1", "--rounds", "1",
+                          "-q", "-o", "-"])
+        check(rc == 0 and "racks-5racks-rf5" in o, "racks 5, replication 5 is rf5")
+        # A plan with no member to copy for a join: refused, not a crash.
+        refused(["simulate", "--preset", "scale-out", "--members", "0"],
+                "0 members", "simulate scale-out with 0 members")
+        plan = os.path.join(d, "plan.json")
+        with open(plan, "w") as f:
+            json.dump({"kassign_plan": 1, "group": {"members": 0, "topics": [
+                {"name": "t", "partitions": 4}]}, "events": [
+                {"at_ms": 1000, "type": "join", "count": 2}]}, f)
+        refused(["simulate", plan], "0 members", "a plan joining members to an empty group")
+        # A run file that says it lasts 1e15 ms: refused at once, not drawn
+        # for ever.
+        with open(os.path.join(SRC, "tests/data/run/small.json")) as f:
+            run_doc = json.load(f)
+        for dur, ok in ((1e15, False), (9e11, True)):
+            run_doc["summary"]["duration_ms"] = dur
+            rf = os.path.join(d, "run-%g.json" % dur)
+            with open(rf, "w") as f:
+                json.dump(run_doc, f)
+            for cmd, ext in (("timeline", ".svg"), ("report", ".html")):
+                o = os.path.join(d, "out-%g%s" % (dur, ext))
+                if ok:
+                    rc, _, err = run([cmd, rf, "-o", o], timeout=30)
+                    size = os.path.getsize(o) if os.path.exists(o) else -1
+                    check(rc == 0 and 0 < size < 5e6,
+                          "%s of a %g ms run: drawn, %d bytes (%s)" % (cmd, dur, size, err))
+                else:
+                    refused([cmd, rf, "-o", o], "duration_ms", "%s of a %g ms run" % (cmd, dur),
+                            timeout=30)
+
+
+def case_patterns():
+    """Patterns that would take gigabytes or minutes: refused with the rule and place."""
+    with tempfile.TemporaryDirectory() as d:
+        scen = os.path.join(d, "p.json")
+
+        def with_pattern(p):
+            with open(scen, "w") as f:
+                json.dump({"topics": [{"name": "a" * 100, "partitions": 1},
+                                      {"name": "orders.eu", "partitions": 2}],
+                           "members": [{"member_id": "m", "topics": {"pattern": p}}]}, f)
+            return run(["assign", "-s", "range", scen], timeout=20)
+
+        for p, rule, col in ((".*" + "+" * 30, "expand past", None),
+                             ("((((a{1,255}){1,255}){1,255}){1,255})", "expand past", None),
+                             ("(a{1,100}){1,100}", "expand past", None),
+                             ("(a*)(a*)(a*)\\3\\2\\1b".replace("\\\\", "\\"),
+                              "backreferences", 13),
+                             ("(" * 100 + "a" + ")" * 100, "nest", 65),
+                             ("a" * 5000, "bytes long", 1)):
+            t0 = time.time()
+            rc, out, err = with_pattern(p)
+            check(rc == 2 and out == "" and rule in err and "members[0].topics.pattern" in err
+                  and time.time() - t0 < 5,
+                  "pattern %.40s: refused with '%s' (rc %d in %.1f s: %s)" %
+                  (p, rule, rc, time.time() - t0, err.strip()[:200]))
+            if col:
+                check("at byte %d:" % col in err, "pattern %.40s: at byte %d: %s" % (p, col, err))
+        # Within the limits, what real subscriptions use still works.
+        for p in (".*", "orders\\.(eu|us)", "a{1,100}", "(a|b){1,20}.*", "a*?", "[]a]*"):
+            p = p.replace("\\\\", "\\")
+            rc, out, err = with_pattern(p)
+            check(rc == 0, "pattern %s is accepted (rc %d: %s)" % (p, rc, err))
+
+
+def case_check():
+    """check reads whose rules apply from the assignment's own "strategy"."""
+    with tempfile.TemporaryDirectory() as d:
+        scen, asg = os.path.join(d, "s.json"), os.path.join(d, "a.json")
+        rc, _, err = run(["gen", "G-1k", "--variant", "churn-add", "--strategy",
+                          "cooperative-sticky", "-o", scen])
+        rc2, _, err2 = run(["assign", "-s", "cooperative-sticky", scen, "-o", asg])
+        check(rc == 0 and rc2 == 0, "gen and assign (%s %s)" % (err, err2))
+        doc = json.load(open(asg))
+        withheld = doc["strategy"] == "cooperative-sticky"
+        rc, out, err = run(["check", scen, asg])
+        check(rc == 0 and withheld, "a cooperative round checks clean by its own strategy "
+              "(rc %d: %s)" % (rc, err.strip()[:300]))
+        # The same round judged as a plain assignment does have unassigned
+        # partitions: the strategy's rule is what made the difference.
+        rc, out, err = run(["check", "-s", "range", scen, asg])
+        check(rc == 1 and "unassigned" in out + err,
+              "judged by range's rules the round has unassigned partitions (rc %d)" % rc)
+        for bad, needle in (("nope", "unknown strategy"), (5, "must be a string")):
+            doc["strategy"] = bad
+            other = os.path.join(d, "bad.json")
+            with open(other, "w") as f:
+                json.dump(doc, f)
+            refused(["check", scen, other], needle, "an assignment with strategy %r" % bad)
+
+
+def case_compare():
+    """scripts/compare never says ok for a new file that cannot stand for the old."""
+    import copy
+    compare = os.path.join(SRC, "scripts", "compare")
+    base_path = os.path.join(SRC, "tests", "data", "results", "bench-seed.json")
+    base = json.load(open(base_path))
+    names = sorted({e["run_name"] for e in base["benchmarks"]})
+    with tempfile.TemporaryDirectory() as d:
+        def cmp(doc, tag):
+            f = os.path.join(d, tag + ".json")
+            with open(f, "w") as fh:
+                fh.write(json.dumps(doc))  # NaN written as NaN, as Python does
+            p = subprocess.run([compare, base_path, f], capture_output=True,
+                               text=True, timeout=120)
+            return p.returncode, p.stdout, p.stderr
+
+        rc, out, err = cmp(base, "same")
+        check(rc == 0 and "verdict: ok" in out, "the same file: ok (rc %d: %s)" % (rc, err))
+        empty = copy.deepcopy(base)
+        empty["benchmarks"] = []
+        rc, out, err = cmp(empty, "empty")
+        check(rc != 0 and "verdict: ok" not in out, "no points: not ok (rc %d: %s)" % (rc, out[-200:]))
+        other = copy.deepcopy(base)
+        for e in other["benchmarks"]:
+            for k in ("name", "run_name"):
+                e[k] = e[k].replace("/", "/other-", 1)
+        rc, out, err = cmp(other, "other")
+        check(rc == 1 and "INCOMPLETE" in out and "no point in common" in out,
+              "only other points: incomplete (rc %d: %s)" % (rc, out[-200:]))
+        few = copy.deepcopy(base)
+        keep = set(names[:1])
+        few["benchmarks"] = [e for e in few["benchmarks"] if e["run_name"] in keep]
+        rc, out, err = cmp(few, "few")
+        check(rc == 1 and "INCOMPLETE" in out and
+              "%d of the old file's %d points missing" % (len(names) - 1, len(names)) in out,
+              "1 of %d points: incomplete (rc %d: %s)" % (len(names), rc, out[-200:]))
+        nan = copy.deepcopy(base)
+        for e in nan["benchmarks"]:
+            if "real_time" in e:
+                e["real_time"] = float("nan")
+        rc, out, err = cmp(nan, "nan")
+        check(rc == 2 and out == "" and "not a finite time" in err,
+              "NaN times: exit 2 with a message (rc %d: %s)" % (rc, err[-200:]))
+
+
+def case_messages():
+    """One message form for every command (docs/cli.md), columns 1-based."""
+    import re
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"a": \n  x}')
+        empty = os.path.join(d, "empty.json")
+        open(empty, "w").close()
+        adir = os.path.join(d, "adir")
+        os.mkdir(adir)
+        cmds = [("assign", ["-s", "range", "IN"]), ("check", ["IN", "IN"]),
+                ("simulate", ["IN"]), ("timeline", ["IN", "-o", os.path.join(d, "x.svg")]),
+                ("report", ["IN", "-o", os.path.join(d, "x.html")]), ("probe", ["IN"]),
+                ("size", ["--scenario", "IN", "--rate", "1", "--capacity", "1"])]
+        for name, args in cmds:
+            for path, want in ((bad, r"%s:2:3: error: invalid JSON: " % re.escape(bad)),
+                               (empty, r"%s:1:[1-9][0-9]*: error: invalid JSON: " % re.escape(empty)),
+                               (adir, r"%s: error: cannot read: Is a directory" % re.escape(adir))):
+                rc, out, err = run([name] + [path if a == "IN" else a for a in args])
+                first = err.splitlines()[0] if err else ""
+                check(rc == 2 and out == "" and
+                      re.match(r"kassign %s: %s" % (name, want), first) is not None,
+                      "%s %s: one form (rc %d: %s)" % (name, os.path.basename(path), rc, first))
+        # A partition out of range names the range there is.
+        with open(os.path.join(SRC, "tests/data/run/small.json")) as f:
+            doc = json.load(f)
+        topic = doc["ownership"][0]["topic"]
+        parts = [t["partitions"] for t in doc["topics"] if t["name"] == topic][0]
+        doc["ownership"][0]["partition"] = parts
+        rf = os.path.join(d, "run.json")
+        with open(rf, "w") as f:
+            json.dump(doc, f)
+        rc, out, err = run(["timeline", rf, "-o", os.path.join(d, "y.svg")])
+        check(rc == 2 and "0..%d)" % (parts - 1) in err,
+              "partition %d of %d: range 0..%d (%s)" % (parts, parts, parts - 1, err.strip()))
+
+
+def case_import():
+    """import: a BOM is not part of the header; bad UTF-8 is blamed on its listing."""
+    describe = os.path.join(SRC, "tests/data/import/describe.txt")
+    members = os.path.join(SRC, "tests/data/import/members.txt")
+    raw = open(describe, "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        bom = os.path.join(d, "bom.txt")
+        with open(bom, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + raw)
+        rc, out, err = run(["import", bom])
+        rc0, out0, _ = run(["import", describe])
+        check(rc == 0 and out == out0, "a listing with a BOM imports as without (rc %d: %s)"
+              % (rc, err.strip()[:200]))
+        lines = raw.split(b"\n")
+        i = next(k for k, l in enumerate(lines) if b"consumer-" in l)
+        col = lines[i].index(b"consumer-") + len(b"consumer-") + 1
+        lines[i] = lines[i].replace(b"consumer-", b"consumer-\xff", 1)
+        bad = os.path.join(d, "bad.txt")
+        with open(bad, "wb") as f:
+            f.write(b"\n".join(lines))
+        outp = os.path.join(d, "out.json")
+        for args in (["import", bad, "-o", outp], ["import", members, "--members", bad, "-o", outp]):
+            rc, out, err = run(args)
+            check(rc == 2 and "%s:%d: error: column %d: byte 0xff is not valid UTF-8" %
+                  (bad, i + 1, col) in err and outp not in err and not os.path.exists(outp),
+                  "invalid UTF-8 blamed on its listing and place (rc %d: %s)" % (rc, err.strip()[:300]))
+
+
+CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "import": case_import,
+         "messages": case_messages,
+         "compare": case_compare,
+         "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 
 if __name__ == "__main__":
     if CASE not in CASES:

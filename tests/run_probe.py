@@ -233,7 +233,9 @@ BAD_PLANS = [
 def case_bad(prog, tmp):
     base = {"kassign_plan": 1, "group": {"members": 3, "topics": [{"name": "t0", "partitions": 3}]},
             "protocol": "eager", "strategy": "range",
-            "config": {"session.timeout.ms": 3500, "heartbeat.interval.ms": 500}}
+            "config": {"session.timeout.ms": 3500, "heartbeat.interval.ms": 500},
+            # Mock brokers: no bound at 6000 ms, also with --bootstrap.
+            "broker": {"group.min.session.timeout.ms": 1}}
     out = os.path.join(tmp, "never.json")
 
     def expect2(what, args, needle, within=None):
@@ -254,7 +256,7 @@ def case_bad(prog, tmp):
     bad_json = os.path.join(tmp, "broken.json")
     with open(bad_json, "w") as f:
         f.write('{"kassign_plan": 1,\n "group": }\n')
-    expect2("invalid JSON", [bad_json], "broken.json: 2:")
+    expect2("invalid JSON", [bad_json], "broken.json:2:11: error: invalid JSON")
     good = write(os.path.join(tmp, "good.json"), base)
     expect2("bootstrap syntax", ["--bootstrap", "localhost", good], "not HOST:PORT")
     # Nothing listens on port 1: a clear error within a few seconds, no hang.
@@ -279,6 +281,8 @@ def case_bootstrap(prog, mock, tmp):
                 "group": {"members": 2, "topics": [{"name": "t0", "partitions": 4}]},
                 "protocol": "eager", "strategy": "range",
                 "config": {"session.timeout.ms": 3500, "heartbeat.interval.ms": 500},
+                # probe_mock is librdkafka's mock: no broker bound at 6000 ms.
+                "broker": {"group.min.session.timeout.ms": 1},
                 "events": [{"at_ms": 100, "type": "join"}]}
         out = os.path.join(tmp, "run.json")
         p = kassign(prog, "probe", "-q", "--bootstrap", address, "-o", out,

@@ -1145,6 +1145,42 @@ static void test_tolerated_conflicts(void)
 	ka_group_free(g);
 }
 
+/* The document is dropped before the builder finishes; a message from
+ * finishing that names a place reads the file again. From a file (the text
+ * is freed once parsed) the places must be as exact as from memory. */
+static void test_tolerated_places_from_file(void)
+{
+	char *path = temp_file(
+	    "{\"topics\": [{\"name\": \"t.x\", \"partitions\": 3}], \"members\": ["
+	    "{\"member_id\": \"a\", \"topics\": [\"t.x\"], \"owned\": {\"t.x\": [0, 1, 1]}, "
+	    "\"generation\": 3},"
+	    "{\"member_id\": \"b\", \"topics\": {\"pattern\": \"nothing\"}, "
+	    "\"owned\": {\"t.x\": [2, 0]}, \"generation\": 3}]}");
+	capture c;
+	cap_init(&c, path);
+	ka_group *g = NULL;
+	CU_ASSERT_EQUAL(kd_scenario_load(path, &g, cap_fn, &c), 0);
+	const char *want[] = {
+	    "members[1].owned[\"t.x\"][1]: partition t.x-0 also claimed by members[0] with the "
+	    "same "
+	    "generation 3",
+	    "members[0].owned[\"t.x\"][2]: partition t.x-1 listed twice",
+	    "members[1].owned[\"t.x\"][0]: owned partition t.x-2 of a topic the member does not "
+	    "subscribe to",
+	    "members[1].topics: pattern matches no topic: member \"b\" subscribes to nothing"};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		int found = strstr(c.buf, want[i]) != NULL;
+		CU_ASSERT(found);
+		if (!found)
+			fprintf(stderr, "\nmissing: %s\nin:\n%s", want[i], c.buf);
+	}
+	CU_ASSERT_EQUAL(c.errors, 0);
+	CU_ASSERT_EQUAL(c.bad_prefix, 0);
+	ka_group_free(g);
+	unlink(path);
+	free(path);
+}
+
 static void test_tolerated_duplicates(void)
 {
 	capture c;
@@ -1668,6 +1704,7 @@ static const kt_test tolerated_tests[] = {
     {"no subscription", test_tolerated_no_subscription},
     {"owned", test_tolerated_owned},
     {"conflicts", test_tolerated_conflicts},
+    {"places from a file", test_tolerated_places_from_file},
     {"duplicates", test_tolerated_duplicates},
     {"patterns", test_tolerated_patterns},
     {"tests/data/good", test_tolerated_sample_files},

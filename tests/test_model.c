@@ -801,12 +801,13 @@ static void test_java_strcmp(void)
 
 static void test_strerror(void)
 {
-	const int codes[] = {KA_OK,        KA_EINVAL,     KA_ENOMEM, KA_ELIMIT, KA_EDUPMEMBER,
-			     KA_EDUPTOPIC, KA_EWORKSPACE, KA_ESTATE, KA_ERANGE, KA_ELEADER};
+	const int codes[] = {KA_OK,         KA_EINVAL,    KA_ENOMEM,     KA_ELIMIT,
+			     KA_EDUPMEMBER, KA_EDUPTOPIC, KA_EWORKSPACE, KA_ESTATE,
+			     KA_ERANGE,     KA_ELEADER,   KA_EKAFKA};
 	const char *unknown = ka_strerror(-1000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(unknown);
 	CU_ASSERT_STRING_EQUAL(unknown, "unknown error");
-	CU_ASSERT_STRING_EQUAL(ka_strerror(-10), "unknown error");
+	CU_ASSERT_STRING_EQUAL(ka_strerror(KA_EKAFKA - 1), "unknown error");
 	CU_ASSERT_STRING_EQUAL(ka_strerror(1), "unknown error");
 	for (size_t i = 0; i < TG_LEN(codes); i++) {
 		const char *s = ka_strerror(codes[i]);

@@ -368,8 +368,11 @@ static void test_cooperative_by_hand(void)
  * computes the target at once. The member losing a partition learns at its
  * next heartbeat and revokes (freed at once with no commit time or rtt);
  * the new member takes it at its own next heartbeat, one interval after
- * joining: 63100. m0001's heartbeats fall at 61500 and m0000's at 63000,
- * so the partition waits 63100 - 61500 or 63100 - 63000 ms.
+ * joining. The interval is the broker's group.consumer.heartbeat.interval.ms,
+ * 5000 by default (the client's heartbeat.interval.ms does not apply): the
+ * new member takes it at 65100; m0001's heartbeats fall at -2500 + 5000k
+ * (62500) and m0000's at 5000k (65000), so the partition waits 65100 -
+ * 62500 or 65100 - 65000 ms.
  */
 static void test_consumer_by_hand(void)
 {
@@ -383,7 +386,7 @@ static void test_consumer_by_hand(void)
 	CU_ASSERT_STRING_EQUAL(b->kind, "reconcile");
 	CU_ASSERT_EQUAL(b->generation, 2);
 	CU_ASSERT_DOUBLE_EQUAL(b->start_ms, 60100, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(b->end_ms, 63100, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(b->end_ms, 65100, 1e-9);
 	CU_ASSERT_EQUAL(b->revoked, 1);
 	CU_ASSERT_EQUAL(b->assigned, 1);
 	CU_ASSERT_EQUAL(b->moved, 1);
@@ -396,8 +399,8 @@ static void test_consumer_by_hand(void)
 			loser = r->intervals[i].member;
 		}
 	CU_ASSERT_FATAL(loser == 0 || loser == 1);
-	CU_ASSERT_DOUBLE_EQUAL(revoked_at, loser == 1 ? 61500 : 63000, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, (63100 - revoked_at) / 1000,
+	CU_ASSERT_DOUBLE_EQUAL(revoked_at, loser == 1 ? 62500 : 65000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, (65100 - revoked_at) / 1000,
 			       1e-9);
 	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
@@ -785,6 +788,56 @@ static void test_slow_batch_by_hand(void)
 }
 
 /*
+ * KIP-848 static membership. Uniform, three static members on six
+ * partitions, the broker's session 45 s and heartbeat 5 s (members'
+ * heartbeats at 0, -1666.67 and -3333.33 + 5000k), no network, commit or
+ * record time, a restart takes 20 s.
+ * - m0001 killed at 10 s: no epoch -2 leave, so the coordinator keeps it
+ *   until its session ends, 45 s after its last heartbeat (8333.33):
+ *   53333.33. Its process, back at 30 s, is answered UNRELEASED_INSTANCE_ID,
+ *   fatal for the Java consumer: it fails and is started again at 50 s,
+ *   refused again, and at 70 s joins as a new member. The expiry's target
+ *   gives m0001's two partitions to m0000 (heartbeat at 55000) and m0002
+ *   (56666.67); the join's target takes one back from each, revoked at
+ *   their next heartbeats, 70000 and 71666.67, and given at the new
+ *   member's first heartbeat, 75000. Unowned: 45 + 46.67 + 5 + 3.33 = 100
+ *   partition-seconds, two epochs, two refusals.
+ * - m0001 closed at 10 s: a temporary leave (epoch -2) keeps its
+ *   assignment; back at 30 s it gets it again: no epoch, 2 x 20 = 40.
+ */
+static void test_consumer_static_restart(void)
+{
+#define KIP848_STATIC(stop)                                                                        \
+	"{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "      \
+	"\"protocol\": \"consumer\", \"static_membership\": true, " EXACT                          \
+	"\"events\": [{\"at_ms\": 10000, \"type\": \"restart\", \"member\": \"m0001\", "           \
+	"\"stop\": \"" stop "\"}]}"
+	ks_plan *p = plan_of(KIP848_STATIC("kill"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 100.0, 1e-6);
+	uint32_t refused = 0;
+	for (size_t i = 0; i < r->n_events; i++)
+		refused += strcmp(r->events[i].type, "refused") == 0;
+	CU_ASSERT_EQUAL(refused, 2);
+	CU_ASSERT_EQUAL(r->n_members, 4);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(KIP848_STATIC("close"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->n_rebalances, 0);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 40.0, 1e-6);
+	CU_ASSERT_EQUAL(r->n_members, 3);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
  * The member count a load needs: the busiest member holds ceil(P / M)
  * partitions. 200 partitions at 100 messages/s each, capacity 150 less 30 %
  * (105): one partition per member, 200 (rate / usable capacity would say
@@ -914,6 +967,21 @@ static void test_bad_plans(void)
 		       "model.record_dist: \"fixed\" or \"exponential\" expected");
 	expect_refused("{" G10 ", \"config\": {\"enable.auto.commit\": 1}}",
 		       "config.enable.auto.commit: true or false expected");
+	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"config\": "
+		       "{\"session.timeout.ms\": 30000}}",
+		       "config.session.timeout.ms: not a consumer setting under the consumer "
+		       "protocol (KIP-848)");
+	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"broker\": "
+		       "{\"group.consumer.session.timeout.ms\": 30000}}",
+		       "broker.group.consumer.session.timeout.ms: 30000 is outside "
+		       "[group.consumer.min.session.timeout.ms 45000");
+	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"broker\": "
+		       "{\"group.consumer.heartbeat.interval.ms\": 20000}}",
+		       "group.consumer.max.heartbeat.interval.ms 15000]");
+	expect_refused("{" G10 ", \"config\": {\"session.timeout.ms\": 3000, "
+		       "\"heartbeat.interval.ms\": 1000}}",
+		       "config.session.timeout.ms: 3000 is outside the broker's "
+		       "[group.min.session.timeout.ms 6000");
 	expect_refused("{" G10 ", \"faults\": {\"pauses_per_hour\": 1}}",
 		       "faults.pauses_per_hour: random pauses need the run's length");
 	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"pause\", "
@@ -941,6 +1009,7 @@ static const kt_test case_tests[] = {
     {"pause_by_hand", test_pause_by_hand},
     {"pause_model", test_pause_model},
     {"poll_join_by_hand", test_poll_join_by_hand},
+    {"consumer_static_restart", test_consumer_static_restart},
     {"slow_batch_by_hand", test_slow_batch_by_hand},
     {"safe_members", test_safe_members},
     {NULL, NULL},

@@ -3,12 +3,16 @@
  *
  *   kafka:     the exact assignments Kafka's UniformHomogeneousAssignmentBuilderTest
  *              and UniformHeterogeneousAssignmentBuilderTest assert, rebuilt as
- *              groups. Where Kafka's answer follows the iteration order of a
+ *              groups, run on `uniform-sorted` (Kafka's tests pass members in
+ *              a TreeMap); and a case where the coordinator's HashMap order
+ *              (`uniform`) differs from it. Where Kafka's answer follows the iteration order of a
  *              HashSet of topic ids, the topic names here are chosen so that
  *              kassign's name order is that iteration order (see each case).
- *   reference: on random groups, `uniform` equals a transcription of Kafka's
- *              two builders written the way Kafka writes them (full sorts,
- *              no counting sorts, no truncated candidate lists).
+ *   reference: on random groups, `uniform` and `uniform-sorted` equal a
+ *              transcription of Kafka's two builders written the way Kafka
+ *              writes them (full sorts, no counting sorts, no truncated
+ *              candidate lists), fed the members in a simulated Java HashMap's
+ *              order and in member_id order respectively.
  *   property:  on random groups: valid and complete; homogeneous groups within
  *              one partition (max - min <= 1); heterogeneous groups balanced as
  *              docs/metrics.md defines; homogeneous groups move exactly
@@ -195,7 +199,8 @@ static const known_case known_cases[] = {
 
 static void test_kafka_cases(void)
 {
-	const ka_strategy *s = tg_strategy("uniform");
+	/* Kafka's tests pass the members in a TreeMap: uniform-sorted. */
+	const ka_strategy *s = tg_strategy("uniform-sorted");
 	size_t ok_count = 0;
 	for (size_t i = 0; i < TG_LEN(known_cases); i++) {
 		const known_case *kc = &known_cases[i];
@@ -211,9 +216,90 @@ static void test_kafka_cases(void)
 	CU_ASSERT_EQUAL(ok_count, TG_LEN(known_cases));
 }
 
+/* The coordinator's order: "a" (hash 97, bucket 1) comes before "B" (hash
+ * 66, bucket 2) in TargetAssignmentBuilder's HashMap, though "B" < "a" in
+ * String order. Fresh, neither holds anything: the first member visited
+ * leaves the extra slot to the last (KAFKA-18688) and takes partition 0. */
+static const tg_topic order_topics[] = {{"t0", 3, NULL}};
+static const tg_member order_members[] = {{"B", .topics = "t0"}, {"a", .topics = "t0"}};
+
+static void test_coordinator_order(void)
+{
+	ka_group *g = TG_BUILD(order_topics, order_members);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	uint32_t *owner = tg_run(tg_strategy("uniform"), g, 0xA5);
+	CU_ASSERT(tg_expect(g, owner, "a t0:0; B t0:1,2", "uniform (HashMap order)"));
+	free(owner);
+	owner = tg_run(tg_strategy("uniform-sorted"), g, 0xA5);
+	CU_ASSERT(tg_expect(g, owner, "B t0:0; a t0:1,2", "uniform-sorted (TreeMap order)"));
+	free(owner);
+	ka_group_free(g);
+}
+
 /* ------------------------------------------------------------------ Kafka, transcribed */
 
-/* Members by member_id: rank r is member id_order[r]. */
+/* The members in the order the builders see them: rank r is member
+ * ref_ord[r] (member_id order for uniform-sorted, the coordinator's HashMap
+ * order for uniform). */
+static const uint32_t *ref_ord;
+
+/* String.hashCode of UTF-8 text, decoded to UTF-16 units. */
+static uint32_t java_hash(const char *s)
+{
+	uint32_t h = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp = *p++;
+		if (cp >= 0xF0 && (p[0] & 0xC0) == 0x80 && (p[1] & 0xC0) == 0x80 &&
+		    (p[2] & 0xC0) == 0x80)
+			cp = (cp & 7) << 18 | (p[0] & 0x3Fu) << 12 | (p[1] & 0x3Fu) << 6 |
+			     (p[2] & 0x3Fu),
+			p += 3;
+		else if (cp >= 0xE0 && (p[0] & 0xC0) == 0x80 && (p[1] & 0xC0) == 0x80)
+			cp = (cp & 15) << 12 | (p[0] & 0x3Fu) << 6 | (p[1] & 0x3Fu), p += 2;
+		else if (cp >= 0xC0 && (p[0] & 0xC0) == 0x80)
+			cp = (cp & 31) << 6 | (p[0] & 0x3Fu), p += 1;
+		if (cp >= 0x10000)
+			h = 31 * (31 * h + (0xD800 + ((cp - 0x10000) >> 10))) +
+			    (0xDC00 + ((cp - 0x10000) & 0x3FF));
+		else
+			h = 31 * h + cp;
+	}
+	return h;
+}
+
+/*
+ * TargetAssignmentBuilder's HashMap<String, ...> of members, put one by one
+ * (member_id order standing in for the coordinator's), as java.util.HashMap
+ * grows: a table of 16 buckets doubled whenever the size passes 3/4 of it,
+ * each bucket split into the entries that stay and those that move up by the
+ * old capacity, both in order. Iteration: bucket by bucket.
+ */
+static void java_hashmap_members(const ka_group *g, uint32_t *order)
+{
+	const uint32_t M = g->n_members;
+	uint32_t cap = 16, size = 0;
+	uint32_t *slot = malloc((M + 1) * sizeof *slot), *hash = malloc((M + 1) * sizeof *hash);
+	for (uint32_t i = 0; i < M; i++) {
+		uint32_t m = g->id_order[i], h = java_hash(g->member_id[m]);
+		hash[m] = h ^ (h >> 16);
+		slot[m] = hash[m] & (cap - 1);
+		if (++size > cap / 4 * 3) {
+			for (uint32_t j = 0; j <= i; j++) {
+				uint32_t x = g->id_order[j];
+				slot[x] = hash[x] & (2 * cap - 1);
+			}
+			cap *= 2;
+		}
+	}
+	uint32_t n = 0;
+	for (uint32_t b = 0; b < cap; b++)
+		for (uint32_t i = 0; i < M; i++)
+			if (slot[g->id_order[i]] == b)
+				order[n++] = g->id_order[i];
+	free(slot);
+	free(hash);
+}
+
 typedef struct ref {
 	const ka_group *g;
 	uint32_t M;
@@ -245,7 +331,7 @@ static void ref_homogeneous(const ka_group *g, uint32_t *out)
 	if (M && N) {
 		uint32_t minq = N / M, rem = N % M, nu = 0;
 		for (uint32_t i = 0; i < M; i++) {
-			uint32_t m = g->id_order[i];
+			uint32_t m = ref_ord[i];
 			uint32_t quota = minq;
 			bool extra = false;
 			if (rem > 0) {
@@ -289,7 +375,7 @@ static uint32_t ref_subscribers(const ka_group *g, uint32_t t, uint32_t *v)
 {
 	uint32_t n = 0;
 	for (uint32_t r = 0; r < g->n_members; r++)
-		if (tg_subscribes(g, g->id_order[r], t))
+		if (tg_subscribes(g, ref_ord[r], t))
 			v[n++] = r;
 	return n;
 }
@@ -388,7 +474,7 @@ static void ref_heterogeneous(const ka_group *g, uint32_t *out)
 	for (uint32_t p = 0; p < P; p++)
 		rank_own[p] = KA_NONE;
 	for (uint32_t r = 0; r < M; r++) {
-		uint32_t m = g->id_order[r];
+		uint32_t m = ref_ord[r];
 		for (uint32_t p = 0; p < P; p++)
 			if (ref_valid_claim(g, m, p)) {
 				rank_own[p] = r;
@@ -472,7 +558,7 @@ static void ref_heterogeneous(const ka_group *g, uint32_t *out)
 		}
 	}
 	for (uint32_t p = 0; p < P; p++)
-		out[p] = rank_own[p] == KA_NONE ? KA_NONE : g->id_order[rank_own[p]];
+		out[p] = rank_own[p] == KA_NONE ? KA_NONE : ref_ord[rank_own[p]];
 	free(parts);
 	free(start);
 	free(end);
@@ -576,26 +662,41 @@ static bool same_assignment(const ka_group *g, const uint32_t *a, const ka_group
 static void test_reference(void)
 {
 	uint64_t first, seed = kt_seed(0x756e69666f726d01ull), end = tg_case_range(CASES, &first);
-	const ka_strategy *s = tg_strategy("uniform");
-	uint64_t hom = 0, moved_some = 0, failures = 0;
+	const ka_strategy *strat[2] = {tg_strategy("uniform"), tg_strategy("uniform-sorted")};
+	uint64_t hom = 0, moved_some = 0, failures = 0, orders_differ = 0;
 	reports = 0;
 	for (uint64_t i = first; i < end; i++) {
 		ka_group *g = random_group(seed, i);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-		uint32_t *owner = tg_run(s, g, 0xA5);
-		uint32_t *want = malloc(((size_t)g->n_partitions + 1) * sizeof *want);
-		ref_uniform(g, want);
-		bool ok = memcmp(owner, want, (size_t)g->n_partitions * sizeof *owner) == 0;
-		if (!ok) {
-			failures++;
-			report("uniform differs from Kafka's procedure", seed, i, g, owner, want);
+		uint32_t *hashed = malloc(((size_t)g->n_members + 1) * sizeof *hashed);
+		java_hashmap_members(g, hashed);
+		orders_differ += memcmp(hashed, g->id_order, g->n_members * sizeof *hashed) != 0;
+		for (int k = 0; k < 2; k++) {
+			const ka_strategy *s = strat[k];
+			ref_ord = k == 0 ? hashed : g->id_order;
+			uint32_t *owner = tg_run(s, g, 0xA5);
+			uint32_t *want = malloc(((size_t)g->n_partitions + 1) * sizeof *want);
+			ref_uniform(g, want);
+			bool ok = memcmp(owner, want, (size_t)g->n_partitions * sizeof *owner) == 0;
+			if (!ok) {
+				failures++;
+				report(
+				    k == 0
+					? "uniform differs from Kafka's procedure (HashMap order)"
+					: "uniform-sorted differs from Kafka's procedure",
+				    seed, i, g, owner, want);
+			}
+			moved_some += k == 0 && tg_metrics(g, owner).moved > 0;
+			free(owner);
+			free(want);
 		}
 		hom += (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
-		moved_some += tg_metrics(g, owner).moved > 0;
-		free(owner);
-		free(want);
+		free(hashed);
 		ka_group_free(g);
 	}
+	/* The two orders must differ often, or this compares nothing new. */
+	if (end - first >= 1000)
+		CU_ASSERT(orders_differ > (end - first) / 4);
 	CU_ASSERT_EQUAL(failures, 0);
 	if (end - first >= 1000) {
 		CU_ASSERT(hom > (end - first) / 4);
@@ -687,7 +788,8 @@ static void test_properties(void)
 
 /* ------------------------------------------------------------------ suites */
 
-static const kt_test kafka_tests[] = {{"kafka_cases", test_kafka_cases}, {NULL, NULL}};
+static const kt_test kafka_tests[] = {
+    {"kafka_cases", test_kafka_cases}, {"coordinator_order", test_coordinator_order}, {NULL, NULL}};
 static const kt_test reference_tests[] = {{"reference", test_reference}, {NULL, NULL}};
 static const kt_test property_tests[] = {{"properties", test_properties}, {NULL, NULL}};
 

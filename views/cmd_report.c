@@ -8,7 +8,7 @@
  * string that comes from the run file (member ids are user data) goes
  * through kh_xml_escape.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -123,6 +123,28 @@ static void header(FILE *f, const kh_run *run, const char *in_path)
 		}
 	}
 	fputs("</p>\n", f);
+}
+
+/* What the figures assume (context.assumptions, written by simulate). */
+static void section_assumptions(FILE *f, const kh_run *run)
+{
+	const json_t *as = run->context ? json_object_get(run->context, "assumptions") : NULL;
+	if (!json_is_object(as) || !json_object_size(as))
+		return;
+	fputs("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<table>\n", f);
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)as, key, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		fputs("<tr><td>", f);
+		esc(f, key);
+		fputs("</td><td>", f);
+		esc(f, json_string_value(v));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n</section>\n", f);
 }
 
 static void section_summary(FILE *f, const kh_run *run)
@@ -393,6 +415,7 @@ int kh_cmd_report(int argc, char **argv)
 		topts.parts = KH_TIMELINE_GANTT | KH_TIMELINE_LAG;
 		header(f, run, in_path);
 		section_summary(f, run);
+		section_assumptions(f, run);
 		int ok =
 		    section_picture(f, run, "timeline", "Timeline", &topts, err, sizeof(err)) == 0;
 		if (ok && section_assignment(f, run) < 0) {

@@ -1,5 +1,5 @@
 /*
- * timeline.c - the timeline picture of a run file: the seeds' Gantt view.
+ * timeline.c - the timeline picture of a run file: a Gantt view.
  *
  * Layout, top to bottom: a title and the run's summary line, generation
  * labels, one row per member (bars while it owns partitions, darker for
@@ -27,7 +27,7 @@
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #define FONT "DejaVu Sans"
 
@@ -206,11 +206,21 @@ static double tick_step(double span_ms, int want, double *unit, const char **uni
 	    1000,   2000,   5000,    10000,   15000,   30000,    60000,    120000,   300000,
 	    600000, 900000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000,
 	};
-	double step = steps[sizeof(steps) / sizeof(steps[0]) - 1];
+	if (want < 1)
+		want = 1;
+	double step = 0;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (span_ms / steps[i] <= want) {
 			step = steps[i];
 			break;
+		}
+	/* Past a day a tick: 1, 2 or 5 times a power of ten days, so a run of
+	 * any length gets about `want` ticks, never millions. */
+	for (double days = 1; !step; days *= 10)
+		for (int k = 0; k < 3 && !step; k++) {
+			const double d = days * (k == 0 ? 1 : k == 1 ? 2 : 5);
+			if (span_ms / (d * 86400000.0) <= want)
+				step = d * 86400000.0;
 		}
 	if (step < 1000 && span_ms < 2000) {
 		*unit = 1;

@@ -10,8 +10,13 @@
  * highest generation, nobody on a tie). A claim on a topic the member no
  * longer subscribes to is dropped. The output is the new target assignment;
  * the strategy is not cooperative (KIP-848 reconciles revocations itself).
- * Members are visited in member_id order (ka_group.id_order), topics in name
- * order: Kafka iterates hash maps there (docs/strategies.md).
+ * Members are visited in the order the coordinator passes them: the
+ * iteration order of the HashMap of member ids that TargetAssignmentBuilder
+ * fills (ka__java_hashmap_order: bucket of the spread String.hashCode, the
+ * table grown from 16 by doubling, member_id order standing in for insertion
+ * order within a bucket). `uniform-sorted` visits them in member_id order
+ * (ka_group.id_order), the TreeMap Kafka's unit tests pass. Topics are
+ * visited in name order (docs/strategies.md).
  *
  * Homogeneous: N partitions, M members, minQ = N / M and r = N % M members
  * may hold minQ + 1. Each member in order keeps its partitions (topic, then
@@ -86,26 +91,43 @@ static int homogeneous(const ka_group *g)
 	X(order_tmp, uint32_t, XT)                                                                 \
 	X(ratio, double, XT)                                                                       \
 	X(sub_rank, uint32_t, XS)                                                                  \
-	X(sub_cur, uint32_t, XT)
+	X(sub_cur, uint32_t, XT)                                                                   \
+	X(visit, uint32_t, CM)                                                                     \
+	X(hbucket, uint32_t, CB)                                                                   \
+	X(htmp, uint32_t, CM)
 
-#define UNIFORM_SIZES                                                                              \
+/* coord: members in the coordinator's order (a HashMap's), which needs the
+ * hash-map slabs and, unless homogeneous, the subscriber lists by rank. */
+#define UNIFORM_SIZES(coord)                                                                       \
 	int hom = homogeneous(g);                                                                  \
-	int ident = hom || id_order_is_identity(g);                                                \
+	int ident = hom || (!(coord) && id_order_is_identity(g));                                  \
 	size_t M = g->n_members, T = g->n_topics;                                                  \
 	size_t HP = hom ? g->n_partitions : 0, HM = hom ? M : 0;                                   \
 	size_t XM = hom ? 0 : M, XT = hom ? 0 : T, XB = hom ? 0 : M + 2;                           \
 	size_t XPT = hom ? 0 : max_topic_partitions(g);                                            \
 	size_t XS = ident ? 0 : g->tsub_off[T];                                                    \
-	(void)XS
+	size_t CM = (coord) ? M : 0, CB = (coord) ? ka__java_hashmap_capacity(M) + 1 : 0;          \
+	(void)XS;                                                                                  \
+	(void)CB
 
-size_t ka__uniform_workspace_size(const ka_group *g)
+static size_t workspace_size(const ka_group *g, int coord)
 {
-	UNIFORM_SIZES;
+	UNIFORM_SIZES(coord);
 	size_t total = 0;
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
 	UNIFORM_SLABS(X)
 #undef X
 	return total;
+}
+
+size_t ka__uniform_workspace_size(const ka_group *g)
+{
+	return workspace_size(g, 1);
+}
+
+size_t ka__uniform_sorted_workspace_size(const ka_group *g)
+{
+	return workspace_size(g, 0);
 }
 
 /* ------------------------------------------------------------ homogeneous */
@@ -118,8 +140,8 @@ static inline uint32_t topic_at(const ka_group *g, uint32_t p, uint32_t *t)
 	return *t;
 }
 
-static void assign_homogeneous(const ka_group *g, uint32_t *list, uint32_t *unf_m, uint32_t *unf_q,
-			       uint32_t *owner)
+static void assign_homogeneous(const ka_group *g, const uint32_t *ord, uint32_t *list,
+			       uint32_t *unf_m, uint32_t *unf_q, uint32_t *owner)
 {
 	const uint32_t M = g->n_members, T = g->n_topics;
 	uint64_t N = 0;
@@ -149,7 +171,7 @@ static void assign_homogeneous(const ka_group *g, uint32_t *list, uint32_t *unf_
 	uint32_t minq = (uint32_t)(N / M), extra = (uint32_t)(N % M), n_unf = 0;
 
 	for (uint32_t i = 0; i < M; i++) {
-		uint32_t m = g->id_order[i];
+		uint32_t m = ord[i];
 		uint32_t quota = minq, has = extra > 0;
 		quota += has;
 		uint32_t t = 0;
@@ -498,22 +520,28 @@ static void sort_topics(const ka_group *g, const double *ratio, uint32_t *v, uin
 		memcpy(v, src, (size_t)n * sizeof *v);
 }
 
-int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+/* ord: the members in the order Kafka's builders see them. */
+static int assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int coord)
 {
-	if (ws_size < ka__uniform_workspace_size(g))
+	if (ws_size < workspace_size(g, coord))
 		return KA_EWORKSPACE;
 	ka__ws w;
 	ka__ws_init(&w, ws, ws_size);
-	UNIFORM_SIZES;
+	UNIFORM_SIZES(coord);
 #define X(name, type, n) type *name = ka__ws_take(&w, (n), sizeof(type));
 	UNIFORM_SLABS(X)
 #undef X
+	const uint32_t *ord = g->id_order;
+	if (coord) {
+		ka__java_hashmap_order(g, visit, hbucket, htmp);
+		ord = visit;
+	}
 	if (hom) {
-		assign_homogeneous(g, list, unf_m, unf_q, owner);
+		assign_homogeneous(g, ord, list, unf_m, unf_q, owner);
 		return 0;
 	}
 
-	/* Members by rank in member_id order; subscribers by rank. */
+	/* Members by rank in that order; subscribers by rank. */
 	het h = {.g = g,
 		 .owner = owner,
 		 .size = size,
@@ -529,10 +557,10 @@ int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *ow
 		 .M = (uint32_t)M};
 	if (!ident) {
 		for (uint32_t r = 0; r < M; r++)
-			rank[g->id_order[r]] = r;
+			rank[ord[r]] = r;
 		memcpy(sub_cur, g->tsub_off, T * sizeof *sub_cur);
 		for (uint32_t r = 0; r < M; r++) {
-			uint32_t m = g->id_order[r];
+			uint32_t m = ord[r];
 			for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
 				sub_rank[sub_cur[g->sub_topic[s]]++] = r;
 		}
@@ -602,6 +630,16 @@ int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *ow
 	if (!ident)
 		for (uint32_t p = 0; p < g->n_partitions; p++)
 			if (owner[p] != KA_NONE)
-				owner[p] = g->id_order[owner[p]];
+				owner[p] = ord[owner[p]];
 	return 0;
+}
+
+int ka__uniform_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	return assign(g, ws, ws_size, owner, 1);
+}
+
+int ka__uniform_sorted_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	return assign(g, ws, ws_size, owner, 0);
 }
