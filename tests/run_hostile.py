@@ -555,7 +555,24 @@ def case_import():
                   "invalid UTF-8 blamed on its listing and place (rc %d: %s)" % (rc, err.strip()[:300]))
 
 
+def case_calibrate():
+    """scripts/calibrate: bad options are one message and exit 2, no traceback,
+    and nothing is written into the current directory."""
+    cal = os.path.join(SRC, "scripts", "calibrate")
+    with tempfile.TemporaryDirectory() as d:
+        for args, needle in ((["--sizes", "abc"], "--sizes"), (["--heartbeat", "0"], "--heartbeat"),
+                             (["--kassign", "/nonexistent"], "--kassign"),
+                             (["--plot", "/nonexistent/x.png"], "--plot")):
+            full = ["--kassign", KASSIGN] + args if "--kassign" not in args else args
+            p = subprocess.run([cal] + full, cwd=d, capture_output=True, text=True, timeout=60)
+            check(p.returncode == 2 and needle in p.stderr and "Traceback" not in p.stderr
+                  and os.listdir(d) == [],
+                  "calibrate %s: exit 2, one message (rc %d: %s)" %
+                  (" ".join(args), p.returncode, p.stderr.strip()[-200:]))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "calibrate": case_calibrate,
          "import": case_import,
          "messages": case_messages,
          "compare": case_compare,
