@@ -4,7 +4,7 @@
  * code 2 leaves nothing on stdout and no output file behind.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>

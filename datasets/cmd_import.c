@@ -18,7 +18,7 @@
  * scenario loader, so the file written is exactly what `kassign assign`
  * reads, in kd_scenario_write's canonical layout.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
