@@ -2561,7 +2561,7 @@ uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 	size_t plan = optimal_run_size(g, &d);
 	assert(ws_size >= ka__min_moves_size(g));
 	(void)ws_size; /* read by the assertion only */
-	uint32_t *owner = (uint32_t *)((unsigned char *)ws + plan);
+	uint32_t *owner = (uint32_t *)(void *)((unsigned char *)ws + plan); /* plan: 64-byte slabs */
 	optimal_run(g, &d, ws, plan, owner);
 	uint32_t moved = 0;
 	for (uint32_t t = 0; t < g->n_topics; t++) {
