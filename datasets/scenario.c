@@ -1476,11 +1476,23 @@ int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 	return rc;
 }
 
+/* "kassign CMD" when the command line set it: every message of every
+ * command has the one form of docs/cli.md, kassign CMD: FILE...: error: ... */
+static const char *msg_program;
+
+void kd_msg_program(const char *name)
+{
+	msg_program = name;
+}
+
 void kd_msg_stderr(void *ctx, int severity, const char *line)
 {
 	(void)ctx;
 	(void)severity;
-	fprintf(stderr, "%s\n", line);
+	if (msg_program)
+		fprintf(stderr, "%s: %s\n", msg_program, line);
+	else
+		fprintf(stderr, "%s\n", line);
 }
 
 /* ------------------------------------------------------------ writing */
