@@ -107,6 +107,12 @@ size_t kb_case_figures(kb_case *c, kb_figure *out)
 		put(c, "local", m.local);
 		put(c, "rack_known", m.rack_known);
 		put(c, "valid", violations == 0);
+		ka_gap gap;
+		if (ka_gap_compute(g, &m, &gap) == 0) {
+			put(c, "gap_load_sq", (double)gap.load_sq);
+			put(c, "gap_local", (double)gap.local);
+			put(c, "gap_moved", (double)gap.moved);
+		}
 		if (c->has_counts) {
 			const kh_counts *k = &c->counts;
 			put(c, "instructions", (double)k->ir);

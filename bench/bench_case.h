@@ -67,10 +67,11 @@ typedef struct kb_text {
  * The per-point figures of docs/results-format.md but ns_per_partition
  * (which needs the measured time): partitions, members, bytes_per_partition,
  * load_spread, balanced, moved, moved_min, moved_min_exact, moved_opt, local,
- * rack_known, valid (ka_assignment_validate over the output). Computed from
- * the output of the first kb_case_run() after a successful call and cached:
- * the output of a case is deterministic, and the metrics of a large group
- * (moved_opt solves a flow) cost more than many assign calls. Call after
+ * rack_known, valid (ka_assignment_validate over the output), gap_load_sq,
+ * gap_local, gap_moved (ka_gap_compute). Computed from the output of the
+ * first kb_case_run() after a successful call and cached: the output of a
+ * case is deterministic, and the metrics of a large group (moved_opt and the
+ * optimum solve flows) cost more than many assign calls. Call after
  * the timed loop. Writes at most KB_FIGURES_MAX entries and returns their
  * count, or 0 when no successful run has happened yet.
  */

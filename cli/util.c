@@ -4,7 +4,7 @@
  * code 2 leaves nothing on stdout and no output file behind.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -340,7 +340,7 @@ static int kh__out_mktemp(kh_out *o, const struct stat *keep)
 
 static int kh__out_fail(kh_out *o, const char *cmd, const char *what, int err)
 {
-	kh_error(cmd, "%s: %s: %s", o->path, what, strerror(err));
+	kh_error(cmd, "%s: error: %s: %s", o->path, what, strerror(err));
 	free(o->target);
 	o->target = NULL;
 	return -1;
@@ -371,7 +371,7 @@ int kh_out_open(kh_out *o, const char *cmd, const char *path)
 	if (exists && S_ISLNK(lst.st_mode)) {
 		if (stat(path, &st) != 0) {
 			if (errno == ENOENT) {
-				kh_error(cmd, "%s: is a symbolic link to a missing file", path);
+				kh_error(cmd, "%s: error: a symbolic link to a missing file", path);
 				return -1;
 			}
 			return kh__out_fail(o, cmd, "cannot write", errno);
@@ -385,7 +385,7 @@ int kh_out_open(kh_out *o, const char *cmd, const char *path)
 	if (!o->target && !(o->target = strdup(path)))
 		return kh__out_fail(o, cmd, "cannot write", ENOMEM);
 	if (exists && S_ISDIR(st.st_mode)) {
-		kh_error(cmd, "%s: is a directory", path);
+		kh_error(cmd, "%s: error: is a directory", path);
 		free(o->target);
 		o->target = NULL;
 		return -1;
@@ -429,7 +429,7 @@ int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *e
 	o->path = o->target;
 	o->kind = KH_OUT_RENAME;
 	if (kh__out_mktemp(o, NULL) < 0) {
-		kh_error(cmd, "%s: cannot create: %s", o->target, strerror(errno));
+		kh_error(cmd, "%s: error: cannot create: %s", o->target, strerror(errno));
 		free(o->stem);
 		free(o->target);
 		memset(o, 0, sizeof(*o));
@@ -498,7 +498,7 @@ static int kh__out_raced(kh_out *o, const char *cmd)
 		return 0;
 	kh_out_forget_tmp(o);
 	kh_error(cmd,
-		 "%s: %s by another program while this one ran; not replaced: this run's "
+		 "%s: error: %s by another program while this one ran; not replaced: this run's "
 		 "output is in %s",
 		 o->path, o->existed ? "replaced" : "created", o->tmp);
 	return 1;
@@ -533,7 +533,7 @@ int kh_out_commit(kh_out *o, const char *cmd)
 		fclose(o->f);
 		o->f = NULL;
 		if (bad)
-			kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
+			kh_error(cmd, "%s: error: cannot write: %s", o->path, strerror(err));
 		free(o->target);
 		o->target = NULL;
 		return bad ? -1 : 0;
@@ -579,7 +579,7 @@ int kh_out_commit(kh_out *o, const char *cmd)
 		}
 	}
 	if (bad && !kept) {
-		kh_error(cmd, "%s: cannot write: %s", o->path, strerror(err));
+		kh_error(cmd, "%s: error: cannot write: %s", o->path, strerror(err));
 		unlink(o->tmp);
 	}
 	kh_out_forget_tmp(o);

@@ -18,7 +18,7 @@
  * scenario loader, so the file written is exactly what `kassign assign`
  * reads, in kd_scenario_write's canonical layout.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -134,6 +134,10 @@ typedef struct imp {
 	size_t n_topics, cap_topics;
 	member *members;
 	size_t n_members, cap_members;
+	/* Hash indexes (open addressing, index + 1, 0 empty) over topic names
+	 * and member ids: a listing of 300,000 members must not be quadratic. */
+	uint32_t *topic_slot, *member_slot;
+	size_t topic_slots, member_slots;
 	claim *claims;
 	size_t n_claims, cap_claims;
 	int empty_group; /* "has no active members" seen */
@@ -145,12 +149,50 @@ typedef struct line_ctx {
 	long line;
 } line_ctx;
 
+/* The offset of the first byte of s[len] that does not belong to a valid
+ * UTF-8 sequence (overlong forms, surrogates and code points past U+10FFFF
+ * included), or len when it is all valid. */
+static size_t utf8_bad_at(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		const unsigned c = u[i];
+		size_t n;
+		unsigned lo = 0x80, hi = 0xbf;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else {
+			return i;
+		}
+		if (i + n >= len)
+			return i;
+		if (u[i + 1] < lo || u[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if (u[i + k] < 0x80 || u[i + k] > 0xbf)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 static int bad(const line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int bad(const line_ctx *lc, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "kassign %s: %s:%ld: ", lc->im->cmd, lc->file, lc->line);
+	fprintf(stderr, "kassign %s: %s:%ld: error: ", lc->im->cmd, lc->file, lc->line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -171,31 +213,93 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+static uint64_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+	return h;
+}
+
+/* The slot of name in table[slots] (a power of two): where its index + 1 is,
+ * or the empty slot where it goes. key(im, i) is entry i's name. */
+static size_t slot_of(const imp *im, const uint32_t *table, size_t slots, const char *name,
+		      size_t len, const char *(*key)(const imp *, size_t))
+{
+	size_t i = (size_t)name_hash(name, len) & (slots - 1);
+	for (;; i = (i + 1) & (slots - 1)) {
+		if (!table[i])
+			return i;
+		const char *k = key(im, table[i] - 1);
+		if (strlen(k) == len && memcmp(k, name, len) == 0)
+			return i;
+	}
+}
+
+/* Keeps the table at most half full; -1 when out of memory. */
+static int index_room(imp *im, uint32_t **table, size_t *slots, size_t n,
+		      const char *(*key)(const imp *, size_t))
+{
+	if (2 * (n + 1) <= *slots)
+		return 0;
+	size_t ns = *slots ? *slots * 2 : 64;
+	while (2 * (n + 1) > ns)
+		ns *= 2;
+	uint32_t *nt = calloc(ns, sizeof(*nt));
+	if (!nt)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = key(im, i);
+		nt[slot_of(im, nt, ns, k, strlen(k), key)] = (uint32_t)i + 1;
+	}
+	free(*table);
+	*table = nt;
+	*slots = ns;
+	return 0;
+}
+
+static const char *topic_key(const imp *im, size_t i)
+{
+	return im->topics[i].name;
+}
+
+static const char *member_key(const imp *im, size_t i)
+{
+	return im->members[i].id;
+}
+
 static long topic_index(imp *im, const char *name, size_t len)
 {
-	for (size_t t = 0; t < im->n_topics; t++)
-		if (strlen(im->topics[t].name) == len && memcmp(im->topics[t].name, name, len) == 0)
-			return (long)t;
+	if (index_room(im, &im->topic_slot, &im->topic_slots, im->n_topics, topic_key) < 0)
+		return -1;
+	const size_t at = slot_of(im, im->topic_slot, im->topic_slots, name, len, topic_key);
+	if (im->topic_slot[at])
+		return (long)im->topic_slot[at] - 1;
 	if (grow((void **)&im->topics, &im->cap_topics, im->n_topics, sizeof(topic)) < 0)
 		return -1;
 	char *copy = strndup(name, len);
 	if (!copy)
 		return -1;
 	im->topics[im->n_topics] = (topic){copy, -1, -1};
+	im->topic_slot[at] = (uint32_t)im->n_topics + 1;
 	return (long)im->n_topics++;
 }
 
 static long member_index(imp *im, const char *id)
 {
-	for (size_t m = im->n_members; m-- > 0;)
-		if (strcmp(im->members[m].id, id) == 0)
-			return (long)m;
+	if (index_room(im, &im->member_slot, &im->member_slots, im->n_members, member_key) < 0)
+		return -1;
+	const size_t at =
+	    slot_of(im, im->member_slot, im->member_slots, id, strlen(id), member_key);
+	if (im->member_slot[at])
+		return (long)im->member_slot[at] - 1;
 	if (grow((void **)&im->members, &im->cap_members, im->n_members, sizeof(member)) < 0)
 		return -1;
 	char *copy = strdup(id);
 	if (!copy)
 		return -1;
 	im->members[im->n_members] = (member){copy, NULL};
+	im->member_slot[at] = (uint32_t)im->n_members + 1;
 	return (long)im->n_members++;
 }
 
@@ -535,7 +639,7 @@ static int read_listing(imp *im, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		kh_error(im->cmd, "%s: cannot read: %s", path, strerror(errno));
+		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	char *line = NULL, *copy = NULL, *joined = NULL, **tok = NULL;
@@ -551,6 +655,21 @@ static int read_listing(imp *im, const char *path)
 			line[--len] = '\0';
 		if (memchr(line, '\0', (size_t)len)) {
 			rc = bad(&lc, "a NUL byte: not a text listing");
+			break;
+		}
+		/* A UTF-8 byte order mark (a listing saved by some editors) is
+		 * not part of the header's first column. */
+		if (lc.line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			memmove(line, line + 3, (size_t)len - 2);
+			len -= 3;
+		}
+		/* Names become JSON strings: invalid UTF-8 is this file's fault, said
+		 * here with its place, not later against the scenario written. */
+		const size_t bad_at = utf8_bad_at(line, (size_t)len);
+		if (bad_at < (size_t)len) {
+			rc = bad(&lc,
+				 "column %zu: byte 0x%02x is not valid UTF-8 (names must be UTF-8)",
+				 bad_at + 1, (unsigned char)line[bad_at]);
 			break;
 		}
 		free(copy);
@@ -605,7 +724,7 @@ static int read_listing(imp *im, const char *path)
 		rows++;
 	}
 	if (rc == 0 && ferror(f)) {
-		kh_error(im->cmd, "%s: cannot read: %s", path, strerror(errno));
+		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && h.kind && rows == 0 && !im->empty_group) {
@@ -726,17 +845,34 @@ static json_t *build(imp *im, int subscribe_all)
 		json_object_set_new(o, "partitions", json_integer(n));
 		json_array_append_new(topics, o);
 	}
-	/* Claims are sorted by topic; per member, collect its topics' lists. */
+	/* Claims are sorted by topic; per member, collect its topics' lists.
+	 * The claims are bucketed by member first (stable, so still by topic):
+	 * one pass, not one per member. */
+	size_t *start = calloc(im->n_members + 1, sizeof(*start));
+	size_t *by_member = malloc((im->n_claims + 1) * sizeof(*by_member));
+	if (!start || !by_member) {
+		free(start);
+		free(by_member);
+		json_decref(doc);
+		return NULL;
+	}
+	for (size_t i = 0; i < im->n_claims; i++)
+		start[im->claims[i].member + 1]++;
+	for (size_t m = 0; m < im->n_members; m++)
+		start[m + 1] += start[m];
+	for (size_t i = 0, *fill = start; i < im->n_claims; i++)
+		by_member[fill[im->claims[i].member]++] = i;
+	for (size_t m = im->n_members; m > 0; m--) /* back to the bucket starts */
+		start[m] = start[m - 1];
+	start[0] = 0;
 	for (size_t m = 0; m < im->n_members; m++) {
 		json_t *o = json_object(), *subs = json_array(), *owned = json_object();
 		json_object_set_new(o, "member_id", json_string(im->members[m].id));
 		if (im->members[m].instance_id)
 			json_object_set_new(o, "group_instance_id",
 					    json_string(im->members[m].instance_id));
-		for (size_t i = 0; i < im->n_claims; i++) {
-			const claim *c = &im->claims[i];
-			if (c->member != m)
-				continue;
+		for (size_t k = start[m]; k < start[m + 1]; k++) {
+			const claim *c = &im->claims[by_member[k]];
 			const char *tn = im->topics[c->topic].name;
 			json_t *list = json_object_get(owned, tn);
 			if (!list) {
@@ -758,6 +894,8 @@ static json_t *build(imp *im, int subscribe_all)
 			json_decref(owned);
 		json_array_append_new(members, o);
 	}
+	free(start);
+	free(by_member);
 	return doc;
 }
 
@@ -801,6 +939,8 @@ static void imp_free(imp *im)
 	}
 	free(im->topics);
 	free(im->members);
+	free(im->topic_slot);
+	free(im->member_slot);
 	free(im->claims);
 	free(im->group);
 }

@@ -2,14 +2,17 @@
  * scenario.c - scenario files (docs/scenario-format.md) to and from the group
  * model.
  *
- * Loading is one pass over a compact document (jsondoc.h): each topic, then each member,
- * is checked field by field and, as long as nothing so far was an error, fed
- * to the library's builder. Feeding stops at the first error (input indices
- * then keep matching JSON indices for everything fed) but checking goes on,
- * so every error in the file is reported, not just the first. The document
- * stays alive until the builder is finished because the builder's
- * diagnostics name input indices, and only the document can turn them back
- * into places such as members[3].owned.orders[2].
+ * Loading is one pass over a compact document (jsondoc.h): each topic, then
+ * each member, is checked field by field and, as long as nothing so far was
+ * an error, fed to the library's builder. Feeding stops at the first error
+ * (input indices then keep matching JSON indices for everything fed) but
+ * checking goes on, so every error in the file is reported, not just the
+ * first. The builder's diagnostics name input indices, and only the document
+ * can turn them back into places such as members[3].owned.orders[2]; but the
+ * group's arrays need the room while the builder finishes, so the document
+ * is dropped first, keeping what messages ask most (topic names, members'
+ * generations and pattern flags), and read again only when a message needs
+ * a place in it.
  *
  * Messages are rate-limited per kind: a 10,000-member file with one mistake
  * repeated everywhere gives 20 lines and a count, not 10,000 lines.
@@ -1473,11 +1476,23 @@ int kd_scenario_load(const char *path, ka_group **out, kd_msg_fn fn, void *ctx)
 	return rc;
 }
 
+/* "kassign CMD" when the command line set it: every message of every
+ * command has the one form of docs/cli.md, kassign CMD: FILE...: error: ... */
+static const char *msg_program;
+
+void kd_msg_program(const char *name)
+{
+	msg_program = name;
+}
+
 void kd_msg_stderr(void *ctx, int severity, const char *line)
 {
 	(void)ctx;
 	(void)severity;
-	fprintf(stderr, "%s\n", line);
+	if (msg_program)
+		fprintf(stderr, "%s: %s\n", msg_program, line);
+	else
+		fprintf(stderr, "%s\n", line);
 }
 
 /* ------------------------------------------------------------ writing */

@@ -67,8 +67,10 @@ int64_t kd_assignment_load_buffer_named(const char *name, const char *data, size
 					const ka_group *g, uint32_t *owner, char *strategy,
 					size_t strategy_len, kd_msg_fn fn, void *ctx);
 
-/* A kd_msg_fn that prints to stderr. */
+/* A kd_msg_fn that prints to stderr, each line after "NAME: " once
+ * kd_msg_program(NAME) was called ("kassign assign"; NULL: no prefix). */
 void kd_msg_stderr(void *ctx, int severity, const char *line);
+void kd_msg_program(const char *name);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /*
  * cmd_assign.c - `kassign assign`: one scenario, one strategy, the
- * assignment document out. With --repeat the same call is also timed, set
- * up exactly as the sweep sets up a point, so a single scenario file can be
- * measured the way the grids are.
+ * assignment document out. With --repeat the same call is also timed N
+ * times, one call a sample on the default pinned PU, with no warm-up call and
+ * no batching (the sweep warms up and batches short calls, so its figures and
+ * these are not the same measurement).
  */
 #include "harness/harness.h"
 

@@ -1,11 +1,13 @@
 /*
- * harness.h - what the parts of the kassign command line share (kh_ prefix).
+ * harness.h - the benchmark (kh_ prefix): timing one call (timing.c),
+ * pinning to a core (pin.c), what the machine and the build are
+ * (sysinfo.c), the sweep over the grid (sweep.c) and the result writers
+ * (results.c).
  *
- * The command line is a thin layer over the library and the datasets: each
- * subcommand lives in its own cmd_*.c, measuring (timing.c, pin.c) is kept
- * apart from running the grid (sweep.c) and from printing results
- * (report.c), so that the Google Benchmark JSON writer can replace the table
- * without touching how numbers are taken.
+ * Measuring (timing.c, pin.c) is kept apart from running the grid
+ * (sweep.c) and from writing results (results.c), so that the Google
+ * Benchmark JSON writer can replace the table without touching how numbers
+ * are taken. What every command shares is cli/cli.h.
  */
 #ifndef KASSIGN_HARNESS_H
 #define KASSIGN_HARNESS_H
@@ -17,155 +19,9 @@
 
 #include <kassign/kassign.h>
 
+#include "cli/cli.h"
 #include "datasets/gen.h"
 #include "harness/measure.h"
-
-/* Exit codes of every subcommand. */
-enum kh_exit {
-	KH_EXIT_OK = 0,       /* done, and every check passed */
-	KH_EXIT_FAIL = 1,     /* a check failed, or a strategy returned an error */
-	KH_EXIT_USAGE = 2,    /* bad input, bad usage, or the run could not happen */
-	KH_EXIT_INTERNAL = 3, /* a strategy's output failed validation: a defect of kassign */
-};
-
-/* ------------------------------------------------------------------ subcommands (cmd_*.c, sweep.c)
- */
-
-int kh_cmd_assign(int argc, char **argv);
-int kh_cmd_check(int argc, char **argv);
-int kh_cmd_gen(int argc, char **argv);
-int kh_cmd_sweep(int argc, char **argv);
-int kh_cmd_list(int argc, char **argv);
-int kh_cmd_timeline(int argc, char **argv);
-int kh_cmd_report(int argc, char **argv);
-int kh_cmd_import(int argc, char **argv);
-int kh_cmd_simulate(int argc, char **argv);
-int kh_cmd_size(int argc, char **argv);
-
-/* ------------------------------------------------------------------ cmd_simulate.c (sim/sim.h) */
-
-struct ks_plan;
-struct ks_run;
-struct ks_context;
-
-/* simulate's preset NAME as a plan document (a new reference), or NULL
- * after "kassign CMD: unknown preset ..." with the known names. */
-struct json_t *kh_preset_json(const char *cmd, const char *name);
-/* A plan from a file or a preset (exactly one of path, preset), with the
- * command line's overrides (NULL / -1: none); NULL after a message. */
-struct ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset,
-			    const char *protocol, const char *strategy, int stat, int64_t members,
-			    int64_t partitions, double assign_ms);
-/* The summary table of a run. */
-void kh_sim_table(FILE *f, const struct ks_plan *p, const struct ks_run *r);
-/* The run file's context: this build, the date now (written to date[len]). */
-void kh_sim_context(struct ks_context *c, char *date, size_t len);
-int kh_cmd_probe(int argc, char **argv);
-
-/* ------------------------------------------------------------------ util.c */
-
-/* "kassign CMD: message" on stderr plus the hint to --help; returns KH_EXIT_USAGE. */
-int kh_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* "kassign CMD: message" on stderr. */
-void kh_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Reports what getopt_long returned for a bad option (optstring must start
- * with ':'); returns KH_EXIT_USAGE. */
-int kh_option_error(const char *cmd, int c, char **argv);
-
-/* Parses a decimal unsigned integer in [min, max]; -1 when it is not one. */
-int kh_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
-
-/*
- * The racks variant's options, as gen and sweep take them (--racks R,
- * --replication K, --rack-layout L; KH_RACK_LONG_OPTIONS in the option
- * table). kh_rack_option() reads option c into spec and sets *given, or
- * prints the usage error and returns KH_EXIT_USAGE; 0 when taken.
- */
-enum { KH_OPT_RACKS = 400, KH_OPT_REPLICATION, KH_OPT_LAYOUT };
-/* clang-format off */
-#define KH_RACK_LONG_OPTIONS                                          \
-	{"racks", required_argument, NULL, KH_OPT_RACKS},             \
-	{"replication", required_argument, NULL, KH_OPT_REPLICATION}, \
-	{"rack-layout", required_argument, NULL, KH_OPT_LAYOUT}
-/* clang-format on */
-int kh_rack_option(const char *cmd, int c, const char *arg, kd_gen_spec *spec, int *given);
-
-/* A strategy by name, or NULL after an error listing the known ones. */
-const ka_strategy *kh_strategy_lookup(const char *cmd, const char *name);
-
-/* A grid by name, or NULL after an error listing the known ones. */
-const kd_grid *kh_grid_lookup(const char *cmd, const char *name);
-
-/* "t0000-3": Kafka's topic-partition spelling of global partition p. */
-void kh_partition_name(const ka_group *g, uint32_t p, char *buf, size_t len);
-
-/* s as XML or HTML text (also fit for attribute values): & < > " ' escaped,
- * control characters that XML 1.0 does not allow dropped. */
-void kh_xml_escape(FILE *f, const char *s);
-
-/* A duration for people: "312 ms", "3.12 s", "12.5 min", "3.2 h". */
-void kh_fmt_duration(double ms, char *buf, size_t len);
-
-/* A count for people: "950", "12.3k", "4.5M". */
-void kh_fmt_count(double v, char *buf, size_t len);
-
-/*
- * Validates strategy s's output against the group before anything is
- * written or counted (ka_assignment_validate, O(P); a cooperative
- * strategy's round may withhold a partition that changes owner). Returns the
- * number of violations and describes the first in first[len] ("" for none).
- */
-uint64_t kh_assignment_verify(const ka_strategy *s, const ka_group *g, const uint32_t *owner,
-			      char *first, size_t len);
-/* "kassign CMD: WHERE: internal error: strategy S produced an invalid
- * assignment: FIRST (N violations) ..."; returns KH_EXIT_INTERNAL. */
-int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, uint64_t n,
-		      const char *first);
-
-/* A 64-byte aligned block of at least `size` bytes (at least 64), or NULL. */
-void *kh_aligned_alloc(size_t size);
-
-/*
- * Output that appears only on success: nothing reaches stdout or the named
- * file until kh_out_commit(). stdout output is gathered in memory. A missing
- * or regular file is written beside its final name and renamed into place
- * (keeping the old file's mode); a device, a FIFO or a file with several
- * hard links is written in place at the commit; a symbolic link is followed.
- * util.c says each case and why. Named temporary files are removed when the
- * process is killed by SIGINT, SIGTERM, SIGHUP or SIGPIPE.
- */
-typedef struct kh_out {
-	FILE *f;   /* write here */
-	char *buf; /* stdout: the memory stream's buffer */
-	size_t len;
-	const char *path; /* as given (messages); NULL: stdout */
-	char *target;     /* the file written: path, or where its symbolic link leads */
-	char *tmp;        /* rename: the temporary name */
-	char *stem;       /* kh_out_open_free: the name without ".ext" and number */
-	const char *ext;
-	char *chosen; /* kh_out_open_free: the name taken at the commit */
-	int kind;     /* stdout, rename or in place (util.c) */
-	int existed;  /* rename: the target existed at the open, as dev/ino */
-	dev_t dev;
-	ino_t ino;
-} kh_out;
-
-/* path NULL or "-" is stdout. Returns 0, or -1 after an error message. */
-int kh_out_open(kh_out *o, const char *cmd, const char *path);
-/*
- * A new file named STEM.EXT, or STEM-2.EXT, STEM-3.EXT ... : the first name
- * free at the commit, taken atomically (two runs at once never get the same
- * one); o->chosen names it after a successful commit, until the next open.
- */
-int kh_out_open_free(kh_out *o, const char *cmd, const char *stem, const char *ext);
-/* Publishes the output. Returns 0, or -1 after an error message. */
-int kh_out_commit(kh_out *o, const char *cmd);
-/* Drops the output (and the temporary file). */
-void kh_out_abort(kh_out *o);
-/* Frees what a committed kh_out_open_free output keeps (o->chosen). */
-void kh_out_free(kh_out *o);
 
 /* ------------------------------------------------------------------ timing.c */
 
@@ -290,7 +146,6 @@ typedef struct kh_sysinfo {
 
 void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo);
 
-
 /* ------------------------------------------------------------------ sweep.c / report.c */
 
 /* One point of the sweep grid. */
@@ -333,6 +188,8 @@ typedef struct kh_point_result {
 	uint64_t violations;
 	char invalid[256]; /* violations: the first (kh_assignment_verify) */
 	ka_metrics metrics;
+	int has_gap;
+	ka_gap gap; /* to the optimum, level by level (ka_gap_compute) */
 
 	/* With threads > 1: */
 	uint32_t threads; /* 0 when not measured with several threads */

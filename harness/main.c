@@ -5,6 +5,8 @@
  */
 #include "harness/harness.h"
 
+#include "datasets/scenario.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -37,16 +39,38 @@ static const char usage[] =
     "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error\n"
     "(a strategy produced an invalid assignment: a defect of kassign).\n";
 
+/* Commands of the optional parts (KA_PROBE, KA_VIEWS in CMakeLists.txt) are
+ * listed whether built or not, so that asking for one that is not built says
+ * so instead of "unknown command". */
+#if KA_WITH_VIEWS
+#define KH_VIEWS(run) run
+#else
+#define KH_VIEWS(run) NULL
+#endif
+#if KA_WITH_PROBE
+#define KH_PROBE(run) run
+#else
+#define KH_PROBE(run) NULL
+#endif
+
 typedef struct command {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv); /* NULL: not built */
+	const char *option;                /* the CMake option that builds it */
 } command;
 
 static const command commands[] = {
-    {"assign", kh_cmd_assign}, {"check", kh_cmd_check},   {"gen", kh_cmd_gen},
-    {"sweep", kh_cmd_sweep},   {"list", kh_cmd_list},     {"timeline", kh_cmd_timeline},
-    {"report", kh_cmd_report}, {"import", kh_cmd_import}, {"simulate", kh_cmd_simulate},
-    {"probe", kh_cmd_probe},   {"size", kh_cmd_size},
+    {"assign", kh_cmd_assign, NULL},
+    {"check", kh_cmd_check, NULL},
+    {"gen", kh_cmd_gen, NULL},
+    {"sweep", kh_cmd_sweep, NULL},
+    {"list", kh_cmd_list, NULL},
+    {"timeline", KH_VIEWS(kh_cmd_timeline), "KA_VIEWS"},
+    {"report", KH_VIEWS(kh_cmd_report), "KA_VIEWS"},
+    {"import", kh_cmd_import, NULL},
+    {"simulate", kh_cmd_simulate, NULL},
+    {"probe", KH_PROBE(kh_cmd_probe), "KA_PROBE"},
+    {"size", kh_cmd_size, NULL},
 };
 
 static const char list_usage[] = "Usage: kassign list\n"
@@ -76,9 +100,10 @@ int kh_cmd_list(int argc, char **argv)
 		const ka_strategy *s = ka_strategy_at(i);
 		char flags[8];
 		flag_string(s->flags, flags, sizeof(flags));
-		printf("  %-20s %s  %s\n", s->name, flags, s->kafka_name);
+		printf("  %-20s %s  %-7s %s\n", s->name, flags,
+		       s->flags & KA_STRATEGY_KAFKA ? "Kafka" : "kassign", s->kafka_name);
 		if (s->summary && *s->summary)
-			printf("  %-20s       %s\n", "", s->summary);
+			printf("  %-20s               %s\n", "", s->summary);
 	}
 	printf("\ngrids:\n");
 	printf("  %-8s %8s %7s %11s %11s  %s\n", "name", "members", "topics", "parts/topic",
@@ -150,9 +175,22 @@ int main(int argc, char **argv)
 		print_version();
 		return stdout_close(NULL, KH_EXIT_OK);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			return stdout_close(cmd, commands[i].run(argc - 1, argv + 1));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		if (!commands[i].run) {
+			fprintf(stderr,
+				"kassign: '%s' is not built into this kassign (configure with "
+				"-D%s=ON)\n",
+				cmd, commands[i].option);
+			return KH_EXIT_USAGE;
+		}
+		/* The loaders' messages in the form of every other one. */
+		char program[64];
+		snprintf(program, sizeof(program), "kassign %s", cmd);
+		kd_msg_program(program);
+		return stdout_close(cmd, commands[i].run(argc - 1, argv + 1));
+	}
 	if (cmd[0] == '-')
 		fprintf(stderr, "kassign: unknown option '%s'\n", cmd);
 	else

@@ -5,12 +5,11 @@
  * under the same names), and the build as CMake made it.
  *
  * KH_BUILD_* are set on this file alone by harness/CMakeLists.txt, the one
- * place that spells the compiler, the flags and the build type; the commit
- * comes from ka_commit.h, rewritten at every build (cmake/commit.cmake).
+ * place that spells the compiler, the flags and the build type. The commit
+ * is cli/build.c's kh_build_commit (every command that writes a file
+ * records it), from ka_commit.h, rewritten at every build.
  */
 #include "harness/measure.h"
-
-#include "ka_commit.h"
 
 #ifndef KH_BUILD_COMPILER
 #define KH_BUILD_COMPILER "unknown"
@@ -35,11 +34,6 @@ size_t kh_variant_count(void)
 const kh_variant *kh_variant_at(size_t i)
 {
 	return i < kh_variant_count() ? &variants[i] : NULL;
-}
-
-const char *kh_build_commit(void)
-{
-	return KA_BUILD_COMMIT[0] ? KA_BUILD_COMMIT : "unknown";
 }
 
 const char *kh_build_compiler(void)

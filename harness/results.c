@@ -311,6 +311,11 @@ static void put_figures(json_ctx *j, json_t *e, const kh_point_result *r, int va
 	put(j, e, "local", json_integer(m->local));
 	put(j, e, "rack_known", json_integer(m->rack_known));
 	put(j, e, "valid", json_integer(valid ? 1 : 0));
+	if (r->has_gap) {
+		put(j, e, "gap_load_sq", json_integer((json_int_t)r->gap.load_sq));
+		put(j, e, "gap_local", json_integer((json_int_t)r->gap.local));
+		put(j, e, "gap_moved", json_integer((json_int_t)r->gap.moved));
+	}
 }
 
 /* The counts of one call under callgrind (measure.h), on every entry of

@@ -438,6 +438,7 @@ int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_p
 		if (v)
 			kh_assignment_verify(c.s, c.g, c.owner, r->invalid, sizeof(r->invalid));
 		r->metrics = mt;
+		r->has_gap = ka_gap_compute(c.g, &mt, &r->gap) == 0;
 		r->ok = 1;
 	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
 		/* Generation and assignment are deterministic: a difference is a

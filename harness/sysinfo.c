@@ -81,18 +81,7 @@ void kh_sysinfo_read(kh_sysinfo *si, const kh_topo_info *topo)
 {
 	memset(si, 0, sizeof(*si));
 
-	const time_t now = time(NULL);
-	struct tm tm;
-	if (localtime_r(&now, &tm)) {
-		char off[8];
-		strftime(si->date, sizeof(si->date), "%Y-%m-%dT%H:%M:%S", &tm);
-		/* strftime's %z is +hhmm; ISO 8601 as Google Benchmark writes it
-		 * is +hh:mm. */
-		if (strftime(off, sizeof(off), "%z", &tm) == 5) {
-			const size_t n = strlen(si->date);
-			snprintf(si->date + n, sizeof(si->date) - n, "%.3s:%.2s", off, off + 3);
-		}
-	}
+	kh_date_now(si->date, sizeof(si->date));
 
 	if (gethostname(si->host, sizeof(si->host)) != 0 || !si->host[0])
 		snprintf(si->host, sizeof(si->host), "unknown");

@@ -2,13 +2,14 @@
  * cmd_probe.c - `kassign probe`: a run plan played by real librdkafka
  * consumers (probe.h), the run file out (docs/simulation.md).
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "probe/probe.h"
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char probe_usage[] =

@@ -49,7 +49,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #define KP_LEADER_MARGIN_MS   20.0
 #define KP_LEADER_WAIT_MAX_MS 2000.0
@@ -169,7 +169,9 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 
 static double mono_ms(void)
 {
-	return (double)kh_now_ns() / 1e6;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) / 1e6;
 }
 
 static void sleep_ms(double ms)
@@ -909,13 +911,15 @@ static json_t *build_run(kp_probe *pr, double end, int32_t gen0, uint32_t owned_
 	json_object_set(run, "plan", plan->doc);
 
 	json_t *ctx = json_object();
-	kh_sysinfo si;
-	kh_topo_info ti = {0};
-	kh_sysinfo_read(&si, &ti);
+	char date[40], host[256];
+	kh_date_now(date, sizeof(date));
+	if (gethostname(host, sizeof(host)) != 0 || !host[0])
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
 	json_object_set_new(ctx, "kassign_version", json_string(KA_VERSION_STRING));
 	json_object_set_new(ctx, "commit", json_string(kh_build_commit()));
-	json_object_set_new(ctx, "date", json_string(si.date));
-	json_object_set_new(ctx, "host", json_string(si.host));
+	json_object_set_new(ctx, "date", json_string(date));
+	json_object_set_new(ctx, "host", json_string(host));
 	json_object_set_new(ctx, "librdkafka_version", json_string(rd_kafka_version_str()));
 	json_object_set_new(ctx, "bootstrap",
 			    json_string(pr->opt->bootstrap ? pr->opt->bootstrap : "mock"));

@@ -8,8 +8,8 @@
  * actions on the wall clock and turns what the rebalance callbacks saw
  * into the run file. librdkafka stays in probe.c (kp_ prefix: probe).
  */
-#ifndef KASSIGN_HARNESS_PROBE_H
-#define KASSIGN_HARNESS_PROBE_H
+#ifndef KASSIGN_PROBE_PROBE_H
+#define KASSIGN_PROBE_PROBE_H
 
 #include <stddef.h>
 #include <stdint.h>

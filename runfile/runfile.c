@@ -4,6 +4,7 @@
  * names the JSON path and the rule, as the scenario loader's do.
  */
 #include "runfile/runfile.h"
+#include "datasets/jsonfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -387,9 +388,10 @@ static int read_ownership(rd *r, const json_t *root)
 		if (!json_is_integer(pn) || json_integer_value(pn) < 0 ||
 		    json_integer_value(pn) >= run->topics[last_topic].partitions)
 			return fail(r,
-				    "%s.partition: must be a partition of topic \"%.80s\" (0..%u), "
-				    "not %s",
+				    "%s.partition: must be a partition of topic \"%.80s\" (%u "
+				    "partitions: 0..%lld), not %s",
 				    path, topic, run->topics[last_topic].partitions,
+				    (long long)run->topics[last_topic].partitions - 1,
 				    pn ? what(pn, b, sizeof(b)) : "missing");
 		p->partition = (uint32_t)json_integer_value(pn);
 		const json_t *ivs = json_object_get(x, "intervals");
@@ -635,22 +637,15 @@ int kh_run_parse(json_t *root, kh_run **out, char *err, size_t errlen)
 
 int kh_run_load(const char *path, kh_run **out, char *err, size_t errlen)
 {
-	json_error_t jerr;
 	*out = NULL;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		if (jerr.line > 0)
-			snprintf(err, errlen, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-				 jerr.column, jerr.text);
-		else
-			snprintf(err, errlen, "%s: %s", path, jerr.text);
+	json_t *root = kd_json_load_file(path, JSON_REJECT_DUPLICATES, err, errlen);
+	if (!root)
 		return -1;
-	}
 	char inner[400];
 	int rc = kh_run_parse(root, out, inner, sizeof(inner));
 	json_decref(root);
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, inner);
+	if (rc < 0) /* docs/cli.md's one form: FILE: error: PLACE: MESSAGE */
+		snprintf(err, errlen, "%s: error: %s", path, inner);
 	return rc;
 }
 

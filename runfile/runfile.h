@@ -10,8 +10,8 @@
  * `members` is added to the member list, so a probe whose member ids change
  * on a rejoin still draws every one of them.
  */
-#ifndef KASSIGN_HARNESS_RUNFILE_H
-#define KASSIGN_HARNESS_RUNFILE_H
+#ifndef KASSIGN_RUNFILE_RUNFILE_H
+#define KASSIGN_RUNFILE_RUNFILE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -28,6 +28,9 @@ FIGURES = ("balanced", "load_spread", "moved", "moved_min", "moved_opt", "local"
 COUNTS = ("instructions", "estimated_cycles", "l1_misses", "ll_misses")
 # Counts whose growth past the counts threshold is a regression.
 COUNTS_JUDGED = (("instructions", "instructions"), ("estimated_cycles", "est. cycles"))
+# Distance from the optimum, level by level (docs/metrics.md): read and
+# plotted, not judged.
+GAP_FIGURES = ("gap_load_sq", "gap_local", "gap_moved")
 # Figures that describe the group rather than the assignor: when they differ
 # the two files did not measure the same scenario.
 GROUP_FIGURES = ("partitions", "members", "moved_min", "moved_opt", "rack_known")
@@ -253,7 +256,8 @@ class Result:
 
 def _figures(e):
     out = {}
-    for key in FIGURES + GROUP_FIGURES + ("ns_per_partition", "bytes_per_partition"):
+    for key in FIGURES + GROUP_FIGURES + GAP_FIGURES + ("ns_per_partition",
+                                                         "bytes_per_partition"):
         v = e.get(key)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             out[key] = int(v) if float(v).is_integer() else float(v)

@@ -3,14 +3,18 @@
  * through the rebalance simulator (sim/) and writes the run file
  * (docs/simulation.md) and a summary table.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
+#include "datasets/jsonfile.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#if KA_WITH_VIEWS
 #include "views/timeline.h"
+#endif
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char simulate_usage[] =
@@ -221,14 +225,10 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 			return NULL;
 		where = preset;
 	} else {
-		json_error_t e;
-		j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+		char jerr[600];
+		j = kd_json_load_file(path, JSON_REJECT_DUPLICATES, jerr, sizeof(jerr));
 		if (!j) {
-			if (e.line > 0)
-				kh_error(cmd, "%s:%d:%d: invalid JSON: %s", path, e.line, e.column,
-					 e.text);
-			else
-				kh_error(cmd, "%s: %s", path, e.text);
+			kh_error(cmd, "%s", jerr);
 			return NULL;
 		}
 	}
@@ -243,8 +243,9 @@ ks_plan *kh_sim_plan(const char *cmd, const char *path, const char *preset, cons
 	return p;
 }
 
-/* The timeline picture (harness/timeline.c) of the run file just written
+/* The timeline picture (views/timeline.c) of the run file just written
  * to o, read back from it: the picture shows exactly what the file says. */
+#if KA_WITH_VIEWS
 static int draw_timeline(kh_out *o, const char *path)
 {
 	json_error_t e;
@@ -257,6 +258,14 @@ static int draw_timeline(kh_out *o, const char *path)
 	json_decref(doc);
 	return rc;
 }
+#else
+static int draw_timeline(kh_out *o, const char *path)
+{
+	(void)o;
+	(void)path;
+	return -1; /* not reached: --timeline is refused when parsing */
+}
+#endif
 
 void kh_sim_context(ks_context *c, char *date, size_t len)
 {
@@ -348,11 +357,16 @@ int kh_cmd_simulate(int argc, char **argv)
 			break;
 		}
 		case OPT_TIMELINE:
+#if KA_WITH_VIEWS
 			if (kh_timeline_format_of(optarg) < 0)
 				return kh_usage_error(
 				    cmd, "--timeline: '%s' is not a .png or .svg file", optarg);
 			timeline = optarg;
 			break;
+#else
+			return kh_usage_error(cmd, "--timeline: this kassign was built without the "
+						   "viewers (configure with -DKA_VIEWS=ON)");
+#endif
 		case 'h':
 			fputs(simulate_usage, stdout);
 			return KH_EXIT_OK;

@@ -16,7 +16,7 @@
  * runs), size_choose (the recommendation, its reasons and warnings), then
  * size_write_table or size_write_json.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "datasets/scenario.h"
+#include "sim/cmd.h"
 #include "sim/sim.h"
 
 static const char size_usage[] =

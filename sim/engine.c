@@ -698,30 +698,10 @@ static void expire_at(struct sim *s, uint32_t mi, double t)
 
 /* ------------------------------------------------------------------ the assignor */
 
-static int cmp_member_id(const void *a, const void *b, void *ctx)
+static int cmp_member_id(const void *ctx, uint32_t x, uint32_t y)
 {
 	const ks_run *r = ctx;
-	return strcmp(r->members[*(const uint32_t *)a].member_id,
-		      r->members[*(const uint32_t *)b].member_id);
-}
-
-/* qsort_r is not in C17: a small merge sort with context. */
-static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n,
-		     int (*cmp)(const void *, const void *, void *), void *ctx)
-{
-	if (n < 2)
-		return;
-	size_t h = n / 2;
-	sort_u32(v, tmp, h, cmp, ctx);
-	sort_u32(v + h, tmp, n - h, cmp, ctx);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = cmp(&v[j], &v[i], ctx) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(*v));
+	return strcmp(r->members[x].member_id, r->members[y].member_id);
 }
 
 static void diag_ignore(void *ctx, const ka_diag *d)
@@ -753,7 +733,7 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 		fail(s, "out of memory");
 		goto out;
 	}
-	sort_u32(part, tmp, n, cmp_member_id, s->run);
+	ka_sort_u32_by(part, n, tmp, cmp_member_id, s->run);
 	for (uint32_t t = 0; t < s->n_topics; t++)
 		if (ka_builder_add_topic(b, pl->topic_name[t], s->tparts[t]) < 0)
 			goto builder;

@@ -9,6 +9,7 @@
  * that looks right.
  */
 #include "sim/sim.h"
+#include "datasets/jsonfile.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,10 +35,11 @@ static void perr(pctx *c, const char *place, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* docs/cli.md's one form: FILE: error: PLACE: MESSAGE. */
 	if (place && *place)
-		snprintf(line, sizeof(line), "%s: %s: %s", c->where, place, msg);
+		snprintf(line, sizeof(line), "%s: error: %s: %s", c->where, place, msg);
 	else
-		snprintf(line, sizeof(line), "%s: %s", c->where, msg);
+		snprintf(line, sizeof(line), "%s: error: %s", c->where, msg);
 	c->errors++;
 	if (c->fn)
 		c->fn(c->ctx, line);
@@ -788,15 +790,12 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 
 int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx)
 {
-	json_error_t e;
 	*out = NULL;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	char jerr[600];
+	json_t *doc = kd_json_load_file(path, JSON_REJECT_DUPLICATES, jerr, sizeof(jerr));
 	if (!doc) {
-		pctx c = {path, fn, ctx, 0};
-		if (e.line > 0)
-			perr(&c, "", "%d:%d: invalid JSON: %s", e.line, e.column, e.text);
-		else
-			perr(&c, "", "%s", e.text);
+		if (fn)
+			fn(ctx, jerr);
 		return -1;
 	}
 	int rc = ks_plan_from_json(path, doc, out, fn, ctx);

@@ -489,7 +489,75 @@ def case_compare():
               "NaN times: exit 2 with a message (rc %d: %s)" % (rc, err[-200:]))
 
 
+def case_messages():
+    """One message form for every command (docs/cli.md), columns 1-based."""
+    import re
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"a": \n  x}')
+        empty = os.path.join(d, "empty.json")
+        open(empty, "w").close()
+        adir = os.path.join(d, "adir")
+        os.mkdir(adir)
+        cmds = [("assign", ["-s", "range", "IN"]), ("check", ["IN", "IN"]),
+                ("simulate", ["IN"]), ("timeline", ["IN", "-o", os.path.join(d, "x.svg")]),
+                ("report", ["IN", "-o", os.path.join(d, "x.html")]), ("probe", ["IN"]),
+                ("size", ["--scenario", "IN", "--rate", "1", "--capacity", "1"])]
+        for name, args in cmds:
+            for path, want in ((bad, r"%s:2:3: error: invalid JSON: " % re.escape(bad)),
+                               (empty, r"%s:1:[1-9][0-9]*: error: invalid JSON: " % re.escape(empty)),
+                               (adir, r"%s: error: cannot read: Is a directory" % re.escape(adir))):
+                rc, out, err = run([name] + [path if a == "IN" else a for a in args])
+                first = err.splitlines()[0] if err else ""
+                check(rc == 2 and out == "" and
+                      re.match(r"kassign %s: %s" % (name, want), first) is not None,
+                      "%s %s: one form (rc %d: %s)" % (name, os.path.basename(path), rc, first))
+        # A partition out of range names the range there is.
+        with open(os.path.join(SRC, "tests/data/run/small.json")) as f:
+            doc = json.load(f)
+        topic = doc["ownership"][0]["topic"]
+        parts = [t["partitions"] for t in doc["topics"] if t["name"] == topic][0]
+        doc["ownership"][0]["partition"] = parts
+        rf = os.path.join(d, "run.json")
+        with open(rf, "w") as f:
+            json.dump(doc, f)
+        rc, out, err = run(["timeline", rf, "-o", os.path.join(d, "y.svg")])
+        check(rc == 2 and "0..%d)" % (parts - 1) in err,
+              "partition %d of %d: range 0..%d (%s)" % (parts, parts, parts - 1, err.strip()))
+
+
+def case_import():
+    """import: a BOM is not part of the header; bad UTF-8 is blamed on its listing."""
+    describe = os.path.join(SRC, "tests/data/import/describe.txt")
+    members = os.path.join(SRC, "tests/data/import/members.txt")
+    raw = open(describe, "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        bom = os.path.join(d, "bom.txt")
+        with open(bom, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + raw)
+        rc, out, err = run(["import", bom])
+        rc0, out0, _ = run(["import", describe])
+        check(rc == 0 and out == out0, "a listing with a BOM imports as without (rc %d: %s)"
+              % (rc, err.strip()[:200]))
+        lines = raw.split(b"\n")
+        i = next(k for k, l in enumerate(lines) if b"consumer-" in l)
+        col = lines[i].index(b"consumer-") + len(b"consumer-") + 1
+        lines[i] = lines[i].replace(b"consumer-", b"consumer-\xff", 1)
+        bad = os.path.join(d, "bad.txt")
+        with open(bad, "wb") as f:
+            f.write(b"\n".join(lines))
+        outp = os.path.join(d, "out.json")
+        for args in (["import", bad, "-o", outp], ["import", members, "--members", bad, "-o", outp]):
+            rc, out, err = run(args)
+            check(rc == 2 and "%s:%d: error: column %d: byte 0xff is not valid UTF-8" %
+                  (bad, i + 1, col) in err and outp not in err and not os.path.exists(outp),
+                  "invalid UTF-8 blamed on its listing and place (rc %d: %s)" % (rc, err.strip()[:300]))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "import": case_import,
+         "messages": case_messages,
          "compare": case_compare,
          "check": case_check, "stdout": case_stdout, "signals": case_signals, "race": case_race}
 

@@ -256,7 +256,7 @@ def case_bad(prog, tmp):
     bad_json = os.path.join(tmp, "broken.json")
     with open(bad_json, "w") as f:
         f.write('{"kassign_plan": 1,\n "group": }\n')
-    expect2("invalid JSON", [bad_json], "broken.json: 2:")
+    expect2("invalid JSON", [bad_json], "broken.json:2:11: error: invalid JSON")
     good = write(os.path.join(tmp, "good.json"), base)
     expect2("bootstrap syntax", ["--bootstrap", "localhost", good], "not HOST:PORT")
     # Nothing listens on port 1: a clear error within a few seconds, no hang.

@@ -14,8 +14,11 @@ ka_add_test(test_metrics
 
 # Not CUnit: a plain main() returning 0/1, so the header is checked by a
 # C++ compiler with the project's warnings plus -Wpedantic.
-add_executable(test_header test_header.cpp)
+add_executable(test_header test_header.cpp test_header_public.cpp)
 target_include_directories(test_header PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_options(test_header PRIVATE -Wpedantic)
 target_link_libraries(test_header PRIVATE kassign_lib ka_warnings)
 add_test(NAME test_header COMMAND test_header)
+
+# The one sort (assignors/src/sort.c): values, and stability under ties.
+ka_add_test(test_sort SOURCES test_sort.c SUITES sort)

@@ -48,8 +48,9 @@ static bool agree(const ka_group *g, const uint32_t *owner, uint64_t best, const
 	bool is_best = load_sq(g, owner) == best, cert = certified(g, owner);
 	if (is_best == cert)
 		return true;
-	fprintf(stderr, "\nFAIL %s: certificate says %d, sum of squares %" PRIu64 " vs optimum %" PRIu64
-			", replay with KT_SEED=0x%" PRIx64 " KT_CASE=%" PRIu64 "\n",
+	fprintf(stderr,
+		"\nFAIL %s: certificate says %d, sum of squares %" PRIu64 " vs optimum %" PRIu64
+		", replay with KT_SEED=0x%" PRIx64 " KT_CASE=%" PRIu64 "\n",
 		what, cert, load_sq(g, owner), best, seed, i);
 	tg_desc_print(stderr, &desc);
 	tg_print_assignment(stderr, g, owner);
@@ -77,8 +78,11 @@ static void test_agrees_with_optimum(void)
 				continue; /* withholds partitions: not complete */
 			size_t wsn = ka_workspace_size(s, g);
 			void *ws = tg_alloc_ws(wsn, 1);
-			CU_ASSERT_EQUAL(ka_assign(s, g, ws, wsn, owner), 0);
+			int rc = ka_assign(s, g, ws, wsn, owner);
 			tg_free(ws);
+			if (rc == KA_EKAFKA)
+				continue; /* Kafka's own answer is no assignment: none to certify */
+			CU_ASSERT_EQUAL(rc, 0);
 			ok = agree(g, owner, opt.load_sq, s->name, seed, i);
 			certified_best += load_sq(g, owner) == opt.load_sq;
 		}

@@ -1,7 +1,8 @@
 /*
  * test_header.cpp - the public header, and the datasets headers the bench
  * shim includes, compiled as C++ (extern "C", no C-only constructs), and a
- * few calls through them to prove the linkage. Exit 0 or 1, no CUnit.
+ * few calls through them to prove the linkage; test_header_public.cpp
+ * compiles the stable tier alone. Exit 0 or 1, no CUnit.
  */
 #include <kassign/kassign.h>
 
@@ -15,6 +16,9 @@
 #include <vector>
 
 static int failures = 0;
+
+/* test_header_public.cpp: the stable tier alone. */
+unsigned long group_summary(const ka_group *g);
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -67,6 +71,7 @@ int main()
 		CHECK(std::memcmp(owner.data(), want, sizeof want) == 0);
 		CHECK(ka_assignment_validate(g, owner.data(), 0, nullptr, nullptr) == 0);
 	}
+	CHECK(group_summary(g) == 7 + 2); /* 7 partitions, "c1" */
 	ka_group_free(g);
 	if (failures)
 		std::fprintf(stderr, "test_header: %d checks failed\n", failures);

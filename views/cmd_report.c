@@ -8,7 +8,7 @@
  * string that comes from the run file (member ids are user data) goes
  * through kh_xml_escape.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <inttypes.h>
 #include <math.h>

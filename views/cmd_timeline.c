@@ -3,7 +3,7 @@
  * (harness/timeline.c draws it), and the arguments it shares with `kassign
  * report`.
  */
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * timeline.c - the timeline picture of a run file: the seeds' Gantt view.
+ * timeline.c - the timeline picture of a run file: a Gantt view.
  *
  * Layout, top to bottom: a title and the run's summary line, generation
  * labels, one row per member (bars while it owns partitions, darker for
@@ -27,7 +27,7 @@
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 
-#include "harness/harness.h"
+#include "cli/cli.h"
 
 #define FONT "DejaVu Sans"
 

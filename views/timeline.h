@@ -1,11 +1,11 @@
 /*
  * timeline.h - the timeline picture of a run file (docs/report.md): the
- * seeds' Gantt view, one row per member, rebalances shaded across all rows,
+ * Gantt view, one row per member, rebalances shaded across all rows,
  * lag in a strip below. PNG through cairo, SVG written as text (so member
  * labels stay text: searchable, and checkable by a test), same layout.
  */
-#ifndef KASSIGN_HARNESS_TIMELINE_H
-#define KASSIGN_HARNESS_TIMELINE_H
+#ifndef KASSIGN_VIEWS_TIMELINE_H
+#define KASSIGN_VIEWS_TIMELINE_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -18,6 +18,7 @@
  * assignment less balanced than the optimum may well be more local or move
  * less; the levels below the first that differs are for information.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -104,4 +105,22 @@ void ka_gap_of(const ka_metrics *m, const ka_optimum *best, ka_gap *out)
 	out->load_sq = (int64_t)m->load_sq - (int64_t)best->load_sq;
 	out->local = (int64_t)best->local - (int64_t)m->local;
 	out->moved = (int64_t)m->moved - (int64_t)best->moved;
+}
+
+int ka_gap_compute(const ka_group *g, const ka_metrics *m, ka_gap *out)
+{
+	if (!g || !m || !out)
+		return KA_EINVAL;
+	size_t n = ka_optimum_flow_workspace_size(g);
+	size_t alloc = ka__ws_round(n ? n : 1);
+	void *ws = aligned_alloc(KA__ALIGN, alloc);
+	if (!ws)
+		return KA_ENOMEM;
+	ka_optimum best;
+	int rc = ka_optimum_flow(g, ws, alloc, &best);
+	free(ws);
+	if (rc)
+		return rc;
+	ka_gap_of(m, &best, out);
+	return 0;
 }

@@ -24,6 +24,7 @@
 #endif
 
 #include "internal.h"
+#include "sort.h"
 
 /* ------------------------------------------------------------ growable arrays */
 
@@ -575,6 +576,8 @@ void ka_group_free(ka_group *pub)
 {
 	if (!pub)
 		return;
+	if (pub->flags & KA__GROUP_BORROWED)
+		return;
 	group_impl *g = (group_impl *)pub;
 	for (int i = 0; i < g->n_blocks; i++)
 		free(g->blocks[i]);
@@ -592,6 +595,24 @@ int ka_group_leader_view(const ka_group *g, ka_group *view)
 	view->flags &= ~KA_GROUP_PARTITION_RACKS;
 	if (g->flags & KA_GROUP_LEADER_RACKS)
 		view->flags |= KA_GROUP_PARTITION_RACKS;
+	view->flags |= KA__GROUP_BORROWED;
+	return 0;
+}
+
+int ka_group_leader_view_new(const ka_group *g, ka_group **view)
+{
+	if (!view)
+		return KA_EINVAL;
+	*view = NULL;
+	if (!g)
+		return KA_EINVAL;
+	/* A group of its own that owns no arrays: ka_group_free frees it alone. */
+	group_impl *v = calloc(1, sizeof *v);
+	if (!v)
+		return KA_ENOMEM;
+	ka_group_leader_view(g, &v->pub);
+	v->pub.flags &= ~KA__GROUP_BORROWED;
+	*view = &v->pub;
 	return 0;
 }
 
@@ -609,34 +630,14 @@ uint32_t ka_group_partition_topic(const ka_group *g, uint32_t p)
 	return lo;
 }
 
-/* Index sorts with a context: C17's qsort has none, and a static one would
- * make concurrent builders race. A stable merge sort over uint32 indices. */
-typedef int (*idx_cmp)(const ka_builder *b, uint32_t x, uint32_t y);
-
-static int sort_indices(uint32_t *v, uint32_t n, idx_cmp cmp, const ka_builder *b)
+/* Index sorts with a context (ka_sort_u32_by), into scratch of their own:
+ * the builder is not a timed call. */
+static int sort_indices(uint32_t *v, uint32_t n, ka_sort_cmp cmp, const ka_builder *b)
 {
 	uint32_t *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
 	if (!tmp)
 		return KA_ENOMEM;
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n;
-			uint32_t hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = cmp(b, src[j], src[i]) < 0 ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, (size_t)n * sizeof *v);
+	ka_sort_u32_by(v, n, tmp, cmp, b);
 	free(tmp);
 	return 0;
 }
@@ -649,42 +650,22 @@ static int java_then_bytes(const char *x, const char *y)
 	return c ? c : strcmp(x, y);
 }
 
-/* Ascending sort of a short list, tmp holding at least n values. */
-static void sort_u32(uint32_t *v, uint32_t n, uint32_t *tmp)
+static int cmp_topic_input(const void *ctx, uint32_t x, uint32_t y)
 {
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, (size_t)n * sizeof *v);
-}
-
-static int cmp_topic_input(const ka_builder *b, uint32_t x, uint32_t y)
-{
+	const ka_builder *b = ctx;
 	return java_then_bytes(b->topics.v[x].name, b->topics.v[y].name);
 }
 
-static int cmp_member_id(const ka_builder *b, uint32_t x, uint32_t y)
+static int cmp_member_id(const void *ctx, uint32_t x, uint32_t y)
 {
+	const ka_builder *b = ctx;
 	return java_then_bytes(b->members.v[x].id, b->members.v[y].id);
 }
 
 /* Kafka's MemberInfo order; equal instance ids fall back to member_id. */
-static int cmp_member_info(const ka_builder *b, uint32_t x, uint32_t y)
+static int cmp_member_info(const void *ctx, uint32_t x, uint32_t y)
 {
+	const ka_builder *b = ctx;
 	const in_member *mx = &b->members.v[x], *my = &b->members.v[y];
 	if (mx->instance && my->instance) {
 		int c = java_then_bytes(mx->instance, my->instance);
@@ -776,66 +757,73 @@ static void report_duplicates(ka_builder *b, const uint32_t *sorted, uint32_t n,
 	}
 }
 
-int ka_builder_finish(ka_builder *b, ka_group **out)
+/*
+ * ka_builder_finish's state, shared by its phases: the builder, the group
+ * being laid out, the permutations between input and canonical order, and
+ * scratch arrays. Each phase returns 0 or KA_ENOMEM; diagnostics go to the
+ * builder (b->err holds the first error).
+ */
+typedef struct finish {
+	ka_builder *b;
+	group_impl *g;
+	ka_group *G;
+	uint32_t T, M, P;
+	uint32_t *t_sorted; /* topic input indices in name order (= topic ids) */
+	uint32_t *m_sorted; /* member input indices in member_id order */
+	uint32_t *m_info;   /* member input indices in MemberInfo order (= member ids) */
+	uint32_t *t_new;    /* [input index] -> topic id */
+	uint32_t *m_new;    /* [input index] -> member id */
+	uint32_t *scratch;  /* max(claims, M, P, T) + 1 */
+	uint32_t *cursor;   /* max(T, M) + 1 */
+	uint32_t *poff;     /* P + 2: per-partition bucket offsets */
+	uint32_t *tsub_off; /* allocated with the member side, filled with the topic side */
+	uint32_t flags;     /* KA_GROUP_* found so far */
+} finish;
+
+/* Canonical orders of topics and members; duplicate names (errors) and
+ * shared instance ids (warnings). */
+static int order_names(finish *f)
 {
-	if (!out)
-		return KA_EINVAL;
-	*out = NULL;
-	if (!b)
-		return KA_EINVAL;
-	if (b->finished)
-		return KA_ESTATE;
-	b->finished = 1;
-	if (b->err == KA_ENOMEM)
+	ka_builder *b = f->b;
+	const uint32_t T = f->T, M = f->M;
+	if (sort_indices(f->t_sorted, T, cmp_topic_input, b) != 0 ||
+	    sort_indices(f->m_sorted, M, cmp_member_id, b) != 0 ||
+	    sort_indices(f->m_info, M, cmp_member_info, b) != 0)
 		return KA_ENOMEM;
-
-	uint32_t T = (uint32_t)b->topics.n, M = (uint32_t)b->members.n;
-	group_impl *g = calloc(1, sizeof *g);
-	uint32_t *t_sorted = identity(T), *m_sorted = identity(M), *m_info = identity(M);
-	uint32_t *t_new = malloc(((size_t)T + 1) * sizeof *t_new);
-	uint32_t *m_new = malloc(((size_t)M + 1) * sizeof *m_new);
-	uint32_t *scratch = NULL, *cursor = NULL, *stamp = NULL;
-	int rc = KA_ENOMEM;
-	if (!g || !t_sorted || !m_sorted || !m_info || !t_new || !m_new)
-		goto done;
-	ka_group *G = &g->pub;
-
-	/* Orders and duplicates. */
-	if (sort_indices(t_sorted, T, cmp_topic_input, b) != 0 ||
-	    sort_indices(m_sorted, M, cmp_member_id, b) != 0 ||
-	    sort_indices(m_info, M, cmp_member_info, b) != 0)
-		goto done;
-	report_duplicates(b, t_sorted, T, 1);
-	report_duplicates(b, m_sorted, M, 0);
-	if (b->err) {
-		rc = b->err;
-		goto done;
-	}
+	report_duplicates(b, f->t_sorted, T, 1);
+	report_duplicates(b, f->m_sorted, M, 0);
+	if (b->err)
+		return 0;
 	for (uint32_t i = 0; i < T; i++)
-		t_new[t_sorted[i]] = i;
+		f->t_new[f->t_sorted[i]] = i;
 	for (uint32_t i = 0; i < M; i++)
-		m_new[m_info[i]] = i;
-	{
-		/* Shared instance ids: Kafka's broker fences the older member. */
-		uint32_t prev = KA_NONE;
-		for (uint32_t i = 0; i < M; i++) {
-			const in_member *m = &b->members.v[m_info[i]];
-			if (!m->instance)
-				break;
-			if (prev != KA_NONE &&
-			    strcmp(b->members.v[prev].instance, m->instance) == 0)
-				diag(b, KA_WDUP_INSTANCE_ID, m_info[i], prev, KA_NONE, KA_NONE, -1,
-				     m->instance);
-			prev = m_info[i];
-		}
+		f->m_new[f->m_info[i]] = i;
+	/* Shared instance ids: Kafka's broker fences the older member. */
+	uint32_t prev = KA_NONE;
+	for (uint32_t i = 0; i < M; i++) {
+		const in_member *m = &b->members.v[f->m_info[i]];
+		if (!m->instance)
+			break;
+		if (prev != KA_NONE && strcmp(b->members.v[prev].instance, m->instance) == 0)
+			diag(b, KA_WDUP_INSTANCE_ID, f->m_info[i], prev, KA_NONE, KA_NONE, -1,
+			     m->instance);
+		prev = f->m_info[i];
 	}
+	return 0;
+}
 
+/* Topics, members and racks by id: names move into the group's arena. */
+static int lay_out_names(finish *f)
+{
+	ka_builder *b = f->b;
+	group_impl *g = f->g;
+	ka_group *G = f->G;
+	const uint32_t T = f->T, M = f->M;
 	G->n_topics = T;
 	G->n_members = M;
-	G->n_partitions = (uint32_t)b->n_partitions;
+	G->n_partitions = f->P;
 	G->n_racks = (uint32_t)b->rack_names.n;
 
-	/* Names move into the group's arena. */
 	g->strings = b->strings;
 	b->strings.head = NULL;
 	G->name = b->name;
@@ -850,27 +838,26 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	const char **rack_name = group_alloc(g, G->n_racks, sizeof *rack_name);
 	if (!topic_name || !topic_off || !member_id || !instance_id || !member_rack ||
 	    !generation || !id_order || !rack_name)
-		goto done;
+		return KA_ENOMEM;
 	topic_off[0] = 0;
 	for (uint32_t t = 0; t < T; t++) {
-		const in_topic *it = &b->topics.v[t_sorted[t]];
+		const in_topic *it = &b->topics.v[f->t_sorted[t]];
 		topic_name[t] = it->name;
 		topic_off[t + 1] = topic_off[t] + it->partitions;
 	}
-	uint32_t flags = 0;
 	for (uint32_t m = 0; m < M; m++) {
-		const in_member *im = &b->members.v[m_info[m]];
+		const in_member *im = &b->members.v[f->m_info[m]];
 		member_id[m] = im->id;
 		instance_id[m] = im->instance;
 		member_rack[m] = im->rack;
 		generation[m] = im->generation;
 		if (im->instance)
-			flags |= KA_GROUP_STATIC;
+			f->flags |= KA_GROUP_STATIC;
 		if (im->rack != KA_NO_RACK)
-			flags |= KA_GROUP_MEMBER_RACKS;
+			f->flags |= KA_GROUP_MEMBER_RACKS;
 	}
 	for (uint32_t i = 0; i < M; i++)
-		id_order[i] = m_new[m_sorted[i]];
+		id_order[i] = f->m_new[f->m_sorted[i]];
 	if (G->n_racks)
 		memcpy(rack_name, b->rack_names.v, G->n_racks * sizeof *rack_name);
 	G->topic_name = topic_name;
@@ -881,32 +868,47 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	G->generation = generation;
 	G->id_order = id_order;
 	G->rack_name = rack_name;
+	return 0;
+}
 
-	/*
-	 * Subscriptions: each member's list is copied in canonical member order
-	 * and mapped to topic ids; loaders add topics in name order, so a list
-	 * is almost always ascending already and only checked. Then one sweep
-	 * over members appends to topics.
-	 */
-	size_t S = b->n_subs;
-	size_t scratch_n = b->claims.n;
-	if (scratch_n < (size_t)M + 1)
-		scratch_n = (size_t)M + 1;
-	if (scratch_n < (size_t)G->n_partitions + 1)
-		scratch_n = (size_t)G->n_partitions + 1;
-	if (scratch_n < (size_t)T + 1) /* sorting one member's topic list */
-		scratch_n = (size_t)T + 1;
-	scratch = big_alloc((scratch_n + 1) * sizeof *scratch);
+/* The scratch arrays the later phases share. */
+static int alloc_scratch(finish *f)
+{
+	size_t scratch_n = f->b->claims.n;
+	if (scratch_n < (size_t)f->M + 1)
+		scratch_n = (size_t)f->M + 1;
+	if (scratch_n < (size_t)f->P + 1)
+		scratch_n = (size_t)f->P + 1;
+	if (scratch_n < (size_t)f->T + 1) /* sorting one member's topic list */
+		scratch_n = (size_t)f->T + 1;
+	f->scratch = big_alloc((scratch_n + 1) * sizeof *f->scratch);
+	f->cursor = malloc((((size_t)f->T > f->M ? f->T : f->M) + 1) * sizeof *f->cursor);
+	f->poff = big_alloc(((size_t)f->P + 2) * sizeof *f->poff);
+	return f->scratch && f->cursor && f->poff ? 0 : KA_ENOMEM;
+}
+
+/*
+ * Subscriptions, member side: each member's list is copied in canonical
+ * member order and mapped to topic ids; loaders add topics in name order, so
+ * a list is almost always ascending already and only checked. The topic-side
+ * lists come after the claims (lay_out_topic_side).
+ */
+static int lay_out_subscriptions(finish *f)
+{
+	ka_builder *b = f->b;
+	group_impl *g = f->g;
+	ka_group *G = f->G;
+	const uint32_t T = f->T, M = f->M;
+	const size_t S = b->n_subs;
 	uint32_t *sub_off = group_alloc(g, (size_t)M + 1, sizeof *sub_off);
 	uint32_t *sub_topic = group_alloc(g, S, sizeof *sub_topic);
 	uint32_t *tsub_off = group_alloc(g, (size_t)T + 1, sizeof *tsub_off);
-	cursor = malloc((((size_t)T > M ? T : M) + 1) * sizeof *cursor);
-	if (!scratch || !sub_off || !sub_topic || !tsub_off || !cursor)
-		goto done;
+	if (!sub_off || !sub_topic || !tsub_off)
+		return KA_ENOMEM;
 	sub_off[0] = 0;
 	size_t prev_begin = 0, prev_n = 0;
 	for (uint32_t m = 0; m < M; m++) {
-		uint32_t in = m_info[m];
+		uint32_t in = f->m_info[m];
 		size_t begin = b->members.v[in].sub_begin;
 		uint32_t *list = sub_topic + sub_off[m], n = b->members.v[in].sub_n;
 		/* Most groups subscribe many members alike: a list equal to the
@@ -922,15 +924,15 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 		prev_n = n;
 		int sorted = 1;
 		for (uint32_t i = 0; i < n; i++) {
-			list[i] = t_new[b->subs.v[begin + i]];
+			list[i] = f->t_new[b->subs.v[begin + i]];
 			sorted &= i == 0 || list[i - 1] < list[i];
 		}
 		if (!sorted)
-			sort_u32(list, n, scratch);
+			ka__sort_u32(list, n, f->scratch);
 		sub_off[m + 1] = sub_off[m] + n;
 		if (!n)
 			diag(b, KA_WNO_SUBSCRIPTION, in, KA_NONE, KA_NONE, KA_NONE, -1,
-			     member_id[m]);
+			     G->member_id[m]);
 	}
 	/* A finished builder is only freed: its copy of the subscriptions goes
 	 * now, before the topic-side lists double them. */
@@ -939,147 +941,33 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 	b->subs.n = b->subs.cap = 0;
 	G->sub_off = sub_off;
 	G->sub_topic = sub_topic;
+	f->tsub_off = tsub_off;
+	return 0;
+}
 
-	/*
-	 * Claims: bucket by global partition (so each member's list comes out
-	 * ascending), resolve each partition's claimants, drop repeats.
-	 */
-	size_t C = b->claims.n;
-	uint32_t P = G->n_partitions;
-	uint32_t *own_off = group_alloc(g, (size_t)M + 1, sizeof *own_off);
-	uint32_t *own_part = group_alloc(g, C, sizeof *own_part);
-	uint32_t *prev_owner = group_alloc(g, P, sizeof *prev_owner);
-	uint32_t *poff = big_alloc(((size_t)P + 2) * sizeof *poff);
-	uint32_t *claim_of = big_alloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
-	stamp = malloc(((size_t)M + 1) * sizeof *stamp);
-	uint32_t *contested = NULL;
-	uint32_t n_contested = 0;
-	if (!own_off || !own_part || !prev_owner || !poff || !claim_of || !stamp) {
-		free(poff);
-		free(claim_of);
-		goto done;
-	}
-	{
-		memset(poff, 0, ((size_t)P + 2) * sizeof *poff);
-		for (size_t i = 0; i < C; i++) {
-			const in_claim *c = &b->claims.v[i];
-			poff[topic_off[t_new[c->topic]] + c->partition + 1]++;
-		}
-		for (uint32_t p = 0; p < P; p++)
-			poff[p + 1] += poff[p];
-		memcpy(scratch, poff, (size_t)P * sizeof *scratch);
-		for (size_t i = 0; i < C; i++) {
-			const in_claim *c = &b->claims.v[i];
-			claim_of[scratch[topic_off[t_new[c->topic]] + c->partition]++] =
-			    (uint32_t)i;
-		}
-
-		memset(own_off, 0, ((size_t)M + 1) * sizeof *own_off);
-		memset(stamp, 0xff, ((size_t)M + 1) * sizeof *stamp);
-		for (uint32_t p = 0; p < P; p++) {
-			uint32_t top = KA_NONE, tie = KA_NONE;
-			int32_t best = 0;
-			for (uint32_t k = poff[p]; k < poff[p + 1]; k++) {
-				const in_claim *c = &b->claims.v[claim_of[k]];
-				uint32_t m = m_new[c->member];
-				/* Partitions are swept in order: a member that claimed
-				 * this one already has it as its stamp. */
-				if (stamp[m] == p) {
-					diag(b, KA_WOWNED_DUPLICATE, c->member, KA_NONE, c->topic,
-					     c->item, c->partition, b->topics.v[c->topic].name);
-					claim_of[k] = KA_NONE;
-					continue;
-				}
-				stamp[m] = p;
-				own_off[m + 1]++;
-				if (top == KA_NONE || generation[m] > best) {
-					top = m;
-					tie = KA_NONE;
-					best = generation[m];
-				} else if (generation[m] == best) {
-					tie = m;
-				}
-			}
-			if (tie != KA_NONE) {
-				n_contested++;
-				diag(b, KA_WOWNED_CONFLICT, m_info[top], m_info[tie],
-				     t_sorted[ka_group_partition_topic(G, p)], KA_NONE,
-				     p - topic_off[ka_group_partition_topic(G, p)],
-				     topic_name[ka_group_partition_topic(G, p)]);
-				top = KA_NONE;
-			}
-			/* Marked for now; listed once their number is known. */
-			prev_owner[p] = tie != KA_NONE ? CONTESTED : top;
-		}
-		contested = group_alloc(g, n_contested, sizeof *contested);
-		if (!contested) {
-			free(poff);
-			free(claim_of);
-			goto done;
-		}
-		for (uint32_t p = 0, k = 0; p < P && k < n_contested; p++)
-			if (prev_owner[p] == CONTESTED) {
-				contested[k++] = p;
-				prev_owner[p] = KA_NONE;
-			}
-		for (uint32_t m = 0; m < M; m++)
-			own_off[m + 1] += own_off[m];
-		memcpy(cursor, own_off, (size_t)M * sizeof *cursor);
-		for (uint32_t p = 0; p < P; p++)
-			for (uint32_t k = poff[p]; k < poff[p + 1]; k++)
-				if (claim_of[k] != KA_NONE)
-					own_part[cursor[m_new[b->claims.v[claim_of[k]].member]]++] =
-					    p;
-		if (own_off[M])
-			flags |= KA_GROUP_OWNED;
-
-		/* Claims on topics the member does not subscribe to. */
-		for (size_t i = 0; i < C; i++) {
-			const in_claim *c = &b->claims.v[i];
-			uint32_t m = m_new[c->member], t = t_new[c->topic];
-			const uint32_t *lo = sub_topic + sub_off[m],
-				       *hi = sub_topic + sub_off[m + 1];
-			while (lo < hi) {
-				const uint32_t *mid = lo + (hi - lo) / 2;
-				if (*mid < t)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo == sub_topic + sub_off[m + 1] || *lo != t)
-				diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic,
-				     c->item, c->partition, b->topics.v[c->topic].name);
-		}
-	}
-	free(claim_of);
-	G->own_off = own_off;
-	G->own_part = own_part;
-	G->prev_owner = prev_owner;
-	G->contested = contested;
-	G->n_contested = n_contested;
-	free(b->claims.v);
-	b->claims.v = NULL;
-	b->claims.n = b->claims.cap = 0;
-#if defined(__GLIBC__)
-	/* Give the claims' pages back before the topic-side lists take as
-	 * much again: glibc keeps a freed heap block for reuse. */
-	malloc_trim(0);
-#endif
-
-	/* Topic-side lists and classes, once the claims' memory is back. */
-	uint32_t *tsub_member = group_alloc(g, S, sizeof *tsub_member);
+/*
+ * Subscriptions, topic side, once the claims' memory is back: equal
+ * subscriptions (KA_GROUP_HOMOGENEOUS), each topic's subscribers, and the
+ * topic and member classes.
+ */
+static int lay_out_topic_side(finish *f)
+{
+	ka_group *G = f->G;
+	const uint32_t T = f->T, M = f->M;
+	const uint32_t *sub_off = G->sub_off, *sub_topic = G->sub_topic;
+	uint32_t *tsub_off = f->tsub_off;
+	const size_t S = f->b->n_subs;
+	uint32_t *tsub_member = group_alloc(f->g, S, sizeof *tsub_member);
 	if (!tsub_member)
-		goto done;
+		return KA_ENOMEM;
 	int homogeneous = 1;
-	{
-		uint32_t len0 = M ? sub_off[1] - sub_off[0] : 0;
-		for (uint32_t m = 1; m < M && homogeneous; m++)
-			homogeneous = sub_off[m + 1] - sub_off[m] == len0 &&
-				      memcmp(sub_topic + sub_off[m], sub_topic,
-					     len0 * sizeof *sub_topic) == 0;
-		if (homogeneous)
-			flags |= KA_GROUP_HOMOGENEOUS;
-	}
+	uint32_t len0 = M ? sub_off[1] - sub_off[0] : 0;
+	for (uint32_t m = 1; m < M && homogeneous; m++)
+		homogeneous =
+		    sub_off[m + 1] - sub_off[m] == len0 &&
+		    memcmp(sub_topic + sub_off[m], sub_topic, len0 * sizeof *sub_topic) == 0;
+	if (homogeneous)
+		f->flags |= KA_GROUP_HOMOGENEOUS;
 	memset(tsub_off, 0, ((size_t)T + 1) * sizeof *tsub_off);
 	if (homogeneous && M) {
 		/* Every subscribed topic lists every member: written in order,
@@ -1096,17 +984,17 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 			tsub_off[sub_topic[i] + 1]++;
 		for (uint32_t t = 0; t < T; t++)
 			tsub_off[t + 1] += tsub_off[t];
-		memcpy(cursor, tsub_off, (size_t)T * sizeof *cursor);
+		memcpy(f->cursor, tsub_off, (size_t)T * sizeof *f->cursor);
 		for (uint32_t m = 0; m < M; m++)
 			for (uint32_t i = sub_off[m]; i < sub_off[m + 1]; i++)
-				tsub_member[cursor[sub_topic[i]]++] = m;
+				tsub_member[f->cursor[sub_topic[i]]++] = m;
 	}
 	G->tsub_off = tsub_off;
 	G->tsub_member = tsub_member;
-	uint32_t *topic_class = group_alloc(g, T, sizeof *topic_class);
-	uint32_t *member_class = group_alloc(g, M, sizeof *member_class);
+	uint32_t *topic_class = group_alloc(f->g, T, sizeof *topic_class);
+	uint32_t *member_class = group_alloc(f->g, M, sizeof *member_class);
 	if (!topic_class || !member_class)
-		goto done;
+		return KA_ENOMEM;
 	if (homogeneous) {
 		/* One member class; a topic's subscribers are everyone or nobody,
 		 * so at most two topic classes, numbered by first appearance as
@@ -1127,112 +1015,304 @@ int ka_builder_finish(ka_builder *b, ka_group **out)
 		G->n_member_classes = list_classes(sub_off, sub_topic, M, member_class);
 	}
 	if (G->n_topic_classes == KA_NONE || G->n_member_classes == KA_NONE)
-		goto done;
+		return KA_ENOMEM;
 	G->topic_class = topic_class;
 	G->member_class = member_class;
+	return 0;
+}
 
-	/* Replica racks: bucket by partition, sort and dedupe each short list. */
-	size_t R = b->racks.n;
-	uint32_t *prack_off = group_alloc(g, (size_t)P + 1, sizeof *prack_off);
-	uint16_t *prack = group_alloc(g, R, sizeof *prack);
-	if (!prack_off || !prack) {
-		free(poff);
-		goto done;
+/* Bucket offsets by global partition of n items whose topic (input index)
+ * and partition are at[i]: f->poff[p .. p + 1) (counting sort). */
+#define BUCKET_BY_PARTITION(f, n, at)                                                              \
+	do {                                                                                       \
+		const uint32_t *topic_off_ = (f)->G->topic_off;                                    \
+		memset((f)->poff, 0, ((size_t)(f)->P + 2) * sizeof *(f)->poff);                    \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			(f)->poff[topic_off_[(f)->t_new[(at)[i_].topic]] + (at)[i_].partition +    \
+				  1]++;                                                            \
+		for (uint32_t p_ = 0; p_ < (f)->P; p_++)                                           \
+			(f)->poff[p_ + 1] += (f)->poff[p_];                                        \
+	} while (0)
+
+/*
+ * Claims: bucket by global partition (so each member's list comes out
+ * ascending), resolve each partition's claimants, drop repeats; then the
+ * claims on topics the member does not subscribe to (warnings). The
+ * builder's claims are freed once resolved.
+ */
+static int resolve_claims(finish *f)
+{
+	ka_builder *b = f->b;
+	group_impl *g = f->g;
+	ka_group *G = f->G;
+	const uint32_t M = f->M, P = f->P;
+	const size_t C = b->claims.n;
+	const uint32_t *topic_off = G->topic_off;
+	uint32_t *own_off = group_alloc(g, (size_t)M + 1, sizeof *own_off);
+	uint32_t *own_part = group_alloc(g, C, sizeof *own_part);
+	uint32_t *prev_owner = group_alloc(g, P, sizeof *prev_owner);
+	uint32_t *claim_of = big_alloc((C + 1) * sizeof *claim_of); /* claim indices by partition */
+	uint32_t *stamp = malloc(((size_t)M + 1) * sizeof *stamp);
+	uint32_t *poff = f->poff, *scratch = f->scratch;
+	int rc = KA_ENOMEM;
+	if (!own_off || !own_part || !prev_owner || !claim_of || !stamp)
+		goto out;
+
+	BUCKET_BY_PARTITION(f, C, b->claims.v);
+	memcpy(scratch, poff, (size_t)P * sizeof *scratch);
+	for (size_t i = 0; i < C; i++) {
+		const in_claim *c = &b->claims.v[i];
+		claim_of[scratch[topic_off[f->t_new[c->topic]] + c->partition]++] = (uint32_t)i;
 	}
-	memset(poff, 0, ((size_t)P + 2) * sizeof *poff);
-	for (size_t i = 0; i < R; i++)
-		poff[topic_off[t_new[b->racks.v[i].topic]] + b->racks.v[i].partition + 1]++;
+
+	uint32_t n_contested = 0;
+	memset(own_off, 0, ((size_t)M + 1) * sizeof *own_off);
+	memset(stamp, 0xff, ((size_t)M + 1) * sizeof *stamp);
+	for (uint32_t p = 0; p < P; p++) {
+		uint32_t top = KA_NONE, tie = KA_NONE;
+		int32_t best = 0;
+		for (uint32_t k = poff[p]; k < poff[p + 1]; k++) {
+			const in_claim *c = &b->claims.v[claim_of[k]];
+			uint32_t m = f->m_new[c->member];
+			/* Partitions are swept in order: a member that claimed
+			 * this one already has it as its stamp. */
+			if (stamp[m] == p) {
+				diag(b, KA_WOWNED_DUPLICATE, c->member, KA_NONE, c->topic, c->item,
+				     c->partition, b->topics.v[c->topic].name);
+				claim_of[k] = KA_NONE;
+				continue;
+			}
+			stamp[m] = p;
+			own_off[m + 1]++;
+			if (top == KA_NONE || G->generation[m] > best) {
+				top = m;
+				tie = KA_NONE;
+				best = G->generation[m];
+			} else if (G->generation[m] == best) {
+				tie = m;
+			}
+		}
+		if (tie != KA_NONE) {
+			n_contested++;
+			const uint32_t t = ka_group_partition_topic(G, p);
+			diag(b, KA_WOWNED_CONFLICT, f->m_info[top], f->m_info[tie], f->t_sorted[t],
+			     KA_NONE, p - topic_off[t], G->topic_name[t]);
+			top = KA_NONE;
+		}
+		/* Marked for now; listed once their number is known. */
+		prev_owner[p] = tie != KA_NONE ? CONTESTED : top;
+	}
+	uint32_t *contested = group_alloc(g, n_contested, sizeof *contested);
+	if (!contested)
+		goto out;
+	for (uint32_t p = 0, k = 0; p < P && k < n_contested; p++)
+		if (prev_owner[p] == CONTESTED) {
+			contested[k++] = p;
+			prev_owner[p] = KA_NONE;
+		}
+	for (uint32_t m = 0; m < M; m++)
+		own_off[m + 1] += own_off[m];
+	memcpy(f->cursor, own_off, (size_t)M * sizeof *f->cursor);
 	for (uint32_t p = 0; p < P; p++)
-		poff[p + 1] += poff[p];
+		for (uint32_t k = poff[p]; k < poff[p + 1]; k++)
+			if (claim_of[k] != KA_NONE)
+				own_part[f->cursor[f->m_new[b->claims.v[claim_of[k]].member]]++] =
+				    p;
+	if (own_off[M])
+		f->flags |= KA_GROUP_OWNED;
+
+	/* Claims on topics the member does not subscribe to. */
+	const uint32_t *sub_off = G->sub_off, *sub_topic = G->sub_topic;
+	for (size_t i = 0; i < C; i++) {
+		const in_claim *c = &b->claims.v[i];
+		uint32_t m = f->m_new[c->member], t = f->t_new[c->topic];
+		const uint32_t *lo = sub_topic + sub_off[m], *hi = sub_topic + sub_off[m + 1];
+		while (lo < hi) {
+			const uint32_t *mid = lo + (hi - lo) / 2;
+			if (*mid < t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == sub_topic + sub_off[m + 1] || *lo != t)
+			diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic, c->item,
+			     c->partition, b->topics.v[c->topic].name);
+	}
+	G->own_off = own_off;
+	G->own_part = own_part;
+	G->prev_owner = prev_owner;
+	G->contested = contested;
+	G->n_contested = n_contested;
+	free(b->claims.v);
+	b->claims.v = NULL;
+	b->claims.n = b->claims.cap = 0;
+#if defined(__GLIBC__)
+	/* Give the claims' pages back before the topic-side lists take as
+	 * much again: glibc keeps a freed heap block for reuse. */
+	malloc_trim(0);
+#endif
+	rc = 0;
+out:
+	free(claim_of);
+	free(stamp);
+	return rc;
+}
+
+/* Replica racks: bucket by partition, sort and dedupe each short list. */
+static int lay_out_replica_racks(finish *f)
+{
+	ka_builder *b = f->b;
+	ka_group *G = f->G;
+	const uint32_t P = f->P;
+	const size_t R = b->racks.n;
+	const uint32_t *topic_off = G->topic_off;
+	uint32_t *prack_off = group_alloc(f->g, (size_t)P + 1, sizeof *prack_off);
+	uint16_t *prack = group_alloc(f->g, R, sizeof *prack);
+	if (!prack_off || !prack)
+		return KA_ENOMEM;
+	uint32_t *poff = f->poff, *scratch = f->scratch;
+	BUCKET_BY_PARTITION(f, R, b->racks.v);
 	memcpy(scratch, poff, (size_t)P * sizeof *scratch);
 	for (size_t i = 0; i < R; i++) {
 		const in_rack *r = &b->racks.v[i];
-		prack[scratch[topic_off[t_new[r->topic]] + r->partition]++] = r->rack;
+		prack[scratch[topic_off[f->t_new[r->topic]] + r->partition]++] = r->rack;
 	}
-	{
-		uint32_t w = 0;
-		for (uint32_t p = 0; p < P; p++) {
-			uint32_t start = w;
-			for (uint32_t i = poff[p]; i < poff[p + 1]; i++) {
-				uint16_t r = prack[i];
-				uint32_t j = w;
-				while (j > start && prack[j - 1] > r)
-					j--;
-				if (j > start && prack[j - 1] == r) {
-					uint32_t t = ka_group_partition_topic(G, p);
-					diag(b, KA_WDUP_PARTITION_RACK, KA_NONE, KA_NONE,
-					     t_sorted[t], KA_NONE, p - topic_off[t], rack_name[r]);
-					continue;
-				}
-				memmove(prack + j + 1, prack + j, (w - j) * sizeof *prack);
-				prack[j] = r;
-				w++;
+	uint32_t w = 0;
+	for (uint32_t p = 0; p < P; p++) {
+		uint32_t start = w;
+		for (uint32_t i = poff[p]; i < poff[p + 1]; i++) {
+			uint16_t r = prack[i];
+			uint32_t j = w;
+			while (j > start && prack[j - 1] > r)
+				j--;
+			if (j > start && prack[j - 1] == r) {
+				uint32_t t = ka_group_partition_topic(G, p);
+				diag(b, KA_WDUP_PARTITION_RACK, KA_NONE, KA_NONE, f->t_sorted[t],
+				     KA_NONE, p - topic_off[t], G->rack_name[r]);
+				continue;
 			}
-			prack_off[p] = start;
+			memmove(prack + j + 1, prack + j, (w - j) * sizeof *prack);
+			prack[j] = r;
+			w++;
 		}
-		prack_off[P] = w;
-		if (w)
-			flags |= KA_GROUP_PARTITION_RACKS;
+		prack_off[p] = start;
 	}
-	free(poff);
+	prack_off[P] = w;
+	if (w)
+		f->flags |= KA_GROUP_PARTITION_RACKS;
 	G->prack_off = prack_off;
 	G->prack = prack;
+	return 0;
+}
 
-	/* Leader racks: the last call for a partition wins; the rack must be
-	 * one of the partition's replica racks. */
-	uint32_t *lrack_off = group_alloc(g, (size_t)P + 1, sizeof *lrack_off);
-	uint16_t *lrack = group_alloc(g, P, sizeof *lrack);
+/* Leader racks: the last call for a partition wins; the rack must be one of
+ * the partition's replica racks (KA_ELEADER otherwise). */
+static int lay_out_leader_racks(finish *f)
+{
+	ka_builder *b = f->b;
+	ka_group *G = f->G;
+	const uint32_t P = f->P;
+	const uint32_t *topic_off = G->topic_off, *prack_off = G->prack_off;
+	const uint16_t *prack = G->prack;
+	uint32_t *lrack_off = group_alloc(f->g, (size_t)P + 1, sizeof *lrack_off);
+	uint16_t *lrack = group_alloc(f->g, P, sizeof *lrack);
 	if (!lrack_off || !lrack)
-		goto done;
+		return KA_ENOMEM;
 	for (uint32_t p = 0; p < P; p++)
 		lrack[p] = KA_NO_RACK;
 	for (size_t i = 0; i < b->leaders.n; i++) {
 		const in_rack *r = &b->leaders.v[i];
-		lrack[topic_off[t_new[r->topic]] + r->partition] = r->rack;
+		lrack[topic_off[f->t_new[r->topic]] + r->partition] = r->rack;
 	}
-	{
-		uint32_t w = 0;
-		for (uint32_t p = 0; p < P; p++) {
-			const uint16_t r = lrack[p];
-			lrack_off[p] = w;
-			if (r == KA_NO_RACK)
-				continue;
-			uint32_t a = prack_off[p];
-			while (a < prack_off[p + 1] && prack[a] < r)
-				a++;
-			if (a == prack_off[p + 1] || prack[a] != r) {
-				uint32_t t = ka_group_partition_topic(G, p);
-				diag(b, KA_ELEADER, KA_NONE, KA_NONE, t_sorted[t], KA_NONE,
-				     p - topic_off[t], rack_name[r]);
-				continue;
-			}
-			lrack[w++] = r;
+	uint32_t w = 0;
+	for (uint32_t p = 0; p < P; p++) {
+		const uint16_t r = lrack[p];
+		lrack_off[p] = w;
+		if (r == KA_NO_RACK)
+			continue;
+		uint32_t a = prack_off[p];
+		while (a < prack_off[p + 1] && prack[a] < r)
+			a++;
+		if (a == prack_off[p + 1] || prack[a] != r) {
+			uint32_t t = ka_group_partition_topic(G, p);
+			diag(b, KA_ELEADER, KA_NONE, KA_NONE, f->t_sorted[t], KA_NONE,
+			     p - topic_off[t], G->rack_name[r]);
+			continue;
 		}
-		lrack_off[P] = w;
-		if (w)
-			flags |= KA_GROUP_LEADER_RACKS;
+		lrack[w++] = r;
 	}
+	lrack_off[P] = w;
+	if (w)
+		f->flags |= KA_GROUP_LEADER_RACKS;
 	G->lrack_off = lrack_off;
 	G->lrack = lrack;
-	G->flags = flags;
+	return 0;
+}
 
-	rc = b->err;
-	if (rc == 0) {
-		*out = G;
-		g = NULL;
+int ka_builder_finish(ka_builder *b, ka_group **out)
+{
+	if (!out)
+		return KA_EINVAL;
+	*out = NULL;
+	if (!b)
+		return KA_EINVAL;
+	if (b->finished)
+		return KA_ESTATE;
+	b->finished = 1;
+	if (b->err == KA_ENOMEM)
+		return KA_ENOMEM;
+
+	finish f = {.b = b,
+		    .T = (uint32_t)b->topics.n,
+		    .M = (uint32_t)b->members.n,
+		    .P = (uint32_t)b->n_partitions};
+	f.g = calloc(1, sizeof *f.g);
+	f.t_sorted = identity(f.T);
+	f.m_sorted = identity(f.M);
+	f.m_info = identity(f.M);
+	f.t_new = malloc(((size_t)f.T + 1) * sizeof *f.t_new);
+	f.m_new = malloc(((size_t)f.M + 1) * sizeof *f.m_new);
+	int rc = KA_ENOMEM;
+	if (f.g && f.t_sorted && f.m_sorted && f.m_info && f.t_new && f.m_new) {
+		f.G = &f.g->pub;
+		/* Duplicate names stop the build before anything is laid out. */
+		rc = order_names(&f);
+		if (rc == 0 && b->err)
+			rc = b->err;
+		if (rc == 0)
+			rc = lay_out_names(&f);
+		if (rc == 0)
+			rc = alloc_scratch(&f);
+		if (rc == 0)
+			rc = lay_out_subscriptions(&f);
+		if (rc == 0)
+			rc = resolve_claims(&f);
+		if (rc == 0)
+			rc = lay_out_topic_side(&f);
+		if (rc == 0)
+			rc = lay_out_replica_racks(&f);
+		if (rc == 0)
+			rc = lay_out_leader_racks(&f);
+		if (rc == 0) {
+			f.G->flags = f.flags;
+			rc = b->err;
+		}
 	}
-done:
+	if (rc == 0) {
+		*out = f.G;
+		f.g = NULL;
+	}
 	if (rc == KA_ENOMEM && !b->err)
 		b->err = KA_ENOMEM;
-	if (g)
-		ka_group_free(&g->pub);
-	free(t_sorted);
-	free(m_sorted);
-	free(m_info);
-	free(t_new);
-	free(m_new);
-	free(scratch);
-	free(cursor);
-	free(stamp);
+	if (f.g)
+		ka_group_free(&f.g->pub);
+	free(f.t_sorted);
+	free(f.m_sorted);
+	free(f.m_info);
+	free(f.t_new);
+	free(f.m_new);
+	free(f.scratch);
+	free(f.cursor);
+	free(f.poff);
 	return rc;
 }

@@ -9,9 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef KA_STATIC_LINKING_ONLY
+#define KA_STATIC_LINKING_ONLY
+#endif
 #include <kassign/kassign.h>
 
 #define KA__ALIGN 64u
+
+/* A ka_group.flags bit of the library's own: a leader view filled into the
+ * caller's storage (ka_group_leader_view), which ka_group_free leaves alone. */
+#define KA__GROUP_BORROWED 0x80000000u
 
 /* ------------------------------------------------------------ workspace */
 
@@ -165,8 +172,7 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w);
  * assignment `greedy` (kept[p]: p was kept from its previous owner;
  * revocation: some valid claim was dropped, which skips Kafka's first pass)
  * and writes Kafka's final assignment to out[]. Returns 1 when out[] holds
- * it, 0 when the group is too large to replay (ka__replay_size() is 0), the
- * step budget ran out, or Kafka would make an invalid move.
+ * it, 0 where Kafka would throw or make an invalid move.
  */
 size_t ka__replay_size(const ka_group *g);
 int ka__replay_balance(const ka_group *g, ka__ws *w, const uint32_t *greedy, const uint8_t *kept,
@@ -193,6 +199,14 @@ size_t ka__sticky_optimum_size(const ka_group *g);
 int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
 size_t ka__locality_workspace_size(const ka_group *g);
 int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+/* kassign's exact optimum (balance, then locality under Kafka's rack rule,
+ * then moves), and the cooperative rounds of it and of locality. */
+size_t ka__optimal_workspace_size(const ka_group *g);
+int ka__optimal_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__cooperative_optimal_workspace_size(const ka_group *g);
+int ka__cooperative_optimal_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
+size_t ka__cooperative_locality_workspace_size(const ka_group *g);
+int ka__cooperative_locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__locality_leader_workspace_size(const ka_group *g);
 int ka__locality_leader_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__uniform_workspace_size(const ka_group *g);

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sort.h"
 
 /* Partition ranges for one topic with nobody assigned yet: the formula. */
 static void plain_ranges(const uint32_t *subs, uint32_t n, uint32_t off, uint32_t P,
@@ -270,30 +271,14 @@ static void lone_rack_pass(rack_ctx *x, uint32_t t, const uint32_t *subs, uint32
 	}
 }
 
-/* Topic ids sorted by partition count (stable), for grouping within a class. */
-static void sort_by_count(const ka_group *g, uint32_t *v, uint32_t n, uint32_t *tmp)
+/* Topic ids sorted by partition count (stable), for grouping within a
+ * class: the one sort's body (sort.h) with the count compared in place. */
+#define COUNT_LESS(x, y)                                                                           \
+	(g->topic_off[(x) + 1] - g->topic_off[(x)] < g->topic_off[(y) + 1] - g->topic_off[(y)])
+
+static void sort_by_count(const ka_group *g, uint32_t *v, size_t n, uint32_t *tmp)
 {
-	uint32_t *src = v, *dst = tmp;
-	for (uint32_t w = 1; w < n; w *= 2) {
-		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
-			uint32_t mid = lo + w < n ? lo + w : n, hi = mid + w < n ? mid + w : n;
-			uint32_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi) {
-				uint32_t pi = g->topic_off[src[i] + 1] - g->topic_off[src[i]];
-				uint32_t pj = g->topic_off[src[j] + 1] - g->topic_off[src[j]];
-				dst[o++] = pj < pi ? src[j++] : src[i++];
-			}
-			while (i < mid)
-				dst[o++] = src[i++];
-			while (j < hi)
-				dst[o++] = src[j++];
-		}
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
+	KA__SORT_BODY(uint32_t, COUNT_LESS);
 }
 
 /* ------------------------------------------------------------ workspace */

@@ -9,24 +9,21 @@
  * TreeSet of members (load, member_id), by the previous generation's owners,
  * and by its PartitionMovements bookkeeping, which prefers to send back a
  * partition that earlier moved the opposite way, the first one a
- * java.util.HashSet yields. Where the end result is also optimal it is the
- * answer kassign gives (sticky.c), so it is replayed here move for move.
+ * java.util.HashSet yields. It is the end of Kafka's answer (sticky.c), so
+ * it is replayed here move for move, at every size.
  *
  * Kafka's loop is quadratic, and so is this one: a balance check is linear
- * and runs again after every move. It runs only on groups with at most
- * REPLAY_MAX partitions + subscriptions + members, within a step budget;
- * larger groups get the optimum directly (Kafka's tests that assert an exact
- * answer are far smaller).
+ * and runs again after every move. Each move takes a partition from a member
+ * to one with at least two fewer, so the sum of squared loads falls at every
+ * move and the loop ends.
  */
 #include "internal.h"
 
 #include <string.h>
 
-#define REPLAY_MAX    (1u << 16)
-#define REPLAY_BUDGET (1u << 25) /* elementary steps before giving up */
-
 /* A live HashSet<TopicPartition>: the partitions of topic t that moved src
- * -> dst (dst is always their owner now). Empty sets are dead. */
+ * -> dst (dst is always their owner now). An emptied set leaves the table,
+ * as Kafka drops it from its map, so at most P sets are live. */
 typedef struct mvset {
 	uint32_t t, src, dst; /* t == KA_NONE: a free slot */
 	uint32_t size, cap;
@@ -64,15 +61,8 @@ static size_t set_slots(size_t P)
 	X(bucket_off, uint32_t, HC + 1)                                                            \
 	X(scratch, uint32_t, (M > P ? M : P) + 2)
 
-static int eligible(const ka_group *g)
-{
-	return (uint64_t)g->n_partitions + g->sub_off[g->n_members] + g->n_members <= REPLAY_MAX;
-}
-
 size_t ka__replay_size(const ka_group *g)
 {
-	if (!eligible(g))
-		return 0;
 	REPLAY_SIZES;
 	size_t total = 0;
 #define X(name, type, n) total = ka__ws_need(total, (n), sizeof(type));
@@ -89,41 +79,58 @@ typedef struct replay {
 	uint32_t *mv_src, *mv_seq, *mv_cnt;
 	mvset *sets;
 	uint32_t set_mask, sets_used, seq;
-	uint64_t steps;
 	int known, balanced; /* isBalanced(), cached until the next move */
 	int failed;
 } replay;
 
 /* ------------------------------------------------------------ PartitionMovements */
 
-static mvset *set_find(replay *r, uint32_t t, uint32_t src, uint32_t dst, int create)
+static uint32_t set_home(const replay *r, uint32_t t, uint32_t src, uint32_t dst)
 {
 	const uint32_t key[3] = {t, src, dst};
-	for (uint32_t i = (uint32_t)ka__hash_u32(key, 3) & r->set_mask;; i = (i + 1) & r->set_mask) {
+	return (uint32_t)ka__hash_u32(key, 3) & r->set_mask;
+}
+
+/* Open addressing, linear probing; at most P live sets in 2P + 64 slots. */
+static mvset *set_find(replay *r, uint32_t t, uint32_t src, uint32_t dst, int create)
+{
+	for (uint32_t i = set_home(r, t, src, dst);; i = (i + 1) & r->set_mask) {
 		mvset *e = &r->sets[i];
 		if (e->t == t && e->src == src && e->dst == dst)
 			return e;
 		if (e->t == KA_NONE) {
-			/* Slots are never freed (a dead set keeps its slot), so the
-			 * table stays at most 3/4 full or the replay gives up. */
-			if (!create || 4 * (r->sets_used + 1) > 3 * (r->set_mask + 1)) {
-				r->failed |= create;
+			if (!create)
 				return NULL;
-			}
 			r->sets_used++;
+			assert(2 * r->sets_used <= r->set_mask + 1);
 			*e = (mvset){t, src, dst, 0, 16};
 			return e;
 		}
 	}
 }
 
+/* Removes the emptied set e, shifting back the entries after it that
+ * probed past its slot (no tombstones). */
+static void set_drop(replay *r, mvset *e)
+{
+	uint32_t i = (uint32_t)(e - r->sets);
+	for (uint32_t j = (i + 1) & r->set_mask; r->sets[j].t != KA_NONE;
+	     j = (j + 1) & r->set_mask) {
+		const mvset *x = &r->sets[j];
+		const uint32_t home = set_home(r, x->t, x->src, x->dst);
+		/* x may move to i when i lies cyclically in [home, j) */
+		if (((j - home) & r->set_mask) >= ((j - i) & r->set_mask)) {
+			r->sets[i] = *x;
+			i = j;
+		}
+	}
+	r->sets[i].t = KA_NONE;
+	r->sets_used--;
+}
+
 static void set_add(replay *r, uint32_t p, uint32_t src, uint32_t dst)
 {
 	mvset *e = set_find(r, r->ptopic[p], src, dst, 1);
-	if (!e)
-		return;
-	if (e->size == 0)
-		e->cap = 16; /* a new HashSet */
 	if (++e->size > e->cap / 4 * 3)
 		e->cap *= 2;
 	r->mv_src[p] = src;
@@ -135,7 +142,8 @@ static void set_remove(replay *r, uint32_t p, uint32_t dst)
 {
 	mvset *e = set_find(r, r->ptopic[p], r->mv_src[p], dst, 0);
 	assert(e && e->size);
-	e->size--;
+	if (--e->size == 0)
+		set_drop(r, e);
 	r->mv_src[p] = KA_NONE;
 	r->mv_cnt[r->ptopic[p]]--;
 }
@@ -155,12 +163,12 @@ static uint32_t set_first(replay *r, uint32_t t, uint32_t src, uint32_t dst)
 			continue;
 		uint32_t h = 31u * (31u + (p - g->topic_off[t])) + r->thash[t];
 		uint32_t b = (h ^ (h >> 16)) & (e->cap - 1);
-		if (best == KA_NONE || b < best_b || (b == best_b && r->mv_seq[p] < r->mv_seq[best])) {
+		if (best == KA_NONE || b < best_b ||
+		    (b == best_b && r->mv_seq[p] < r->mv_seq[best])) {
 			best = p;
 			best_b = b;
 		}
 	}
-	r->steps += g->topic_off[t + 1] - g->topic_off[t];
 	return best;
 }
 
@@ -230,7 +238,6 @@ static int is_balanced(replay *r)
 			bal = least + 1 >= most;
 		}
 	}
-	r->steps += (uint64_t)g->n_members + g->n_partitions + g->tsub_off[g->n_topics];
 	r->known = 1;
 	r->balanced = bal;
 	return bal;
@@ -248,7 +255,6 @@ static uint32_t least_subscriber(replay *r, uint32_t t)
 		    (r->load[m] == r->load[best] && r->id_rank[m] < r->id_rank[best]))
 			best = m;
 	}
-	r->steps += g->tsub_off[t + 1] - g->tsub_off[t];
 	return best;
 }
 
@@ -260,11 +266,10 @@ static int perform(replay *r, const uint32_t *list, uint32_t n)
 	do {
 		modified = 0;
 		for (uint32_t i = 0; i < n && !is_balanced(r); i++) {
-			if (++r->steps > REPLAY_BUDGET)
-				r->failed = 1;
 			if (r->failed)
 				return performed;
-			const uint32_t p = list[i], t = r->ptopic[p], c = r->own[p], pc = r->prev[p];
+			const uint32_t p = list[i], t = r->ptopic[p], c = r->own[p],
+				       pc = r->prev[p];
 			if (pc != KA_NONE && r->load[c] > r->load[pc] + 1) {
 				/* Back to the previous generation's owner. Kafka does not
 				 * check that it still subscribes (nor that it takes part):
@@ -313,8 +318,6 @@ static int64_t balance_score(const ka_group *g, const uint32_t *load, const uint
 int ka__replay_balance(const ka_group *g, ka__ws *w, const uint32_t *greedy, const uint8_t *kept,
 		       int revocation, uint32_t *out)
 {
-	if (!eligible(g))
-		return 0;
 	REPLAY_SIZES;
 #define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
 	REPLAY_SLABS(X)

@@ -2187,7 +2187,7 @@ static int at_least(levels a, levels b)
  * then from one mark either Kafka's procedure or what comes after it (the
  * balance certificate, or the groups and the optimum).
  */
-static size_t sticky_size(const ka_group *g, const dims *d)
+static size_t optimal_run_size(const ka_group *g, const dims *d)
 {
 	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
 	const size_t load = ka__ws_need(0, g->n_members, sizeof(uint32_t));
@@ -2221,7 +2221,7 @@ static size_t sticky_size(const ka_group *g, const dims *d)
  * kafka_optimal certifies it, else the optimum runs and Kafka's answer
  * stays only if it reaches all three levels.
  */
-static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
+static int optimal_run(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
 {
 	ka__ws w;
 	ka__ws_init(&w, ws, ws_size);
@@ -2331,41 +2331,168 @@ static int sticky_run(const ka_group *g, const dims *d, void *ws, size_t ws_size
 	return 0;
 }
 
+/*
+ * Kafka's own procedure, with nothing substituted: equal subscriptions the
+ * constrained path; otherwise the greedy, and, unless its balance is
+ * certified optimal (then Kafka's isBalanced() holds from the start and its
+ * loop moves nothing), the balancing loop replayed move for move (replay.c).
+ * Where Kafka would throw, or move a partition to a member that no longer
+ * subscribes (a previous owner it does not check), there is no answer of
+ * Kafka's to give: the greedy's stands.
+ */
+static size_t kafka_run_size(const ka_group *g, const dims *d)
+{
+	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
+	if (!d->racks && homogeneous)
+		return constrained_size(g, 0);
+	if (!d->racks)
+		return max_size(general_size(g, d),
+				max_size(ka__certify_size(g), replay_part(g, 0)));
+	if (homogeneous)
+		return prep_size(g, d) + max_size(prep_scratch_size(g, d), constrained_size(g, 1));
+	const size_t after =
+	    max_size(general_size(g, d), max_size(ka__certify_size(g), replay_part(g, 0)));
+	return prep_size(g, d) + max_size(prep_scratch_size(g, d), after);
+}
+
+static int kafka_run(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
+{
+	ka__ws w;
+	ka__ws_init(&w, ws, ws_size);
+	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
+	if (!d->racks && homogeneous) {
+		assign_constrained(g, &w, 0, owner);
+		return 0;
+	}
+	sides sd;
+	memset(&sd, 0, sizeof sd);
+	if (d->racks) {
+		build_classes(g, d, &w, &sd);
+		if (homogeneous) {
+			assign_constrained(g, &w, 1, owner);
+			return 0;
+		}
+	} else {
+		sd.n_cls = g->n_member_classes;
+		sd.cls_of = g->member_class;
+		sd.n_grp = g->n_topics;
+		sd.grp_off = g->topic_off;
+	}
+	const size_t mark = w.used;
+	assign_general(g, d, &sd, &w, owner);
+	w.used = mark;
+	if (ka__certify_balance(g, owner, &w))
+		return 0;
+	w.used = mark;
+	const uint32_t *rep = kafka_replay(g, &w, owner, d->racks);
+	if (rep)
+		memcpy(owner, rep, g->n_partitions * sizeof *owner);
+	return 0;
+}
+
 size_t ka__sticky_workspace_size(const ka_group *g)
 {
 	dims d;
 	dims_compute(g, &d, RACKS_KAFKA);
-	return sticky_size(g, &d);
+	return kafka_run_size(g, &d);
 }
 
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
 	dims d;
 	dims_compute(g, &d, RACKS_KAFKA);
-	if (ws_size < sticky_size(g, &d))
+	if (ws_size < kafka_run_size(g, &d))
 		return KA_EWORKSPACE;
-	return sticky_run(g, &d, ws, ws_size, owner);
+	return kafka_run(g, &d, ws, ws_size, owner);
 }
 
-static size_t cooperative_size(const ka_group *g, const dims *d)
+size_t ka__optimal_workspace_size(const ka_group *g)
 {
-	return max_size(sticky_size(g, d), ((size_t)g->n_partitions + 7) / 8);
+	dims d;
+	dims_compute(g, &d, RACKS_KAFKA);
+	return optimal_run_size(g, &d);
+}
+
+int ka__optimal_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	dims d;
+	dims_compute(g, &d, RACKS_KAFKA);
+	if (ws_size < optimal_run_size(g, &d))
+		return KA_EWORKSPACE;
+	return optimal_run(g, &d, ws, ws_size, owner);
+}
+
+/* Room for the withholding's bit set after the plan. */
+static size_t cooperative_size(size_t plan, const ka_group *g)
+{
+	return max_size(plan, ((size_t)g->n_partitions + 7) / 8);
+}
+
+/*
+ * A cooperative round of kassign's own plans: every partition whose owner
+ * changes while another member still lists it as owned waits for the
+ * follow-up round (that member revokes it first), and so does a partition
+ * contested by several claimants of the top generation. What keeps its
+ * previous owner, or goes to a member nobody else claims it from, is given
+ * now.
+ */
+static void withhold_handovers(const ka_group *g, void *ws, uint32_t *owner)
+{
+	uint8_t *others = ws; /* bit p: a member other than its new owner lists p */
+	memset(others, 0, ((size_t)g->n_partitions + 7) / 8);
+	for (uint32_t m = 0; m < g->n_members; m++)
+		for (uint32_t k = g->own_off[m]; k < g->own_off[m + 1]; k++) {
+			const uint32_t p = g->own_part[k];
+			if (owner[p] != m)
+				others[p >> 3] |= (uint8_t)(1u << (p & 7));
+		}
+	for (uint32_t p = 0; p < g->n_partitions; p++)
+		if (owner[p] != g->prev_owner[p] && (others[p >> 3] >> (p & 7) & 1))
+			owner[p] = KA_NONE;
+	for (uint32_t i = 0; i < g->n_contested; i++)
+		owner[g->contested[i]] = KA_NONE;
+}
+
+size_t ka__cooperative_optimal_workspace_size(const ka_group *g)
+{
+	return cooperative_size(ka__optimal_workspace_size(g), g);
+}
+
+int ka__cooperative_optimal_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	if (ws_size < ka__cooperative_optimal_workspace_size(g))
+		return KA_EWORKSPACE;
+	int rc = ka__optimal_assign(g, ws, ws_size, owner);
+	if (rc == 0)
+		withhold_handovers(g, ws, owner);
+	return rc;
+}
+
+size_t ka__cooperative_locality_workspace_size(const ka_group *g)
+{
+	return cooperative_size(ka__locality_workspace_size(g), g);
+}
+
+int ka__cooperative_locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	if (ws_size < ka__cooperative_locality_workspace_size(g))
+		return KA_EWORKSPACE;
+	int rc = ka__locality_assign(g, ws, ws_size, owner);
+	if (rc == 0)
+		withhold_handovers(g, ws, owner);
+	return rc;
 }
 
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g)
 {
-	dims d;
-	dims_compute(g, &d, RACKS_KAFKA);
-	return cooperative_size(g, &d);
+	return cooperative_size(ka__sticky_workspace_size(g), g);
 }
 
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
-	dims d;
-	dims_compute(g, &d, RACKS_KAFKA);
-	if (ws_size < cooperative_size(g, &d))
+	if (ws_size < ka__cooperative_sticky_workspace_size(g))
 		return KA_EWORKSPACE;
-	int rc = sticky_run(g, &d, ws, ws_size, owner);
+	int rc = ka__sticky_assign(g, ws, ws_size, owner);
 	if (rc)
 		return rc;
 	if (g->flags & KA_GROUP_HOMOGENEOUS) {
@@ -2412,18 +2539,18 @@ size_t ka__min_moves_size(const ka_group *g)
 {
 	dims d;
 	dims_compute(g, &d, RACKS_OFF);
-	return ka__ws_need(sticky_size(g, &d), g->n_partitions, sizeof(uint32_t));
+	return ka__ws_need(optimal_run_size(g, &d), g->n_partitions, sizeof(uint32_t));
 }
 
 uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 {
 	dims d;
 	dims_compute(g, &d, RACKS_OFF);
-	size_t plan = sticky_size(g, &d);
+	size_t plan = optimal_run_size(g, &d);
 	assert(ws_size >= ka__min_moves_size(g));
 	(void)ws_size; /* read by the assertion only */
 	uint32_t *owner = (uint32_t *)((unsigned char *)ws + plan);
-	sticky_run(g, &d, ws, plan, owner);
+	optimal_run(g, &d, ws, plan, owner);
 	uint32_t moved = 0;
 	for (uint32_t t = 0; t < g->n_topics; t++) {
 		if (g->tsub_off[t + 1] == g->tsub_off[t])
@@ -2445,7 +2572,7 @@ uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 static size_t optimum_size(const ka_group *g, const dims *d)
 {
 	if (!d->racks)
-		return sticky_size(g, d);
+		return optimal_run_size(g, d);
 	size_t table = groups_scratch_size(g, d);
 	size_t after = groups_size(g, d) + max_size(table, optimal_size(g, d));
 	return prep_size(g, d) + max_size(prep_scratch_size(g, d), after);
@@ -2466,7 +2593,7 @@ int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *ow
 		return KA_EWORKSPACE;
 	*exact = 1;
 	if (!d.racks)
-		return sticky_run(g, &d, ws, ws_size, owner);
+		return optimal_run(g, &d, ws, ws_size, owner);
 	ka__ws w;
 	ka__ws_init(&w, ws, ws_size);
 	sides sd;
