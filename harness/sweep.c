@@ -5,7 +5,7 @@
  *
  * Measuring and writing are kept apart: kh_point_round() measures one point
  * into a kh_point_result and knows nothing of formats; the kh_reporter
- * writers (report.c) turn results into the file, the table and the summary.
+ * writers (results.c) turn results into the file, the table and the summary.
  *
  * The sweep makes `--rounds` passes over all the points; in each, a point
  * is generated in memory, its workspace and output array allocated once;
@@ -22,9 +22,15 @@
  * makes the samples overlap, which is what shows contention. That too is
  * done in every round, for the round's share of the samples.
  *
+ * With --measure counts, before any of that, the command re-executes
+ * itself under valgrind and the counts child (counts_child) counts every
+ * point's call (measure.h); the native rounds then take the wall time and
+ * the quality as usual, and the counts join each point's result.
+ *
  * Everything that can make the run impossible (names, cores, thread count,
- * the output path) is checked before the first point: exit 2 leaves
- * nothing behind.
+ * valgrind for counts, the output path) is checked before the first point:
+ * exit 2 leaves nothing behind. kh_cmd_sweep reads as the list of these
+ * phases, each its own function.
  */
 #include "harness/harness.h"
 
