@@ -417,10 +417,15 @@ class Case:
         # orders-6 has no consumer: in the topic count, owned by nobody.
         for strategy in ("range", "sticky", "cooperative-sticky", "uniform"):
             self.assign_and_check(out, strategy)
-        a = self.assign_and_check(out, "sticky")
+        # The imported ownership is what a sticky plan starts from: the
+        # optimum (fewest moves at the best balance) keeps consumer-1's
+        # partitions. (Kafka's own StickyAssignor does not here: its
+        # balancing loop moves orders-0 to consumer-4 and orders-3 to
+        # consumer-1, which the sticky suites check against a transcription.)
+        a = self.assign_and_check(out, "optimal")
         owner = {m: parts for m, parts in a.items()}
         c1 = [m for m in owner if m.startswith("consumer-1-")][0]
-        check(set(owner[c1].get("orders", [])) <= {0, 1, 2, 6}, "sticky moved %r" % owner[c1])
+        check(set(owner[c1].get("orders", [])) <= {0, 1, 2, 6}, "optimal moved %r" % owner[c1])
         # --subscribe-all and --partitions.
         r = self.kas("import", self.data("describe.txt"), "--subscribe-all", "--partitions",
                      "orders=12", "-o", out)
