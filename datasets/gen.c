@@ -213,6 +213,9 @@ int kd_rack_layout_parse(const char *name)
 /* ------------------------------------------------------------------ helpers */
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (!err || !errlen)
 		return;

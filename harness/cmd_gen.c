@@ -20,7 +20,7 @@ static const char gen_usage[] =
     "stdout, or to FILE. The same options always give the same file.\n"
     "\n"
     "      --subs MODE        homogeneous (default) or heterogeneous: member i\n"
-    "                         subscribes to topic j iff (i + j) %% 3 != 0\n"
+    "                         subscribes to topic j iff (i + j) % 3 != 0\n"
     "      --variant VARIANT  fresh (default), churn-remove, churn-add or racks\n"
     "      --seed N           seed of the member ids (default 1)\n"
     "  -s, --strategy NAME    churn variants: the strategy whose assignment of the\n"

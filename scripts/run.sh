@@ -21,3 +21,6 @@ scripts/plot -o "$plots" "$result" >/dev/null
 echo "result: $result"
 echo "plots:  $plots/"
 echo "compare with the kept baseline: scripts/compare results/baseline-2core.json $result"
+echo "  (its quality columns must match; its times were taken at another moment and can"
+echo "   drift past the 10 % threshold, so a speed REGRESSION there may mean nothing:"
+echo "   for speed, compare two runs made one after the other)"

@@ -246,6 +246,8 @@ static void note_violation(void *ctx, int rule, uint32_t partition, uint32_t who
 		*v = (first_violation){rule, partition, who};
 }
 
+static void fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void fail(struct sim *s, const char *fmt, ...)
 {
 	if (s->failed)

@@ -2,7 +2,7 @@
 # ctest test per case): what -o does to devices, FIFOs, links and modes, a
 # full stdout, signals in the middle of a run, two sweeps racing for one
 # file, and the bad inputs of every command.
-set(ka_hostile_cases outputs stdout limits patterns check compare messages import signals race)
+set(ka_hostile_cases outputs stdout limits patterns check compare messages import calibrate plot signals race)
 foreach(case ${ka_hostile_cases})
   add_test(NAME hostile.${case}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_hostile.py ${PROJECT_SOURCE_DIR} $<TARGET_FILE:kassign>

@@ -555,7 +555,53 @@ def case_import():
                   "invalid UTF-8 blamed on its listing and place (rc %d: %s)" % (rc, err.strip()[:300]))
 
 
+def case_calibrate():
+    """scripts/calibrate: bad options are one message and exit 2, no traceback,
+    and nothing is written into the current directory."""
+    cal = os.path.join(SRC, "scripts", "calibrate")
+    with tempfile.TemporaryDirectory() as d:
+        for args, needle in ((["--sizes", "abc"], "--sizes"), (["--heartbeat", "0"], "--heartbeat"),
+                             (["--kassign", "/nonexistent"], "--kassign"),
+                             (["--plot", "/nonexistent/x.png"], "--plot")):
+            full = ["--kassign", KASSIGN] + args if "--kassign" not in args else args
+            p = subprocess.run([cal] + full, cwd=d, capture_output=True, text=True, timeout=60)
+            check(p.returncode == 2 and needle in p.stderr and "Traceback" not in p.stderr
+                  and os.listdir(d) == [],
+                  "calibrate %s: exit 2, one message (rc %d: %s)" %
+                  (" ".join(args), p.returncode, p.stderr.strip()[-200:]))
+
+
+def case_plot():
+    """scripts/plot: a missing parent folder is an error, not created; NaN
+    times are one message, exit 2, and leave no folder behind."""
+    plot = os.path.join(SRC, "scripts", "plot")
+    base = os.path.join(SRC, "tests", "data", "results", "bench-seed.json")
+    with tempfile.TemporaryDirectory() as d:
+        missing = os.path.join(d, "no", "such", "dir")
+        p = subprocess.run([plot, "-o", missing, base], capture_output=True, text=True,
+                           timeout=120)
+        check(p.returncode == 2 and "does not exist" in p.stderr and
+              not os.path.exists(os.path.join(d, "no")),
+              "plot -o under a missing folder: exit 2, nothing made (rc %d: %s)"
+              % (p.returncode, p.stderr.strip()[-200:]))
+        doc = json.load(open(base))
+        for e in doc["benchmarks"]:
+            if "real_time" in e:
+                e["real_time"] = float("nan")
+        nan = os.path.join(d, "nan.json")
+        with open(nan, "w") as f:
+            f.write(json.dumps(doc))
+        out = os.path.join(d, "charts")
+        p = subprocess.run([plot, "-o", out, nan], capture_output=True, text=True, timeout=120)
+        check(p.returncode == 2 and "Traceback" not in p.stderr and "not a finite" in p.stderr
+              and not os.path.exists(out),
+              "plot of NaN times: exit 2, one message, no folder (rc %d: %s)"
+              % (p.returncode, p.stderr.strip()[-200:]))
+
+
 CASES = {"outputs": case_outputs, "limits": case_limits, "patterns": case_patterns,
+         "plot": case_plot,
+         "calibrate": case_calibrate,
          "import": case_import,
          "messages": case_messages,
          "compare": case_compare,

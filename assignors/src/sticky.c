@@ -1,5 +1,6 @@
 /*
- * sticky.c - Kafka's StickyAssignor and CooperativeStickyAssignor
+ * sticky.c - Kafka's StickyAssignor and CooperativeStickyAssignor, and kassign's
+ * optimal strategies built on the same procedures
  * (org.apache.kafka.clients.consumer.StickyAssignor, CooperativeStickyAssignor,
  * internals.AbstractStickyAssignor, Kafka 3.5+, rack-aware as of KIP-881).
  *
@@ -57,27 +58,26 @@
  * do not mismatch the partition (a member without rack included), leaving
  * a partition none of them can take, then the rest to any subscriber.
  * Kafka then moves partitions one by one while that improves balance
- * (performReassignments), which can stop short of the best balance;
- * replay.c replays those moves on groups small enough (see below).
+ * (performReassignments), which can stop short of the best balance. Where
+ * the greedy's balance is certified optimal (certify.c) Kafka's loop moves
+ * nothing; otherwise replay.c replays it move for move, at every size.
+ * That is `sticky`: Kafka's answer, nothing substituted (kafka_run).
  *
- * Never worse than Kafka. kassign keeps Kafka's answer when it is optimal,
- * and otherwise gives the exact optimum of a min-cost flow (below), whose
- * objective is lexicographic: sum of squared loads, then local placements,
- * then kept partitions. Without racks the greedy keeps every valid claim,
- * so a cheap certificate of its balance decides. Rack-aware, Kafka drops
- * mismatched claims and deals greedily, which can lose locality or
- * stickiness (a claim revoked for its rack can end on another rack no
- * closer): Kafka's answer stays when it keeps every valid claim and
- * reaches the best balance and locality, both found by a flow on counts of
- * member classes and partition groups (kafka_optimal); otherwise the
- * optimum runs, and Kafka's answer stays only if it reaches all three
- * levels. Where the greedy falls short, Kafka's balancing
- * loop is replayed (replay.c, groups up to 65,536 partitions + subscriptions
- * + members) and its end state given when it is as good as the optimum;
- * otherwise the optimum, which is then strictly better than Kafka's.
+ * kassign's own `optimal` (optimal_run) keeps Kafka's answer when it is
+ * optimal, and otherwise gives the exact optimum of a min-cost flow
+ * (below), whose objective is lexicographic: sum of squared loads, then
+ * local placements, then kept partitions. Without racks the greedy keeps
+ * every valid claim, so a cheap certificate of its balance decides.
+ * Rack-aware, Kafka drops mismatched claims and deals greedily, which can
+ * lose locality or stickiness (a claim revoked for its rack can end on
+ * another rack no closer): Kafka's answer stays when it keeps every valid
+ * claim and reaches the best balance and locality, both found by a flow on
+ * counts of member classes and partition groups (kafka_optimal); otherwise
+ * the optimum runs, and Kafka's answer (the replay's end) stays only if it
+ * reaches all three levels.
  *
- * Cooperative: the same plan, then every partition whose owner changes is
- * withheld from this round (owner KA_NONE): its previous owner must revoke it
+ * Cooperative (cooperative-sticky): Kafka's plan, then every partition whose
+ * owner changes is withheld from this round (owner KA_NONE): its previous owner must revoke it
  * first, and the follow-up rebalance hands it over. That includes a
  * partition revoked for its rack (as Kafka does since KAFKA-15170). A
  * partition contested by several claimants of the top generation is
@@ -2162,6 +2162,17 @@ static const uint32_t *kafka_replay(const ka_group *g, ka__ws *w, const uint32_t
 	return ok ? rep : NULL;
 }
 
+/*
+ * Whether `optimal` tries Kafka's balancing loop (to keep Kafka's answer
+ * where its end is optimal too): on groups up to 65,536 partitions +
+ * subscriptions + members. The loop is quadratic; past that the optimum is
+ * given directly. `sticky` replays it at every size.
+ */
+static int replay_small(const ka_group *g)
+{
+	return (uint64_t)g->n_partitions + g->sub_off[g->n_members] + g->n_members <= 65536;
+}
+
 /* Room for kafka_replay() in front of `rest`. */
 static size_t replay_part(const ka_group *g, size_t rest)
 {
@@ -2243,7 +2254,7 @@ static int optimal_run(const ka_group *g, const dims *d, void *ws, size_t ws_siz
 		if (ka__certify_balance(g, owner, &w))
 			return 0;
 		w.used = mark;
-		const uint32_t *rep = kafka_replay(g, &w, owner, 0);
+		const uint32_t *rep = replay_small(g) ? kafka_replay(g, &w, owner, 0) : NULL;
 		/*
 		 * The optimum works on topic classes: topics with the same
 		 * subscribers are interchangeable, so a group of them is one
@@ -2301,7 +2312,8 @@ static int optimal_run(const ka_group *g, const dims *d, void *ws, size_t ws_siz
 	if (balanced && kafka_optimal(g, d, &sd, &w, owner, load, &kafka, &scored))
 		return 0;
 	w.used = mark;
-	const uint32_t *rep = homogeneous ? NULL : kafka_replay(g, &w, owner, 1);
+	const uint32_t *rep =
+	    homogeneous || !replay_small(g) ? NULL : kafka_replay(g, &w, owner, 1);
 	build_groups(g, d, &w, &sd);
 	int exact;
 	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
@@ -2549,7 +2561,7 @@ uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 	size_t plan = optimal_run_size(g, &d);
 	assert(ws_size >= ka__min_moves_size(g));
 	(void)ws_size; /* read by the assertion only */
-	uint32_t *owner = (uint32_t *)((unsigned char *)ws + plan);
+	uint32_t *owner = (uint32_t *)(void *)((unsigned char *)ws + plan); /* plan: 64-byte slabs */
 	optimal_run(g, &d, ws, plan, owner);
 	uint32_t moved = 0;
 	for (uint32_t t = 0; t < g->n_topics; t++) {

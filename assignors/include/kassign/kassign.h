@@ -463,7 +463,8 @@ int ka_optimum_compute(const ka_group *g, uint64_t max_work, ka_optimum *out, ui
  * groups and member classes (the `locality` strategy) instead of the
  * unit-step flow: linear-ish, about 0.2 s at a million partitions. ws is
  * 64-byte aligned, ka_optimum_flow_workspace_size() bytes. No allocation.
- * @return 0, KA_EINVAL or KA_EWORKSPACE.
+ * @return (the size function) the bytes of workspace; (ka_optimum_flow) 0
+ * with *out filled, KA_EINVAL or KA_EWORKSPACE.
  */
 size_t ka_optimum_flow_workspace_size(const ka_group *g);
 int ka_optimum_flow(const ka_group *g, void *ws, size_t ws_size, ka_optimum *out);
@@ -475,6 +476,7 @@ int ka_optimum_flow(const ka_group *g, void *ws, size_t ws_size, ka_optimum *out
  * the most possible at that balance; moved: moves above the fewest possible
  * at that balance and locality. A level below one that is not 0 compares
  * against an optimum the assignment does not share, for information only.
+ * Fills *out; returns nothing.
  */
 typedef struct ka_gap {
 	int64_t load_sq;
