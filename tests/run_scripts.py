@@ -305,7 +305,7 @@ class Case:
         with open(other, "w") as f:
             json.dump(doc, f)
         p = self.run(self.compare, other, out)
-        check(p.returncode == 0 and "no regression in 8 points" in p.stdout
+        check(p.returncode == 0 and "no regression in 10 points" in p.stdout
               and "different tools: old kassign-bench, new kassign sweep" in p.stdout,
               "with a kassign-bench file: compared, tools said", p)
         p = self.run(self.plot, "-o", os.path.join(self.tmp, "sp"), out)
