@@ -2465,6 +2465,18 @@ static void withhold_handovers(const ka_group *g, void *ws, uint32_t *owner)
 		owner[g->contested[i]] = KA_NONE;
 }
 
+/* A kassign plan's cooperative round: the plan, then its handovers withheld. */
+static int cooperative_round(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner,
+			     size_t need, int (*plan)(const ka_group *, void *, size_t, uint32_t *))
+{
+	if (ws_size < need)
+		return KA_EWORKSPACE;
+	int rc = plan(g, ws, ws_size, owner);
+	if (rc == 0)
+		withhold_handovers(g, ws, owner);
+	return rc;
+}
+
 size_t ka__cooperative_optimal_workspace_size(const ka_group *g)
 {
 	return cooperative_size(ka__optimal_workspace_size(g), g);
@@ -2472,12 +2484,8 @@ size_t ka__cooperative_optimal_workspace_size(const ka_group *g)
 
 int ka__cooperative_optimal_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
-	if (ws_size < ka__cooperative_optimal_workspace_size(g))
-		return KA_EWORKSPACE;
-	int rc = ka__optimal_assign(g, ws, ws_size, owner);
-	if (rc == 0)
-		withhold_handovers(g, ws, owner);
-	return rc;
+	return cooperative_round(g, ws, ws_size, owner, ka__cooperative_optimal_workspace_size(g),
+				 ka__optimal_assign);
 }
 
 size_t ka__cooperative_locality_workspace_size(const ka_group *g)
@@ -2487,12 +2495,8 @@ size_t ka__cooperative_locality_workspace_size(const ka_group *g)
 
 int ka__cooperative_locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
 {
-	if (ws_size < ka__cooperative_locality_workspace_size(g))
-		return KA_EWORKSPACE;
-	int rc = ka__locality_assign(g, ws, ws_size, owner);
-	if (rc == 0)
-		withhold_handovers(g, ws, owner);
-	return rc;
+	return cooperative_round(g, ws, ws_size, owner, ka__cooperative_locality_workspace_size(g),
+				 ka__locality_assign);
 }
 
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g)
@@ -2561,7 +2565,8 @@ uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size)
 	size_t plan = optimal_run_size(g, &d);
 	assert(ws_size >= ka__min_moves_size(g));
 	(void)ws_size; /* read by the assertion only */
-	uint32_t *owner = (uint32_t *)(void *)((unsigned char *)ws + plan); /* plan: 64-byte slabs */
+	uint32_t *owner =
+	    (uint32_t *)(void *)((unsigned char *)ws + plan); /* plan: 64-byte slabs */
 	optimal_run(g, &d, ws, plan, owner);
 	uint32_t moved = 0;
 	for (uint32_t t = 0; t < g->n_topics; t++) {
