@@ -1404,7 +1404,8 @@ static int report(sweep *sw)
 				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
 			kh_out_free(&sw->out);
 			if (sw->path[0] && internal)
-				fprintf(stderr, "sweep: %s written to %s, with the invalid points marked\n",
+				fprintf(stderr,
+					"sweep: %s written to %s, with the invalid points marked\n",
 					sw->table ? "table" : "results", sw->path);
 			else if (sw->path[0] && !sw->table)
 				printf("%s\n", sw->path);
