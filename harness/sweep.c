@@ -1205,8 +1205,11 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		kh_error(cmd, "out of memory");
 		return KH_EXIT_USAGE;
 	}
+	struct sigaction old[3];
+	counts_catch(old); /* before the folder exists */
 	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
 		free(got);
+		counts_release(old);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1228,14 +1231,13 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	if (pid < 0) {
 		free(got);
 		kh_counts_rmdir(dir);
+		counts_release(old);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
 	if (!sw->quiet)
 		fprintf(stderr, "sweep: counts of %zu points under %s callgrind (%s)\n", sw->n_pts,
 			sw->valgrind_version, KH_COUNTS_CACHES);
-	struct sigaction old[3];
-	counts_catch(old);
 	FILE *f = fdopen(fd, "r");
 	char *line = NULL;
 	size_t cap = 0, done = 0;
