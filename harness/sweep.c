@@ -111,9 +111,11 @@ static const char sweep_usage[] =
     "strategy and grid. The file (or table) is written once the last round is\n"
     "over; the path of the result file is printed on stdout at the end.\n"
     "\n"
-    "Exit status: 0 every point ran and was valid, 1 a point failed or was\n"
-    "invalid (the file is still written), 2 bad usage or the run could not\n"
-    "start (nothing is written).\n";
+    "Exit status: 0 every point ran and was valid, 1 a point failed (the file\n"
+    "is still written), 2 bad usage or the run could not start (nothing is\n"
+    "written), 3 a strategy gave an invalid assignment: kassign's defect (the\n"
+    "file is still written, the point marked invalid, its path said on stderr;\n"
+    "nothing on stdout, and nothing at all with -o -).\n";
 
 #define KH_N_SUBS        2
 #define KH_MAX_VARIANTS  16
@@ -1167,8 +1169,11 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		kh_error(cmd, "out of memory");
 		return KH_EXIT_USAGE;
 	}
+	kh_counts_signals sig;
+	kh_counts_catch(&sig); /* before the folder exists */
 	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
 		free(got);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1190,6 +1195,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	if (pid < 0) {
 		free(got);
 		kh_counts_rmdir(dir);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1201,7 +1207,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	size_t cap = 0, done = 0;
 	const int tty = isatty(STDERR_FILENO);
 	const uint64_t t0 = kh_now_ns();
-	while (f && getline(&line, &cap, f) > 0) {
+	while (!kh_counts_signalled() && f && getline(&line, &cap, f) > 0) {
 		counts_line(sw, line, got);
 		done++;
 		if (sw->quiet)
@@ -1221,10 +1227,14 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	else
 		close(fd);
 	int st = 0;
+	if (kh_counts_signalled())
+		kill(pid, SIGTERM);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kh_counts_stderr(dir, stderr);
+	if (!kh_counts_signalled())
+		kh_counts_stderr(dir, stderr);
 	kh_counts_rmdir(dir);
+	kh_counts_release(&sig, interrupted_tmp);
 	for (size_t i = 0; i < sw->n_pts; i++)
 		if (!got[i])
 			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),
@@ -1387,16 +1397,25 @@ static int report(sweep *sw)
 	if (sw->out_open) {
 		interrupted_tmp = NULL;
 		sw->out_open = 0;
-		if (werr) {
+		/* An invalid point keeps stdout empty: a file keeps the points
+		 * (the invalid one marked) and is named on stderr; stdout as the
+		 * output gets nothing. */
+		const int internal = rc == KH_EXIT_INTERNAL;
+		if (werr || (internal && !sw->out.path)) {
 			kh_out_abort(&sw->out);
-			rc = KH_EXIT_USAGE;
+			if (werr)
+				rc = KH_EXIT_USAGE;
 		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
 		} else {
 			if (sw->out.chosen) /* the default name, as taken */
 				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
 			kh_out_free(&sw->out);
-			if (sw->path[0] && !sw->table)
+			if (sw->path[0] && internal)
+				fprintf(stderr,
+					"sweep: %s written to %s, with the invalid points marked\n",
+					sw->table ? "table" : "results", sw->path);
+			else if (sw->path[0] && !sw->table)
 				printf("%s\n", sw->path);
 			else if (sw->path[0] && !sw->quiet)
 				fprintf(stderr, "sweep: table written to %s\n", sw->path);
