@@ -868,3 +868,70 @@ int ka__optimum_locality(const ka_group *g, void *ws, size_t ws_size, uint32_t *
 	memcpy(owner, opt, g->n_partitions * sizeof *owner);
 	return 0;
 }
+
+/*
+ * 1 when every valid assignment has the same number of local placements.
+ * Sufficient, not necessary: each subscribed partition has a replica on
+ * none of the members' racks, or on all of them and every member has a
+ * rack. The rack marks are a bit set of 8 KiB on the stack, as
+ * sticky_groups.c's.
+ */
+static int locality_void(const ka_group *g)
+{
+	if (!(g->flags & KA_GROUP_MEMBER_RACKS) || !(g->flags & KA_GROUP_PARTITION_RACKS))
+		return 1;
+	uint64_t mr[(KA_MAX_RACKS + 64) / 64];
+	memset(mr, 0, ((size_t)g->n_racks + 63) / 64 * sizeof *mr);
+	uint32_t n_mr = 0;
+	int norack = 0;
+	for (uint32_t m = 0; m < g->n_members; m++) {
+		uint32_t r = g->member_rack[m];
+		if (r == KA_NO_RACK) {
+			norack = 1;
+		} else if (!(mr[r >> 6] >> (r & 63) & 1)) {
+			mr[r >> 6] |= (uint64_t)1 << (r & 63);
+			n_mr++;
+		}
+	}
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		if (g->tsub_off[t + 1] == g->tsub_off[t])
+			continue;
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			uint32_t c = 0;
+			for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+				uint32_t r = g->prack[a];
+				c += (uint32_t)(mr[r >> 6] >> (r & 63) & 1);
+			}
+			if (c && (c != n_mr || norack))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The best assignment: the locality optimum, or where locality is void the
+ * optimal plan, which is then the same optimum by its faster paths. The
+ * locality strategy (locality.c) and the gap to the optimum (gap.c).
+ */
+size_t ka__optimum_best_size(const ka_group *g)
+{
+	if (!locality_void(g))
+		return ka__optimum_locality_size(g);
+	dims d;
+	ka__dims_compute(g, &d, RACKS_KAFKA);
+	return ka__optimal_plan_size(g, &d);
+}
+
+int ka__optimum_best(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
+{
+	if (!locality_void(g)) {
+		int exact;
+		return ka__optimum_locality(g, ws, ws_size, owner, &exact);
+	}
+	dims d;
+	ka__dims_compute(g, &d, RACKS_KAFKA);
+	if (ws_size < ka__optimal_plan_size(g, &d))
+		return KA_EWORKSPACE;
+	return ka__optimal_plan(g, &d, ws, ws_size, owner);
+}
