@@ -192,20 +192,27 @@ typedef struct opt_net {
 
 enum { OPT_S = 0, OPT_Z = 1 };
 
+#if defined(__GNUC__)
+#define OPT_NOINLINE __attribute__((noinline))
+#else
+#define OPT_NOINLINE
+#endif
+
 /* Groups that can be assigned, their supply in all (demand), and the
  * class nodes. */
 static void opt_group_nodes(opt_net *o)
 {
 	const ka_group *g = o->g;
 	const sides *sd = o->sd;
-	uint32_t next_node = 2;
-	o->demand = 0;
+	uint32_t *group_node = o->group_node, next_node = 2;
+	int64_t demand = 0;
 	for (uint32_t k = 0; k < sd->n_grp; k++) {
 		uint32_t n = sd->grp_off[k + 1] - sd->grp_off[k], t = grp_topic(sd, k);
-		o->group_node[k] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next_node++ : KA_NONE;
-		if (o->group_node[k] != KA_NONE)
-			o->demand += n;
+		group_node[k] = n && g->tsub_off[t + 1] > g->tsub_off[t] ? next_node++ : KA_NONE;
+		if (group_node[k] != KA_NONE)
+			demand += n;
 	}
+	o->demand = demand;
 	o->class_base = next_node;
 	next_node += sd->n_cls;
 	o->fresh_base = next_node;
@@ -226,13 +233,14 @@ static void opt_claim_runs(opt_net *o)
 	const size_t M = o->z.M, GR = o->z.G;
 	uint32_t *run_member = o->run_member, *run_group = o->run_group, *run_arc = o->run_arc;
 	uint32_t *grun = o->grun, *grun_mark = o->grun_mark;
+	uint32_t *member_node = o->member_node, *fresh_n = o->fresh_n;
 	uint32_t next_node = o->n_nodes;
-	memset(o->fresh_n, 0, sd->n_cls * sizeof *o->fresh_n);
+	memset(fresh_n, 0, sd->n_cls * sizeof *fresh_n);
 	if (GR)
 		memset(grun_mark, 0xff, GR * sizeof *grun_mark);
 	size_t n_runs = 0;
 	for (uint32_t m = 0; m < M; m++) {
-		o->member_node[m] = KA_NONE;
+		member_node[m] = KA_NONE;
 		const size_t first = n_runs;
 		uint32_t t = 0, last_t = KA_NONE, last_k = KA_NONE;
 		int valid = 0;
@@ -262,9 +270,9 @@ static void opt_claim_runs(opt_net *o)
 		}
 		assert(n_runs <= o->z.R);
 		if (n_runs > first)
-			o->member_node[m] = next_node++;
+			member_node[m] = next_node++;
 		else if (g->sub_off[m + 1] > g->sub_off[m])
-			o->fresh_n[sd->cls_of[m]]++;
+			fresh_n[sd->cls_of[m]]++;
 	}
 	o->n_runs = n_runs;
 	o->n_nodes = next_node;
@@ -280,25 +288,26 @@ static void opt_class_groups(opt_net *o)
 	const ka_group *g = o->g;
 	const sides *sd = o->sd;
 	const uint32_t NC = sd->n_cls;
-	uint32_t *pool_cur = o->pool_cur;
+	const uint32_t *group_node = o->group_node;
+	uint32_t *pool_cur = o->pool_cur, *class_first = o->class_first, *tc_group = o->tc_group;
 	size_t n_tc = 0;
 	for (uint32_t k = 0; k < sd->n_grp; k++)
 		pool_cur[k] = KA_NONE;
 	for (uint32_t c = 0, scan = 0; c < NC; c++) {
 		uint32_t m = class_rep(sd, c, &scan);
-		o->class_first[c] = (uint32_t)n_tc;
+		class_first[c] = (uint32_t)n_tc;
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++) {
 			uint32_t t = g->sub_topic[s];
 			for (uint32_t k = grp_begin(sd, t); k < grp_end(sd, t); k++) {
-				if (o->group_node[k] == KA_NONE || pool_cur[k] == c)
+				if (group_node[k] == KA_NONE || pool_cur[k] == c)
 					continue;
 				pool_cur[k] = c;
-				o->tc_group[n_tc++] = k;
+				tc_group[n_tc++] = k;
 			}
 		}
 	}
 	assert(n_tc <= o->z.GA);
-	o->class_first[NC] = (uint32_t)n_tc;
+	class_first[NC] = (uint32_t)n_tc;
 	o->n_tc = n_tc;
 }
 
@@ -338,7 +347,7 @@ static void opt_balance(opt_net *o, ka__ws *w)
 			}
 		}
 	memset(cls_n, 0, NC * sizeof *cls_n);
-	for (uint32_t m = 0; m < o->z.M; m++)
+	for (uint32_t m = 0, M = (uint32_t)o->z.M; m < M; m++)
 		cls_n[sd->cls_of[m]] += g->sub_off[m + 1] > g->sub_off[m];
 	for (uint32_t c = 0; c < NC; c++)
 		if (class_first[c + 1] > class_first[c])
@@ -361,9 +370,10 @@ static void opt_balance(opt_net *o, ka__ws *w)
 			const uint32_t tc = g->topic_class[grp_topic(sd, tc_group[j])];
 			o->tc_arc[j] = f.pi[2 + tc] == f.pi[bal_cls + c] ? 0 : KA_NONE;
 		}
-	for (size_t r = 0; r < o->n_runs; r++) {
-		const uint32_t tc = g->topic_class[grp_topic(sd, o->run_group[r])];
-		if (f.pi[2 + tc] != f.pi[bal_cls + sd->cls_of[o->run_member[r]]])
+	const uint32_t *run_group = o->run_group, *run_member = o->run_member;
+	for (size_t r = 0, n_runs = o->n_runs; r < n_runs; r++) {
+		const uint32_t tc = g->topic_class[grp_topic(sd, run_group[r])];
+		if (f.pi[2 + tc] != f.pi[bal_cls + sd->cls_of[run_member[r]]])
 			o->run_arc[r] = 0;
 	}
 	w->used = mark;
@@ -404,40 +414,45 @@ static void opt_movement(opt_net *o, ka__ws *w, ka__flow *f, int *exact)
 {
 	const ka_group *g = o->g;
 	const sides *sd = o->sd;
-	const uint32_t NC = sd->n_cls;
+	const uint32_t NC = sd->n_cls, M = (uint32_t)o->z.M;
+	const uint32_t class_base = o->class_base, fresh_base = o->fresh_base;
+	const uint32_t *group_node = o->group_node, *member_node = o->member_node;
+	const uint32_t *class_first = o->class_first, *tc_group = o->tc_group;
+	const uint32_t *fresh_n = o->fresh_n, *cls_lo = o->cls_lo, *cls_hi = o->cls_hi;
+	const uint32_t *run_member = o->run_member, *run_group = o->run_group;
+	uint32_t *tc_arc = o->tc_arc, *cm_arc = o->cm_arc, *cf_arc = o->cf_arc;
+	uint32_t *run_arc = o->run_arc;
 	int64_t B;
 	const int64_t weight = opt_weights(o, &B, exact);
 	ka__flow_init(f, w, o->n_nodes, o->z.A, OPT_S, OPT_Z, weight);
 	for (uint32_t k = 0; k < sd->n_grp; k++)
-		if (o->group_node[k] != KA_NONE)
-			ka__flow_arc(f, OPT_S, o->group_node[k],
-				     sd->grp_off[k + 1] - sd->grp_off[k], 0);
+		if (group_node[k] != KA_NONE)
+			ka__flow_arc(f, OPT_S, group_node[k], sd->grp_off[k + 1] - sd->grp_off[k],
+				     0);
 	for (uint32_t c = 0; c < NC; c++)
-		for (uint32_t j = o->class_first[c]; j < o->class_first[c + 1]; j++) {
-			if (o->tc_arc[j] == KA_NONE)
+		for (uint32_t j = class_first[c]; j < class_first[c + 1]; j++) {
+			if (tc_arc[j] == KA_NONE)
 				continue;
-			const uint32_t k = o->tc_group[j];
+			const uint32_t k = tc_group[j];
 			int64_t cost = 1 + (B ? B * grp_remote(g, sd, k, sd->cls_rack[c]) : 0);
-			o->tc_arc[j] =
-			    ka__flow_arc(f, o->group_node[k], o->class_base + c, -1, cost);
+			tc_arc[j] = ka__flow_arc(f, group_node[k], class_base + c, -1, cost);
 		}
-	for (uint32_t m = 0; m < o->z.M; m++)
-		if (o->member_node[m] != KA_NONE) {
+	for (uint32_t m = 0; m < M; m++)
+		if (member_node[m] != KA_NONE) {
 			const uint32_t c = sd->cls_of[m];
-			o->cm_arc[m] = ka__flow_arc(f, o->class_base + c, o->member_node[m], -1, 0);
-			ka__flow_sink_range(f, o->member_node[m], o->cls_lo[c], o->cls_hi[c]);
+			cm_arc[m] = ka__flow_arc(f, class_base + c, member_node[m], -1, 0);
+			ka__flow_sink_range(f, member_node[m], cls_lo[c], cls_hi[c]);
 		}
 	for (uint32_t c = 0; c < NC; c++)
-		if (o->fresh_n[c]) {
-			o->cf_arc[c] = ka__flow_arc(f, o->class_base + c, o->fresh_base + c, -1, 0);
-			ka__flow_sink_range(f, o->fresh_base + c, o->cls_lo[c] * o->fresh_n[c],
-					    o->cls_hi[c] * o->fresh_n[c]);
+		if (fresh_n[c]) {
+			cf_arc[c] = ka__flow_arc(f, class_base + c, fresh_base + c, -1, 0);
+			ka__flow_sink_range(f, fresh_base + c, cls_lo[c] * fresh_n[c],
+					    cls_hi[c] * fresh_n[c]);
 		}
-	for (size_t r = 0; r < o->n_runs; r++) {
-		uint32_t m = o->run_member[r], k = o->run_group[r];
+	for (size_t r = 0, n_runs = o->n_runs; r < n_runs; r++) {
+		uint32_t m = run_member[r], k = run_group[r];
 		int64_t cost = B ? B * grp_remote(g, sd, k, g->member_rack[m]) : 0;
-		o->run_arc[r] =
-		    ka__flow_arc(f, o->group_node[k], o->member_node[m], o->run_arc[r], cost);
+		run_arc[r] = ka__flow_arc(f, group_node[k], member_node[m], run_arc[r], cost);
 	}
 	int64_t sent = ka__flow_run(f, o->demand);
 	assert(sent == o->demand);
@@ -543,8 +558,12 @@ static void opt_quotas(opt_net *o, const ka__flow *f)
 	}
 }
 
-/* Deal each class its groups' pools, member after member. */
-static void opt_deal_pools(opt_net *o, const ka__flow *f)
+/*
+ * Deal each class its groups' pools, member after member. Kept out of line
+ * (OPT_NOINLINE): inlined into assign_optimal, its inner loop costs about
+ * half as many instructions again per partition.
+ */
+OPT_NOINLINE static void opt_deal_pools(opt_net *o, const ka__flow *f)
 {
 	const ka_group *g = o->g;
 	const sides *sd = o->sd;

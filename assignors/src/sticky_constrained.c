@@ -256,16 +256,20 @@ static void rr_queue_exact(const quotas *q, const rack_rr *s, exact_list *x)
 		exact_push(x, x->m[i]);
 }
 
-/* The position in under[] of the first member at or after position cur,
+/*
+ * The position in under[] of the first member at or after position cur,
  * cyclically, whose rack holds a replica of p (the closest over p's
- * racks), or KA_NONE. */
-static uint32_t rr_next_under(const ka_group *g, const rack_rr *s, uint32_t p, uint32_t cur,
-			      uint32_t n_under)
+ * racks), or KA_NONE (also when none is left: live 0). The slabs come one by one, not as the
+ * rack_rr, so that the caller's loop keeps them in registers.
+ */
+static inline uint32_t rr_next_under(const ka_group *g, const uint32_t *rr_rack_off,
+				     const uint32_t *rr_rack_pos, uint32_t *rr_next,
+				     uint32_t *rr_hint, uint32_t p, uint32_t cur, uint32_t n_under,
+				     uint32_t live)
 {
-	const uint32_t *rr_rack_off = s->rr_rack_off, *rr_rack_pos = s->rr_rack_pos;
-	uint32_t *rr_next = s->rr_next, *rr_hint = s->rr_hint;
+	const uint32_t a0 = g->prack_off[p], a1 = g->prack_off[p + 1];
 	uint32_t best = KA_NONE, best_d = UINT32_MAX;
-	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+	for (uint32_t a = a0; live && a < a1; a++) {
 		uint32_t r = g->prack[a], lo = rr_rack_off[r], hi = rr_rack_off[r + 1];
 		if (lo == hi)
 			continue;
@@ -288,8 +292,9 @@ static uint32_t rr_next_under(const ka_group *g, const rack_rr *s, uint32_t p, u
  * KA_NONE; clears dead heads of the rack queues on the way. */
 static uint32_t rr_first_exact(const ka_group *g, const rack_rr *s, const exact_list *x, uint32_t p)
 {
+	const uint32_t a0 = g->prack_off[p], a1 = g->prack_off[p + 1];
 	uint32_t e = KA_NONE;
-	for (uint32_t a = g->prack_off[p]; a < g->prack_off[p + 1]; a++) {
+	for (uint32_t a = a0; a < a1; a++) {
 		uint32_t r = g->prack[a], h = s->rr_q_head[r];
 		while (h != KA_NONE && (h < x->head || x->m[h] == KA_NONE))
 			h = s->rr_ex_next[h];
@@ -311,17 +316,21 @@ static uint32_t rr_deal_local(quotas *q, const rack_rr *s, exact_list *x, uint32
 	const ka_group *g = q->g;
 	uint32_t *owner = q->owner, *count = q->count, *under = q->under;
 	const uint32_t minq = q->minq, maxq = q->maxq, expected = q->expected, n_under = q->n_under;
+	const uint32_t *rr_rack_off = s->rr_rack_off, *rr_rack_pos = s->rr_rack_pos;
+	uint32_t *rr_next = s->rr_next, *rr_hint = s->rr_hint, *rr_slot = s->rr_slot;
+	uint32_t *rr_sorted = s->rr_sorted;
 	uint32_t over = q->over, cur = 0, live = n_under;
-	memcpy(s->rr_hint, s->rr_rack_off, g->n_racks * sizeof *s->rr_hint);
+	memcpy(rr_hint, rr_rack_off, g->n_racks * sizeof *rr_hint);
 	for (uint32_t i = 0; i < n; i++) {
-		const uint32_t p = s->rr_sorted[i];
+		const uint32_t p = rr_sorted[i];
 		uint32_t m = KA_NONE;
-		const uint32_t best = live ? rr_next_under(g, s, p, cur, n_under) : KA_NONE;
+		const uint32_t best = rr_next_under(g, rr_rack_off, rr_rack_pos, rr_next, rr_hint,
+						    p, cur, n_under, live);
 		if (best != KA_NONE) {
 			m = under[best];
 			if (count[m] + 1 >= minq) {
 				under[best] = KA_NONE;
-				s->rr_next[s->rr_slot[best]] = s->rr_slot[best] + 1;
+				rr_next[rr_slot[best]] = rr_slot[best] + 1;
 				live--;
 				/* At minQ it may take one more only while members with
 				 * maxQ are still wanted. */
@@ -347,7 +356,7 @@ static uint32_t rr_deal_local(quotas *q, const rack_rr *s, exact_list *x, uint32
 		if (m != KA_NONE) {
 			owner[p] = m;
 			count[m]++;
-			s->rr_sorted[i] = KA_NONE;
+			rr_sorted[i] = KA_NONE;
 		}
 	}
 	q->over = over;
