@@ -702,91 +702,103 @@ size_t ka__optimal_plan_size(const ka_group *g, const dims *d)
  * ka__certify_kafka certifies it, else the optimum runs and Kafka's answer
  * stays only if it reaches all three levels.
  */
-int ka__optimal_plan(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
+/*
+ * The topic classes as groups (sides over topic classes): topics with the
+ * same subscribers are interchangeable, so a group of them is one supply
+ * node (3 instead of 1,000 on the heterogeneous grids).
+ */
+static sides topic_class_sides(const ka_group *g, ka__ws *w)
 {
-	ka__ws w;
-	ka__ws_init(&w, ws, ws_size);
-	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
-	if (!d->racks && homogeneous) {
-		ka__constrained_assign(g, &w, 0, owner);
-		return 0;
+	const uint32_t T = g->n_topics, NT = g->n_topic_classes, P = g->n_partitions;
+	uint32_t *tc_topic = ka__ws_take(w, NT, sizeof(uint32_t));
+	uint32_t *tc_off = ka__ws_take(w, (size_t)NT + 1, sizeof(uint32_t));
+	uint32_t *tc_part = ka__ws_take(w, P, sizeof(uint32_t));
+	uint32_t *tc_cur = ka__ws_take(w, NT, sizeof(uint32_t));
+	memset(tc_off, 0, ((size_t)NT + 1) * sizeof *tc_off);
+	for (uint32_t t = T; t-- > 0;) {
+		tc_topic[g->topic_class[t]] = t; /* ends as the first topic */
+		tc_off[g->topic_class[t] + 1] += g->topic_off[t + 1] - g->topic_off[t];
 	}
-	uint32_t *load = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
-	if (!d->racks) {
-		const sides sd = {.n_cls = g->n_member_classes,
-				  .cls_of = g->member_class,
-				  .n_grp = g->n_topics,
-				  .grp_off = g->topic_off};
-		const size_t mark = w.used;
-		ka__general_assign(g, d, &sd, &w, owner);
-		levels kafka = objective(g, NULL, owner, load);
-		w.used = mark;
-		if (ka__certify_balance(g, owner, &w))
-			return 0;
-		w.used = mark;
-		const uint32_t *rep = replay_small(g) ? ka__general_replay(g, &w, owner, 0) : NULL;
-		/*
-		 * The optimum works on topic classes: topics with the same
-		 * subscribers are interchangeable, so a group of them is one
-		 * supply node (3 instead of 1,000 on the heterogeneous grids).
-		 */
-		const uint32_t T = g->n_topics, NT = g->n_topic_classes, P = g->n_partitions;
-		uint32_t *tc_topic = ka__ws_take(&w, NT, sizeof(uint32_t));
-		uint32_t *tc_off = ka__ws_take(&w, (size_t)NT + 1, sizeof(uint32_t));
-		uint32_t *tc_part = ka__ws_take(&w, P, sizeof(uint32_t));
-		uint32_t *tc_cur = ka__ws_take(&w, NT, sizeof(uint32_t));
-		memset(tc_off, 0, ((size_t)NT + 1) * sizeof *tc_off);
-		for (uint32_t t = T; t-- > 0;) {
-			tc_topic[g->topic_class[t]] = t; /* ends as the first topic */
-			tc_off[g->topic_class[t] + 1] += g->topic_off[t + 1] - g->topic_off[t];
-		}
-		for (uint32_t k = 0; k < NT; k++)
-			tc_off[k + 1] += tc_off[k];
-		memcpy(tc_cur, tc_off, NT * sizeof *tc_cur);
-		for (uint32_t t = 0; t < T; t++)
-			for (uint32_t q = g->topic_off[t]; q < g->topic_off[t + 1]; q++)
-				tc_part[tc_cur[g->topic_class[t]]++] = q;
-		const sides tc = {.n_cls = g->n_member_classes,
-				  .cls_of = g->member_class,
-				  .n_grp = NT,
-				  .grp_off = tc_off,
-				  .grp_part = tc_part,
-				  .grp_topic = tc_topic,
-				  .grp_of_tp = g->topic_class};
-		int exact;
-		const uint32_t *opt = assign_optimal(g, d, &tc, &w, &exact);
-		levels best = objective(g, NULL, opt, load);
-		assert(best.sq <= kafka.sq);
-		if (rep && at_least(objective(g, NULL, rep, load), best))
-			memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
-		else if (best.sq < kafka.sq)
-			memcpy(owner, opt, g->n_partitions * sizeof *owner);
-		return 0;
-	}
+	for (uint32_t k = 0; k < NT; k++)
+		tc_off[k + 1] += tc_off[k];
+	memcpy(tc_cur, tc_off, NT * sizeof *tc_cur);
+	for (uint32_t t = 0; t < T; t++)
+		for (uint32_t q = g->topic_off[t]; q < g->topic_off[t + 1]; q++)
+			tc_part[tc_cur[g->topic_class[t]]++] = q;
+	const sides tc = {.n_cls = g->n_member_classes,
+			  .cls_of = g->member_class,
+			  .n_grp = NT,
+			  .grp_off = tc_off,
+			  .grp_part = tc_part,
+			  .grp_topic = tc_topic,
+			  .grp_of_tp = g->topic_class};
+	return tc;
+}
 
+/*
+ * Without racks, unequal subscriptions: the greedy keeps every valid
+ * claim, so when its balance is certified it is the optimum; otherwise
+ * the replay's end where it is as good as the optimum, else the optimum
+ * where it is more balanced.
+ */
+static int plan_general(const ka_group *g, const dims *d, ka__ws *w, uint32_t *load,
+			uint32_t *owner)
+{
+	const sides sd = {.n_cls = g->n_member_classes,
+			  .cls_of = g->member_class,
+			  .n_grp = g->n_topics,
+			  .grp_off = g->topic_off};
+	const size_t mark = w->used;
+	ka__general_assign(g, d, &sd, w, owner);
+	levels kafka = objective(g, NULL, owner, load);
+	w->used = mark;
+	if (ka__certify_balance(g, owner, w))
+		return 0;
+	w->used = mark;
+	const uint32_t *rep = replay_small(g) ? ka__general_replay(g, w, owner, 0) : NULL;
+	const sides tc = topic_class_sides(g, w);
+	int exact;
+	const uint32_t *opt = assign_optimal(g, d, &tc, w, &exact);
+	levels best = objective(g, NULL, opt, load);
+	assert(best.sq <= kafka.sq);
+	if (rep && at_least(objective(g, NULL, rep, load), best))
+		memcpy(owner, rep, g->n_partitions * sizeof *owner); /* Kafka's, optimal */
+	else if (best.sq < kafka.sq)
+		memcpy(owner, opt, g->n_partitions * sizeof *owner);
+	return 0;
+}
+
+/*
+ * Rack-aware: Kafka's answer where ka__certify_kafka certifies it; else
+ * the optimum on classes and groups, and Kafka's answer (the replay's end,
+ * or its greedy scored on the three levels) only where it is as good.
+ */
+static int plan_racks(const ka_group *g, const dims *d, ka__ws *w, uint32_t *load, uint32_t *owner)
+{
+	const int homogeneous = (g->flags & KA_GROUP_HOMOGENEOUS) != 0;
 	sides sd;
 	memset(&sd, 0, sizeof sd);
-	ka__classes_build(g, d, &w, &sd);
-	const size_t mark = w.used;
+	ka__classes_build(g, d, w, &sd);
+	const size_t mark = w->used;
 	if (homogeneous)
-		ka__constrained_assign(g, &w, 1, owner);
+		ka__constrained_assign(g, w, 1, owner);
 	else
-		ka__general_assign(g, d, &sd, &w, owner);
-	w.used = mark;
+		ka__general_assign(g, d, &sd, w, owner);
+	w->used = mark;
 	levels kafka;
 	int scored = 0;
 	/* Unequal subscriptions: Kafka's greedy can fall short of the best
 	 * balance, and certify.c tells that cheaper than ka__certify_kafka. */
-	const int balanced = homogeneous || ka__certify_balance(g, owner, &w);
-	w.used = mark;
-	if (balanced && ka__certify_kafka(g, d, &sd, &w, owner, load, &kafka, &scored))
+	const int balanced = homogeneous || ka__certify_balance(g, owner, w);
+	w->used = mark;
+	if (balanced && ka__certify_kafka(g, d, &sd, w, owner, load, &kafka, &scored))
 		return 0;
-	w.used = mark;
+	w->used = mark;
 	const uint32_t *rep =
-	    homogeneous || !replay_small(g) ? NULL : ka__general_replay(g, &w, owner, 1);
-	ka__groups_build(g, d, &w, &sd);
+	    homogeneous || !replay_small(g) ? NULL : ka__general_replay(g, w, owner, 1);
+	ka__groups_build(g, d, w, &sd);
 	int exact;
-	const uint32_t *opt = assign_optimal(g, d, &sd, &w, &exact);
+	const uint32_t *opt = assign_optimal(g, d, &sd, w, &exact);
 	/* Kafka's greedy short of the best balance (which the optimum always
 	 * reaches) and not replayed: the optimum, without scoring either. */
 	if (!balanced && !rep) {
@@ -808,9 +820,22 @@ int ka__optimal_plan(const ka_group *g, const dims *d, void *ws, size_t ws_size,
 	assert(better || !exact ||
 	       (best.sq == kafka.sq && best.local == kafka.local && best.kept == kafka.kept));
 	assert(better || balanced);
+	(void)exact;
 	if (better)
 		memcpy(owner, opt, g->n_partitions * sizeof *owner);
 	return 0;
+}
+
+int ka__optimal_plan(const ka_group *g, const dims *d, void *ws, size_t ws_size, uint32_t *owner)
+{
+	ka__ws w;
+	ka__ws_init(&w, ws, ws_size);
+	if (!d->racks && (g->flags & KA_GROUP_HOMOGENEOUS)) {
+		ka__constrained_assign(g, &w, 0, owner);
+		return 0;
+	}
+	uint32_t *load = ka__ws_take(&w, g->n_members, sizeof(uint32_t));
+	return d->racks ? plan_racks(g, d, &w, load, owner) : plan_general(g, d, &w, load, owner);
 }
 
 /*
