@@ -111,9 +111,11 @@ static const char sweep_usage[] =
     "strategy and grid. The file (or table) is written once the last round is\n"
     "over; the path of the result file is printed on stdout at the end.\n"
     "\n"
-    "Exit status: 0 every point ran and was valid, 1 a point failed or was\n"
-    "invalid (the file is still written), 2 bad usage or the run could not\n"
-    "start (nothing is written).\n";
+    "Exit status: 0 every point ran and was valid, 1 a point failed (the file\n"
+    "is still written), 2 bad usage or the run could not start (nothing is\n"
+    "written), 3 a strategy gave an invalid assignment: kassign's defect (the\n"
+    "file is still written, the point marked invalid, its path said on stderr;\n"
+    "nothing on stdout, and nothing at all with -o -).\n";
 
 #define KH_N_SUBS        2
 #define KH_MAX_VARIANTS  16
@@ -1387,16 +1389,25 @@ static int report(sweep *sw)
 	if (sw->out_open) {
 		interrupted_tmp = NULL;
 		sw->out_open = 0;
-		if (werr) {
+		/* An invalid point keeps stdout empty: a file keeps the points
+		 * (the invalid one marked) and is named on stderr; stdout as the
+		 * output gets nothing. */
+		const int internal = rc == KH_EXIT_INTERNAL;
+		if (werr || (internal && !sw->out.path)) {
 			kh_out_abort(&sw->out);
-			rc = KH_EXIT_USAGE;
+			if (werr)
+				rc = KH_EXIT_USAGE;
 		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
 		} else {
 			if (sw->out.chosen) /* the default name, as taken */
 				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
 			kh_out_free(&sw->out);
-			if (sw->path[0] && !sw->table)
+			if (sw->path[0] && internal)
+				fprintf(stderr,
+					"sweep: %s written to %s, with the invalid points marked\n",
+					sw->table ? "table" : "results", sw->path);
+			else if (sw->path[0] && !sw->table)
 				printf("%s\n", sw->path);
 			else if (sw->path[0] && !sw->quiet)
 				fprintf(stderr, "sweep: table written to %s\n", sw->path);
