@@ -6,7 +6,7 @@
  *
  * The layout is fixed (one member, event, rebalance or partition a line,
  * eight lag samples a line) and every number has one spelling, so that a
- * file read back (runfile.c) and written again is the same bytes.
+ * file read back (runread.c) and written again is the same bytes.
  */
 #include "runfile/runfile.h"
 
