@@ -1,11 +1,11 @@
 /*
  * locality.c - the locality-aware assignor, done right: as many partitions
  * as possible on a member whose rack holds a replica, without giving up
- * balance or stickiness. No Kafka class reproduces it; it replaces the
- * seeds' custom assignor (each partition to the least loaded member in its
- * leader's rack), which trades balance away, and goes past Kafka's KIP-881
- * rack-aware modes, which keep balance but align racks only under Kafka's
- * enabling rule and then only greedily.
+ * balance or stickiness. No Kafka class reproduces it; it replaces a
+ * simple rack-aware assignor (each partition to the least loaded member in
+ * its leader's rack), which trades balance away, and goes past Kafka's
+ * KIP-881 rack-aware modes, which keep balance but align racks only under
+ * Kafka's enabling rule and then only greedily.
  *
  * The answer is the lexicographic optimum the sticky family defines
  * (docs/design.md, Optimality): the most balanced load vector (for equal
