@@ -128,13 +128,15 @@ typedef struct kr_summary {
 	    double_owned, callback_errors;
 } kr_summary;
 
-/* The summary's fields in the order they are written, and their kind:
- * the writer, the reader and the report's table all walk this list. */
+/* The summary's fields in the order they are written, their kind and
+ * what they mean: the writer, the reader and the report's table all walk
+ * this list. */
 enum kr_field_kind { KR_NUMBER, KR_NULLABLE, KR_BOOLEAN };
 typedef struct kr_summary_field {
 	const char *key;
-	size_t offset; /* of the double in kr_summary */
-	int kind;      /* enum kr_field_kind */
+	size_t offset;       /* of the double in kr_summary */
+	int kind;            /* enum kr_field_kind */
+	const char *meaning; /* for a reader of the report; NULL when the key says it */
 } kr_summary_field;
 extern const kr_summary_field kr_summary_fields[];
 extern const size_t kr_n_summary_fields;

@@ -11,29 +11,31 @@
 #include <string.h>
 
 /* Every summary field in the order it is written: simulate's figures, then
- * the probe's own (a probe writes the first six and these two). */
-#define F(k, kind)                                                                                 \
+ * the probe's own (a probe writes the first six and these two). The
+ * meanings are docs/simulation.md's, shortened. */
+#define F(k, kind, meaning)                                                                        \
 	{                                                                                          \
-#k, offsetof(kr_summary, k), kind                                                  \
+#k, offsetof(kr_summary, k), kind, meaning                                         \
 	}
 const kr_summary_field kr_summary_fields[] = {
-    F(duration_ms, KR_NUMBER),
-    F(rebalances, KR_NUMBER),
-    F(generations, KR_NUMBER),
-    F(stop_the_world_ms, KR_NUMBER),
-    F(partitions_unowned, KR_NUMBER),
-    F(unowned_partition_seconds, KR_NUMBER),
-    F(max_lag, KR_NUMBER),
-    F(time_to_drain_ms, KR_NULLABLE),
-    F(processed_twice, KR_NUMBER),
-    F(deploy_ms, KR_NULLABLE),
-    F(lag_message_seconds, KR_NUMBER),
-    F(pauses, KR_NUMBER),
-    F(pause_expiries, KR_NUMBER),
-    F(ownership_intervals, KR_NUMBER),
-    F(ownership_omitted, KR_BOOLEAN),
-    F(double_owned, KR_NUMBER),
-    F(callback_errors, KR_NUMBER),
+    F(duration_ms, KR_NUMBER, "length of the run"),
+    F(rebalances, KR_NUMBER, "rebalances the coordinator ran"),
+    F(generations, KR_NUMBER, "generations created"),
+    F(stop_the_world_ms, KR_NUMBER, "time during which no partition was processed"),
+    F(partitions_unowned, KR_NUMBER, "distinct partitions unowned at some moment after time 0"),
+    F(unowned_partition_seconds, KR_NUMBER, "unowned partitions integrated over time"),
+    F(max_lag, KR_NUMBER, "largest total lag, messages"),
+    F(time_to_drain_ms, KR_NULLABLE,
+      "from the last event until lag is below one second of production"),
+    F(processed_twice, KR_NUMBER, "messages processed again after a partition changed owner"),
+    F(deploy_ms, KR_NULLABLE, NULL),
+    F(lag_message_seconds, KR_NUMBER, NULL),
+    F(pauses, KR_NUMBER, NULL),
+    F(pause_expiries, KR_NUMBER, NULL),
+    F(ownership_intervals, KR_NUMBER, NULL),
+    F(ownership_omitted, KR_BOOLEAN, "per-partition ownership left out of the file (too large)"),
+    F(double_owned, KR_NUMBER, NULL),
+    F(callback_errors, KR_NUMBER, NULL),
 };
 #undef F
 const size_t kr_n_summary_fields = sizeof(kr_summary_fields) / sizeof(kr_summary_fields[0]);

@@ -46,22 +46,6 @@ static const char css[] =
     "pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}\n"
     "svg{max-width:100%;height:auto}\n";
 
-/* What the contract's summary fields mean (docs/simulation.md). */
-static const struct {
-	const char *key, *meaning;
-} summary_meaning[] = {
-    {"duration_ms", "length of the run"},
-    {"rebalances", "rebalances the coordinator ran"},
-    {"generations", "generations created"},
-    {"stop_the_world_ms", "time during which no partition was processed"},
-    {"partitions_unowned", "distinct partitions unowned at some moment after time 0"},
-    {"unowned_partition_seconds", "unowned partitions integrated over time"},
-    {"max_lag", "largest total lag, messages"},
-    {"time_to_drain_ms", "from the last event until lag is below one second of production"},
-    {"processed_twice", "messages processed again after a partition changed owner"},
-    {"ownership_omitted", "per-partition ownership left out of the file (too large)"},
-};
-
 static void esc(FILE *f, const char *s)
 {
 	kh_xml_escape(f, s ? s : "");
@@ -185,9 +169,8 @@ static void section_summary(FILE *f, const kr_run *run)
 		fputs("<td>", f);
 		esc(f, buf);
 		fputs("</td><td>", f);
-		for (size_t i = 0; i < sizeof(summary_meaning) / sizeof(summary_meaning[0]); i++)
-			if (strcmp(summary_meaning[i].key, key) == 0)
-				fputs(summary_meaning[i].meaning, f);
+		if (d->meaning)
+			fputs(d->meaning, f);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n</section>\n", f);
