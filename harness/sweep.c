@@ -1169,8 +1169,11 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		kh_error(cmd, "out of memory");
 		return KH_EXIT_USAGE;
 	}
+	kh_counts_signals sig;
+	kh_counts_catch(&sig); /* before the folder exists */
 	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
 		free(got);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1192,6 +1195,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	if (pid < 0) {
 		free(got);
 		kh_counts_rmdir(dir);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1203,7 +1207,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	size_t cap = 0, done = 0;
 	const int tty = isatty(STDERR_FILENO);
 	const uint64_t t0 = kh_now_ns();
-	while (f && getline(&line, &cap, f) > 0) {
+	while (!kh_counts_signalled() && f && getline(&line, &cap, f) > 0) {
 		counts_line(sw, line, got);
 		done++;
 		if (sw->quiet)
@@ -1223,10 +1227,14 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	else
 		close(fd);
 	int st = 0;
+	if (kh_counts_signalled())
+		kill(pid, SIGTERM);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kh_counts_stderr(dir, stderr);
+	if (!kh_counts_signalled())
+		kh_counts_stderr(dir, stderr);
 	kh_counts_rmdir(dir);
+	kh_counts_release(&sig, interrupted_tmp);
 	for (size_t i = 0; i < sw->n_pts; i++)
 		if (!got[i])
 			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),
