@@ -640,12 +640,14 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		perr(&c, "model", "an object expected");
 		model = NULL;
 	}
-	const char *coord = "kafka";
+	const char *coord = "kafka", *client = "java";
 	if (model) {
 		static const char *const mkeys[] = {
-		    "rtt_ms",       "commit_ms", "revoke_callback_ms", "restart_ms",
-		    "produce_rate", "capacity",  "assign_ms",          "seed",
-		    "coordinator",  "record_ms", "record_dist",        NULL};
+		    "rtt_ms",     "commit_ms",    "revoke_callback_ms",
+		    "restart_ms", "produce_rate", "capacity",
+		    "assign_ms",  "seed",         "coordinator",
+		    "record_ms",  "record_dist",  "client",
+		    NULL};
 		check_keys(&c, model, "model", mkeys);
 		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
 		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
@@ -658,6 +660,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
 		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
 		coord = str(&c, model, "model", "coordinator", "kafka");
+		client = str(&c, model, "model", "client", "java");
 		/* A record's processing time: one consumer's capacity says it
 		 * unless the plan does. */
 		p->record_ms = num(&c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
@@ -673,6 +676,12 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		p->coordinator = KS_COORD_RDKAFKA_MOCK;
 	else
 		perr(&c, "model.coordinator", "\"kafka\" or \"librdkafka-mock\" expected");
+	if (client && strcmp(client, "java") == 0)
+		p->client = KS_CLIENT_JAVA;
+	else if (client && strcmp(client, "librdkafka") == 0)
+		p->client = KS_CLIENT_LIBRDKAFKA;
+	else
+		perr(&c, "model.client", "\"java\" or \"librdkafka\" expected");
 	if (cfg) {
 		static const char *const ckeys[] = {"session.timeout.ms",
 						    "heartbeat.interval.ms",
@@ -751,6 +760,10 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
 		perr(&c, "protocol",
 		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+	else if (p->client == KS_CLIENT_LIBRDKAFKA && p->protocol == KS_CONSUMER)
+		perr(&c, "protocol",
+		     "model.client librdkafka is librdkafka 2.0.2, which has no consumer "
+		     "protocol (KIP-848)");
 
 	json_t *faults = json_object_get(j, "faults");
 	if (faults && !json_is_object(faults)) {
@@ -861,6 +874,11 @@ json_t *ks_plan_assumptions(const ks_plan *p)
 		    p->pause_per_hour, p->pause_min_ms, p->pause_alpha, p->pause_max_ms);
 		json_object_set_new(a, "pauses", json_string(buf));
 	}
+	json_object_set_new(a, "client",
+			    json_string(p->client == KS_CLIENT_LIBRDKAFKA
+					    ? "librdkafka 2.0.2 (heartbeat timer never reset by a "
+					      "rebalance; cooperative members rejoin at once)"
+					    : "Kafka's Java consumer"));
 	json_object_set_new(a, "coordinator",
 			    json_string(p->coordinator == KS_COORD_RDKAFKA_MOCK
 					    ? "librdkafka 2.0.2's mock"

@@ -25,6 +25,7 @@
 
 enum ks_protocol { KS_EAGER, KS_COOPERATIVE, KS_CONSUMER };
 enum ks_coordinator { KS_COORD_KAFKA, KS_COORD_RDKAFKA_MOCK };
+enum ks_client { KS_CLIENT_JAVA, KS_CLIENT_LIBRDKAFKA };
 enum ks_event_type {
 	KS_EV_JOIN,
 	KS_EV_LEAVE,
@@ -66,6 +67,7 @@ typedef struct ks_plan {
 	const ka_strategy *strategy;
 	int static_membership;
 	int coordinator; /* enum ks_coordinator */
+	int client;      /* enum ks_client: whose consumer the members run */
 
 	double session_ms, heartbeat_ms, max_poll_ms, rebalance_timeout_ms, initial_delay_ms;
 	double auto_commit_ms, metadata_age_ms;

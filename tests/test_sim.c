@@ -411,8 +411,9 @@ static void test_consumer_by_hand(void)
 /*
  * librdkafka 2.0.2's mock coordinator: the join phase lasts
  * session.timeout.ms - 1000 from its start however soon everyone has
- * joined, so with no round trip and no assignor time the rebalance lasts
- * exactly 2500 ms; eager leaves every partition unowned for a while.
+ * joined, and kassign probe holds the leader 20 ms past its followers'
+ * SyncGroup, so with no round trip and no assignor time the rebalance
+ * lasts exactly 2520 ms; eager leaves every partition unowned for a while.
  */
 static void test_mock_by_hand(void)
 {
@@ -427,12 +428,94 @@ static void test_mock_by_hand(void)
 	ks_run *r = run_of(p);
 	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
 	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 10000, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 12500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 12520, 1e-9);
 	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 20);
 	/* Members revoke at their first heartbeat (every 500 ms at most on the
-	 * mock) after 10000 and wait until 12500. */
-	CU_ASSERT(r->summary.unowned_partition_seconds > 20 * 2.0 &&
-		  r->summary.unowned_partition_seconds <= 20 * 2.5);
+	 * mock) after 10000 and wait until 12520. */
+	CU_ASSERT(r->summary.unowned_partition_seconds > 20 * 2.02 &&
+		  r->summary.unowned_partition_seconds <= 20 * 2.52);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * model.client librdkafka on the mock, heartbeat 3000, session 3500 (join
+ * phases of 2500 ms), no round trip, no assignor or record time, a 10 ms
+ * revoke callback; 2 members on 4 partitions, a third joins at 1000.
+ * librdkafka's heartbeat timer is never reset: the starting members
+ * heartbeat together, their first assignment 3500 ms before time 0, so at
+ * -500, 2500, 5500; the newcomer's first heartbeat goes out the moment it
+ * has its first assignment. By hand:
+ *   1000  m0002 joins: generation 2's join phase, to 3500;
+ *   2500  m0000, m0001 learn from their heartbeat and rejoin at once
+ *         (cooperative librdkafka does not wait for poll());
+ *   3520  generation 2's assignment (the probe's 20 ms leader hold): one
+ *         old member revokes one partition, m0002 gets nothing and
+ *         heartbeats at once (3520; next 6520);
+ *   3530  the revoker's rejoin (10 ms callback): generation 3's join, to
+ *         6030; the other old member learns at 5500 (its last heartbeat
+ *         was 2500), m0002 not before 6520;
+ *   6030  generation 3 made without m0002, which the mock keeps: the
+ *         leader is held 2 s + 20 ms for its SyncGroup;
+ *   6520  m0002's heartbeat is answered ILLEGAL_GENERATION: it rejoins,
+ *         which drops generation 3 (superseded at 6520); generation 4's
+ *         join to 9020, assignment at 9040: m0002 gets the partition.
+ * Three generations; one partition unowned from 3520 to 9040.
+ *
+ * The Java client resets its timer at every assignment (3520): both
+ * members that did not revoke next heartbeat at 6520, both miss
+ * generation 3, and the old one loses its partitions uncommitted
+ * (processed twice) before generation 4 hands them out again.
+ */
+static void test_librdkafka_third_generation(void)
+{
+	static const char *const text =
+	    "{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
+	    "\"partitions\": 4}]}, \"protocol\": \"cooperative\", \"strategy\": "
+	    "\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "
+	    "\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "
+	    "\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "
+	    "\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "
+	    "\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), text, "librdkafka");
+	ks_plan *p = plan_of(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->summary.generations, 3);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 1000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 3520, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[0].revoked, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 3530, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 6520, 1e-9);
+	CU_ASSERT(r->rebalances[1].superseded);
+	CU_ASSERT_EQUAL(r->rebalances[1].members, 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].start_ms, 6520, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].end_ms, 9040, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[2].assigned, 1);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 5.52, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	for (uint32_t k = 0; k < 4; k++)
+		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	snprintf(buf, sizeof(buf), text, "java");
+	p = plan_of(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->summary.generations, 3);
+	CU_ASSERT_FATAL(r->n_rebalances == 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 6520, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].end_ms, 9040, 1e-9);
+	CU_ASSERT(r->summary.partitions_unowned >= 2);
+	CU_ASSERT(r->summary.processed_twice > 0);
+	for (uint32_t k = 0; k < 4; k++)
+		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
 	ks_run_free(r);
 	ks_plan_free(p);
@@ -956,6 +1039,12 @@ static void test_bad_plans(void)
 	expect_refused("{" G10 ", \"static_membership\": true, \"model\": {\"coordinator\": "
 		       "\"librdkafka-mock\"}}",
 		       "no group.instance.id");
+	expect_refused("{" G10 ", \"model\": {\"client\": \"go\"}}",
+		       "model.client: \"java\" or \"librdkafka\" expected");
+	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"strategy\": \"uniform\", "
+		       "\"model\": {\"client\": \"librdkafka\"}}",
+		       "protocol: model.client librdkafka is librdkafka 2.0.2, which has no "
+		       "consumer protocol");
 	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"crash\", \"member\": "
 		       "\"m0042\"}]}",
 		       "no member named \"m0042\"");
@@ -1002,6 +1091,7 @@ static const kt_test case_tests[] = {
     {"cooperative_by_hand", test_cooperative_by_hand},
     {"consumer_by_hand", test_consumer_by_hand},
     {"mock_by_hand", test_mock_by_hand},
+    {"librdkafka_third_generation", test_librdkafka_third_generation},
     {"scenario_group", test_scenario_group},
     {"static_restart", test_static_restart},
     {"static_kept_through_rebalance", test_static_kept_through_rebalance},
