@@ -71,7 +71,9 @@ enum ev_type {
 	EV_COOP_REVOKE,  /* a = member, b = revoke token: the revoke callback in poll() */
 	EV_848_REVOKE,   /* a = member, b = revoke token */
 	EV_POLL_TIMEOUT, /* a = member, b = pause token: max.poll.interval.ms passed */
-	EV_LOST          /* a = member, b = join token: its poll() after ILLEGAL_GENERATION */
+	EV_LOST,         /* a = member, b = join token: its poll() after ILLEGAL_GENERATION */
+	EV_CLOSE,        /* a = slot, b = stop kind: the batch in flight done, close() */
+	EV_CRASH         /* a = slot: a random kill (faults.crashes_per_hour) */
 };
 
 enum stop_kind { STOP_LEAVE = 2, STOP_CRASH = 3 }; /* after KS_STOP_CLOSE, KS_STOP_KILL */
@@ -145,6 +147,7 @@ typedef struct member {
 	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
 	int stop_set;
 	int left_static; /* KIP-848: its last stop was a temporary leave (epoch -2) */
+	int closing;     /* 1: close() called, the poll thread finishes its batch first; 2: done */
 } member;
 
 typedef struct pause {
@@ -1209,7 +1212,7 @@ static void coop_revoke(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
-	if (!m->alive || !m->in_group)
+	if (!m->alive || !m->in_group || m->closing)
 		return;
 	int any = 0;
 	for (uint32_t i = m->n_proc; i-- > 0;) {
@@ -1478,6 +1481,22 @@ static void stop_process(struct sim *s, uint32_t si, double t, int kind)
 	const uint32_t mi = sl->mem;
 	member *m = &s->mem[mi];
 	const int graceful = kind == KS_STOP_CLOSE || kind == STOP_LEAVE;
+	if (m->closing == 1 && graceful)
+		return; /* already closing: its batch is under way */
+	if (graceful && !m->closing) {
+		/* close() is called from the poll thread, which first finishes
+		 * the batch under way (processing, and so holding, its
+		 * partitions meanwhile): then commit, revoke, leave. */
+		const double w = batch_part(s, m, t);
+		if (w > 0) {
+			m->closing = 1;
+			if (kind == STOP_LEAVE)
+				sl->stopping = 1;
+			push(s, t + w, EV_CLOSE, si, (uint64_t)kind);
+			return;
+		}
+	}
+	m->closing = 0;
 	if (is_static(s, si)) {
 		/* What it held, to resume if it is back within the session. */
 		m->n_held = 0;
@@ -1608,7 +1627,7 @@ static void pause_process(struct sim *s, uint32_t si, double t, double d, int st
 		return;
 	const uint32_t mi = sl->mem;
 	member *m = &s->mem[mi];
-	if (!m->alive)
+	if (!m->alive || m->closing)
 		return;
 	m->pause_lost = uncommitted(s, mi, t);
 	m->n_held = 0;
@@ -1842,7 +1861,7 @@ static void join_at_poll(struct sim *s, uint32_t mi, double t)
 	const int late = pl->coordinator == KS_COORD_RDKAFKA_MOCK && s->cs != CS_PREPARING &&
 			 m->generation != s->generation;
 	if ((s->cs != CS_PREPARING && !late) || !m->alive || !m->in_group ||
-	    (!late && m->joined_round == s->round) || m->state != MS_STABLE)
+	    (!late && m->joined_round == s->round) || m->state != MS_STABLE || m->closing)
 		return;
 	double d = pl->commit_ms;
 	if (pl->protocol == KS_EAGER) {
@@ -2235,7 +2254,7 @@ static void dispatch(struct sim *s, const event *e)
 	case EV_848_REVOKE:
 		if (m && e->b == m->revoke_tok && m->revoke_pending) {
 			m->revoke_pending = 0;
-			if (m->alive && m->in_group) {
+			if (m->alive && m->in_group && !m->closing) {
 				if (!revoke_848(s, e->a, t) && m->mismatch)
 					heartbeat_soon(s, e->a, t);
 				check_reconciled(s, t);
@@ -2247,8 +2266,20 @@ static void dispatch(struct sim *s, const event *e)
 			poll_timeout(s, e->a, t);
 		break;
 	case EV_LOST:
-		if (m && e->b == m->join_tok)
+		if (m && e->b == m->join_tok && !m->closing)
 			lost_rejoin(s, e->a, t);
+		break;
+	case EV_CLOSE: {
+		const slot *sl = &s->slots[e->a];
+		if (sl->alive && sl->mem != NONE && s->mem[sl->mem].closing == 1) {
+			s->mem[sl->mem].closing = 2;
+			stop_process(s, e->a, t, (int)e->b);
+		}
+		break;
+	}
+	case EV_CRASH:
+		if (!s->slots[e->a].stopping && s->slots[e->a].roll < 0)
+			stop_process(s, e->a, t, KS_STOP_KILL);
 		break;
 	case EV_PAUSE_END:
 		if (m && e->b == m->pause_tok && m->paused)
@@ -2284,6 +2315,25 @@ static void draw_pauses(struct sim *s, uint32_t n_slots)
 			push(s, t, EV_PAUSE, si, s->n_pauses++);
 		}
 	}
+}
+
+/* faults.crashes_per_hour: each starting process is killed at the
+ * moments of a Poisson process (its own stream of the seed) and its
+ * supervisor starts it again restart_ms later. A kill lands in the middle
+ * of the batch under way: what the member consumed since its last commit
+ * is processed again by the next owner. */
+static void draw_crashes(struct sim *s, uint32_t n_slots)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->crash_per_hour <= 0 || pl->end_ms <= 0)
+		return;
+	kd_rng r;
+	kd_rng_seed(&r, pl->seed ^ 0x6372617368ull);
+	const double mean_gap = 3600000.0 / pl->crash_per_hour;
+	for (uint32_t si = 0; si < n_slots; si++)
+		for (double t = -log(unit(&r)) * mean_gap; t < pl->end_ms;
+		     t += -log(unit(&r)) * mean_gap)
+			push(s, t, EV_CRASH, si, 0);
 }
 
 static int setup(struct sim *s)
@@ -2393,6 +2443,7 @@ static int setup(struct sim *s)
 	for (size_t i = 0; i < pl->n_events; i++)
 		push(s, pl->events[i].at_ms, EV_PLAN, (uint32_t)i, 0);
 	draw_pauses(s, M);
+	draw_crashes(s, M);
 	return s->failed ? -1 : 0;
 }
 

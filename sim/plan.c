@@ -774,8 +774,9 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	p->pause_alpha = 1.5;
 	p->pause_max_ms = 600000;
 	if (faults) {
-		static const char *const fkeys[] = {"pauses_per_hour", "pause_min_ms",
-						    "pause_alpha", "pause_max_ms", NULL};
+		static const char *const fkeys[] = {"pauses_per_hour",  "pause_min_ms",
+						    "pause_alpha",      "pause_max_ms",
+						    "crashes_per_hour", NULL};
 		check_keys(&c, faults, "faults", fkeys);
 		p->pause_per_hour = num(&c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
 		p->pause_min_ms = num(&c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
@@ -785,6 +786,10 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
 			perr(&c, "faults.pauses_per_hour",
 			     "random pauses need the run's length: set end_ms");
+		p->crash_per_hour = num(&c, faults, "faults", "crashes_per_hour", 0, 0, 3600);
+		if (p->crash_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(&c, "faults.crashes_per_hour",
+			     "random crashes need the run's length: set end_ms");
 	}
 
 	parse_events(&c, json_object_get(j, "events"), p, group_ok);
@@ -873,6 +878,13 @@ json_t *ks_plan_assumptions(const ks_plan *p)
 		    "%g pauses per member per hour, from %g ms, Pareto alpha %g, at most %g ms",
 		    p->pause_per_hour, p->pause_min_ms, p->pause_alpha, p->pause_max_ms);
 		json_object_set_new(a, "pauses", json_string(buf));
+	}
+	if (p->crash_per_hour > 0) {
+		snprintf(buf, sizeof(buf),
+			 "%g crashes per member per hour (killed mid-batch, restarted after "
+			 "restart_ms %g ms)",
+			 p->crash_per_hour, p->restart_ms);
+		json_object_set_new(a, "crashes", json_string(buf));
 	}
 	json_object_set_new(a, "client",
 			    json_string(p->client == KS_CLIENT_LIBRDKAFKA

@@ -84,6 +84,9 @@ typedef struct ks_plan {
 	/* faults.pauses_per_hour > 0: each member pauses (GC, network) at
 	 * random moments drawn from the seed; lengths follow a Pareto law. */
 	double pause_per_hour, pause_min_ms, pause_alpha, pause_max_ms;
+	/* faults.crashes_per_hour > 0: each member is killed at random
+	 * moments (mid-batch) and restarted after restart_ms. */
+	double crash_per_hour;
 
 	ks_plan_event *events; /* sorted by at_ms, then plan order */
 	size_t n_events;
