@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct level {
 	uint64_t size; /* expanded size of the level so far */
@@ -54,6 +55,15 @@ static size_t skip_bracket(const char *s, size_t i)
 	return s[i] ? i + 1 : i;
 }
 
+/* The index past the token at s[i]: a bracket expression, an escape, or
+ * one byte. */
+static size_t token_end(const char *s, size_t i)
+{
+	if (s[i] == '[')
+		return skip_bracket(s, i);
+	return s[i] == '\\' && s[i + 1] ? i + 2 : i + 1;
+}
+
 /* A valid interval "{m}", "{m,}" or "{m,n}" at s[i]: its end (after '}')
  * and the copies it asks for; 0 when s[i] does not start one. */
 static size_t interval(const char *s, size_t i, uint64_t *copies)
@@ -88,7 +98,7 @@ static size_t interval(const char *s, size_t i, uint64_t *copies)
 	return j + 1;
 }
 
-int kd_pattern_check(const char *src, char *why, size_t len, size_t *col)
+int kd_pattern_check(const char *src, char *why, size_t len, size_t *col, uint64_t *size)
 {
 	level stack[KD_PATTERN_MAX_DEPTH + 1];
 	size_t depth = 0;
@@ -135,9 +145,7 @@ int kd_pattern_check(const char *src, char *why, size_t len, size_t *col)
 				      "backreferences (\\1 .. \\9) are not allowed: they make "
 				      "matching exponential in the topic name's length");
 		} else {
-			next = c == '['                  ? skip_bracket(src, i)
-			       : c == '\\' && src[i + 1] ? i + 2
-							 : i + 1;
+			next = token_end(src, i);
 			lv->size++;
 			lv->last = 1;
 		}
@@ -167,5 +175,45 @@ int kd_pattern_check(const char *src, char *why, size_t len, size_t *col)
 			 KD_PATTERN_MAX_EXPANDED);
 		return refuse(why, len, col, i ? i - 1 : 0, msg);
 	}
+	if (size)
+		*size = total;
 	return 0;
+}
+
+/* The anchored form into dst (when dst is not NULL); returns its length
+ * with the NUL. */
+static size_t anchor(const char *src, char *dst)
+{
+	size_t o = 0, depth = 0;
+	if (dst)
+		memcpy(dst, "^(", 2);
+	o = 2;
+	for (size_t i = 0; src[i];) {
+		const size_t next = token_end(src, i);
+		if (src[i] == '(') {
+			depth++;
+		} else if (src[i] == ')' && depth) {
+			depth--;
+		} else if (src[i] == ')') {
+			/* closes nothing: a literal, which must stay one */
+			if (dst)
+				dst[o] = '\\';
+			o++;
+		}
+		if (dst)
+			memcpy(dst + o, src + i, next - i);
+		o += next - i;
+		i = next;
+	}
+	if (dst)
+		memcpy(dst + o, ")$", 3);
+	return o + 3;
+}
+
+size_t kd_pattern_anchor(const char *src, char *dst, size_t cap)
+{
+	const size_t need = anchor(src, NULL);
+	if (need <= cap)
+		anchor(src, dst);
+	return need;
 }

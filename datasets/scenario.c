@@ -208,8 +208,10 @@ static uint32_t smap_put(struct smap *m, const char *key, uint32_t val)
 /* One distinct subscription pattern, compiled once for all members using it. */
 struct pat {
 	regex_t re;
-	int state;  /* 1 compiled, -1 does not compile, -2 past kd_pattern_check's limits */
-	size_t col; /* -2: the 1-based byte of the pattern where a limit is passed */
+	int state;     /* 1 compiled, -1 does not compile, -2 past kd_pattern_check's limits */
+	bool anchored; /* re is kd_pattern_anchor's form: any match is a whole match */
+	uint64_t size; /* expanded size (kd_pattern_check) */
+	size_t col;    /* -2: the 1-based byte of the pattern where a limit is passed */
 	bool matched;
 	uint32_t *match; /* topic input indices whose whole name matches */
 	uint32_t n_match;
@@ -231,6 +233,8 @@ struct ld {
 	kd_msg_fn fn;
 	void *ctx;
 	uint64_t count[K_COUNT];
+	uint64_t name_work;  /* bytes of topic names + 10 a topic; 0: not yet summed */
+	uint64_t match_work; /* spent so far by distinct patterns (pattern.h) */
 	uint64_t errors;
 
 	const kd__jnode *topics;  /* array or NULL */
@@ -977,10 +981,11 @@ static void load_topic(struct ld *st, size_t i, const kd__jnode *t)
 /* ------------------------------------------------------------ patterns */
 
 /*
- * The pattern is compiled as written and a topic matches when the leftmost-
- * longest match spans its whole name, which is Java's Pattern.matches().
- * Wrapping it as ^(...)$ would not do: "a)|(b" compiles once wrapped and then
- * matches any name ending in b.
+ * A topic matches when the pattern's leftmost-longest match spans its whole
+ * name, which is Java's Pattern.matches(). The pattern as written decides
+ * validity ("a)|(b" is invalid, though a plain ^(...)$ wrapper would make it
+ * compile); kd_pattern_anchor's form, which keeps a stray ')' literal, does
+ * the matching, linear in each name where the search is quadratic.
  */
 static struct pat *pattern_get(struct ld *st, const char *src, const struct path *at)
 {
@@ -1002,13 +1007,23 @@ static struct pat *pattern_get(struct ld *st, const char *src, const struct path
 	/* Measured before regcomp, which would take gigabytes or minutes on
 	 * some patterns (datasets/pattern.h). */
 	int rc = 0;
-	if (kd_pattern_check(src, p->err, sizeof p->err, &p->col) < 0)
+	if (kd_pattern_check(src, p->err, sizeof p->err, &p->col, &p->size) < 0)
 		p->state = -2;
 	else if ((rc = regcomp(&p->re, src, REG_EXTENDED)) != 0) {
 		regerror(rc, &p->re, p->err, sizeof p->err);
 		p->state = -1;
 	} else {
+		/* The pattern as written decides validity and the message; the
+		 * anchored form does the matching, in time linear in each name. */
+		char anchored[2 * KD_PATTERN_MAX_LEN + 5];
+		regex_t are;
 		p->state = 1;
+		if (kd_pattern_anchor(src, anchored, sizeof anchored) <= sizeof anchored &&
+		    regcomp(&are, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
+			regfree(&p->re);
+			p->re = are;
+			p->anchored = true;
+		}
 	}
 	if (smap_put(&st->pat_map, src, (uint32_t)st->n_pats) == SMAP_NOMEM) {
 		if (p->state == 1)
@@ -1020,10 +1035,13 @@ static struct pat *pattern_get(struct ld *st, const char *src, const struct path
 	return p;
 }
 
-static bool whole_match(const regex_t *re, const char *s)
+static bool whole_match(const struct pat *p, const char *s)
 {
+	if (p->anchored)
+		return regexec(&p->re, s, 0, NULL, 0) == 0;
 	regmatch_t m[1];
-	return regexec(re, s, 1, m, 0) == 0 && m[0].rm_so == 0 && (size_t)m[0].rm_eo == strlen(s);
+	return regexec(&p->re, s, 1, m, 0) == 0 && m[0].rm_so == 0 &&
+	       (size_t)m[0].rm_eo == strlen(s);
 }
 
 /* The topics a pattern matches, computed once per distinct pattern. */
@@ -1031,13 +1049,34 @@ static bool pattern_expand(struct ld *st, struct pat *p, const struct path *at)
 {
 	if (p->matched)
 		return true;
+	if (!st->name_work) {
+		st->name_work = 1;
+		for (size_t t = 0; t < st->n_topics; t++)
+			if (st->topic_names[t])
+				st->name_work += strlen(st->topic_names[t]) + 10;
+	}
+	const uint64_t work = (p->size + KD_PATTERN_FIXED) * st->name_work;
+	if (st->match_work > KD_PATTERN_MAX_WORK || work > KD_PATTERN_MAX_WORK - st->match_work) {
+		/* Said once, at the first member whose pattern passes it. */
+		if (st->match_work <= KD_PATTERN_MAX_WORK)
+			REPORT(st, E_LIMIT, at->s,
+			       "matching %zu distinct pattern%s against %zu topics passes the "
+			       "loader's budget of 2^36 steps (the sum over distinct patterns "
+			       "of (expanded size + %u) x (bytes of topic names + 10 a topic)); "
+			       "share patterns between members or subscribe by name",
+			       st->n_pats, st->n_pats == 1 ? "" : "s", st->n_topics,
+			       KD_PATTERN_FIXED);
+		st->match_work = UINT64_MAX;
+		return false;
+	}
+	st->match_work += work;
 	p->match = malloc((st->n_topics ? st->n_topics : 1) * sizeof *p->match);
 	if (!p->match) {
 		REPORT(st, E_NOMEM, at->s, "out of memory");
 		return false;
 	}
 	for (size_t t = 0; t < st->n_topics; t++)
-		if (st->topic_names[t] && whole_match(&p->re, st->topic_names[t]))
+		if (st->topic_names[t] && whole_match(p, st->topic_names[t]))
 			p->match[p->n_match++] = (uint32_t)t;
 	p->matched = true;
 	return true;

@@ -111,9 +111,11 @@ static const char sweep_usage[] =
     "strategy and grid. The file (or table) is written once the last round is\n"
     "over; the path of the result file is printed on stdout at the end.\n"
     "\n"
-    "Exit status: 0 every point ran and was valid, 1 a point failed or was\n"
-    "invalid (the file is still written), 2 bad usage or the run could not\n"
-    "start (nothing is written).\n";
+    "Exit status: 0 every point ran and was valid, 1 a point failed (the file\n"
+    "is still written), 2 bad usage or the run could not start (nothing is\n"
+    "written), 3 a strategy gave an invalid assignment: kassign's defect (the\n"
+    "file is still written, the point marked invalid, its path said on stderr;\n"
+    "nothing on stdout, and nothing at all with -o -).\n";
 
 #define KH_N_SUBS        2
 #define KH_MAX_VARIANTS  16
@@ -599,6 +601,42 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* While the counts are measured, a signal is only noted: the reading loop
+ * ends, the valgrind child is stopped and its folder removed, and then the
+ * signal takes its course (counts_stop). */
+static volatile sig_atomic_t counts_signal;
+
+static void on_counts_signal(int sig)
+{
+	counts_signal = sig;
+}
+
+static void counts_catch(struct sigaction old[3])
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_counts_signal; /* no SA_RESTART: the read returns */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+}
+
+static void counts_release(const struct sigaction old[3])
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	const int sig = counts_signal;
+	if (sig) {
+		char *tmp = interrupted_tmp;
+		if (tmp)
+			unlink(tmp);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 }
 
 /* Letters, digits, '.', '_' and '-' kept; anything else becomes '-'. */
@@ -1167,8 +1205,11 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		kh_error(cmd, "out of memory");
 		return KH_EXIT_USAGE;
 	}
+	struct sigaction old[3];
+	counts_catch(old); /* before the folder exists */
 	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
 		free(got);
+		counts_release(old);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1190,6 +1231,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	if (pid < 0) {
 		free(got);
 		kh_counts_rmdir(dir);
+		counts_release(old);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1201,7 +1243,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	size_t cap = 0, done = 0;
 	const int tty = isatty(STDERR_FILENO);
 	const uint64_t t0 = kh_now_ns();
-	while (f && getline(&line, &cap, f) > 0) {
+	while (!counts_signal && f && getline(&line, &cap, f) > 0) {
 		counts_line(sw, line, got);
 		done++;
 		if (sw->quiet)
@@ -1221,10 +1263,14 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	else
 		close(fd);
 	int st = 0;
+	if (counts_signal)
+		kill(pid, SIGTERM);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kh_counts_stderr(dir, stderr);
+	if (!counts_signal)
+		kh_counts_stderr(dir, stderr);
 	kh_counts_rmdir(dir);
+	counts_release(old);
 	for (size_t i = 0; i < sw->n_pts; i++)
 		if (!got[i])
 			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),
@@ -1387,16 +1433,25 @@ static int report(sweep *sw)
 	if (sw->out_open) {
 		interrupted_tmp = NULL;
 		sw->out_open = 0;
-		if (werr) {
+		/* An invalid point keeps stdout empty: a file keeps the points
+		 * (the invalid one marked) and is named on stderr; stdout as the
+		 * output gets nothing. */
+		const int internal = rc == KH_EXIT_INTERNAL;
+		if (werr || (internal && !sw->out.path)) {
 			kh_out_abort(&sw->out);
-			rc = KH_EXIT_USAGE;
+			if (werr)
+				rc = KH_EXIT_USAGE;
 		} else if (kh_out_commit(&sw->out, cmd) < 0) {
 			rc = KH_EXIT_USAGE;
 		} else {
 			if (sw->out.chosen) /* the default name, as taken */
 				snprintf(sw->path, sizeof(sw->path), "%s", sw->out.chosen);
 			kh_out_free(&sw->out);
-			if (sw->path[0] && !sw->table)
+			if (sw->path[0] && internal)
+				fprintf(stderr,
+					"sweep: %s written to %s, with the invalid points marked\n",
+					sw->table ? "table" : "results", sw->path);
+			else if (sw->path[0] && !sw->table)
 				printf("%s\n", sw->path);
 			else if (sw->path[0] && !sw->quiet)
 				fprintf(stderr, "sweep: table written to %s\n", sw->path);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datasets/pattern.h"
 #include "datasets/scenario.h"
 #include "tests/ktest.h"
 #include "tests/testgroups.h"
@@ -1018,6 +1019,115 @@ static void test_limits_racks(void)
 	free(b.s);
 }
 
+/* Whole-name match as POSIX searches it: the leftmost-longest match spans
+ * the name. The reference the anchored form must agree with. */
+static int searched_whole(const regex_t *re, const char *s)
+{
+	regmatch_t m[1];
+	return regexec(re, s, 1, m, 0) == 0 && m[0].rm_so == 0 && (size_t)m[0].rm_eo == strlen(s);
+}
+
+static void test_limits_pattern_anchor(void)
+{
+	/* Random patterns over a small alphabet of atoms and operators
+	 * (stray parentheses, brackets, escapes, anchors, counts included) and
+	 * random names: wherever the pattern compiles as written, its
+	 * anchored form matches exactly the names the search matches whole. */
+	static const char *const tok[] = {"a",    "b",   ")",   "(",   "|",     "*", "+", "?", ".",
+					  "[ab]", "[)]", "\\)", "\\(", "{1,2}", "^", "$", "x*"};
+	const size_t n_tok = sizeof tok / sizeof *tok;
+	kd_rng r;
+	kd_rng_seed(&r, kt_seed(0x5a17e));
+	unsigned compiled = 0, checked = 0, matched = 0;
+	for (int c = 0; c < 4000; c++) {
+		char src[64] = "", anchored[2 * sizeof src + 5];
+		const int len = 1 + (int)kd_rng_below(&r, 8);
+		for (int k = 0; k < len; k++)
+			strcat(src, tok[kd_rng_below(&r, (uint32_t)n_tok)]);
+		regex_t raw, anc;
+		if (regcomp(&raw, src, REG_EXTENDED) != 0)
+			continue;
+		compiled++;
+		CU_ASSERT_FATAL(kd_pattern_anchor(src, anchored, sizeof anchored) <=
+				sizeof anchored);
+		if (regcomp(&anc, anchored, REG_EXTENDED | REG_NOSUB) != 0) {
+			printf("\n  pattern %s compiles, its anchored form %s does not\n", src,
+			       anchored);
+			CU_FAIL("the anchored form compiles");
+			regfree(&raw);
+			continue;
+		}
+		for (int k = 0; k < 12; k++) {
+			static const char alpha[] = "ab()x";
+			char name[12];
+			const int n = (int)kd_rng_below(&r, sizeof name);
+			for (int i = 0; i < n; i++)
+				name[i] = alpha[kd_rng_below(&r, sizeof alpha - 1)];
+			name[n] = '\0';
+			const int want = searched_whole(&raw, name);
+			const int got = regexec(&anc, name, 0, NULL, 0) == 0;
+			checked++;
+			matched += (unsigned)want;
+			if (want != got) {
+				printf("\n  pattern %s (anchored %s), name \"%s\": search %d, "
+				       "anchored %d\n",
+				       src, anchored, name, want, got);
+				CU_FAIL("the anchored form agrees with the search");
+			}
+		}
+		regfree(&raw);
+		regfree(&anc);
+	}
+	/* The draw reached both answers often enough to mean something. */
+	CU_ASSERT(compiled > 1000);
+	CU_ASSERT(matched > 500 && matched < checked - 500);
+	/* A stray ')' stays a literal; a too small buffer is untouched. */
+	char small[8] = "keep";
+	CU_ASSERT_EQUAL(kd_pattern_anchor("a)b", small, sizeof small), 9);
+	CU_ASSERT_STRING_EQUAL(small, "keep");
+	char buf[16];
+	CU_ASSERT_EQUAL(kd_pattern_anchor("a)b", buf, sizeof buf), 9);
+	CU_ASSERT_STRING_EQUAL(buf, "^(a\\)b)$");
+	CU_ASSERT_EQUAL(kd_pattern_anchor("(a)[)]", buf, sizeof buf), 11);
+	CU_ASSERT_STRING_EQUAL(buf, "^((a)[)])$");
+}
+
+/* Topics with long names and members with distinct patterns: at `patterns`
+ * distinct ones the matching budget (datasets/pattern.h) is passed. */
+static char *budget_group(int topics, int patterns)
+{
+	sb b = {NULL, 0, 0};
+	char *name = malloc(50001);
+	memset(name, 'n', 50000);
+	name[50000] = '\0';
+	sb_add(&b, "{\"topics\": [");
+	for (int t = 0; t < topics; t++)
+		sb_add(&b, "%s{\"name\": \"t%d-%s\", \"partitions\": 1}", t ? "," : "", t, name);
+	sb_add(&b, "], \"members\": [{\"member_id\": \"all\", \"topics\": {\"pattern\": \"t.*\"}}");
+	for (int m = 0; m < patterns; m++)
+		sb_add(&b, ",{\"member_id\": \"m%d\", \"topics\": {\"pattern\": \"t%d-n*|q%d\"}}",
+		       m, m % topics, m);
+	sb_add(&b, "]}");
+	free(name);
+	return b.s;
+}
+
+static void test_limits_pattern_work(void)
+{
+	/* 64 topics of 50,000 bytes: each distinct pattern of expanded size
+	 * s costs (s + 16) x 3.2 MB; about 850 short ones fit in 2^36. */
+	char *ok = budget_group(64, 600);
+	capture c;
+	ka_group *g = EXPECT_LOAD(ok, &c, "");
+	CU_ASSERT(g != NULL && c.errors == 0);
+	ka_group_free(g);
+	free(ok);
+	char *over = budget_group(64, 1200);
+	EXPECT_FAIL(over, "passes the loader's budget of 2^36 steps",
+		    "share patterns between members or subscribe by name");
+	free(over);
+}
+
 static void test_limits_flood(void)
 {
 	/* 50 members subscribing an unknown topic: 20 lines and a count. */
@@ -1696,6 +1806,8 @@ static const kt_test limits_tests[] = {
     {"name length", test_limits_name},
     {"racks", test_limits_racks},
     {"message flood", test_limits_flood},
+    {"anchored patterns", test_limits_pattern_anchor},
+    {"pattern matching budget", test_limits_pattern_work},
     {NULL, NULL},
 };
 
