@@ -23,6 +23,7 @@ typedef struct pctx {
 	ks_msg_fn fn;
 	void *ctx;
 	int errors;
+	const ka_group *scenario; /* the group.scenario already loaded, or NULL */
 } pctx;
 
 static void perr(pctx *c, const char *place, const char *fmt, ...)
@@ -135,7 +136,11 @@ static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
 			snprintf(path, sizeof(path), "%s/%s", dir, f);
 		else
 			snprintf(path, sizeof(path), "%s", f);
-		if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
+		if (c->scenario) {
+			/* Loaded once by the caller, its warnings said once. */
+			p->scenario = (ka_group *)c->scenario;
+			p->scenario_borrowed = 1;
+		} else if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
 			perr(c, "group.scenario", "cannot load scenario %s (see above)", path);
 			return;
 		}
@@ -533,7 +538,13 @@ static void parse_broker(pctx *c, json_t *j, ks_plan *p)
 
 int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx)
 {
-	pctx c = {where, fn, ctx, 0};
+	return ks_plan_from_json_group(where, doc, NULL, out, fn, ctx);
+}
+
+int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scenario, ks_plan **out,
+			    ks_msg_fn fn, void *ctx)
+{
+	pctx c = {where, fn, ctx, 0, scenario};
 	*out = NULL;
 	if (!json_is_object(doc)) {
 		perr(&c, "", "a plan is a JSON object");
@@ -907,7 +918,8 @@ void ks_plan_free(ks_plan *p)
 	free(p->topic_name);
 	free(p->topic_parts);
 	free(p->events);
-	ka_group_free(p->scenario);
+	if (!p->scenario_borrowed)
+		ka_group_free(p->scenario);
 	json_decref(p->json);
 	free(p);
 }

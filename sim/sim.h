@@ -57,7 +57,8 @@ typedef struct ks_plan {
 	json_t *json; /* the plan as run, defaults filled in (owned) */
 	const char *name;
 	/* The starting group: members named m0000... or a scenario's. */
-	ka_group *scenario; /* NULL for {"members", "topics"} */
+	ka_group *scenario;    /* NULL for {"members", "topics"} */
+	int scenario_borrowed; /* the caller's (ks_plan_from_json_group): not freed */
 	uint32_t members;
 	uint32_t n_topics;
 	char **topic_name;     /* [n_topics], Java String order of names */
@@ -104,6 +105,13 @@ int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx);
 /* A plan from a JSON document (takes a reference of its own); `where`
  * names it in messages. */
 int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx);
+
+/* The same, with the group that the plan's group.scenario names already
+ * loaded (the plan borrows it: it must outlive the plan), so that a caller
+ * running many plans on one scenario reads it, and reports its warnings,
+ * once. NULL: load the file. */
+int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scenario, ks_plan **out,
+			    ks_msg_fn fn, void *ctx);
 
 /* Presets: plans with a name. ks_preset_json returns a new document or NULL. */
 size_t ks_preset_count(void);
