@@ -12,3 +12,10 @@ add_test(NAME install.consumer
           "-DFLAGS=${ka_install_flags}" -DVERSION=${PROJECT_VERSION}
           -P ${CMAKE_CURRENT_SOURCE_DIR}/install/check.cmake)
 set_tests_properties(install.consumer PROPERTIES LABELS install TIMEOUT 300)
+
+# The shared library exports the public API only (assignors/exports.map).
+add_test(NAME install.exports
+  COMMAND ${CMAKE_COMMAND} -DLIB=$<TARGET_FILE:kassign_shared>
+          -DHEADER=${PROJECT_SOURCE_DIR}/assignors/include/kassign/kassign.h -DNM=${CMAKE_NM}
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/install/exports.cmake)
+set_tests_properties(install.exports PROPERTIES LABELS install)

@@ -178,6 +178,18 @@ size_t ka__replay_size(const ka_group *g);
 int ka__replay_balance(const ka_group *g, ka__ws *w, const uint32_t *greedy, const uint8_t *kept,
 		       int revocation, uint32_t *out);
 
+/* ------------------------------------------------------------ the optimum (optimum_flow.c) */
+
+/* The fewest moves among the most balanced assignments, racks left out;
+ * for ka_metrics.moved_opt. */
+size_t ka__optimum_min_moves_size(const ka_group *g);
+uint32_t ka__optimum_min_moves(const ka_group *g, void *ws, size_t ws_size);
+/* The optimum of balance, then locality whenever members and partitions both
+ * have racks (not only under Kafka's rule), then moves; *exact is 0 when
+ * locality had to be left out (weights past 64 bits). For locality.c. */
+size_t ka__optimum_locality_size(const ka_group *g);
+int ka__optimum_locality(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
+
 /* ------------------------------------------------------------ strategies */
 
 size_t ka__range_workspace_size(const ka_group *g);
@@ -187,16 +199,7 @@ int ka__roundrobin_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t 
 size_t ka__sticky_workspace_size(const ka_group *g);
 int ka__sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 size_t ka__cooperative_sticky_workspace_size(const ka_group *g);
-/* The fewest moves among the most balanced assignments, racks left out
- * (sticky.c); for ka_metrics.moved_opt. */
-size_t ka__min_moves_size(const ka_group *g);
-uint32_t ka__min_moves(const ka_group *g, void *ws, size_t ws_size);
 int ka__cooperative_sticky_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
-/* The optimum of balance, then locality whenever members and partitions both
- * have racks (not only under Kafka's rule), then moves (sticky.c); *exact is
- * 0 when locality had to be left out (weights past 64 bits). For locality.c. */
-size_t ka__sticky_optimum_size(const ka_group *g);
-int ka__sticky_optimum(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
 size_t ka__locality_workspace_size(const ka_group *g);
 int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 /* kassign's exact optimum (balance, then locality under Kafka's rack rule,

@@ -80,7 +80,7 @@ static int locality_void(const ka_group *g)
 
 size_t ka__locality_workspace_size(const ka_group *g)
 {
-	return locality_void(g) ? ka__optimal_workspace_size(g) : ka__sticky_optimum_size(g);
+	return locality_void(g) ? ka__optimal_workspace_size(g) : ka__optimum_locality_size(g);
 }
 
 int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner)
@@ -88,7 +88,7 @@ int ka__locality_assign(const ka_group *g, void *ws, size_t ws_size, uint32_t *o
 	if (locality_void(g))
 		return ka__optimal_assign(g, ws, ws_size, owner);
 	int exact;
-	return ka__sticky_optimum(g, ws, ws_size, owner, &exact);
+	return ka__optimum_locality(g, ws, ws_size, owner, &exact);
 }
 
 /*

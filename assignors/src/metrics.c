@@ -27,7 +27,8 @@ static size_t base_size(const ka_group *g)
 
 size_t ka_metrics_workspace_size(const ka_group *g)
 {
-	size_t opt = (g->flags & KA_GROUP_HOMOGENEOUS) ? 0 : ka__min_moves_size(g) + KA__ALIGN;
+	size_t opt =
+	    (g->flags & KA_GROUP_HOMOGENEOUS) ? 0 : ka__optimum_min_moves_size(g) + KA__ALIGN;
 	return base_size(g) + opt;
 }
 
@@ -37,7 +38,7 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 	if (ws_size < ka_metrics_workspace_size(g))
 		return KA_EWORKSPACE;
 	const uint32_t M = g->n_members;
-	uint32_t *load = ws;         /* partitions a member holds */
+	uint32_t *load = ws;          /* partitions a member holds */
 	uint32_t *kept_of = load + M; /* partitions whose previous owner it is */
 	ka_metrics m;
 	memset(&m, 0, sizeof m);
@@ -79,7 +80,8 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 	for (uint32_t i = 0; i < M; i++) {
 		int eligible = 0;
 		for (uint32_t s = g->sub_off[i]; s < g->sub_off[i + 1] && !eligible; s++)
-			eligible = g->topic_off[g->sub_topic[s] + 1] > g->topic_off[g->sub_topic[s]];
+			eligible =
+			    g->topic_off[g->sub_topic[s] + 1] > g->topic_off[g->sub_topic[s]];
 		if (!eligible)
 			continue;
 		if (!m.n_eligible || load[i] < m.load_min)
@@ -130,9 +132,11 @@ int ka_metrics_compute(const ka_group *g, const uint32_t *owner, void *ws, size_
 		m.moved_min_exact = M == 0 || m.prev_owned == 0;
 		/* The flow wants 64-byte aligned scratch; ws is only 8-aligned. */
 		unsigned char *rest = (unsigned char *)ws + base_size(g);
-		unsigned char *aligned =
-		    (unsigned char *)(((uintptr_t)rest + KA__ALIGN - 1) & ~(uintptr_t)(KA__ALIGN - 1));
-		m.moved_opt = m.prev_owned ? ka__min_moves(g, aligned, ka__min_moves_size(g)) : 0;
+		unsigned char *aligned = (unsigned char *)(((uintptr_t)rest + KA__ALIGN - 1) &
+							   ~(uintptr_t)(KA__ALIGN - 1));
+		m.moved_opt = m.prev_owned
+				  ? ka__optimum_min_moves(g, aligned, ka__optimum_min_moves_size(g))
+				  : 0;
 	}
 	*out = m;
 	return 0;
