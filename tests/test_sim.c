@@ -470,17 +470,15 @@ static void test_mock_by_hand(void)
  */
 static void test_librdkafka_third_generation(void)
 {
-	static const char *const text =
-	    "{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
-	    "\"partitions\": 4}]}, \"protocol\": \"cooperative\", \"strategy\": "
-	    "\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "
-	    "\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "
-	    "\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "
-	    "\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "
-	    "\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}";
-	char buf[1024];
-	snprintf(buf, sizeof(buf), text, "librdkafka");
-	ks_plan *p = plan_of(buf);
+#define THIRD_GEN_PLAN(client)                                                                     \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"cooperative\", \"strategy\": \"cooperative-sticky\", \"config\": "        \
+	"{\"session.timeout.ms\": 3500, \"heartbeat.interval.ms\": 3000}, \"model\": "             \
+	"{\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 0, "                   \
+	"\"revoke_callback_ms\": 10, \"coordinator\": \"librdkafka-mock\", \"client\": "           \
+	"\"" client "\"}, \"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": "       \
+	"12000}"
+	ks_plan *p = plan_of(THIRD_GEN_PLAN("librdkafka"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ks_run *r = run_of(p);
 	CU_ASSERT_EQUAL(r->summary.generations, 3);
@@ -504,8 +502,7 @@ static void test_librdkafka_third_generation(void)
 	ks_run_free(r);
 	ks_plan_free(p);
 
-	snprintf(buf, sizeof(buf), text, "java");
-	p = plan_of(buf);
+	p = plan_of(THIRD_GEN_PLAN("java"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	r = run_of(p);
 	CU_ASSERT_EQUAL(r->summary.generations, 3);
