@@ -5,9 +5,10 @@
  *
  * The best assignment is the lexicographic optimum of docs/design.md: the
  * most balanced load vector, then the most partitions on a member whose rack
- * holds a replica, then the fewest moves. The `locality` strategy computes
- * exactly that (a min-cost flow over partition groups and member classes,
- * not over partitions), so the optimum of a million partitions takes a
+ * holds a replica, then the fewest moves. optimum_flow.c computes exactly
+ * that (ka__optimum_best, which the `locality` strategy gives too: a
+ * min-cost flow over partition groups and member classes, not over
+ * partitions), so the optimum of a million partitions takes a
  * fraction of a second where ka_optimum_compute's unit-step flow would not
  * finish. Its figures are counted the way ka_metrics_compute counts them.
  *
@@ -23,19 +24,13 @@
 
 #include "internal.h"
 
-static const ka_strategy *best_strategy(void)
-{
-	return ka_strategy_find("locality");
-}
-
 size_t ka_optimum_flow_workspace_size(const ka_group *g)
 {
-	const ka_strategy *s = best_strategy();
-	if (!g || !s)
+	if (!g)
 		return 0;
 	size_t n = ka__ws_need(0, (size_t)g->n_partitions + 1, sizeof(uint32_t));
 	n = ka__ws_need(n, (size_t)g->n_members + 1, sizeof(uint32_t));
-	return n + ka__ws_round(ka_workspace_size(s, g));
+	return n + ka__ws_round(ka__optimum_best_size(g));
 }
 
 /* load_min, load_max, load_sq over eligible members, local and moved. */
@@ -82,8 +77,7 @@ static void count(const ka_group *g, const uint32_t *owner, uint32_t *load, ka_o
 
 int ka_optimum_flow(const ka_group *g, void *ws, size_t ws_size, ka_optimum *out)
 {
-	const ka_strategy *s = best_strategy();
-	if (!g || !out || !s || ((uintptr_t)ws & (KA__ALIGN - 1)))
+	if (!g || !out || ((uintptr_t)ws & (KA__ALIGN - 1)))
 		return KA_EINVAL;
 	if (ws_size < ka_optimum_flow_workspace_size(g))
 		return KA_EWORKSPACE;
@@ -91,9 +85,9 @@ int ka_optimum_flow(const ka_group *g, void *ws, size_t ws_size, ka_optimum *out
 	ka__ws_init(&w, ws, ws_size);
 	uint32_t *owner = ka__ws_take(&w, (size_t)g->n_partitions + 1, sizeof *owner);
 	uint32_t *load = ka__ws_take(&w, (size_t)g->n_members + 1, sizeof *load);
-	size_t need = ka_workspace_size(s, g);
+	size_t need = ka__optimum_best_size(g);
 	void *rest = ka__ws_take(&w, need, 1);
-	int rc = ka_assign(s, g, rest, need, owner);
+	int rc = ka__optimum_best(g, rest, need, owner);
 	if (rc)
 		return rc;
 	count(g, owner, load, out);

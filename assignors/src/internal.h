@@ -189,6 +189,10 @@ uint32_t ka__optimum_min_moves(const ka_group *g, void *ws, size_t ws_size);
  * locality had to be left out (weights past 64 bits). For locality.c. */
 size_t ka__optimum_locality_size(const ka_group *g);
 int ka__optimum_locality(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner, int *exact);
+/* The best assignment: ka__optimum_locality, or where no assignment is more
+ * local than another the optimal plan. The locality strategy and gap.c. */
+size_t ka__optimum_best_size(const ka_group *g);
+int ka__optimum_best(const ka_group *g, void *ws, size_t ws_size, uint32_t *owner);
 
 /* ------------------------------------------------------------ strategies */
 

@@ -155,26 +155,15 @@ static void deal_general(const dealing *dl, int rack_match, uint32_t *owner)
 /* Slabs are sized by the bounds of dims; the classes themselves are sides'. */
 #define GENERAL_SIZES const size_t M = g->n_members, T = g->n_topics, C = d->cls, SC = d->cls_subs
 
-void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
-			uint32_t *owner)
+/* Every valid claim is kept; rack-aware, unless it is mismatched. A
+ * member's claims ascend, so its topics are found by topic_from and its
+ * subscription is looked up once per topic. Sets owner[] and load[]. */
+static void keep_claims(const ka_group *g, int racks, uint32_t *owner, uint32_t *load)
 {
-	GENERAL_SIZES;
-#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
-	GENERAL_SLABS(X)
-#undef X
-	const uint32_t NC = sd->n_cls, *cls_of = sd->cls_of;
-	assert(NC <= C);
-	(void)C;
-	(void)SC;
-	for (uint32_t i = 0; i < M; i++)
-		id_rank[g->id_order[i]] = i;
+	const uint32_t M = g->n_members;
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		owner[p] = KA_NONE;
 	memset(load, 0, M * sizeof *load);
-
-	/* Every valid claim is kept; rack-aware, unless it is mismatched. A
-	 * member's claims ascend, so its topics are found by topic_from and its
-	 * subscription is looked up once per topic. */
 	for (uint32_t m = 0; m < M; m++) {
 		uint32_t t = 0, last_t = KA_NONE;
 		int valid = 0;
@@ -187,17 +176,25 @@ void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__w
 				last_t = t;
 				valid = ka__subscribes(g, m, t);
 			}
-			if (valid && !(sd->racks && mismatch(g, m, p))) {
+			if (valid && !(racks && mismatch(g, m, p))) {
 				owner[p] = m;
 				load[m]++;
 			}
 		}
 	}
+}
 
-	/* Classes' members by (starting load, member_id): the pending lists. */
+/* Classes' members by (starting load, member_id): the pending lists of
+ * the filler (by cls_off, its off[]), which starts with nobody active.
+ * sort_key[M] is scratch. */
+static void fill_pending(const sides *sd, filler *fl, uint32_t *cls_off, uint64_t *sort_key)
+{
+	const ka_group *g = fl->g;
+	const uint32_t M = g->n_members, NC = sd->n_cls, *cls_of = sd->cls_of;
+	uint32_t *cls_pos = fl->pos, *pend = fl->pend;
 	for (uint32_t m = 0; m < M; m++)
-		sort_key[m] = ((uint64_t)load[m] << 32) | id_rank[m];
-	sort_keys(sort_key, (uint32_t)M);
+		sort_key[m] = ((uint64_t)fl->load[m] << 32) | fl->id_rank[m];
+	sort_keys(sort_key, M);
 	memset(cls_off, 0, (NC + 1) * sizeof *cls_off);
 	for (uint32_t m = 0; m < M; m++)
 		cls_off[cls_of[m] + 1]++;
@@ -208,15 +205,18 @@ void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__w
 		uint32_t m = g->id_order[(uint32_t)sort_key[i]];
 		pend[cls_pos[cls_of[m]]++] = m;
 	}
-	memset(cls_level, 0, NC * sizeof *cls_level);
+	memset(fl->level, 0, NC * sizeof *fl->level);
 	memset(cls_pos, 0, NC * sizeof *cls_pos);
-	memset(cls_active, 0, NC * sizeof *cls_active);
-	memset(cls_pend, 0, NC * sizeof *cls_pend);
-	filler fl = {g,       load,      id_rank, pend,       active,  merge_tmp,
-		     cls_off, cls_level, cls_pos, cls_active, cls_pend};
+	memset(fl->n_active, 0, NC * sizeof *fl->n_active);
+	memset(fl->n_pend, 0, NC * sizeof *fl->n_pend);
+}
 
-	/* Topics by number of subscribers, then name (Kafka's TopicComparator):
-	 * a stable counting sort of topics already in name order. */
+/* Topics by number of subscribers, then name (Kafka's TopicComparator): a
+ * stable counting sort of topics already in name order, into topic_order;
+ * returns how many (topics with subscribers and partitions). */
+static uint32_t order_topics(const ka_group *g, uint32_t *by_count, uint32_t *topic_order)
+{
+	const size_t M = g->n_members, T = g->n_topics;
 	memset(by_count, 0, (M + 2) * sizeof *by_count);
 	for (uint32_t t = 0; t < T; t++)
 		if (g->tsub_off[t + 1] > g->tsub_off[t] && g->topic_off[t + 1] > g->topic_off[t])
@@ -227,8 +227,16 @@ void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__w
 	for (uint32_t t = 0; t < T; t++)
 		if (g->tsub_off[t + 1] > g->tsub_off[t] && g->topic_off[t + 1] > g->topic_off[t])
 			topic_order[by_count[g->tsub_off[t + 1] - g->tsub_off[t]]++] = t;
+	return nt;
+}
 
-	/* The classes subscribing to each topic, from one member of each class. */
+/* The classes subscribing to each topic (tcls by tcls_off), from one
+ * member of each class; tcls_cur[T] is scratch. */
+static void topic_classes(const ka_group *g, const sides *sd, uint32_t *tcls_off,
+			  uint32_t *tcls_cur, uint32_t *tcls)
+{
+	const size_t T = g->n_topics;
+	const uint32_t NC = sd->n_cls;
 	memset(tcls_off, 0, (T + 1) * sizeof *tcls_off);
 	for (uint32_t c = 0, scan = 0; c < NC; c++) {
 		uint32_t m = class_rep(sd, c, &scan);
@@ -237,13 +245,33 @@ void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__w
 	}
 	for (size_t t = 0; t < T; t++)
 		tcls_off[t + 1] += tcls_off[t];
-	assert(tcls_off[T] <= SC);
 	memcpy(tcls_cur, tcls_off, T * sizeof *tcls_cur);
 	for (uint32_t c = 0, scan = 0; c < NC; c++) {
 		uint32_t m = class_rep(sd, c, &scan);
 		for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
 			tcls[tcls_cur[g->sub_topic[s]]++] = c;
 	}
+}
+
+void ka__general_assign(const ka_group *g, const dims *d, const sides *sd, ka__ws *w,
+			uint32_t *owner)
+{
+	GENERAL_SIZES;
+#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+	GENERAL_SLABS(X)
+#undef X
+	assert(sd->n_cls <= C);
+	(void)C;
+	(void)SC;
+	for (uint32_t i = 0; i < M; i++)
+		id_rank[g->id_order[i]] = i;
+	keep_claims(g, sd->racks, owner, load);
+	filler fl = {g,       load,      id_rank, pend,       active,  merge_tmp,
+		     cls_off, cls_level, cls_pos, cls_active, cls_pend};
+	fill_pending(sd, &fl, cls_off, sort_key);
+	const uint32_t nt = order_topics(g, by_count, topic_order);
+	topic_classes(g, sd, tcls_off, tcls_cur, tcls);
+	assert(tcls_off[T] <= SC);
 
 	/*
 	 * Deal the rest: each partition to the least-loaded subscriber (ties by

@@ -314,28 +314,33 @@ static int same_group(const ka_group *g, const uint8_t *mr, uint32_t p, uint32_t
  * member racks matter: a replica on a rack no member sits on changes
  * nobody's locality.
  */
-void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
-{
-	GROUP_SIZES;
-#define X(name, type, n) type *name = ka__ws_take(w, (n), sizeof(type));
+/* What the phases of ka__groups_build share: its slabs, and its scratch
+ * (the hash table of table_n slots, a group's topic class). */
+typedef struct grouping {
+	const ka_group *g;
+	const uint8_t *mr; /* the members' racks (member_rack_bits) */
+#define X(name, type, n) type *name;
 	GROUP_SLABS(X)
 #undef X
-	const size_t mark = w->used, mask = d->table - 1;
-	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class;
-	uint32_t *table = ka__ws_take(w, d->table, sizeof(uint32_t));
-	uint32_t *gr_cls = ka__ws_take(w, G, sizeof(uint32_t)); /* a group's topic class */
-	const uint8_t *mr = sd->rack_bit;                       /* the members' racks */
-	uint64_t *key = gr_key;
-	memset(table, 0xff, d->table * sizeof *table);
-	/* Up to 64 member racks (the usual case) a partition's racks are a bit
-	 * mask (mr[r]: 1 + its bit, 0 for no member there), hashed and compared
-	 * as one word; past that, the rack lists themselves (mr[r] != 0 for a
-	 * member's rack). */
-	const int masks = d->member_racks <= 64;
-	/* First-seen numbering; gr_first counts each class's groups. */
-	memset(gr_first, 0, ((size_t)NT + 1) * sizeof *gr_first);
+	uint32_t *table, *gr_cls;
+	size_t mask;
+} grouping;
+
+/* First-seen numbering, up to 64 member racks (the usual case): a
+ * partition's racks are a bit mask (mr[r]: 1 + its bit, 0 for no member
+ * there), hashed and compared as one word. gr_first counts each class's
+ * groups; returns how many groups. */
+static uint32_t number_by_mask(const grouping *gp)
+{
+	const ka_group *g = gp->g;
+	const uint8_t *mr = gp->mr;
+	const uint32_t *tcls = g->topic_class;
+	uint32_t *gr_of = gp->gr_of, *gr_topic = gp->gr_topic, *gr_rep = gp->gr_rep;
+	uint32_t *gr_first = gp->gr_first, *gr_cls = gp->gr_cls, *table = gp->table;
+	uint64_t *key = gp->gr_key;
+	const size_t mask = gp->mask;
 	uint32_t n = 0;
-	for (uint32_t t = 0; t < T && masks; t++) {
+	for (uint32_t t = 0; t < g->n_topics; t++) {
 		const int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
 		const uint32_t c = tcls[t];
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
@@ -355,7 +360,21 @@ void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 			gr_of[p] = *slot;
 		}
 	}
-	for (uint32_t t = 0; t < T && !masks; t++) {
+	return n;
+}
+
+/* The same past 64 member racks: the rack lists themselves (mr[r] != 0 for
+ * a member's rack), hashed and compared. */
+static uint32_t number_by_racks(const grouping *gp)
+{
+	const ka_group *g = gp->g;
+	const uint8_t *mr = gp->mr;
+	const uint32_t *tcls = g->topic_class;
+	uint32_t *gr_of = gp->gr_of, *gr_topic = gp->gr_topic, *gr_rep = gp->gr_rep;
+	uint32_t *gr_first = gp->gr_first, *table = gp->table;
+	const size_t mask = gp->mask;
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < g->n_topics; t++) {
 		const int subscribed = g->tsub_off[t + 1] > g->tsub_off[t];
 		const uint32_t c = tcls[t];
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
@@ -379,13 +398,22 @@ void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 			}
 		}
 	}
-	assert(n <= G);
+	return n;
+}
+
+/* Renumbers the n groups so that each topic class's are consecutive, and
+ * lists the partitions by group (gr_off, gr_part). The table is scratch
+ * now: [0, n) the new ids, [n, 2n) a copy (n <= table / 2). */
+static void renumber_by_class(const grouping *gp, uint32_t n, int masks)
+{
+	const ka_group *g = gp->g;
+	const uint32_t NT = g->n_topic_classes, *tcls = g->topic_class, P = g->n_partitions;
+	uint32_t *gr_of = gp->gr_of, *gr_topic = gp->gr_topic, *gr_rep = gp->gr_rep;
+	uint32_t *gr_first = gp->gr_first, *gr_off = gp->gr_off, *table = gp->table;
 	for (uint32_t c = 0; c < NT; c++)
 		gr_first[c + 1] += gr_first[c];
-	/* Renumber by class: table[0, n) the new ids, table[n, 2n) scratch
-	 * (n <= table / 2), gr_off the cursors for now. */
 	uint32_t *renum = table, *tmp = table + n;
-	memcpy(gr_off, gr_first, (size_t)NT * sizeof *gr_off);
+	memcpy(gr_off, gr_first, (size_t)NT * sizeof *gr_off); /* cursors for now */
 	for (uint32_t k = 0; k < n; k++)
 		renum[k] = gr_off[tcls[gr_topic[k]]]++;
 	memcpy(tmp, gr_topic, (size_t)n * sizeof *tmp);
@@ -395,7 +423,7 @@ void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	for (uint32_t k = 0; k < n; k++)
 		gr_rep[renum[k]] = tmp[k];
 	for (uint32_t k = 0; masks && k < n; k++)
-		key[k] = rack_mask(g, mr, gr_rep[k]);
+		gp->gr_key[k] = rack_mask(g, gp->mr, gr_rep[k]);
 	memset(gr_off, 0, ((size_t)n + 1) * sizeof *gr_off);
 	for (uint32_t p = 0; p < P; p++)
 		if (gr_of[p] != KA_NONE) {
@@ -407,17 +435,37 @@ void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
 	memcpy(table, gr_off, n * sizeof *table); /* cursors now */
 	for (uint32_t p = 0; p < P; p++)
 		if (gr_of[p] != KA_NONE)
-			gr_part[table[gr_of[p]]++] = p;
+			gp->gr_part[table[gr_of[p]]++] = p;
+}
+
+void ka__groups_build(const ka_group *g, const dims *d, ka__ws *w, sides *sd)
+{
+	GROUP_SIZES;
+	grouping gp = {.g = g, .mr = sd->rack_bit, .mask = d->table - 1};
+#define X(name, type, n) gp.name = ka__ws_take(w, (n), sizeof(type));
+	GROUP_SLABS(X)
+#undef X
+	const size_t mark = w->used;
+	gp.table = ka__ws_take(w, d->table, sizeof(uint32_t));
+	gp.gr_cls = ka__ws_take(w, G, sizeof(uint32_t));
+	memset(gp.table, 0xff, d->table * sizeof *gp.table);
+	memset(gp.gr_first, 0, ((size_t)g->n_topic_classes + 1) * sizeof *gp.gr_first);
+	const int masks = d->member_racks <= 64;
+	const uint32_t n = masks ? number_by_mask(&gp) : number_by_racks(&gp);
+	assert(n <= G);
+	(void)P;
+	(void)T;
+	renumber_by_class(&gp, n, masks);
 	w->used = mark;
 	sd->n_grp = n;
-	sd->grp_off = gr_off;
-	sd->grp_part = gr_part;
-	sd->grp_of = gr_of;
-	sd->grp_topic = gr_topic;
-	sd->grp_first = gr_first;
-	sd->grp_of_tp = tcls;
-	sd->grp_rep = gr_rep;
-	sd->grp_key = masks ? gr_key : NULL;
+	sd->grp_off = gp.gr_off;
+	sd->grp_part = gp.gr_part;
+	sd->grp_of = gp.gr_of;
+	sd->grp_topic = gp.gr_topic;
+	sd->grp_first = gp.gr_first;
+	sd->grp_of_tp = g->topic_class;
+	sd->grp_rep = gp.gr_rep;
+	sd->grp_key = masks ? gp.gr_key : NULL;
 }
 
 /* ka__groups_build' scratch: the hash slots, a class a group. */
