@@ -18,6 +18,8 @@ typedef struct rd {
 	kr_run *run;
 	char *err;
 	size_t errlen;
+	uint32_t *tslots; /* topic names, open addressing: index + 1, 0 free */
+	size_t n_tslots;  /* a power of two, at least twice the topics */
 } rd;
 
 static int fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -269,6 +271,18 @@ static int read_members(rd *r, const json_t *root)
 	return 0;
 }
 
+/* The slot of topic name in r's table: its own, or the free one where it
+ * would go. */
+static uint32_t *topic_slot(const rd *r, const char *name)
+{
+	const size_t mask = r->n_tslots - 1;
+	for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
+		const uint32_t s = r->tslots[i];
+		if (!s || strcmp(r->run->topics[s - 1].name, name) == 0)
+			return &r->tslots[i];
+	}
+}
+
 static int read_topics(rd *r, const json_t *root)
 {
 	kr_run *run = r->run;
@@ -279,7 +293,11 @@ static int read_topics(rd *r, const json_t *root)
 		return -1;
 	run->n_topics = json_array_size(arr);
 	run->topics = calloc(run->n_topics ? run->n_topics : 1, sizeof(*run->topics));
-	if (!run->topics)
+	r->n_tslots = 16;
+	while (r->n_tslots < 2 * run->n_topics)
+		r->n_tslots *= 2;
+	r->tslots = calloc(r->n_tslots, sizeof(*r->tslots));
+	if (!run->topics || !r->tslots || run->n_topics >= UINT32_MAX)
 		return fail(r, "out of memory");
 	json_array_foreach(arr, i, t)
 	{
@@ -291,11 +309,11 @@ static int read_topics(rd *r, const json_t *root)
 		const json_t *p = json_object_get(t, "partitions");
 		if (get_str(r, t, path, "name", 1, &run->topics[i].name) < 0)
 			return -1;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(run->topics[j].name, run->topics[i].name) == 0)
-				return fail(
-				    r, "%s.name: duplicate topic name \"%.80s\" (also topics[%zu])",
-				    path, run->topics[i].name, j);
+		uint32_t *slot = topic_slot(r, run->topics[i].name);
+		if (*slot)
+			return fail(r, "%s.name: duplicate topic name \"%.80s\" (also topics[%u])",
+				    path, run->topics[i].name, *slot - 1);
+		*slot = (uint32_t)i + 1;
 		if (!json_is_integer(p) || json_integer_value(p) < 0 ||
 		    json_integer_value(p) > UINT32_MAX)
 			return fail(r, "%s.partitions: must be an integer >= 0, not %s", path,
@@ -306,12 +324,10 @@ static int read_topics(rd *r, const json_t *root)
 }
 
 /* Index of the topic named name, or n_topics. */
-static size_t topic_find(const kr_run *run, const char *name)
+static size_t topic_find(const rd *r, const char *name)
 {
-	size_t t = 0;
-	while (t < run->n_topics && strcmp(run->topics[t].name, name) != 0)
-		t++;
-	return t;
+	const uint32_t s = *topic_slot(r, name);
+	return s ? s - 1 : r->run->n_topics;
 }
 
 static int read_events(rd *r, const json_t *root)
@@ -347,7 +363,7 @@ static int read_events(rd *r, const json_t *root)
 		if (member && member_add(r, member, NULL, 0, path, &ev->member) < 0)
 			return -1;
 		if (topic) {
-			size_t t = topic_find(run, topic);
+			size_t t = topic_find(r, topic);
 			if (t >= run->n_topics)
 				return fail(r, "%s.topic: unknown topic \"%.80s\" (not in topics)",
 					    path, topic);
@@ -447,7 +463,7 @@ static int read_ownership(rd *r, const json_t *root)
 		if (get_str(r, x, path, "topic", 1, &topic) < 0)
 			return -1;
 		if (last_topic >= run->n_topics || strcmp(run->topics[last_topic].name, topic) != 0)
-			last_topic = topic_find(run, topic);
+			last_topic = topic_find(r, topic);
 		if (last_topic >= run->n_topics)
 			return fail(r, "%s.topic: unknown topic \"%.80s\" (not in topics)", path,
 				    topic);
@@ -722,7 +738,7 @@ int kr_run_parse(json_t *root, kr_run **out, char *err, size_t errlen)
 {
 	char b[64];
 	*out = NULL;
-	rd r = {kr_run_new(), err, errlen};
+	rd r = {kr_run_new(), err, errlen, NULL, 0};
 	if (!r.run)
 		return fail(&r, "out of memory");
 	r.run->root = json_incref(root);
@@ -744,6 +760,7 @@ int kr_run_parse(json_t *root, kr_run **out, char *err, size_t errlen)
 		 read_summary(&r, root) == 0 && read_context(&r, root) == 0 &&
 		 read_plan(&r, root) == 0 && read_states(&r) == 0)
 		rc = 0;
+	free(r.tslots);
 	if (rc < 0) {
 		kr_run_free(r.run);
 		return -1;
