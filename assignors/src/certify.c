@@ -70,19 +70,12 @@ static inline const uint32_t *edges(const graph *gr, uint32_t v, uint32_t *n, ui
 	return gr->t_to + gr->t_off[t];
 }
 
-int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
+/* Loads, and each class's smallest and largest (eligible classes only:
+ * cmin NO_VALUE for the others). 0 when a class's loads differ by two. */
+static int class_loads(const ka_group *g, const uint32_t *owner, uint32_t *load, uint32_t *cmin,
+		       uint32_t *cmax)
 {
-	const uint32_t M = g->n_members, C = g->n_member_classes, T = g->n_topics;
-	const uint32_t V = C + T;
-	uint32_t *load = ka__ws_take(w, M, sizeof(uint32_t));
-	uint32_t *cmin = ka__ws_take(w, C, sizeof(uint32_t));
-	uint32_t *cmax = ka__ws_take(w, C, sizeof(uint32_t));
-	uint32_t *c_off = ka__ws_take(w, (size_t)C + 1, sizeof(uint32_t));
-	uint32_t *c_to = ka__ws_take(w, g->n_partitions, sizeof(uint32_t));
-	uint32_t *stamp = ka__ws_take(w, C, sizeof(uint32_t));
-	uint32_t *t_off = ka__ws_take(w, (size_t)T + 1, sizeof(uint32_t));
-
-	/* Loads; each class's smallest and largest (eligible classes only). */
+	const uint32_t M = g->n_members, C = g->n_member_classes;
 	memset(load, 0, (size_t)M * sizeof *load);
 	for (uint32_t p = 0; p < g->n_partitions; p++)
 		if (owner[p] != KA_NONE)
@@ -107,8 +100,15 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 	for (uint32_t c = 0; c < C; c++)
 		if (cmin[c] != NO_VALUE && cmax[c] > cmin[c] + 1)
 			return 0;
+	return 1;
+}
 
-	/* class -> topic: the class holds a partition of the topic. */
+/* class -> topic (c_off, c_to): the class holds a partition of the topic.
+ * stamp[C] is scratch. */
+static void class_topics(const ka_group *g, const uint32_t *owner, uint32_t *c_off, uint32_t *c_to,
+			 uint32_t *stamp)
+{
+	const uint32_t C = g->n_member_classes, T = g->n_topics;
 	memset(c_off, 0, ((size_t)C + 1) * sizeof *c_off);
 	for (uint32_t c = 0; c < C; c++)
 		stamp[c] = KA_NONE;
@@ -135,8 +135,13 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 			if (at == c_off[c] || c_to[at - 1] != t)
 				c_to[stamp[c]++] = t;
 		}
+}
 
-	/* topic -> class: the classes subscribing, from one member of each. */
+/* topic -> class: the offsets (t_off), counted from one member of each
+ * class. */
+static void topic_class_counts(const ka_group *g, uint32_t *t_off)
+{
+	const uint32_t M = g->n_members, T = g->n_topics;
 	memset(t_off, 0, ((size_t)T + 1) * sizeof *t_off);
 	for (uint32_t m = 0, next = 0; m < M; m++)
 		if (g->member_class[m] == next) {
@@ -146,28 +151,38 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 		}
 	for (uint32_t t = 0; t < T; t++)
 		t_off[t + 1] += t_off[t];
-	uint32_t *t_to = ka__ws_take(w, t_off[T], sizeof(uint32_t));
-	uint32_t *index = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *low = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *comp = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *sstack = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *cnode = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *cedge = ka__ws_take(w, V, sizeof(uint32_t));
-	uint32_t *cval = ka__ws_take(w, V, sizeof(uint32_t));
-	memcpy(index, t_off, (size_t)T * sizeof *index); /* cursors for now */
-	for (uint32_t m = 0, next = 0; m < M; m++)
+}
+
+/* topic -> class: the edges (t_to), cursor[T] scratch. */
+static void topic_class_edges(const ka_group *g, const uint32_t *t_off, uint32_t *t_to,
+			      uint32_t *cursor)
+{
+	memcpy(cursor, t_off, (size_t)g->n_topics * sizeof *cursor);
+	for (uint32_t m = 0, next = 0; m < g->n_members; m++)
 		if (g->member_class[m] == next) {
 			for (uint32_t s = g->sub_off[m]; s < g->sub_off[m + 1]; s++)
-				t_to[index[g->sub_topic[s]]++] = next;
+				t_to[cursor[g->sub_topic[s]]++] = next;
 			next++;
 		}
-	graph gr = {C, c_off, c_to, t_off, t_to};
+}
 
-	/*
-	 * Tarjan: a component is complete when its root pops; every component
-	 * reachable from it is complete already, so its minimum (over its
-	 * classes' smallest loads and its successors' minima) is final then.
-	 */
+/* Tarjan's scratch, V entries each. */
+typedef struct tarjan {
+	uint32_t *index, *low, *comp, *sstack, *cnode, *cedge, *cval;
+} tarjan;
+
+/*
+ * Tarjan: a component is complete when its root pops; every component
+ * reachable from it is complete already, so its minimum (over its
+ * classes' smallest loads and its successors' minima) is final then.
+ * Leaves each node's component in comp[] and each component's minimum in
+ * cval[].
+ */
+static void reach_minima(const graph *gr, uint32_t V, const uint32_t *cmin, const tarjan *tj)
+{
+	const uint32_t C = gr->C;
+	uint32_t *index = tj->index, *low = tj->low, *comp = tj->comp, *sstack = tj->sstack;
+	uint32_t *cnode = tj->cnode, *cedge = tj->cedge, *cval = tj->cval;
 	for (uint32_t v = 0; v < V; v++)
 		index[v] = KA_NONE;
 	uint32_t counter = 0, sp = 0, n_comp = 0;
@@ -182,7 +197,7 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 		comp[root] = KA_NONE;
 		while (1) {
 			uint32_t v = cnode[depth], n, shift;
-			const uint32_t *to = edges(&gr, v, &n, &shift);
+			const uint32_t *to = edges(gr, v, &n, &shift);
 			if (cedge[depth] < n) {
 				uint32_t u = to[cedge[depth]++] + shift;
 				if (index[u] == KA_NONE) {
@@ -207,7 +222,7 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 				} while (sstack[k] != v);
 				for (uint32_t i = k; i < sp; i++) {
 					uint32_t x = sstack[i], nx, sx;
-					const uint32_t *tx = edges(&gr, x, &nx, &sx);
+					const uint32_t *tx = edges(gr, x, &nx, &sx);
 					for (uint32_t e = 0; e < nx; e++) {
 						uint32_t y = comp[tx[e] + sx];
 						if (y != n_comp && cval[y] < best)
@@ -224,8 +239,38 @@ int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
 				low[parent] = low[v];
 		}
 	}
+}
+
+int ka__certify_balance(const ka_group *g, const uint32_t *owner, ka__ws *w)
+{
+	const uint32_t M = g->n_members, C = g->n_member_classes, T = g->n_topics;
+	const uint32_t V = C + T;
+	uint32_t *load = ka__ws_take(w, M, sizeof(uint32_t));
+	uint32_t *cmin = ka__ws_take(w, C, sizeof(uint32_t));
+	uint32_t *cmax = ka__ws_take(w, C, sizeof(uint32_t));
+	uint32_t *c_off = ka__ws_take(w, (size_t)C + 1, sizeof(uint32_t));
+	uint32_t *c_to = ka__ws_take(w, g->n_partitions, sizeof(uint32_t));
+	uint32_t *stamp = ka__ws_take(w, C, sizeof(uint32_t));
+	uint32_t *t_off = ka__ws_take(w, (size_t)T + 1, sizeof(uint32_t));
+	if (!class_loads(g, owner, load, cmin, cmax))
+		return 0;
+	class_topics(g, owner, c_off, c_to, stamp);
+	topic_class_counts(g, t_off);
+	uint32_t *t_to = ka__ws_take(w, t_off[T], sizeof(uint32_t));
+	tarjan tj;
+	tj.index = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.low = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.comp = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.sstack = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.cnode = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.cedge = ka__ws_take(w, V, sizeof(uint32_t));
+	tj.cval = ka__ws_take(w, V, sizeof(uint32_t));
+	topic_class_edges(g, t_off, t_to, tj.index); /* index: cursors for now */
+	const graph gr = {C, c_off, c_to, t_off, t_to};
+	reach_minima(&gr, V, cmin, &tj);
 
 	/* Every class's largest load at most one over what it can reach. */
+	const uint32_t *comp = tj.comp, *cval = tj.cval;
 	for (uint32_t c = 0; c < C; c++)
 		if (cmin[c] != NO_VALUE && cval[comp[c]] != NO_VALUE && cmax[c] > cval[comp[c]] + 1)
 			return 0;
