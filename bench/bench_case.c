@@ -5,6 +5,7 @@
  * (harness/measure.h), the counts added to the case's counters.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,10 @@ int kb_counts_front(int argc, char **argv)
 	}
 	const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = '\0';
+	kh_counts_signals sig;
+	kh_counts_catch(&sig); /* before the folder exists */
 	if (!exe[0] || kh_counts_tmpdir(dir, sizeof dir, err, sizeof err) < 0) {
+		kh_counts_release(&sig, NULL);
 		fprintf(stderr, "kassign-bench: %s\n", exe[0] ? err : "cannot read /proc/self/exe");
 		return 2;
 	}
@@ -210,6 +214,7 @@ int kb_counts_front(int argc, char **argv)
 	if (!args) {
 		fprintf(stderr, "kassign-bench: out of memory\n");
 		kh_counts_rmdir(dir);
+		kh_counts_release(&sig, NULL);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++)
@@ -221,11 +226,12 @@ int kb_counts_front(int argc, char **argv)
 	if (pid < 0) {
 		fprintf(stderr, "kassign-bench: %s\n", err);
 		kh_counts_rmdir(dir);
+		kh_counts_release(&sig, NULL);
 		return 2;
 	}
 	char buf[8192];
 	ssize_t k;
-	while ((k = read(fd, buf, sizeof buf)) != 0) {
+	while (!kh_counts_signalled() && (k = read(fd, buf, sizeof buf)) != 0) {
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -236,10 +242,14 @@ int kb_counts_front(int argc, char **argv)
 	}
 	close(fd);
 	int st = 0;
+	if (kh_counts_signalled())
+		kill(pid, SIGTERM);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kh_counts_stderr(dir, stderr);
+	if (!kh_counts_signalled())
+		kh_counts_stderr(dir, stderr);
 	kh_counts_rmdir(dir);
+	kh_counts_release(&sig, NULL);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
 }
 

@@ -297,7 +297,24 @@ static int print_json(FILE *f, const ka_group *g, const char *strategy, const ka
 	return rc;
 }
 
-int kh_cmd_check(int argc, char **argv)
+/* One check: its inputs, what was measured, and the workspaces. */
+typedef struct check_run {
+	const char *cmd, *spath, *apath;
+	const ka_strategy *s;
+	int json;
+	ka_group *g;
+	uint32_t *owner;
+	int64_t doc_violations; /* reported by the assignment loader */
+	violations v;           /* ka_assignment_validate's */
+	void *mws, *bws;
+	ka_metrics m, lm;
+	ka_optimum opt, lopt, fbest;
+	const ka_metrics *mp, *lmp;              /* NULL: not measured */
+	const ka_optimum *optp, *loptp, *fbestp; /* NULL: not computed */
+} check_run;
+
+/* Phase 1: the options. Returns -1 to go on, else the exit status. */
+static int check_options(check_run *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"strategy", required_argument, NULL, 's'},
@@ -305,139 +322,151 @@ int kh_cmd_check(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *cmd = "check";
 	const char *strategy_name = NULL;
-	int json = 0, c;
-
+	int c;
 	while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			strategy_name = optarg;
 			break;
 		case 'j':
-			json = 1;
+			r->json = 1;
 			break;
 		case 'h':
 			fputs(check_usage, stdout);
 			return KH_EXIT_OK;
 		default:
-			return kh_option_error(cmd, c, argv);
+			return kh_option_error(r->cmd, c, argv);
 		}
 	}
 	if (argc - optind != 2)
-		return kh_usage_error(cmd, "expected SCENARIO and ASSIGNMENT, got %d argument%s",
+		return kh_usage_error(r->cmd, "expected SCENARIO and ASSIGNMENT, got %d argument%s",
 				      argc - optind, argc - optind == 1 ? "" : "s");
-	const char *spath = argv[optind], *apath = argv[optind + 1];
-	const ka_strategy *s = NULL;
-	if (strategy_name && !(s = kh_strategy_lookup(cmd, strategy_name)))
+	r->spath = argv[optind];
+	r->apath = argv[optind + 1];
+	if (strategy_name && !(r->s = kh_strategy_lookup(r->cmd, strategy_name)))
 		return KH_EXIT_USAGE;
+	return -1;
+}
 
-	ka_group *g = NULL;
-	if (kd_scenario_load(spath, &g, kd_msg_stderr, NULL) < 0)
-		return KH_EXIT_USAGE;
-
-	int rc = KH_EXIT_USAGE;
-	void *mws = NULL, *bws = NULL;
-	kh_out out = {0};
-	uint32_t *owner = malloc(((size_t)g->n_partitions + 1) * sizeof(*owner));
-	if (!owner) {
-		kh_error(cmd, "%s: out of memory", spath);
-		goto done;
+/* Phase 2: the scenario, the assignment, and whose rules apply. Returns 0,
+ * or -1 after a message. */
+static int check_read(check_run *r)
+{
+	if (kd_scenario_load(r->spath, &r->g, kd_msg_stderr, NULL) < 0)
+		return -1;
+	r->owner = malloc(((size_t)r->g->n_partitions + 1) * sizeof(*r->owner));
+	if (!r->owner) {
+		kh_error(r->cmd, "%s: out of memory", r->spath);
+		return -1;
 	}
 	char named[256];
-	const int64_t doc_violations =
-	    kd_assignment_load_named(apath, g, owner, named, sizeof(named), kd_msg_stderr, NULL);
-	if (doc_violations < 0)
-		goto done;
+	r->doc_violations = kd_assignment_load_named(r->apath, r->g, r->owner, named, sizeof(named),
+						     kd_msg_stderr, NULL);
+	if (r->doc_violations < 0)
+		return -1;
 	/* Without --strategy the document's own "strategy" says whose rules
 	 * apply (a cooperative round may withhold partitions); a name no
 	 * strategy has is an error, not a silent plain check. */
-	if (!s && named[0]) {
-		if (!(s = ka_strategy_find(named))) {
-			kh_error(cmd,
-				 "%s: strategy: unknown strategy \"%s\" (give --strategy NAME, "
-				 "see 'kassign list')",
-				 apath, named);
-			goto done;
-		}
-		strategy_name = s->name;
+	if (!r->s && named[0] && !(r->s = ka_strategy_find(named))) {
+		kh_error(r->cmd,
+			 "%s: strategy: unknown strategy \"%s\" (give --strategy NAME, "
+			 "see 'kassign list')",
+			 r->apath, named);
+		return -1;
 	}
+	return 0;
+}
 
-	violations v = {0};
-	const int allow_withheld = s && (s->flags & KA_STRATEGY_COOPERATIVE);
-	ka_assignment_validate(g, owner, allow_withheld, collect, &v);
-
-	ka_metrics m;
-	const ka_metrics *mp = NULL;
-	ka_optimum opt, lopt, fbest;
-	const ka_optimum *optp = NULL, *loptp = NULL, *fbestp = NULL;
-	ka_metrics lm;
-	const ka_metrics *lmp = NULL;
-	if (!v.bad_member) {
-		const size_t mws_size = ka_metrics_workspace_size(g);
-		mws = malloc(mws_size ? mws_size : 1);
-		if (!mws) {
-			kh_error(cmd, "%s: out of memory", spath);
-			goto done;
-		}
-		const int mrc = ka_metrics_compute(g, owner, mws, mws_size, &m);
-		if (mrc < 0) {
-			kh_error(cmd, "%s: metrics failed: %s", spath, ka_strerror(mrc));
-			goto done;
-		}
-		mp = &m;
-		/* The exact optimum, for groups small enough to solve here. */
-		if (ka_optimum_compute(g, KH_OPTIMUM_WORK, &opt, NULL) == 0)
-			optp = &opt;
-		/* The same optimum from kassign's flow, at any size: the gap. */
-		const size_t bws_size = ka_optimum_flow_workspace_size(g);
-		bws = aligned_alloc(64, (bws_size + 63) / 64 * 64 + 64);
-		if (!bws) {
-			kh_error(cmd, "%s: out of memory", spath);
-			goto done;
-		}
-		const int brc = ka_optimum_flow(g, bws, bws_size, &fbest);
-		if (brc < 0) {
-			kh_error(cmd, "%s: optimum failed: %s", spath, ka_strerror(brc));
-			goto done;
-		}
-		fbestp = &fbest;
-		/* Known leaders: locality again, local only on the leader's rack. */
-		ka_group view;
-		if ((g->flags & KA_GROUP_LEADER_RACKS) && ka_group_leader_view(g, &view) == 0) {
-			const int lrc = ka_metrics_compute(&view, owner, mws, mws_size, &lm);
-			if (lrc < 0) {
-				kh_error(cmd, "%s: metrics failed: %s", spath, ka_strerror(lrc));
-				goto done;
-			}
-			lmp = &lm;
-			if (ka_optimum_compute(&view, KH_OPTIMUM_WORK, &lopt, NULL) == 0)
-				loptp = &lopt;
-		}
+/* Phase 3: validity, then (when every owner is a member) the metrics, the
+ * optimum and the gap's optimum, and with known leaders the same on the
+ * leader view. Returns 0, or -1 after a message. */
+static int check_measure(check_run *r)
+{
+	const ka_group *g = r->g;
+	const int allow_withheld = r->s && (r->s->flags & KA_STRATEGY_COOPERATIVE);
+	ka_assignment_validate(g, r->owner, allow_withheld, collect, &r->v);
+	if (r->v.bad_member)
+		return 0;
+	const size_t mws_size = ka_metrics_workspace_size(g);
+	r->mws = malloc(mws_size ? mws_size : 1);
+	if (!r->mws) {
+		kh_error(r->cmd, "%s: out of memory", r->spath);
+		return -1;
 	}
+	const int mrc = ka_metrics_compute(g, r->owner, r->mws, mws_size, &r->m);
+	if (mrc < 0) {
+		kh_error(r->cmd, "%s: metrics failed: %s", r->spath, ka_strerror(mrc));
+		return -1;
+	}
+	r->mp = &r->m;
+	/* The exact optimum, for groups small enough to solve here. */
+	if (ka_optimum_compute(g, KH_OPTIMUM_WORK, &r->opt, NULL) == 0)
+		r->optp = &r->opt;
+	/* The same optimum from kassign's flow, at any size: the gap. */
+	const size_t bws_size = ka_optimum_flow_workspace_size(g);
+	r->bws = aligned_alloc(64, (bws_size + 63) / 64 * 64 + 64);
+	if (!r->bws) {
+		kh_error(r->cmd, "%s: out of memory", r->spath);
+		return -1;
+	}
+	const int brc = ka_optimum_flow(g, r->bws, bws_size, &r->fbest);
+	if (brc < 0) {
+		kh_error(r->cmd, "%s: optimum failed: %s", r->spath, ka_strerror(brc));
+		return -1;
+	}
+	r->fbestp = &r->fbest;
+	/* Known leaders: locality again, local only on the leader's rack. */
+	ka_group view;
+	if ((g->flags & KA_GROUP_LEADER_RACKS) && ka_group_leader_view(g, &view) == 0) {
+		const int lrc = ka_metrics_compute(&view, r->owner, r->mws, mws_size, &r->lm);
+		if (lrc < 0) {
+			kh_error(r->cmd, "%s: metrics failed: %s", r->spath, ka_strerror(lrc));
+			return -1;
+		}
+		r->lmp = &r->lm;
+		if (ka_optimum_compute(&view, KH_OPTIMUM_WORK, &r->lopt, NULL) == 0)
+			r->loptp = &r->lopt;
+	}
+	return 0;
+}
 
-	if (kh_out_open(&out, cmd, NULL) < 0)
-		goto done;
-	if (json) {
-		if (print_json(out.f, g, s ? s->name : NULL, optp, fbestp, doc_violations, &v, mp,
-			       lmp, loptp) < 0) {
-			kh_error(cmd, "cannot format the JSON report");
+/* Phase 4: the report on stdout, all or nothing. Returns the exit status. */
+static int check_report(check_run *r)
+{
+	kh_out out = {0};
+	const char *name = r->s ? r->s->name : NULL;
+	if (kh_out_open(&out, r->cmd, NULL) < 0)
+		return KH_EXIT_USAGE;
+	if (r->json) {
+		if (print_json(out.f, r->g, name, r->optp, r->fbestp, r->doc_violations, &r->v,
+			       r->mp, r->lmp, r->loptp) < 0) {
+			kh_error(r->cmd, "cannot format the JSON report");
 			kh_out_abort(&out);
-			goto done;
+			return KH_EXIT_USAGE;
 		}
 	} else {
-		print_text(out.f, g, spath, s ? s->name : NULL, doc_violations, &v, mp, optp,
-			   fbestp, lmp, loptp);
+		print_text(out.f, r->g, r->spath, name, r->doc_violations, &r->v, r->mp, r->optp,
+			   r->fbestp, r->lmp, r->loptp);
 	}
-	if (kh_out_commit(&out, cmd) < 0)
-		goto done;
-	rc = doc_violations || v.count ? KH_EXIT_FAIL : KH_EXIT_OK;
-	if (rc == KH_EXIT_FAIL)
-		fprintf(stderr, "kassign check: %s: not a valid assignment of %s\n", apath, spath);
-done:
-	free(mws);
-	free(bws);
-	free(owner);
-	ka_group_free(g);
+	if (kh_out_commit(&out, r->cmd) < 0)
+		return KH_EXIT_USAGE;
+	if (!r->doc_violations && !r->v.count)
+		return KH_EXIT_OK;
+	fprintf(stderr, "kassign check: %s: not a valid assignment of %s\n", r->apath, r->spath);
+	return KH_EXIT_FAIL;
+}
+
+int kh_cmd_check(int argc, char **argv)
+{
+	check_run r = {.cmd = "check"};
+	int rc = check_options(&r, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = check_read(&r) < 0 || check_measure(&r) < 0 ? KH_EXIT_USAGE : check_report(&r);
+	free(r.mws);
+	free(r.bws);
+	free(r.owner);
+	ka_group_free(r.g);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,42 @@ void kh_counts_rmdir(const char *dir)
 		closedir(d);
 	}
 	rmdir(dir);
+}
+
+static volatile sig_atomic_t counts_signal;
+static const int counts_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+
+static void on_counts_signal(int sig)
+{
+	counts_signal = sig;
+}
+
+void kh_counts_catch(kh_counts_signals *s)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_counts_signal; /* no SA_RESTART: the parent's read returns */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(counts_sigs[i], &sa, &s->old[i]);
+}
+
+int kh_counts_signalled(void)
+{
+	return counts_signal != 0;
+}
+
+void kh_counts_release(kh_counts_signals *s, const char *tmp)
+{
+	for (size_t i = 0; i < 3; i++)
+		sigaction(counts_sigs[i], &s->old[i], NULL);
+	const int sig = counts_signal;
+	if (!sig)
+		return;
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 pid_t kh_counts_spawn(const char *valgrind, const char *dir, const char *exe, char *const args[],

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -99,6 +100,21 @@ int kh_counts_tmpdir(char *dir, size_t len, char *err, size_t errlen);
 void kh_counts_stderr(const char *dir, FILE *to);
 /* Removes the directory and what is left in it. */
 void kh_counts_rmdir(const char *dir);
+
+/*
+ * While a valgrind child runs, SIGINT, SIGTERM and SIGHUP are only noted
+ * (kh_counts_catch, before the folder is made): the parent's read returns,
+ * it stops the child (kill), waits for it and removes the folder, then
+ * kh_counts_release restores the old handlers and, when a signal came,
+ * unlinks `tmp` (an output's temporary file, or NULL) and lets the signal
+ * take its course.
+ */
+typedef struct kh_counts_signals {
+	struct sigaction old[3];
+} kh_counts_signals;
+void kh_counts_catch(kh_counts_signals *s);
+int kh_counts_signalled(void);
+void kh_counts_release(kh_counts_signals *s, const char *tmp);
 
 /*
  * Runs `exe args...` (args NULL-terminated) under valgrind, in the fixed

@@ -603,42 +603,6 @@ static void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* While the counts are measured, a signal is only noted: the reading loop
- * ends, the valgrind child is stopped and its folder removed, and then the
- * signal takes its course (counts_stop). */
-static volatile sig_atomic_t counts_signal;
-
-static void on_counts_signal(int sig)
-{
-	counts_signal = sig;
-}
-
-static void counts_catch(struct sigaction old[3])
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_counts_signal; /* no SA_RESTART: the read returns */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-}
-
-static void counts_release(const struct sigaction old[3])
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	const int sig = counts_signal;
-	if (sig) {
-		char *tmp = interrupted_tmp;
-		if (tmp)
-			unlink(tmp);
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-}
-
 /* Letters, digits, '.', '_' and '-' kept; anything else becomes '-'. */
 static void file_word(const char *in, char *out, size_t len)
 {
@@ -1205,8 +1169,11 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		kh_error(cmd, "out of memory");
 		return KH_EXIT_USAGE;
 	}
+	kh_counts_signals sig;
+	kh_counts_catch(&sig); /* before the folder exists */
 	if (kh_counts_tmpdir(dir, sizeof(dir), err, sizeof(err)) < 0) {
 		free(got);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -1228,20 +1195,19 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	if (pid < 0) {
 		free(got);
 		kh_counts_rmdir(dir);
+		kh_counts_release(&sig, interrupted_tmp);
 		kh_error(cmd, "--measure counts: %s", err);
 		return KH_EXIT_USAGE;
 	}
 	if (!sw->quiet)
 		fprintf(stderr, "sweep: counts of %zu points under %s callgrind (%s)\n", sw->n_pts,
 			sw->valgrind_version, KH_COUNTS_CACHES);
-	struct sigaction old[3];
-	counts_catch(old);
 	FILE *f = fdopen(fd, "r");
 	char *line = NULL;
 	size_t cap = 0, done = 0;
 	const int tty = isatty(STDERR_FILENO);
 	const uint64_t t0 = kh_now_ns();
-	while (!counts_signal && f && getline(&line, &cap, f) > 0) {
+	while (!kh_counts_signalled() && f && getline(&line, &cap, f) > 0) {
 		counts_line(sw, line, got);
 		done++;
 		if (sw->quiet)
@@ -1261,14 +1227,14 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 	else
 		close(fd);
 	int st = 0;
-	if (counts_signal)
+	if (kh_counts_signalled())
 		kill(pid, SIGTERM);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (!counts_signal)
+	if (!kh_counts_signalled())
 		kh_counts_stderr(dir, stderr);
 	kh_counts_rmdir(dir);
-	counts_release(old);
+	kh_counts_release(&sig, interrupted_tmp);
 	for (size_t i = 0; i < sw->n_pts; i++)
 		if (!got[i])
 			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),

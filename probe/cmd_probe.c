@@ -152,13 +152,11 @@ int kh_cmd_probe(int argc, char **argv)
 		return KH_EXIT_USAGE;
 	}
 
-	json_t *run = NULL;
+	kr_run *run = NULL;
 	int rc = kp_run(&plan, &o, &run);
 	if (rc == KH_EXIT_OK) {
 		kh_out out;
-		if (kh_out_open(&out, cmd, out_path) < 0 ||
-		    json_dumpf(run, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) < 0 ||
-		    fputc('\n', out.f) == EOF) {
+		if (kh_out_open(&out, cmd, out_path) < 0 || kr_run_write(out.f, run) < 0) {
 			if (out.f)
 				kh_out_abort(&out);
 			rc = KH_EXIT_USAGE;
@@ -167,17 +165,14 @@ int kh_cmd_probe(int argc, char **argv)
 		}
 	}
 	if (rc == KH_EXIT_OK && !o.quiet) {
-		json_t *s = json_object_get(run, "summary");
+		const kr_summary *s = &run->summary;
 		fprintf(stderr,
-			"probe: %s: %lld generations, %lld partitions unowned for %.1f "
+			"probe: %s: %.0f generations, %.0f partitions unowned for %.1f "
 			"partition-seconds, stop-the-world %.0f ms, %.0f ms in all\n",
-			path, json_integer_value(json_object_get(s, "generations")),
-			json_integer_value(json_object_get(s, "partitions_unowned")),
-			json_number_value(json_object_get(s, "unowned_partition_seconds")),
-			json_number_value(json_object_get(s, "stop_the_world_ms")),
-			json_number_value(json_object_get(s, "duration_ms")));
+			path, s->generations, s->partitions_unowned, s->unowned_partition_seconds,
+			s->stop_the_world_ms, s->duration_ms);
 	}
-	json_decref(run);
+	kr_run_free(run);
 	kp_plan_free(&plan);
 	return rc;
 }

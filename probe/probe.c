@@ -712,9 +712,10 @@ out:
 
 /* ------------------------------------------------------------------ the run file */
 
-static json_t *ms(double t)
+/* Times in the run file: to a tenth of a millisecond. */
+static double ms(double t)
 {
-	return json_real(round(t * 10) / 10);
+	return round(t * 10) / 10;
 }
 
 /* Time within [a, b] (absolute ms) during which no partition was owned. */
@@ -758,8 +759,9 @@ typedef struct gen_info {
 	char trigger[256];
 } gen_info;
 
-static json_t *build_rebalances(kp_probe *pr, double end, uint32_t *n_gens, int32_t gen0,
-				uint32_t owned_at_t0)
+/* The generations seen after time 0, in order: the run file's
+ * rebalances. Returns the array (*n_gens entries), NULL when out of memory. */
+static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int32_t gen0)
 {
 	const kp_plan *plan = pr->plan;
 	gen_info *gi = NULL;
@@ -879,140 +881,116 @@ static json_t *build_rebalances(kp_probe *pr, double end, uint32_t *n_gens, int3
 									     : "rejoin");
 	}
 
-	json_t *arr = json_array();
-	for (size_t k = 0; k < n; k++) {
-		json_t *r = json_object();
-		json_object_set_new(r, "generation", json_integer(gi[k].gen));
-		json_object_set_new(r, "start_ms", ms(gi[k].start - pr->t0));
-		json_object_set_new(r, "end_ms", ms(gi[k].end - pr->t0));
-		json_object_set_new(r, "trigger", json_string(gi[k].trigger));
-		json_object_set_new(r, "kind",
-				    json_string(gen_kind(plan, gi[k].assigned, gi[k].revoked)));
-		json_object_set_new(r, "members", json_integer(gi[k].members));
-		json_object_set_new(r, "revoked", json_integer(gi[k].revoked));
-		json_object_set_new(r, "assigned", json_integer(gi[k].assigned));
-		json_object_set_new(r, "moved", json_integer(gi[k].moved));
-		json_object_set_new(r, "stop_the_world_ms",
-				    ms(zero_owned_time(pr, gi[k].start, gi[k].end, owned_at_t0)));
-		json_array_append_new(arr, r);
-	}
-	*n_gens = (uint32_t)n;
-	free(gi);
-	return arr;
+	*n_gens = n;
+	if (!gi)
+		gi = calloc(1, sizeof(*gi));
+	return gi;
 }
 
-static json_t *build_run(kp_probe *pr, double end, int32_t gen0, uint32_t owned_at_t0,
-			 int was_settled)
+/* context: where and how the probe ran. */
+static int fill_context(kr_run *run, const kp_probe *pr, int was_settled)
 {
-	const kp_plan *plan = pr->plan;
-	json_t *run = json_object();
-	json_object_set_new(run, "kassign_run", json_integer(1));
-	json_object_set_new(run, "source", json_string("probe"));
-	json_object_set(run, "plan", plan->doc);
-
-	json_t *ctx = json_object();
 	char date[40], host[256];
 	kh_date_now(date, sizeof(date));
 	if (gethostname(host, sizeof(host)) != 0 || !host[0])
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	json_object_set_new(ctx, "kassign_version", json_string(KA_VERSION_STRING));
-	json_object_set_new(ctx, "commit", json_string(kh_build_commit()));
-	json_object_set_new(ctx, "date", json_string(date));
-	json_object_set_new(ctx, "host", json_string(host));
-	json_object_set_new(ctx, "librdkafka_version", json_string(rd_kafka_version_str()));
-	json_object_set_new(ctx, "bootstrap",
-			    json_string(pr->opt->bootstrap ? pr->opt->bootstrap : "mock"));
-	json_object_set_new(ctx, "group_id", json_string(pr->group_id));
-	json_object_set_new(ctx, "leader_hold_ms", ms(pr->holds ? pr->held_ms / pr->holds : 0));
-	json_object_set_new(ctx, "settled", json_boolean(was_settled));
-	json_object_set_new(ctx, "not_measured",
-			    json_string("lag, max_lag, time_to_drain_ms, processed_twice: the "
-					"probe produces no messages"));
-	json_object_set_new(run, "context", ctx);
+	kr_context *c = &run->context;
+	run->has_context = 1;
+	c->kassign_version = KA_VERSION_STRING;
+	c->commit = kh_build_commit();
+	c->date = kr_run_strdup(run, date);
+	c->host = kr_run_strdup(run, host);
+	c->librdkafka_version = rd_kafka_version_str();
+	c->bootstrap = pr->opt->bootstrap ? pr->opt->bootstrap : "mock";
+	c->group_id = kr_run_strdup(run, pr->group_id);
+	c->leader_hold_ms = ms(pr->holds ? pr->held_ms / pr->holds : 0);
+	c->settled = was_settled;
+	c->not_measured = "lag, max_lag, time_to_drain_ms, processed_twice: the probe produces "
+			  "no messages";
+	return c->date && c->host && c->group_id ? 0 : -1;
+}
 
-	json_t *members = json_array();
+/* members: every member the plan has, the ids the coordinator gave it and
+ * its subscription. */
+static int fill_members(kr_run *run, const kp_probe *pr)
+{
+	const kp_plan *plan = pr->plan;
+	size_t s = 0;
 	for (uint32_t m = 0; m < plan->n_members; m++) {
-		json_t *o = json_object();
-		json_object_set_new(o, "member_id", json_string(plan->member_name[m]));
+		kr_member *o = &run->members[m];
+		o->id = plan->member_name[m];
 		if (plan->static_membership) {
 			const char *name = plan->member_name[m];
 			char inst[160];
 			snprintf(inst, sizeof(inst), "i%s", name[0] == 'm' ? name + 1 : name);
-			json_object_set_new(o, "group_instance_id", json_string(inst));
+			if (!(o->instance_id = kr_run_strdup(run, inst)))
+				return -1;
 		}
-		json_t *ids = json_array();
+		o->coordinator_member_ids = (kr_strlist){s, 0, 1};
 		for (size_t i = 0; i < pr->n_cons; i++)
-			if (pr->cons[i]->member == m && pr->cons[i]->member_id[0])
-				json_array_append_new(ids, json_string(pr->cons[i]->member_id));
-		json_object_set_new(o, "coordinator_member_ids", ids);
-		json_t *topics = json_array();
+			if (pr->cons[i]->member == m && pr->cons[i]->member_id[0]) {
+				if (!(run->strs[s++] = kr_run_strdup(run, pr->cons[i]->member_id)))
+					return -1;
+				o->coordinator_member_ids.n++;
+			}
+		o->topics = (kr_strlist){s, plan->sub_off[m + 1] - plan->sub_off[m], 1};
 		for (uint32_t k = plan->sub_off[m]; k < plan->sub_off[m + 1]; k++)
-			json_array_append_new(topics,
-					      json_string(plan->topic_name[plan->sub_topic[k]]));
-		json_object_set_new(o, "topics", topics);
-		json_array_append_new(members, o);
+			run->strs[s++] = plan->topic_name[plan->sub_topic[k]];
 	}
-	json_object_set_new(run, "members", members);
+	return 0;
+}
 
-	json_t *topics = json_array();
-	uint8_t *subscribed = calloc(plan->n_partitions + 1, 1);
-	for (uint32_t t = 0; t < plan->n_topics; t++) {
-		json_t *o = json_object();
-		json_object_set_new(o, "name", json_string(plan->topic_name[t]));
-		json_object_set_new(o, "partitions",
-				    json_integer(plan->topic_off[t + 1] - plan->topic_off[t]));
-		json_array_append_new(topics, o);
+static int fill_rebalances(kr_run *run, const kp_probe *pr, const gen_info *gi,
+			   uint32_t owned_at_t0)
+{
+	for (size_t k = 0; k < run->n_rebalances; k++) {
+		kr_rebalance *r = &run->rebalances[k];
+		r->generation = gi[k].gen;
+		r->start_ms = ms(gi[k].start - pr->t0);
+		r->end_ms = ms(gi[k].end - pr->t0);
+		if (!(r->trigger = kr_run_strdup(run, gi[k].trigger)))
+			return -1;
+		r->kind = gen_kind(pr->plan, gi[k].assigned, gi[k].revoked);
+		r->members = gi[k].members;
+		r->revoked = gi[k].revoked;
+		r->assigned = gi[k].assigned;
+		r->moved = gi[k].moved;
+		r->stop_the_world_ms = ms(zero_owned_time(pr, gi[k].start, gi[k].end, owned_at_t0));
 	}
-	json_object_set_new(run, "topics", topics);
+	return 0;
+}
+
+/* ownership, and the summary's unowned partitions and time. */
+static void fill_ownership(kr_run *run, const kp_probe *pr, double end)
+{
+	const kp_plan *plan = pr->plan;
+	uint8_t *subscribed = calloc(plan->n_partitions + 1, 1);
 	for (uint32_t k = 0; subscribed && k < plan->sub_off[plan->n_members]; k++) {
 		uint32_t t = plan->sub_topic[k];
 		memset(subscribed + plan->topic_off[t], 1,
 		       plan->topic_off[t + 1] - plan->topic_off[t]);
 	}
-
-	json_t *events = json_array();
-	for (size_t i = 0; i < pr->n_ev; i++) {
-		json_t *o = json_object();
-		json_object_set_new(o, "t_ms", ms(pr->ev[i].t - pr->t0));
-		json_object_set_new(o, "type", json_string(pr->ev[i].type));
-		json_object_set_new(o, "member", json_string(plan->member_name[pr->ev[i].member]));
-		json_array_append_new(events, o);
-	}
-	json_object_set_new(run, "events", events);
-
-	uint32_t n_gens = 0;
-	json_object_set_new(run, "rebalances",
-			    build_rebalances(pr, end, &n_gens, gen0, owned_at_t0));
-
-	json_t *ownership = json_array();
 	uint32_t unowned_parts = 0;
 	double unowned_ms = 0;
+	size_t n_iv = 0;
 	for (uint32_t p = 0; p < plan->n_partitions; p++) {
-		kp_part *x = &pr->part[p];
+		const kp_part *x = &pr->part[p];
 		uint32_t t = 0;
 		while (plan->topic_off[t + 1] <= p)
 			t++;
-		json_t *o = json_object();
-		json_object_set_new(o, "topic", json_string(plan->topic_name[t]));
-		json_object_set_new(o, "partition", json_integer(p - plan->topic_off[t]));
-		json_t *iv = json_array();
+		run->partitions[p] = (kr_partition){t, p - plan->topic_off[t], n_iv, x->n_iv};
 		/* intervals are in time order; owned time is their union */
 		double covered_to = pr->t0, owned_ms = 0;
 		for (size_t i = 0; i < x->n_iv; i++) {
-			json_t *e = json_array();
-			json_array_append_new(e, ms(x->iv[i].from - pr->t0));
-			json_array_append_new(e, ms(x->iv[i].to - pr->t0));
-			json_array_append_new(e, json_string(plan->member_name[x->iv[i].member]));
-			json_array_append_new(iv, e);
+			run->intervals[n_iv++] = (kr_interval){
+			    ms(x->iv[i].from - pr->t0), ms(x->iv[i].to - pr->t0), x->iv[i].member};
 			double a = x->iv[i].from > covered_to ? x->iv[i].from : covered_to;
 			if (x->iv[i].to > a) {
 				owned_ms += x->iv[i].to - a;
 				covered_to = x->iv[i].to;
 			}
 		}
-		json_object_set_new(o, "intervals", iv);
-		json_array_append_new(ownership, o);
 		double gap = (end - pr->t0) - owned_ms;
 		if (subscribed && subscribed[p] && gap > 0.05) {
 			unowned_parts++;
@@ -1020,21 +998,55 @@ static json_t *build_run(kp_probe *pr, double end, int32_t gen0, uint32_t owned_
 		}
 	}
 	free(subscribed);
-	json_object_set_new(run, "ownership", ownership);
+	run->summary.partitions_unowned = unowned_parts;
+	run->summary.unowned_partition_seconds = round(unowned_ms) / 1000.0;
+}
 
-	json_t *sum = json_object();
-	json_object_set_new(sum, "duration_ms", ms(end - pr->t0));
-	json_object_set_new(sum, "rebalances", json_integer(n_gens));
-	json_object_set_new(sum, "generations", json_integer(n_gens));
-	json_object_set_new(
-	    sum, "stop_the_world_ms",
-	    ms(plan->n_partitions ? zero_owned_time(pr, pr->t0, end, owned_at_t0) : 0));
-	json_object_set_new(sum, "partitions_unowned", json_integer(unowned_parts));
-	json_object_set_new(sum, "unowned_partition_seconds",
-			    json_real(round(unowned_ms) / 1000.0));
-	json_object_set_new(sum, "double_owned", json_integer(pr->double_owned));
-	json_object_set_new(sum, "callback_errors", json_integer(pr->callback_errors));
-	json_object_set_new(run, "summary", sum);
+/* The run file of what the callbacks saw (runfile.h's model). NULL when
+ * out of memory. */
+static kr_run *build_run(kp_probe *pr, double end, int32_t gen0, uint32_t owned_at_t0,
+			 int was_settled)
+{
+	const kp_plan *plan = pr->plan;
+	size_t n_gens = 0, n_iv = 0, n_strs = plan->sub_off[plan->n_members];
+	for (uint32_t p = 0; p < plan->n_partitions; p++)
+		n_iv += pr->part[p].n_iv;
+	for (size_t i = 0; i < pr->n_cons; i++)
+		n_strs += pr->cons[i]->member_id[0] != 0;
+	gen_info *gi = build_rebalances(pr, end, &n_gens, gen0);
+	kr_run *run = kr_run_new();
+	if (!gi || !run ||
+	    kr_run_alloc(run, plan->n_members, plan->n_topics, pr->n_ev, n_gens, plan->n_partitions,
+			 n_iv, 0, n_strs) < 0 ||
+	    fill_context(run, pr, was_settled) < 0 || fill_members(run, pr) < 0 ||
+	    fill_rebalances(run, pr, gi, owned_at_t0) < 0) {
+		free(gi);
+		kr_run_free(run);
+		return NULL;
+	}
+	free(gi);
+	run->source = "probe";
+	run->plan = json_incref(plan->doc);
+	for (uint32_t t = 0; t < plan->n_topics; t++)
+		run->topics[t] =
+		    (kr_topic){plan->topic_name[t], plan->topic_off[t + 1] - plan->topic_off[t]};
+	for (size_t i = 0; i < pr->n_ev; i++) {
+		kr_event *e = &run->events[i];
+		e->t_ms = ms(pr->ev[i].t - pr->t0);
+		e->type = pr->ev[i].type;
+		e->member = pr->ev[i].member;
+	}
+	run->has_ownership = 1;
+	fill_ownership(run, pr, end);
+	run->has_summary = 1;
+	kr_summary *s = &run->summary;
+	s->duration_ms = ms(end - pr->t0);
+	s->rebalances = (double)n_gens;
+	s->generations = (double)n_gens;
+	s->stop_the_world_ms =
+	    ms(plan->n_partitions ? zero_owned_time(pr, pr->t0, end, owned_at_t0) : 0);
+	s->double_owned = pr->double_owned;
+	s->callback_errors = pr->callback_errors;
 	return run;
 }
 
@@ -1095,7 +1107,7 @@ static int wait_settled(kp_probe *pr, double limit, double quiet)
 	}
 }
 
-int kp_run(const kp_plan *plan, const kp_options *opt, json_t **out)
+int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 {
 	kp_probe pr_s;
 	kp_probe *pr = &pr_s;
@@ -1212,7 +1224,12 @@ int kp_run(const kp_plan *plan, const kp_options *opt, json_t **out)
 	}
 	*out = build_run(pr, end, gen0, owned_at_t0, was_settled);
 	pthread_mutex_unlock(&pr->mu);
-	rc = KH_EXIT_OK;
+	if (*out) {
+		rc = KH_EXIT_OK;
+	} else {
+		kh_error("probe", "out of memory");
+		rc = KH_EXIT_USAGE;
+	}
 	progress(pr, "done at %.0f ms; closing the consumers", end - pr->t0);
 
 stop:
@@ -1244,7 +1261,7 @@ out:
 		rd_kafka_destroy(host);
 	pthread_mutex_destroy(&pr->mu);
 	if (rc != KH_EXIT_OK) {
-		json_decref(*out);
+		kr_run_free(*out);
 		*out = NULL;
 	}
 	return rc;

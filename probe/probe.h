@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 
+#include "runfile/runfile.h"
+
 /* What happens to one member at one time. */
 enum kp_action_kind {
 	KP_START = 0, /* a consumer starts (join, or back from a restart) */
@@ -83,10 +85,11 @@ typedef struct kp_options {
 } kp_options;
 
 /*
- * Plays the plan and returns the run file (docs/simulation.md) in *run.
+ * Plays the plan and returns the run (runfile.h's model, for kr_run_write)
+ * in *run.
  * Returns 0; 2 when the run could not happen (unreachable bootstrap, broker
  * refused the topics), 1 when the group never settled; both after a message.
  */
-int kp_run(const kp_plan *p, const kp_options *o, json_t **run);
+int kp_run(const kp_plan *p, const kp_options *o, kr_run **run);
 
 #endif

@@ -135,6 +135,11 @@ typedef struct size_group {
 	double per_part;    /* messages/s one partition receives */
 	double usable;      /* capacity * (1 - headroom) */
 	int headroom_unmet; /* one partition alone is above capacity * (1 - headroom) */
+	ka_group *scenario; /* --scenario, loaded once for every run */
+	/* A big group is simulated on a sample: the deploy's first
+	 * deploy_restarts restarts, and day_ms of the day (see size_sample). */
+	uint32_t deploy_restarts;
+	double day_ms;
 } size_group;
 
 typedef struct outcome {
@@ -327,7 +332,7 @@ static int size_members(const size_args *a, size_group *g, size_report *rep)
 			return KH_EXIT_USAGE;
 		g->parts = sg->n_partitions;
 		g->members = sg->n_members;
-		ka_group_free(sg);
+		g->scenario = sg;
 		if (g->parts == 0 || g->members == 0) {
 			kh_error(cmd, "%s: a group with members and partitions is needed",
 				 a->scenario);
@@ -370,6 +375,60 @@ static int size_members(const size_args *a, size_group *g, size_report *rep)
 
 /* ------------------------------------------------------------------ phase 3: the runs */
 
+/* Work budgets: a rebalance costs about O(partitions + members), and a
+ * rolling deploy has one or two per member, so a deploy of M members
+ * costs M (P + M). Above the budget (a G-10k scenario: 10,000 restarts of
+ * 110,000 partitions and members, 24 runs) the deploy is simulated for its
+ * first restarts only, at least SAMPLE_MIN_RESTARTS, and its additive
+ * figures (duration, lag and unowned partition-seconds, messages processed
+ * twice, rebalances) scaled to all M: a rolling restart repeats the same
+ * step M times. The day of pauses likewise: its pauses (members x rate x
+ * 24 h) times P + M within DAY_BUDGET, else a shorter stretch, at least
+ * SAMPLE_MIN_DAY_MS, scaled to 24 h (pauses are a Poisson process: a
+ * stretch of it is a sample of the day). The report says so. */
+#define DEPLOY_BUDGET       2.5e6
+#define DAY_BUDGET          1e8
+#define SAMPLE_MIN_RESTARTS 20
+#define SAMPLE_MIN_DAY_MS   600000.0
+
+static void size_sample(const size_args *a, size_group *g)
+{
+	const double work = (double)g->parts + g->members;
+	g->deploy_restarts = g->members;
+	if ((double)g->members * work > DEPLOY_BUDGET) {
+		double k = floor(DEPLOY_BUDGET / work);
+		if (k < SAMPLE_MIN_RESTARTS)
+			k = SAMPLE_MIN_RESTARTS;
+		if (k < g->members)
+			g->deploy_restarts = (uint32_t)k;
+	}
+	g->day_ms = DAY_MS;
+	const double pauses = g->members * a->pauses_per_hour * 24;
+	if (pauses * work > DAY_BUDGET) {
+		double d = DAY_MS * DAY_BUDGET / (pauses * work);
+		if (d < SAMPLE_MIN_DAY_MS)
+			d = SAMPLE_MIN_DAY_MS;
+		if (d < DAY_MS)
+			g->day_ms = floor(d / 1000) * 1000;
+	}
+}
+
+/* A sampled run's additive figures, scaled to the whole. */
+static void scale_summary(ks_summary *s, double f)
+{
+	if (f == 1)
+		return;
+	if (s->deploy_ms >= 0)
+		s->deploy_ms *= f;
+	s->unowned_partition_seconds *= f;
+	s->lag_message_seconds *= f;
+	s->processed_twice *= f;
+	s->stop_the_world_ms *= f;
+	s->rebalances = (uint32_t)llround(s->rebalances * f);
+	s->pauses = (uint32_t)llround(s->pauses * f);
+	s->pause_expiries = (uint32_t)llround(s->pause_expiries * f);
+}
+
 static json_t *size_plan(const size_args *a, const size_group *g, const alternative *alt, int which)
 {
 	json_t *j = json_object();
@@ -401,8 +460,9 @@ static json_t *size_plan(const size_args *a, const size_group *g, const alternat
 	case RUN_DEPLOY:
 		json_object_set_new(j, "events",
 				    json_pack("[{s:i, s:s, s:i, s:f, s:s}]", "at_ms", 60000, "type",
-					      "rolling-restart", "count", g->members, "gap_ms",
-					      a->gap_ms, "stop", a->kill ? "kill" : "close"));
+					      "rolling-restart", "count", g->deploy_restarts,
+					      "gap_ms", a->gap_ms, "stop",
+					      a->kill ? "kill" : "close"));
 		break;
 	case RUN_CRASH:
 		/* A crashed process is restarted by its supervisor. */
@@ -413,7 +473,7 @@ static json_t *size_plan(const size_args *a, const size_group *g, const alternat
 	case RUN_DAY:
 		json_object_set_new(j, "faults",
 				    json_pack("{s:f}", "pauses_per_hour", a->pauses_per_hour));
-		json_object_set_new(j, "end_ms", json_real(DAY_MS));
+		json_object_set_new(j, "end_ms", json_real(g->day_ms));
 		break;
 	}
 	return j;
@@ -425,7 +485,7 @@ static int run_one(const size_args *a, const size_group *g, const alternative *a
 	json_t *j = size_plan(a, g, alt, which);
 	ks_plan *p = NULL;
 	/* "size" has no directory: the scenario path is used as given. */
-	int rc = ks_plan_from_json("size", j, &p, msg_stderr, NULL);
+	int rc = ks_plan_from_json_group("size", j, g->scenario, &p, msg_stderr, NULL);
 	json_decref(j);
 	if (rc < 0)
 		return -1;
@@ -438,6 +498,10 @@ static int run_one(const size_args *a, const size_group *g, const alternative *a
 		return src == KS_EINTERNAL ? -KH_EXIT_INTERNAL : -1;
 	}
 	o->s = r->summary;
+	if (which == RUN_DEPLOY)
+		scale_summary(&o->s, (double)g->members / g->deploy_restarts);
+	else if (which == RUN_DAY)
+		scale_summary(&o->s, DAY_MS / g->day_ms);
 	/* Recovery: the last moment a partition started being processed again. */
 	o->recover_ms = 0;
 	for (size_t i = 0; i < r->n_rebalances; i++)
@@ -803,13 +867,29 @@ int kh_cmd_size(int argc, char **argv)
 	size_group g = {0};
 	static size_report rep;
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = size_members(&a, &g, &rep)) >= 0)
+	if ((rc = size_members(&a, &g, &rep)) >= 0) {
+		ka_group_free(g.scenario);
 		return rc;
+	}
+	size_sample(&a, &g);
 	alt_result res[N_ALT];
 	const int src = size_simulate(&a, &g, res);
+	ka_group_free(g.scenario);
+	g.scenario = NULL;
 	if (src < 0) /* an invalid assignment is exit 3, anything else 2 */
 		return src == -KH_EXIT_INTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	size_choose(&a, &g, res, &rep);
+	if (g.deploy_restarts < g.members)
+		note(rep.reasons, &rep.n_reasons,
+		     "the deploy was simulated for its first %u of %u restarts and its duration, "
+		     "lag, unowned partition-seconds, rebalances and messages processed twice "
+		     "scaled by %.1f (a rolling restart repeats one step per member)",
+		     g.deploy_restarts, g.members, (double)g.members / g.deploy_restarts);
+	if (g.day_ms < DAY_MS)
+		note(rep.reasons, &rep.n_reasons,
+		     "the day of pauses was simulated for %.0f min and its figures scaled by %.1f "
+		     "to 24 h (pauses are a Poisson process)",
+		     g.day_ms / 60000, DAY_MS / g.day_ms);
 	kh_out out;
 	if (kh_out_open(&out, "size", a.out_path) < 0)
 		return KH_EXIT_USAGE;

@@ -44,6 +44,9 @@
 #define NONE            UINT32_MAX
 #define DAY_MS          86400000.0
 #define OWNERSHIP_LIMIT 2000000u
+/* kassign probe's leader hold on librdkafka's mock (probe/probe.c). */
+#define MOCK_HOLD_MARGIN_MS 20.0
+#define MOCK_HOLD_MAX_MS    2000.0
 
 enum ev_type {
 	EV_PLAN,         /* a = plan event index */
@@ -67,7 +70,10 @@ enum ev_type {
 	EV_POLL,         /* a = member, b = round: its next poll() after learning of it */
 	EV_COOP_REVOKE,  /* a = member, b = revoke token: the revoke callback in poll() */
 	EV_848_REVOKE,   /* a = member, b = revoke token */
-	EV_POLL_TIMEOUT  /* a = member, b = pause token: max.poll.interval.ms passed */
+	EV_POLL_TIMEOUT, /* a = member, b = pause token: max.poll.interval.ms passed */
+	EV_LOST,         /* a = member, b = join token: its poll() after ILLEGAL_GENERATION */
+	EV_CLOSE,        /* a = slot, b = stop kind: the batch in flight done, close() */
+	EV_CRASH         /* a = slot: a random kill (faults.crashes_per_hour) */
 };
 
 enum stop_kind { STOP_LEAVE = 2, STOP_CRASH = 3 }; /* after KS_STOP_CLOSE, KS_STOP_KILL */
@@ -103,6 +109,10 @@ typedef struct member {
 	int32_t generation;
 	uint64_t join_tok, exp_tok;
 	double hb_base;
+	/* librdkafka: the last heartbeat sent before its JoinGroup, and
+	 * whether this consumer has sent any (its timer is never reset). */
+	double hb_last;
+	int hb_sent;
 	/* processing */
 	uint32_t *proc;
 	uint32_t n_proc;
@@ -137,6 +147,7 @@ typedef struct member {
 	double stop_lc, stop_rate; /* proc_stop_all: last commit and rate, taken once */
 	int stop_set;
 	int left_static; /* KIP-848: its last stop was a temporary leave (epoch -2) */
+	int closing;     /* 1: close() called, the poll thread finishes its batch first; 2: done */
 } member;
 
 typedef struct pause {
@@ -363,6 +374,33 @@ static double hb_interval(const ks_plan *p)
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->heartbeat_ms < 500)
 		return 500;
 	return p->heartbeat_ms;
+}
+
+static int rdk(const struct sim *s)
+{
+	return s->plan->client == KS_CLIENT_LIBRDKAFKA;
+}
+
+/* The member has its assignment at t and its heartbeat timer starts
+ * again. The Java consumer resets the timer there (the heartbeat thread
+ * is enabled at the JoinGroup response, AbstractCoordinator
+ * HeartbeatThread.enable -> Heartbeat.resetTimeouts): the first heartbeat
+ * is an interval later. librdkafka 2.0.2 never resets it: it sends no
+ * heartbeat while it joins or syncs, and afterwards the next one goes out
+ * once an interval has passed since the last one sent, at once for a
+ * consumer that never sent one (rdkafka_cgrp.c,
+ * rd_kafka_cgrp_join_state_serve: rd_interval on rkcg_heartbeat_intvl,
+ * initialised once in rd_kafka_cgrp_new; rdinterval.h rd_interval0 fires
+ * at its first call). hb_base - I is then a heartbeat sent. */
+static void hb_restart(struct sim *s, member *m, double t)
+{
+	if (!rdk(s)) {
+		m->hb_base = t;
+		return;
+	}
+	const double I = hb_interval(s->plan);
+	m->hb_base = m->hb_sent && m->hb_last + I > t ? m->hb_last : t - I;
+	m->hb_sent = 1;
 }
 
 static const char *mem_name(struct sim *s, uint32_t m)
@@ -950,6 +988,7 @@ static void mark_joined(struct sim *s, uint32_t mi, double t)
 		return;
 	m->joined_round = s->round;
 	m->state = MS_JOIN;
+	m->hb_last = grid_last(m->hb_base, hb_interval(s->plan), t);
 	s->n_joined++;
 	if (s->initial && s->plan->coordinator == KS_COORD_KAFKA) {
 		/* InitialDelayedJoin: each join extends the wait by the delay,
@@ -992,6 +1031,7 @@ static void remove_member(struct sim *s, uint32_t mi, double t, const char *why)
 
 static int is_static(const struct sim *s, uint32_t si);
 static void pause_forfeit(struct sim *s, uint32_t mi);
+static int missed(const struct sim *s, uint32_t mi);
 
 /* The join phase ends: the generation is made, the leader assigns. */
 static void complete_join(struct sim *s, double t)
@@ -1050,7 +1090,7 @@ static void complete_join(struct sim *s, double t)
 	rb->assign_ms = a;
 	for (uint32_t mi = 0; mi < s->n_mem; mi++) {
 		member *m = &s->mem[mi];
-		if (!m->in_group)
+		if (!m->in_group || missed(s, mi))
 			continue;
 		m->state = m->alive ? MS_SYNC : m->state;
 		/* The join kept members alive; their session runs again from here
@@ -1059,8 +1099,32 @@ static void complete_join(struct sim *s, double t)
 			expire_at(s, mi, t);
 	}
 	/* Join response to the leader, its assignment, its SyncGroup, the
-	 * responses to everyone. */
-	push(s, t + 1.5 * pl->rtt_ms + a, EV_ASSIGN, 0, s->round);
+	 * responses to everyone. On librdkafka's mock as kassign probe drives
+	 * it, the leader is held until every follower has sent its SyncGroup,
+	 * plus 20 ms, and at most 2 s plus 20 ms when a follower never will
+	 * (probe/probe.c, KP_LEADER_MARGIN_MS, KP_LEADER_WAIT_MAX_MS): the
+	 * mock refuses a follower's SyncGroup that comes after the leader's. */
+	double hold = 0;
+	if (pl->coordinator == KS_COORD_RDKAFKA_MOCK) {
+		hold = MOCK_HOLD_MARGIN_MS;
+		for (uint32_t mi = 0; mi < s->n_mem; mi++)
+			if (s->mem[mi].in_group && missed(s, mi)) {
+				hold = MOCK_HOLD_MAX_MS + MOCK_HOLD_MARGIN_MS;
+				break;
+			}
+	}
+	push(s, t + 1.5 * pl->rtt_ms + a + hold, EV_ASSIGN, 0, s->round);
+}
+
+/* librdkafka 2.0.2's mock keeps a member that did not rejoin in the
+ * generation: it never sends that generation's SyncGroup, so it neither
+ * learns of its assignment nor takes its new generation; it goes on with
+ * what it had until a heartbeat is answered ILLEGAL_GENERATION. */
+static int missed(const struct sim *s, uint32_t mi)
+{
+	const member *m = &s->mem[mi];
+	return s->plan->coordinator == KS_COORD_RDKAFKA_MOCK && m->alive &&
+	       m->joined_round != s->round && m->state == MS_STABLE;
 }
 
 /* Every member receives the generation's assignment. */
@@ -1106,7 +1170,7 @@ static void deliver(struct sim *s, double t)
 		if (nw != NONE) {
 			s->last_holder[p] = nw;
 			member *m = &s->mem[nw];
-			if (m->alive && s->proc[p] == NONE)
+			if (m->alive && s->proc[p] == NONE && !missed(s, nw))
 				proc_start(s, p, nw, t);
 			else if (!m->alive)
 				held_add(s, nw, p);
@@ -1124,13 +1188,13 @@ static void deliver(struct sim *s, double t)
 	close_record(s, t, 0);
 	for (uint32_t mi = 0; mi < s->n_mem; mi++) {
 		member *m = &s->mem[mi];
-		if (!m->in_group)
+		if (!m->in_group || missed(s, mi))
 			continue;
 		m->generation = s->generation;
 		if (!m->alive)
 			continue;
 		m->state = MS_STABLE;
-		m->hb_base = t;
+		hb_restart(s, m, t);
 		member_back(s, mi, t);
 		if (rejoin[mi] == 2)
 			push(s, t + wait[mi], EV_COOP_REVOKE, mi, ++m->revoke_tok);
@@ -1148,7 +1212,7 @@ static void coop_revoke(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
-	if (!m->alive || !m->in_group)
+	if (!m->alive || !m->in_group || m->closing)
 		return;
 	int any = 0;
 	for (uint32_t i = m->n_proc; i-- > 0;) {
@@ -1417,6 +1481,22 @@ static void stop_process(struct sim *s, uint32_t si, double t, int kind)
 	const uint32_t mi = sl->mem;
 	member *m = &s->mem[mi];
 	const int graceful = kind == KS_STOP_CLOSE || kind == STOP_LEAVE;
+	if (m->closing == 1 && graceful)
+		return; /* already closing: its batch is under way */
+	if (graceful && !m->closing) {
+		/* close() is called from the poll thread, which first finishes
+		 * the batch under way (processing, and so holding, its
+		 * partitions meanwhile): then commit, revoke, leave. */
+		const double w = batch_part(s, m, t);
+		if (w > 0) {
+			m->closing = 1;
+			if (kind == STOP_LEAVE)
+				sl->stopping = 1;
+			push(s, t + w, EV_CLOSE, si, (uint64_t)kind);
+			return;
+		}
+	}
+	m->closing = 0;
 	if (is_static(s, si)) {
 		/* What it held, to resume if it is back within the session. */
 		m->n_held = 0;
@@ -1493,6 +1573,7 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 		m->lag_t = t;
 		m->commit_base = m->last_commit = t;
 		m->hb_base = t;
+		m->hb_sent = 0;
 		add_run_event(s, t, what, mi);
 		if (pl->protocol == KS_CONSUMER)
 			push(s, t + pl->rtt_ms, EV_STATIC_BACK, mi, m->exp_tok);
@@ -1506,6 +1587,7 @@ static void start_process(struct sim *s, uint32_t si, double t, const char *what
 	member *m = &s->mem[mi];
 	m->alive = 1;
 	m->hb_base = t;
+	m->hb_sent = 0;
 	add_run_event(s, t, what, mi);
 	if (pl->protocol == KS_CONSUMER) {
 		/* The first heartbeat (epoch 0) is the join. */
@@ -1545,7 +1627,7 @@ static void pause_process(struct sim *s, uint32_t si, double t, double d, int st
 		return;
 	const uint32_t mi = sl->mem;
 	member *m = &s->mem[mi];
-	if (!m->alive)
+	if (!m->alive || m->closing)
 		return;
 	m->pause_lost = uncommitted(s, mi, t);
 	m->n_held = 0;
@@ -1655,7 +1737,7 @@ static void pause_end(struct sim *s, uint32_t mi, double t)
 	m->exp_tok++;
 	m->lag_t = t;
 	m->commit_base = t;
-	m->hb_base = t;
+	hb_restart(s, m, t);
 	add_run_event(s, t, "resume", mi);
 	for (uint32_t i = 0; i < m->n_held; i++) {
 		const uint32_t p = m->held[i];
@@ -1696,7 +1778,7 @@ static void static_back(struct sim *s, uint32_t mi, double t)
 	}
 	m->n_held = 0;
 	m->state = MS_STABLE;
-	m->hb_base = t;
+	hb_restart(s, m, t);
 	if (s->plan->protocol == KS_CONSUMER) {
 		if (m->mismatch)
 			heartbeat_soon(s, mi, t);
@@ -1774,8 +1856,12 @@ static void join_at_poll(struct sim *s, uint32_t mi, double t)
 {
 	const ks_plan *pl = s->plan;
 	member *m = &s->mem[mi];
-	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
-	    m->state != MS_STABLE)
+	/* On librdkafka's mock the join may have ended before this poll():
+	 * the JoinGroup then starts another rebalance. */
+	const int late = pl->coordinator == KS_COORD_RDKAFKA_MOCK && s->cs != CS_PREPARING &&
+			 m->generation != s->generation;
+	if ((s->cs != CS_PREPARING && !late) || !m->alive || !m->in_group ||
+	    (!late && m->joined_round == s->round) || m->state != MS_STABLE || m->closing)
 		return;
 	double d = pl->commit_ms;
 	if (pl->protocol == KS_EAGER) {
@@ -1783,9 +1869,45 @@ static void join_at_poll(struct sim *s, uint32_t mi, double t)
 		proc_stop_all(s, mi, t, 1);
 		d += pl->revoke_cb_ms;
 	}
-	m->last_commit = t;
+	if (rdk(s) && pl->protocol == KS_COOPERATIVE)
+		d = 0; /* straight from the heartbeat's response, nothing to commit */
+	else
+		m->last_commit = t;
 	m->state = MS_JOIN;
 	push(s, t + d + pl->rtt_ms / 2, EV_JOIN_ARRIVE, mi, ++m->join_tok);
+}
+
+/* A member that missed a generation on librdkafka's mock heartbeats with
+ * the old one: the mock answers ILLEGAL_GENERATION
+ * (rdkafka_mock_cgrp.c, rd_kafka_mock_cgrp_check_state). The consumer
+ * takes its assignment as lost and rejoins (librdkafka 2.0.2:
+ * rd_kafka_cgrp_handle_Heartbeat -> rd_kafka_cgrp_revoke_all_rejoin_maybe
+ * with lost; the Java consumer: AbstractCoordinator HeartbeatResponseHandler
+ * -> resetGenerationOnResponseError, then onPartitionsLost). The lost
+ * callback runs in its next poll(); nothing is committed (the generation
+ * is gone). Its JoinGroup starts a rebalance, which drops the generation
+ * still syncing (the mock's rd_kafka_mock_cgrp_rebalance aborts it). */
+static void illegal_generation(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	m->state = MS_JOIN;
+	const double w = m->n_proc ? batch_part(s, m, t) : 0;
+	push(s, t + w, EV_LOST, mi, ++m->join_tok);
+}
+
+static void lost_rejoin(struct sim *s, uint32_t mi, double t)
+{
+	member *m = &s->mem[mi];
+	if (!m->alive || !m->in_group)
+		return;
+	if (s->plan->protocol == KS_EAGER)
+		s->round_revoked += m->n_proc;
+	proc_stop_all(s, mi, t, 0);
+	/* It owns nothing now: its JoinGroup claims nothing. */
+	for (uint32_t p = 0; p < s->P; p++)
+		if (s->paper[p] == mi)
+			s->paper[p] = NONE;
+	push(s, t + s->plan->rtt_ms / 2, EV_JOIN_ARRIVE, mi, ++m->join_tok);
 }
 
 /* A heartbeat's response says the group is rebalancing; the heartbeat
@@ -1794,10 +1916,19 @@ static void join_at_poll(struct sim *s, uint32_t mi, double t)
 static void discover(struct sim *s, uint32_t mi, double t)
 {
 	member *m = &s->mem[mi];
+	if (s->cs != CS_PREPARING && m->alive && m->in_group && m->state == MS_STABLE &&
+	    s->plan->coordinator == KS_COORD_RDKAFKA_MOCK && m->generation != s->generation) {
+		illegal_generation(s, mi, t);
+		return;
+	}
 	if (s->cs != CS_PREPARING || !m->alive || !m->in_group || m->joined_round == s->round ||
 	    m->state != MS_STABLE)
 		return;
-	if (m->poll_round != s->round) {
+	/* librdkafka's cooperative consumer rejoins from its background
+	 * thread on the heartbeat's response (rdkafka_cgrp.c,
+	 * rd_kafka_cgrp_group_is_rebalancing); the Java consumer, and an
+	 * eager librdkafka one (its revoke callback), wait for poll(). */
+	if (m->poll_round != s->round && !(rdk(s) && s->plan->protocol == KS_COOPERATIVE)) {
 		const double w = batch_part(s, m, t);
 		if (w > 0) {
 			m->poll_round = s->round;
@@ -2123,7 +2254,7 @@ static void dispatch(struct sim *s, const event *e)
 	case EV_848_REVOKE:
 		if (m && e->b == m->revoke_tok && m->revoke_pending) {
 			m->revoke_pending = 0;
-			if (m->alive && m->in_group) {
+			if (m->alive && m->in_group && !m->closing) {
 				if (!revoke_848(s, e->a, t) && m->mismatch)
 					heartbeat_soon(s, e->a, t);
 				check_reconciled(s, t);
@@ -2133,6 +2264,22 @@ static void dispatch(struct sim *s, const event *e)
 	case EV_POLL_TIMEOUT:
 		if (m && e->b == m->pause_tok && m->paused && m->stalled)
 			poll_timeout(s, e->a, t);
+		break;
+	case EV_LOST:
+		if (m && e->b == m->join_tok && !m->closing)
+			lost_rejoin(s, e->a, t);
+		break;
+	case EV_CLOSE: {
+		const slot *sl = &s->slots[e->a];
+		if (sl->alive && sl->mem != NONE && s->mem[sl->mem].closing == 1) {
+			s->mem[sl->mem].closing = 2;
+			stop_process(s, e->a, t, (int)e->b);
+		}
+		break;
+	}
+	case EV_CRASH:
+		if (!s->slots[e->a].stopping && s->slots[e->a].roll < 0)
+			stop_process(s, e->a, t, KS_STOP_KILL);
 		break;
 	case EV_PAUSE_END:
 		if (m && e->b == m->pause_tok && m->paused)
@@ -2168,6 +2315,25 @@ static void draw_pauses(struct sim *s, uint32_t n_slots)
 			push(s, t, EV_PAUSE, si, s->n_pauses++);
 		}
 	}
+}
+
+/* faults.crashes_per_hour: each starting process is killed at the
+ * moments of a Poisson process (its own stream of the seed) and its
+ * supervisor starts it again restart_ms later. A kill lands in the middle
+ * of the batch under way: what the member consumed since its last commit
+ * is processed again by the next owner. */
+static void draw_crashes(struct sim *s, uint32_t n_slots)
+{
+	const ks_plan *pl = s->plan;
+	if (pl->crash_per_hour <= 0 || pl->end_ms <= 0)
+		return;
+	kd_rng r;
+	kd_rng_seed(&r, pl->seed ^ 0x6372617368ull);
+	const double mean_gap = 3600000.0 / pl->crash_per_hour;
+	for (uint32_t si = 0; si < n_slots; si++)
+		for (double t = -log(unit(&r)) * mean_gap; t < pl->end_ms;
+		     t += -log(unit(&r)) * mean_gap)
+			push(s, t, EV_CRASH, si, 0);
 }
 
 static int setup(struct sim *s)
@@ -2225,6 +2391,14 @@ static int setup(struct sim *s)
 		/* Members started at different moments: their heartbeats and
 		 * auto commits are spread over one interval. */
 		m->hb_base = -(I * i) / M;
+		if (rdk(s)) {
+			/* librdkafka's timer is never reset, so a group formed in
+			 * one generation heartbeats in phase, from its first
+			 * assignment: here I + 500 ms before time 0, the moment
+			 * kassign probe calls such a group settled. */
+			m->hb_base = -(I + 500);
+			m->hb_sent = 1;
+		}
 		m->commit_base = m->last_commit = -(pl->auto_commit_ms * i) / M;
 		m->poll_phase = (double)i / M;
 		m->lag_t = 0;
@@ -2269,6 +2443,7 @@ static int setup(struct sim *s)
 	for (size_t i = 0; i < pl->n_events; i++)
 		push(s, pl->events[i].at_ms, EV_PLAN, (uint32_t)i, 0);
 	draw_pauses(s, M);
+	draw_crashes(s, M);
 	return s->failed ? -1 : 0;
 }
 

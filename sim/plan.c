@@ -23,6 +23,7 @@ typedef struct pctx {
 	ks_msg_fn fn;
 	void *ctx;
 	int errors;
+	const ka_group *scenario; /* the group.scenario already loaded, or NULL */
 } pctx;
 
 static void perr(pctx *c, const char *place, const char *fmt, ...)
@@ -135,7 +136,11 @@ static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
 			snprintf(path, sizeof(path), "%s/%s", dir, f);
 		else
 			snprintf(path, sizeof(path), "%s", f);
-		if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
+		if (c->scenario) {
+			/* Loaded once by the caller, its warnings said once. */
+			p->scenario = (ka_group *)c->scenario;
+			p->scenario_borrowed = 1;
+		} else if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
 			perr(c, "group.scenario", "cannot load scenario %s (see above)", path);
 			return;
 		}
@@ -533,7 +538,13 @@ static void parse_broker(pctx *c, json_t *j, ks_plan *p)
 
 int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx)
 {
-	pctx c = {where, fn, ctx, 0};
+	return ks_plan_from_json_group(where, doc, NULL, out, fn, ctx);
+}
+
+int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scenario, ks_plan **out,
+			    ks_msg_fn fn, void *ctx)
+{
+	pctx c = {where, fn, ctx, 0, scenario};
 	*out = NULL;
 	if (!json_is_object(doc)) {
 		perr(&c, "", "a plan is a JSON object");
@@ -640,12 +651,14 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		perr(&c, "model", "an object expected");
 		model = NULL;
 	}
-	const char *coord = "kafka";
+	const char *coord = "kafka", *client = "java";
 	if (model) {
 		static const char *const mkeys[] = {
-		    "rtt_ms",       "commit_ms", "revoke_callback_ms", "restart_ms",
-		    "produce_rate", "capacity",  "assign_ms",          "seed",
-		    "coordinator",  "record_ms", "record_dist",        NULL};
+		    "rtt_ms",     "commit_ms",    "revoke_callback_ms",
+		    "restart_ms", "produce_rate", "capacity",
+		    "assign_ms",  "seed",         "coordinator",
+		    "record_ms",  "record_dist",  "client",
+		    NULL};
 		check_keys(&c, model, "model", mkeys);
 		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
 		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
@@ -658,6 +671,7 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
 		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
 		coord = str(&c, model, "model", "coordinator", "kafka");
+		client = str(&c, model, "model", "client", "java");
 		/* A record's processing time: one consumer's capacity says it
 		 * unless the plan does. */
 		p->record_ms = num(&c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
@@ -673,6 +687,12 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		p->coordinator = KS_COORD_RDKAFKA_MOCK;
 	else
 		perr(&c, "model.coordinator", "\"kafka\" or \"librdkafka-mock\" expected");
+	if (client && strcmp(client, "java") == 0)
+		p->client = KS_CLIENT_JAVA;
+	else if (client && strcmp(client, "librdkafka") == 0)
+		p->client = KS_CLIENT_LIBRDKAFKA;
+	else
+		perr(&c, "model.client", "\"java\" or \"librdkafka\" expected");
 	if (cfg) {
 		static const char *const ckeys[] = {"session.timeout.ms",
 						    "heartbeat.interval.ms",
@@ -751,6 +771,10 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
 		perr(&c, "protocol",
 		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+	else if (p->client == KS_CLIENT_LIBRDKAFKA && p->protocol == KS_CONSUMER)
+		perr(&c, "protocol",
+		     "model.client librdkafka is librdkafka 2.0.2, which has no consumer "
+		     "protocol (KIP-848)");
 
 	json_t *faults = json_object_get(j, "faults");
 	if (faults && !json_is_object(faults)) {
@@ -761,8 +785,9 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	p->pause_alpha = 1.5;
 	p->pause_max_ms = 600000;
 	if (faults) {
-		static const char *const fkeys[] = {"pauses_per_hour", "pause_min_ms",
-						    "pause_alpha", "pause_max_ms", NULL};
+		static const char *const fkeys[] = {"pauses_per_hour",  "pause_min_ms",
+						    "pause_alpha",      "pause_max_ms",
+						    "crashes_per_hour", NULL};
 		check_keys(&c, faults, "faults", fkeys);
 		p->pause_per_hour = num(&c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
 		p->pause_min_ms = num(&c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
@@ -772,6 +797,10 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
 			perr(&c, "faults.pauses_per_hour",
 			     "random pauses need the run's length: set end_ms");
+		p->crash_per_hour = num(&c, faults, "faults", "crashes_per_hour", 0, 0, 3600);
+		if (p->crash_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(&c, "faults.crashes_per_hour",
+			     "random crashes need the run's length: set end_ms");
 	}
 
 	parse_events(&c, json_object_get(j, "events"), p, group_ok);
@@ -861,6 +890,18 @@ json_t *ks_plan_assumptions(const ks_plan *p)
 		    p->pause_per_hour, p->pause_min_ms, p->pause_alpha, p->pause_max_ms);
 		json_object_set_new(a, "pauses", json_string(buf));
 	}
+	if (p->crash_per_hour > 0) {
+		snprintf(buf, sizeof(buf),
+			 "%g crashes per member per hour (killed mid-batch, restarted after "
+			 "restart_ms %g ms)",
+			 p->crash_per_hour, p->restart_ms);
+		json_object_set_new(a, "crashes", json_string(buf));
+	}
+	json_object_set_new(a, "client",
+			    json_string(p->client == KS_CLIENT_LIBRDKAFKA
+					    ? "librdkafka 2.0.2 (heartbeat timer never reset by a "
+					      "rebalance; cooperative members rejoin at once)"
+					    : "Kafka's Java consumer"));
 	json_object_set_new(a, "coordinator",
 			    json_string(p->coordinator == KS_COORD_RDKAFKA_MOCK
 					    ? "librdkafka 2.0.2's mock"
@@ -877,7 +918,8 @@ void ks_plan_free(ks_plan *p)
 	free(p->topic_name);
 	free(p->topic_parts);
 	free(p->events);
-	ka_group_free(p->scenario);
+	if (!p->scenario_borrowed)
+		ka_group_free(p->scenario);
 	json_decref(p->json);
 	free(p);
 }

@@ -1,15 +1,16 @@
 /*
- * presets.c - named plans (`kassign simulate --preset NAME`): the seeds'
- * cases. Each is a plan document, read by the same code as a plan file, so
- * `--list-presets` and the run file show exactly what was run.
+ * presets.c - named plans (`kassign simulate --preset NAME`): the cases
+ * docs/simulation.md discusses. Each is a plan document, read by the same
+ * code as a plan file, so `--list-presets` and the run file show exactly
+ * what was run.
  *
- * The storm pair is the seeds' rolling restart of 100 consumers on 200
- * partitions. Its parameters: session.timeout.ms 30000 (the seeds' "about
- * 30 s" rebalances: a killed member holds up the join until its session
- * expires), Kafka's default heartbeat.interval.ms 3000, a process killed and
- * back 3 s later (a container restarted in place) and a deploy that restarts
- * the next consumer once the previous one holds partitions again (a
- * readiness check). docs/simulation.md gives the figures they produce, and
+ * The storm pair is a rolling restart of 100 consumers on 200 partitions.
+ * Its parameters: session.timeout.ms 30000 (rebalances of about 30 s: a
+ * killed member holds up the join until its session expires), Kafka's
+ * default heartbeat.interval.ms 3000, a process killed and back 3 s later
+ * (a container restarted in place) and a deploy that restarts the next
+ * consumer once the previous one holds partitions again (a readiness
+ * check). docs/simulation.md gives the figures they produce, and
  * those of Kafka's default 45 s session.
  */
 #include "sim/sim.h"

@@ -25,6 +25,7 @@
 
 enum ks_protocol { KS_EAGER, KS_COOPERATIVE, KS_CONSUMER };
 enum ks_coordinator { KS_COORD_KAFKA, KS_COORD_RDKAFKA_MOCK };
+enum ks_client { KS_CLIENT_JAVA, KS_CLIENT_LIBRDKAFKA };
 enum ks_event_type {
 	KS_EV_JOIN,
 	KS_EV_LEAVE,
@@ -56,7 +57,8 @@ typedef struct ks_plan {
 	json_t *json; /* the plan as run, defaults filled in (owned) */
 	const char *name;
 	/* The starting group: members named m0000... or a scenario's. */
-	ka_group *scenario; /* NULL for {"members", "topics"} */
+	ka_group *scenario;    /* NULL for {"members", "topics"} */
+	int scenario_borrowed; /* the caller's (ks_plan_from_json_group): not freed */
 	uint32_t members;
 	uint32_t n_topics;
 	char **topic_name;     /* [n_topics], Java String order of names */
@@ -66,6 +68,7 @@ typedef struct ks_plan {
 	const ka_strategy *strategy;
 	int static_membership;
 	int coordinator; /* enum ks_coordinator */
+	int client;      /* enum ks_client: whose consumer the members run */
 
 	double session_ms, heartbeat_ms, max_poll_ms, rebalance_timeout_ms, initial_delay_ms;
 	double auto_commit_ms, metadata_age_ms;
@@ -82,6 +85,9 @@ typedef struct ks_plan {
 	/* faults.pauses_per_hour > 0: each member pauses (GC, network) at
 	 * random moments drawn from the seed; lengths follow a Pareto law. */
 	double pause_per_hour, pause_min_ms, pause_alpha, pause_max_ms;
+	/* faults.crashes_per_hour > 0: each member is killed at random
+	 * moments (mid-batch) and restarted after restart_ms. */
+	double crash_per_hour;
 
 	ks_plan_event *events; /* sorted by at_ms, then plan order */
 	size_t n_events;
@@ -99,6 +105,13 @@ int ks_plan_load(const char *path, ks_plan **out, ks_msg_fn fn, void *ctx);
 /* A plan from a JSON document (takes a reference of its own); `where`
  * names it in messages. */
 int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn fn, void *ctx);
+
+/* The same, with the group that the plan's group.scenario names already
+ * loaded (the plan borrows it: it must outlive the plan), so that a caller
+ * running many plans on one scenario reads it, and reports its warnings,
+ * once. NULL: load the file. */
+int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scenario, ks_plan **out,
+			    ks_msg_fn fn, void *ctx);
 
 /* Presets: plans with a name. ks_preset_json returns a new document or NULL. */
 size_t ks_preset_count(void);

@@ -53,7 +53,8 @@ ka_fuzz_target(json LIBS kassign_datasets PkgConfig::JANSSON
 ka_fuzz_target(assignment LIBS kassign_datasets)
 ka_fuzz_target(strategies LIBS kassign_datasets)
 ka_fuzz_target(plan LIBS kassign_sim PkgConfig::JANSSON)
-ka_fuzz_target(runfile LIBS kassign_runfile PkgConfig::JANSSON)
+ka_fuzz_target(runfile LIBS kassign_runfile PkgConfig::JANSSON
+  DIRS ${CMAKE_CURRENT_SOURCE_DIR}/data/run)
 ka_fuzz_target(import LIBS kassign_cmd_import)
 
 # Inputs the fuzzers found that still fail, kept as reproducers in

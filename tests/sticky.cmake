@@ -2,4 +2,4 @@
 # Random suites replay with KT_SEED / KT_CASE (see tests/testgroups.h).
 ka_add_test(test_sticky
   SOURCES test_sticky.c testgroups.c
-  SUITES topics17 optimal cooperative followup)
+  SUITES topics17 optimal cooperative followup beyond)

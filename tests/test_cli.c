@@ -802,6 +802,17 @@ static void test_size(void)
 	run(&r, &d, "size", "--scenario", scen, "--rate", "100", "--capacity", "500", NULL);
 	expect_status(&r, 0);
 	EXPECT_OUT(&r, "(the scenario's)");
+	/* A scenario's warnings are said once, not once per simulated run
+	 * (24 of them): the file is read once. */
+	char warn[1024];
+	write_file(tmp_file(&d, "warn.json", warn, sizeof(warn)),
+		   "{\"topics\": [{\"name\": \"t0\", \"partitions\": 4}], \"members\": ["
+		   "{\"member_id\": \"a\", \"topics\": [\"t0\", \"gone\"]},"
+		   "{\"member_id\": \"b\", \"topics\": [\"t0\"]}]}");
+	run(&r, &d, "size", "--scenario", warn, "--rate", "100", "--capacity", "500", NULL);
+	expect_status(&r, 0);
+	EXPECT_ERR(&r, "gone");
+	CU_ASSERT_EQUAL(count_lines_with(r.err, "gone"), 1);
 	/* 500 messages/s per partition against a capacity of 100: impossible. */
 	run(&r, &d, "size", "--partitions", "4", "--rate", "2000", "--capacity", "100", NULL);
 	expect_status(&r, 2);

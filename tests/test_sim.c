@@ -411,8 +411,9 @@ static void test_consumer_by_hand(void)
 /*
  * librdkafka 2.0.2's mock coordinator: the join phase lasts
  * session.timeout.ms - 1000 from its start however soon everyone has
- * joined, so with no round trip and no assignor time the rebalance lasts
- * exactly 2500 ms; eager leaves every partition unowned for a while.
+ * joined, and kassign probe holds the leader 20 ms past its followers'
+ * SyncGroup, so with no round trip and no assignor time the rebalance
+ * lasts exactly 2520 ms; eager leaves every partition unowned for a while.
  */
 static void test_mock_by_hand(void)
 {
@@ -427,12 +428,94 @@ static void test_mock_by_hand(void)
 	ks_run *r = run_of(p);
 	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
 	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 10000, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 12500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 12520, 1e-9);
 	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 20);
 	/* Members revoke at their first heartbeat (every 500 ms at most on the
-	 * mock) after 10000 and wait until 12500. */
-	CU_ASSERT(r->summary.unowned_partition_seconds > 20 * 2.0 &&
-		  r->summary.unowned_partition_seconds <= 20 * 2.5);
+	 * mock) after 10000 and wait until 12520. */
+	CU_ASSERT(r->summary.unowned_partition_seconds > 20 * 2.02 &&
+		  r->summary.unowned_partition_seconds <= 20 * 2.52);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * model.client librdkafka on the mock, heartbeat 3000, session 3500 (join
+ * phases of 2500 ms), no round trip, no assignor or record time, a 10 ms
+ * revoke callback; 2 members on 4 partitions, a third joins at 1000.
+ * librdkafka's heartbeat timer is never reset: the starting members
+ * heartbeat together, their first assignment 3500 ms before time 0, so at
+ * -500, 2500, 5500; the newcomer's first heartbeat goes out the moment it
+ * has its first assignment. By hand:
+ *   1000  m0002 joins: generation 2's join phase, to 3500;
+ *   2500  m0000, m0001 learn from their heartbeat and rejoin at once
+ *         (cooperative librdkafka does not wait for poll());
+ *   3520  generation 2's assignment (the probe's 20 ms leader hold): one
+ *         old member revokes one partition, m0002 gets nothing and
+ *         heartbeats at once (3520; next 6520);
+ *   3530  the revoker's rejoin (10 ms callback): generation 3's join, to
+ *         6030; the other old member learns at 5500 (its last heartbeat
+ *         was 2500), m0002 not before 6520;
+ *   6030  generation 3 made without m0002, which the mock keeps: the
+ *         leader is held 2 s + 20 ms for its SyncGroup;
+ *   6520  m0002's heartbeat is answered ILLEGAL_GENERATION: it rejoins,
+ *         which drops generation 3 (superseded at 6520); generation 4's
+ *         join to 9020, assignment at 9040: m0002 gets the partition.
+ * Three generations; one partition unowned from 3520 to 9040.
+ *
+ * The Java client resets its timer at every assignment (3520): both
+ * members that did not revoke next heartbeat at 6520, both miss
+ * generation 3, and the old one loses its partitions uncommitted
+ * (processed twice) before generation 4 hands them out again.
+ */
+static void test_librdkafka_third_generation(void)
+{
+	static const char *const text =
+	    "{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
+	    "\"partitions\": 4}]}, \"protocol\": \"cooperative\", \"strategy\": "
+	    "\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "
+	    "\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "
+	    "\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "
+	    "\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "
+	    "\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), text, "librdkafka");
+	ks_plan *p = plan_of(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->summary.generations, 3);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 1000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 3520, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[0].revoked, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 3530, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 6520, 1e-9);
+	CU_ASSERT(r->rebalances[1].superseded);
+	CU_ASSERT_EQUAL(r->rebalances[1].members, 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].start_ms, 6520, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].end_ms, 9040, 1e-9);
+	CU_ASSERT_EQUAL(r->rebalances[2].assigned, 1);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 5.52, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	for (uint32_t k = 0; k < 4; k++)
+		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	snprintf(buf, sizeof(buf), text, "java");
+	p = plan_of(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	CU_ASSERT_EQUAL(r->summary.generations, 3);
+	CU_ASSERT_FATAL(r->n_rebalances == 3);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 6520, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[2].end_ms, 9040, 1e-9);
+	CU_ASSERT(r->summary.partitions_unowned >= 2);
+	CU_ASSERT(r->summary.processed_twice > 0);
+	for (uint32_t k = 0; k < 4; k++)
+		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
 	ks_run_free(r);
 	ks_plan_free(p);
@@ -728,6 +811,114 @@ static void test_poll_join_by_hand(void)
 }
 
 /*
+ * A graceful close waits for the batch in flight: close() is called from
+ * the poll thread, which first finishes the batch it is processing, then
+ * commits, revokes and leaves. The poll-loop group above (batches of
+ * 700 ms, m0000's from 0 + 700k, m0001's from 350 + 700k; heartbeats of
+ * m0001 at -1500 + 3000k; no network, commit or assignor time). m0000
+ * leaves at 61000, inside its batch [60900, 61600): it processes its two
+ * partitions until 61600, then commits and sends its LeaveGroup. m0001
+ * learns at its heartbeat at 64500, finishes its batch [64050, 64750) and
+ * joins; alone, the join completes at once. Unowned: two partitions from
+ * 61600 to 64750, 6.3 partition-seconds; nothing processed twice (the
+ * close committed). A restart with stop "close" at 61000 and restart_ms
+ * 20000 is back at 81600: the process exits at 61600.
+ */
+static void test_close_waits_for_batch(void)
+{
+#define CLOSE_PLAN(ev)                                                                             \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", \"partitions\": 4}]}, "      \
+	"\"protocol\": \"eager\", \"strategy\": \"range\", \"config\": {\"max.poll.records\": "    \
+	"70}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, \"assign_ms\": 0, \"record_ms\": 10, "  \
+	"\"produce_rate\": 50, \"capacity\": 100, \"restart_ms\": 20000}, \"events\": [" ev        \
+	"], \"end_ms\": 90000}"
+	ks_plan *p = plan_of(CLOSE_PLAN("{\"at_ms\": 61000, \"type\": \"leave\", \"member\": 0}"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].start_ms, 61600, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 64750, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 6.3, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	CU_ASSERT_FATAL(r->n_events >= 1);
+	CU_ASSERT_STRING_EQUAL(r->events[0].type, "leave");
+	CU_ASSERT_DOUBLE_EQUAL(r->events[0].t_ms, 61600, 1e-6);
+	for (size_t i = 0; i < r->n_intervals; i++)
+		if (r->intervals[i].member == 0)
+			CU_ASSERT_DOUBLE_EQUAL(r->intervals[i].to_ms, 61600, 1e-6);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	p = plan_of(CLOSE_PLAN("{\"at_ms\": 61000, \"type\": \"restart\", \"member\": 0, "
+			       "\"stop\": \"close\"}"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	r = run_of(p);
+	int starts = 0;
+	for (size_t i = 0; i < r->n_events; i++) {
+		if (strcmp(r->events[i].type, "stop") == 0)
+			CU_ASSERT_DOUBLE_EQUAL(r->events[i].t_ms, 61600, 1e-6);
+		if (strcmp(r->events[i].type, "start") == 0) {
+			CU_ASSERT_DOUBLE_EQUAL(r->events[i].t_ms, 81600, 1e-6);
+			starts++;
+		}
+	}
+	CU_ASSERT_EQUAL(starts, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.processed_twice, 0, 1e-9);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+}
+
+/*
+ * faults.crashes_per_hour: members killed at random moments (their own
+ * stream of the seed), each in the middle of a batch, and restarted 3 s
+ * later. Three members on six partitions, 100 messages/s each, 1 ms a
+ * record. With enable.auto.commit false a commit follows each batch, so a
+ * kill loses at most the batch under way (at most max.poll.records, 500);
+ * a member keeping up (utilisation 0.2) polls about 1.25 records at a
+ * time, so it loses a fraction of a message. With auto commit every 5 s
+ * it loses what it consumed since the last commit, on average 2.5 s x 2
+ * partitions x 100/s = 500 messages: the same kills (the same seed, the
+ * same stream) cost far more. The same plan gives the same run.
+ */
+static void test_crash_fault(void)
+{
+#define CRASH_PLAN(ac)                                                                             \
+	"{\"group\": {\"members\": 3, \"topics\": [{\"name\": \"t0\", \"partitions\": 6}]}, "      \
+	"\"protocol\": \"cooperative\", \"strategy\": \"cooperative-sticky\", \"config\": "        \
+	"{\"enable.auto.commit\": " ac "}, \"model\": {\"record_ms\": 1, \"restart_ms\": 3000, "   \
+	"\"assign_ms\": 0}, \"faults\": {\"crashes_per_hour\": 6}, \"end_ms\": 3600000}"
+	ks_plan *p = plan_of(CRASH_PLAN("true"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *a = run_of(p), *b = run_of(p);
+	size_t stops = 0, starts = 0;
+	for (size_t i = 0; i < a->n_events; i++) {
+		stops += strcmp(a->events[i].type, "stop") == 0;
+		starts += strcmp(a->events[i].type, "start") == 0;
+	}
+	/* 3 members x 6 an hour: about 18 kills, each followed by a start. */
+	CU_ASSERT(stops >= 8 && stops <= 30);
+	CU_ASSERT_EQUAL(starts, stops);
+	CU_ASSERT_EQUAL(a->n_events, b->n_events);
+	CU_ASSERT_DOUBLE_EQUAL(a->summary.processed_twice, b->summary.processed_twice, 1e-9);
+	CU_ASSERT(a->summary.processed_twice > 0);
+	CU_ASSERT_EQUAL(check_run(p, a, 0), 0);
+	ks_plan *q = plan_of(CRASH_PLAN("false"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	ks_run *c = run_of(q);
+	CU_ASSERT_EQUAL(c->n_events, a->n_events);
+	CU_ASSERT(c->summary.processed_twice > 0);
+	CU_ASSERT(c->summary.processed_twice <= stops * 500.0);
+	CU_ASSERT(a->summary.processed_twice > 10 * c->summary.processed_twice);
+	ks_run_free(a);
+	ks_run_free(b);
+	ks_run_free(c);
+	ks_plan_free(p);
+	ks_plan_free(q);
+}
+
+/*
  * A slow batch past max.poll.inter.ms. Eager range, two members on four
  * partitions, max.poll.interval.ms (and so the rebalance timeout) 30 s,
  * session 45 s, 100 messages/s per partition, no network, commit or
@@ -956,6 +1147,14 @@ static void test_bad_plans(void)
 	expect_refused("{" G10 ", \"static_membership\": true, \"model\": {\"coordinator\": "
 		       "\"librdkafka-mock\"}}",
 		       "no group.instance.id");
+	expect_refused("{" G10 ", \"faults\": {\"crashes_per_hour\": 1}}",
+		       "faults.crashes_per_hour: random crashes need the run's length");
+	expect_refused("{" G10 ", \"model\": {\"client\": \"go\"}}",
+		       "model.client: \"java\" or \"librdkafka\" expected");
+	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"strategy\": \"uniform\", "
+		       "\"model\": {\"client\": \"librdkafka\"}}",
+		       "protocol: model.client librdkafka is librdkafka 2.0.2, which has no "
+		       "consumer protocol");
 	expect_refused("{" G10 ", \"events\": [{\"at_ms\": 0, \"type\": \"crash\", \"member\": "
 		       "\"m0042\"}]}",
 		       "no member named \"m0042\"");
@@ -1002,6 +1201,7 @@ static const kt_test case_tests[] = {
     {"cooperative_by_hand", test_cooperative_by_hand},
     {"consumer_by_hand", test_consumer_by_hand},
     {"mock_by_hand", test_mock_by_hand},
+    {"librdkafka_third_generation", test_librdkafka_third_generation},
     {"scenario_group", test_scenario_group},
     {"static_restart", test_static_restart},
     {"static_kept_through_rebalance", test_static_kept_through_rebalance},
@@ -1009,6 +1209,8 @@ static const kt_test case_tests[] = {
     {"pause_by_hand", test_pause_by_hand},
     {"pause_model", test_pause_model},
     {"poll_join_by_hand", test_poll_join_by_hand},
+    {"close_waits_for_batch", test_close_waits_for_batch},
+    {"crash_fault", test_crash_fault},
     {"consumer_static_restart", test_consumer_static_restart},
     {"slow_batch_by_hand", test_slow_batch_by_hand},
     {"safe_members", test_safe_members},

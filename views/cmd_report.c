@@ -46,22 +46,6 @@ static const char css[] =
     "pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}\n"
     "svg{max-width:100%;height:auto}\n";
 
-/* What the contract's summary fields mean (docs/simulation.md). */
-static const struct {
-	const char *key, *meaning;
-} summary_meaning[] = {
-    {"duration_ms", "length of the run"},
-    {"rebalances", "rebalances the coordinator ran"},
-    {"generations", "generations created"},
-    {"stop_the_world_ms", "time during which no partition was processed"},
-    {"partitions_unowned", "distinct partitions unowned at some moment after time 0"},
-    {"unowned_partition_seconds", "unowned partitions integrated over time"},
-    {"max_lag", "largest total lag, messages"},
-    {"time_to_drain_ms", "from the last event until lag is below one second of production"},
-    {"processed_twice", "messages processed again after a partition changed owner"},
-    {"ownership_omitted", "per-partition ownership left out of the file (too large)"},
-};
-
 static void esc(FILE *f, const char *s)
 {
 	kh_xml_escape(f, s ? s : "");
@@ -91,7 +75,7 @@ static void num_cell(FILE *f, double v)
 		fprintf(f, "<td class=\"n\">%.6g</td>", v);
 }
 
-static void header(FILE *f, const kh_run *run, const char *in_path)
+static void header(FILE *f, const kr_run *run, const char *in_path)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width\">\n<title>kassign report: ",
@@ -100,7 +84,7 @@ static void header(FILE *f, const kh_run *run, const char *in_path)
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1 id=\"title\">", css);
 	esc(f, *run->name ? run->name : "run");
 	fputs("</h1>\n<p class=\"sub\">", f);
-	esc(f, *run->source ? run->source : "run");
+	esc(f, run->source && *run->source ? run->source : "run");
 	if (*run->protocol) {
 		fputs(" &middot; protocol ", f);
 		esc(f, run->protocol);
@@ -113,61 +97,66 @@ static void header(FILE *f, const kh_run *run, const char *in_path)
 		fputs(run->static_membership ? " &middot; static membership"
 					     : " &middot; dynamic membership",
 		      f);
-	static const char *const ctx_keys[] = {"date", "commit", "kassign_version",
-					       "librdkafka_version", "bootstrap"};
-	for (size_t i = 0; run->context && i < sizeof(ctx_keys) / sizeof(ctx_keys[0]); i++) {
-		const char *v = json_string_value(json_object_get(run->context, ctx_keys[i]));
-		if (v) {
-			fprintf(f, " &middot; %s ", ctx_keys[i]);
-			esc(f, v);
+	const kr_context *c = &run->context;
+	const struct {
+		const char *key, *value;
+	} ctx[] = {{"date", c->date},
+		   {"commit", c->commit},
+		   {"kassign_version", c->kassign_version},
+		   {"librdkafka_version", c->librdkafka_version},
+		   {"bootstrap", c->bootstrap}};
+	for (size_t i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
+		if (ctx[i].value) {
+			fprintf(f, " &middot; %s ", ctx[i].key);
+			esc(f, ctx[i].value);
 		}
 	}
 	fputs("</p>\n", f);
 }
 
 /* What the figures assume (context.assumptions, written by simulate). */
-static void section_assumptions(FILE *f, const kh_run *run)
+static void section_assumptions(FILE *f, const kr_run *run)
 {
-	const json_t *as = run->context ? json_object_get(run->context, "assumptions") : NULL;
-	if (!json_is_object(as) || !json_object_size(as))
+	const kr_context *c = &run->context;
+	if (!c->n_assumptions)
 		return;
 	fputs("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<table>\n", f);
-	const char *key;
-	const json_t *v;
-	json_object_foreach((json_t *)as, key, v)
-	{
-		if (!json_is_string(v))
-			continue;
+	for (size_t i = 0; i < c->n_assumptions; i++) {
 		fputs("<tr><td>", f);
-		esc(f, key);
+		esc(f, c->assumptions[i].key);
 		fputs("</td><td>", f);
-		esc(f, json_string_value(v));
+		esc(f, c->assumptions[i].value);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n</section>\n", f);
 }
 
-static void section_summary(FILE *f, const kh_run *run)
+static void section_summary(FILE *f, const kr_run *run)
 {
 	char buf[64];
 	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n", f);
-	if (!run->summary) {
+	if (!run->has_summary) {
 		fputs("<p class=\"note\">This run file has no summary.</p>\n</section>\n", f);
 		return;
 	}
 	fputs("<table>\n<tr><th>figure</th><th>value</th><th></th><th>meaning</th></tr>\n", f);
-	const char *key;
-	const json_t *v;
-	json_object_foreach((json_t *)run->summary, key, v)
-	{
+	for (size_t k = 0; k < kr_n_summary_fields; k++) {
+		const kr_summary_field *d = &kr_summary_fields[k];
+		const char *key = d->key;
+		const double x = *(const double *)((const char *)&run->summary + d->offset);
+		if (isnan(x))
+			continue;
 		fprintf(f, "<tr data-key=\"");
 		esc(f, key);
 		fputs("\"><td>", f);
 		esc(f, key);
 		fputs("</td>", f);
 		buf[0] = '\0';
-		if (json_is_number(v)) {
-			const double x = json_number_value(v);
+		if (d->kind == KR_BOOLEAN) {
+			fprintf(f, "<td>%s</td>", x != 0 ? "true" : "false");
+		} else if (d->kind == KR_NULLABLE && x < 0) {
+			fputs("<td>null</td>", f);
+		} else {
 			/* Counts in full, fractions to 6 digits. */
 			if (x == floor(x) && fabs(x) < 1e15)
 				fprintf(f, "<td class=\"n\">%.0f</td>", x);
@@ -175,32 +164,19 @@ static void section_summary(FILE *f, const kh_run *run)
 				fprintf(f, "<td class=\"n\">%.6g</td>", x);
 			size_t n = strlen(key);
 			if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
-				kh_fmt_duration(json_number_value(v), buf, sizeof(buf));
-		} else if (json_is_string(v)) {
-			fputs("<td>", f);
-			esc(f, json_string_value(v));
-			fputs("</td>", f);
-		} else if (json_is_boolean(v)) {
-			fprintf(f, "<td>%s</td>", json_is_true(v) ? "true" : "false");
-		} else {
-			char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			fputs("<td>", f);
-			esc(f, dump ? dump : "");
-			fputs("</td>", f);
-			free(dump);
+				kh_fmt_duration(x, buf, sizeof(buf));
 		}
 		fputs("<td>", f);
 		esc(f, buf);
 		fputs("</td><td>", f);
-		for (size_t i = 0; i < sizeof(summary_meaning) / sizeof(summary_meaning[0]); i++)
-			if (strcmp(summary_meaning[i].key, key) == 0)
-				fputs(summary_meaning[i].meaning, f);
+		if (d->meaning)
+			fputs(d->meaning, f);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n</section>\n", f);
 }
 
-static int section_picture(FILE *f, const kh_run *run, const char *id, const char *title,
+static int section_picture(FILE *f, const kr_run *run, const char *id, const char *title,
 			   const kh_timeline_opts *o, char *err, size_t errlen)
 {
 	fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
@@ -226,11 +202,11 @@ static int held_cmp(const void *a, const void *b)
 
 static const char *state_name(int state)
 {
-	return state == KH_PRESENT ? "in the group" : state == KH_STOPPED ? "stopped" : "left";
+	return state == KR_PRESENT ? "in the group" : state == KR_STOPPED ? "stopped" : "left";
 }
 
 /* "t0: 0-3, 7; t1: 2" for h[0..n), one member's partitions in order. */
-static void partition_list(FILE *f, const kh_run *run, const held *h, size_t n)
+static void partition_list(FILE *f, const kr_run *run, const held *h, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		if (i)
@@ -254,7 +230,7 @@ static void partition_list(FILE *f, const kh_run *run, const held *h, size_t n)
 	}
 }
 
-static int section_assignment(FILE *f, const kh_run *run)
+static int section_assignment(FILE *f, const kr_run *run)
 {
 	char buf[64];
 	fputs("<section id=\"assignment\">\n<h2>Final assignment</h2>\n", f);
@@ -267,10 +243,10 @@ static int section_assignment(FILE *f, const kh_run *run)
 		/* A partition's owner at the end: its latest interval, if it lasts
 		 * to the end of the run. */
 		for (size_t p = 0; p < run->n_partitions; p++) {
-			const kh_run_partition *rp = &run->partitions[p];
-			const kh_run_interval *last = NULL;
+			const kr_partition *rp = &run->partitions[p];
+			const kr_interval *last = NULL;
 			for (size_t i = 0; i < rp->n; i++) {
-				const kh_run_interval *in = &run->intervals[rp->first + i];
+				const kr_interval *in = &run->intervals[rp->first + i];
 				if (!last || in->to_ms > last->to_ms)
 					last = in;
 			}
@@ -295,7 +271,7 @@ static int section_assignment(FILE *f, const kh_run *run)
 	      f);
 	size_t k = 0;
 	for (size_t m = 0; m < run->n_members; m++) {
-		const kh_run_member *mb = &run->members[m];
+		const kr_member *mb = &run->members[m];
 		size_t first = k;
 		while (k < n && h[k].member == m)
 			k++;
@@ -317,7 +293,7 @@ static int section_assignment(FILE *f, const kh_run *run)
 	return 0;
 }
 
-static void section_rebalances(FILE *f, const kh_run *run)
+static void section_rebalances(FILE *f, const kr_run *run)
 {
 	char a[48], b[48], d[48];
 	fputs("<section id=\"rebalances\">\n<h2>Rebalance history</h2>\n", f);
@@ -330,7 +306,7 @@ static void section_rebalances(FILE *f, const kh_run *run)
 	      "<th>moved</th><th>assign ms</th><th>stop-the-world</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < run->n_rebalances; i++) {
-		const kh_run_rebalance *rb = &run->rebalances[i];
+		const kr_rebalance *rb = &run->rebalances[i];
 		fmt_time(rb->start_ms, a, sizeof(a));
 		fmt_time(rb->end_ms, b, sizeof(b));
 		kh_fmt_duration(rb->end_ms - rb->start_ms, d, sizeof(d));
@@ -357,7 +333,7 @@ static void section_rebalances(FILE *f, const kh_run *run)
 	fputs("</table>\n</section>\n", f);
 }
 
-static void section_events(FILE *f, const kh_run *run)
+static void section_events(FILE *f, const kr_run *run)
 {
 	char t[48];
 	fputs("<section id=\"events\">\n<h2>Join, leave, stop and start events</h2>\n", f);
@@ -367,7 +343,7 @@ static void section_events(FILE *f, const kh_run *run)
 	}
 	fputs("<table>\n<tr><th>time</th><th>event</th><th>member</th></tr>\n", f);
 	for (size_t k = 0; k < run->n_events; k++) {
-		const kh_run_event *e = &run->events[run->event_order[k]];
+		const kr_event *e = &run->events[run->event_order[k]];
 		fmt_time(e->t_ms, t, sizeof(t));
 		fprintf(f, "<tr><td class=\"n\">%s</td><td>", t);
 		esc(f, e->type);
@@ -378,12 +354,11 @@ static void section_events(FILE *f, const kh_run *run)
 	fputs("</table>\n</section>\n", f);
 }
 
-static void section_plan(FILE *f, const kh_run *run)
+static void section_plan(FILE *f, const kr_run *run)
 {
-	const json_t *plan = json_object_get(run->root, "plan");
-	if (!plan)
+	if (!run->plan)
 		return;
-	char *dump = json_dumps(plan, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *dump = json_dumps(run->plan, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputs("<section id=\"plan\">\n<h2>Plan as run</h2>\n<details><summary>the plan as the "
 	      "run file records it</summary>\n<pre>",
 	      f);
@@ -402,8 +377,8 @@ int kh_cmd_report(int argc, char **argv)
 		return rc;
 
 	char err[512];
-	kh_run *run;
-	if (kh_run_load(in_path, &run, err, sizeof(err)) < 0) {
+	kr_run *run;
+	if (kr_run_load(in_path, &run, err, sizeof(err)) < 0) {
 		kh_error(cmd, "%s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -446,6 +421,6 @@ int kh_cmd_report(int argc, char **argv)
 			rc = KH_EXIT_OK;
 		}
 	}
-	kh_run_free(run);
+	kr_run_free(run);
 	return rc;
 }

@@ -73,7 +73,7 @@ int kh_cmd_timeline(int argc, char **argv)
 {
 	const char *cmd = "timeline", *in_path = NULL, *out_path = NULL;
 	kh_timeline_opts topts = {0};
-	kh_run *run;
+	kr_run *run;
 	int rc = kh_run_view_args(cmd, timeline_usage, "-o FILE.png or -o FILE.svg", argc, argv,
 				  &in_path, &out_path, &topts);
 	if (rc >= 0)
@@ -83,7 +83,7 @@ int kh_cmd_timeline(int argc, char **argv)
 		return kh_usage_error(cmd, "-o %s: the picture is a .png or .svg file", out_path);
 
 	char err[512];
-	if (kh_run_load(in_path, &run, err, sizeof(err)) < 0) {
+	if (kr_run_load(in_path, &run, err, sizeof(err)) < 0) {
 		kh_error(cmd, "%s", err);
 		return KH_EXIT_USAGE;
 	}
@@ -97,6 +97,6 @@ int kh_cmd_timeline(int argc, char **argv)
 			rc = KH_EXIT_OK;
 		}
 	}
-	kh_run_free(run);
+	kr_run_free(run);
 	return rc;
 }

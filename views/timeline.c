@@ -302,7 +302,7 @@ static int size_cmp(const void *a, const void *b)
 
 /* The members drawn, in member order: all of them, or the max_rows with the
  * most events, then the most ownership intervals. */
-static size_t pick_rows(const kh_run *run, size_t max_rows, size_t *rows)
+static size_t pick_rows(const kr_run *run, size_t max_rows, size_t *rows)
 {
 	if (run->n_members <= max_rows) {
 		for (size_t m = 0; m < run->n_members; m++)
@@ -334,7 +334,7 @@ typedef struct row_cols {
 } row_cols;
 
 /* Fills every row's columns. row_of[m]: row of member m, or SIZE_MAX. */
-static int reduce_rows(const kh_run *run, const columns *c, const size_t *row_of, size_t n_rows,
+static int reduce_rows(const kr_run *run, const columns *c, const size_t *row_of, size_t n_rows,
 		       row_cols *rc)
 {
 	/* Membership from the events, in time order. */
@@ -349,21 +349,20 @@ static int reduce_rows(const kh_run *run, const columns *c, const size_t *row_of
 		if (row_of[m] != SIZE_MAX)
 			state[row_of[m]] = run->members[m].initial_state;
 	for (size_t k = 0; k <= run->n_events; k++) {
-		const kh_run_event *e =
-		    k < run->n_events ? &run->events[run->event_order[k]] : NULL;
+		const kr_event *e = k < run->n_events ? &run->events[run->event_order[k]] : NULL;
 		if (e && (e->member < 0 || row_of[e->member] == SIZE_MAX))
 			continue;
 		/* The end closes every row's last span. */
 		size_t r0 = e ? row_of[e->member] : 0, r1 = e ? r0 + 1 : n_rows;
 		double t = e ? e->t_ms : c->t0 + c->span;
 		for (size_t r = r0; r < r1; r++) {
-			if (state[r] == KH_STOPPED)
+			if (state[r] == KR_STOPPED)
 				spread(c, rc[r].stopped, since[r], t, 1);
-			if (state[r] != KH_ABSENT)
+			if (state[r] != KR_ABSENT)
 				spread(c, rc[r].present, since[r], t, 1);
 			since[r] = t;
 			if (e)
-				state[r] = kh_run_event_state(e->type, state[r]);
+				state[r] = kr_run_event_state(e->type, state[r]);
 		}
 	}
 	free(state);
@@ -384,7 +383,7 @@ static int reduce_rows(const kh_run *run, const columns *c, const size_t *row_of
 	if (rc_ok == 0) {
 		memset(n_d, 0, n_rows * sizeof(*n_d));
 		for (size_t i = 0; i < run->n_intervals; i++) {
-			const kh_run_interval *in = &run->intervals[i];
+			const kr_interval *in = &run->intervals[i];
 			size_t r = row_of[in->member];
 			if (r == SIZE_MAX)
 				continue;
@@ -427,12 +426,13 @@ static double x_of(const layout *l, const columns *c, double t)
 	return l->x0 + (t - c->t0) / c->span * (l->x1 - l->x0);
 }
 
-static void draw_title(canvas *cv, const kh_run *run, const layout *l, const char *note)
+static void draw_title(canvas *cv, const kr_run *run, const layout *l, const char *note)
 {
 	char line[512], a[32], b[32], d[32], e[32];
+	const char *src = run->source ? run->source : "";
 	snprintf(line, sizeof(line), "%s%s%s%s%s%s%s", *run->name ? run->name : "run",
-		 *run->source ? " (" : "", run->source, *run->source ? ")" : "",
-		 *run->protocol ? ", " : "", run->protocol, "");
+		 *src ? " (" : "", src, *src ? ")" : "", *run->protocol ? ", " : "", run->protocol,
+		 "");
 	char title[640];
 	snprintf(title, sizeof(title), "%s%s%s%s", line, *run->strategy ? ", " : "", run->strategy,
 		 run->static_membership == 1   ? ", static membership"
@@ -441,10 +441,11 @@ static void draw_title(canvas *cv, const kh_run *run, const layout *l, const cha
 	char fitted[640];
 	cv_text(cv, 12, 20, fit(cv, title, 14, l->width - 24, fitted, sizeof(fitted)), 14, 1, LEFT,
 		ink);
-	const json_t *s = run->summary;
-	double stw = s ? json_number_value(json_object_get(s, "stop_the_world_ms")) : 0;
-	double ups = s ? json_number_value(json_object_get(s, "unowned_partition_seconds")) : 0;
-	double lag = s ? json_number_value(json_object_get(s, "max_lag")) : 0;
+	/* An absent figure reads 0. */
+	const kr_summary *s = &run->summary;
+	double stw = isnan(s->stop_the_world_ms) ? 0 : s->stop_the_world_ms;
+	double ups = isnan(s->unowned_partition_seconds) ? 0 : s->unowned_partition_seconds;
+	double lag = isnan(s->max_lag) ? 0 : s->max_lag;
 	kh_fmt_duration(run->duration_ms, a, sizeof(a));
 	kh_fmt_duration(stw, b, sizeof(b));
 	kh_fmt_count(ups, d, sizeof(d));
@@ -474,12 +475,12 @@ static void draw_axis(canvas *cv, const layout *l, const columns *c, double top)
 	cv_line(cv, l->x0, l->axis_y, l->x1, l->axis_y, 1, grey_text);
 }
 
-static void draw_bands(canvas *cv, const kh_run *run, const layout *l, const columns *c, double top,
+static void draw_bands(canvas *cv, const kr_run *run, const layout *l, const columns *c, double top,
 		       double bottom, int labels)
 {
 	double label_end = -1e9;
 	for (size_t i = 0; i < run->n_rebalances; i++) {
-		const kh_run_rebalance *rb = &run->rebalances[i];
+		const kr_rebalance *rb = &run->rebalances[i];
 		double xa = x_of(l, c, rb->start_ms), xb = x_of(l, c, rb->end_ms);
 		if (xb - xa < 1)
 			xb = xa + 1;
@@ -529,7 +530,7 @@ static void draw_row(canvas *cv, const layout *l, const row_cols *rc, size_t n, 
 	}
 }
 
-static void draw_lag(canvas *cv, const kh_run *run, const layout *l, const columns *c,
+static void draw_lag(canvas *cv, const kr_run *run, const layout *l, const columns *c,
 		     double *colmax)
 {
 	const double top = l->lag_y, h = l->lag_h;
@@ -603,7 +604,7 @@ static void legend_item(canvas *cv, double *x, double y, rgba c, const char *lab
 	*x += 18 + text_width(cv, label, 10, 0) + 16;
 }
 
-static void draw_legend(canvas *cv, const kh_run *run, const layout *l, double max_count)
+static void draw_legend(canvas *cv, const kr_run *run, const layout *l, double max_count)
 {
 	double x = l->x0, y = l->legend_y;
 	if (run->has_ownership) {
@@ -645,7 +646,7 @@ int kh_timeline_format_of(const char *path)
 	return -1;
 }
 
-int kh_timeline_render(const kh_run *run, const kh_timeline_opts *opts, int format, FILE *f,
+int kh_timeline_render(const kr_run *run, const kh_timeline_opts *opts, int format, FILE *f,
 		       char *err, size_t errlen)
 {
 	const unsigned parts =
@@ -745,7 +746,7 @@ int kh_timeline_render(const kh_run *run, const kh_timeline_opts *opts, int form
 			l.width, l.height, l.width, l.height);
 		fputs("<title>", f);
 		kh_xml_escape(f, gantt ? "Timeline of the run: " : "Consumer lag of the run: ");
-		kh_xml_escape(f, *run->name ? run->name : run->source);
+		kh_xml_escape(f, *run->name ? run->name : run->source ? run->source : "");
 		fputs("</title>\n", f);
 	} else {
 		cairo_destroy(cv.cr);
@@ -815,8 +816,8 @@ int kh_timeline_write(json_t *root, const char *path, const char *cmd)
 		kh_error(cmd, "%s: the timeline picture is a .png or .svg file", path);
 		return -1;
 	}
-	kh_run *run;
-	if (kh_run_parse(root, &run, err, sizeof(err)) < 0) {
+	kr_run *run;
+	if (kr_run_parse(root, &run, err, sizeof(err)) < 0) {
 		kh_error(cmd, "run file: %s", err);
 		return -1;
 	}
@@ -830,6 +831,6 @@ int kh_timeline_write(json_t *root, const char *path, const char *cmd)
 			rc = kh_out_commit(&out, cmd);
 		}
 	}
-	kh_run_free(run);
+	kr_run_free(run);
 	return rc;
 }

@@ -44,7 +44,7 @@ int kh_timeline_format_of(const char *path);
  * Draws the run on f. opts may be NULL (defaults). Returns 0, or -1 with
  * one line in err (the only failures are cairo's and out of memory).
  */
-int kh_timeline_render(const kh_run *run, const kh_timeline_opts *opts, int format, FILE *f,
+int kh_timeline_render(const kr_run *run, const kh_timeline_opts *opts, int format, FILE *f,
 		       char *err, size_t errlen);
 
 /*

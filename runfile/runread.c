@@ -1,7 +1,8 @@
 /*
- * runfile.c - reads a run file (docs/simulation.md) into kh_run for the
- * timeline picture and the report. One error stops the read: the message
- * names the JSON path and the rule, as the scenario loader's do.
+ * runread.c - reads a run file (docs/simulation.md) into the run model
+ * (runfile.h): every field the writer writes, and what the viewers derive
+ * from them. One error stops the read: the message names the JSON path
+ * and the rule, as the scenario loader's do.
  */
 #include "runfile/runfile.h"
 #include "datasets/jsonfile.h"
@@ -13,11 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The version of the contract this reader implements. */
-#define KH_RUN_VERSION 1
-
 typedef struct rd {
-	kh_run *run;
+	kr_run *run;
 	char *err;
 	size_t errlen;
 } rd;
@@ -96,6 +94,46 @@ static int get_str(rd *r, const json_t *obj, const char *path, const char *key, 
 	return 0;
 }
 
+/* A boolean at obj.key; absent or null gives *v = -1. */
+static int get_bool(rd *r, const json_t *obj, const char *path, const char *key, int *v)
+{
+	const json_t *x = json_object_get(obj, key);
+	char b[64];
+	*v = -1;
+	if (!x || json_is_null(x))
+		return 0;
+	if (!json_is_boolean(x))
+		return fail(r, "%s.%s: must be true or false, not %s", path, key,
+			    what(x, b, sizeof(b)));
+	*v = json_is_true(x);
+	return 0;
+}
+
+/* A list of strings at obj.key into run->strs (which has room for it). */
+static int get_strlist(rd *r, const json_t *obj, const char *path, const char *key, kr_strlist *l)
+{
+	kr_run *run = r->run;
+	const json_t *x = json_object_get(obj, key), *s;
+	size_t i;
+	char b[64];
+	*l = (kr_strlist){run->n_strs, 0, 0};
+	if (!x || json_is_null(x))
+		return 0;
+	if (!json_is_array(x))
+		return fail(r, "%s.%s: must be an array of strings, not %s", path, key,
+			    what(x, b, sizeof(b)));
+	json_array_foreach(x, i, s)
+	{
+		if (!json_is_string(s))
+			return fail(r, "%s.%s[%zu]: must be a string, not %s", path, key, i,
+				    what(s, b, sizeof(b)));
+		run->strs[run->n_strs++] = json_string_value(s);
+	}
+	l->n = json_array_size(x);
+	l->present = 1;
+	return 0;
+}
+
 /* The array at root.key; NULL when absent or null (an error when required). */
 static int get_array(rd *r, const json_t *root, const char *key, int required, const json_t **v)
 {
@@ -121,7 +159,7 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-int64_t kh_run_member_find(const kh_run *run, const char *id)
+int64_t kr_run_member_find(const kr_run *run, const char *id)
 {
 	if (!run->n_slots)
 		return -1;
@@ -137,7 +175,7 @@ int64_t kh_run_member_find(const kh_run *run, const char *id)
 
 static int rehash(rd *r, size_t n_slots)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	uint32_t *slots = calloc(n_slots, sizeof(*slots));
 	if (!slots)
 		return fail(r, "out of memory");
@@ -158,8 +196,8 @@ static int rehash(rd *r, size_t n_slots)
 static int member_add(rd *r, const char *id, const char *instance_id, int listed, const char *path,
 		      int64_t *index)
 {
-	kh_run *run = r->run;
-	int64_t found = kh_run_member_find(run, id);
+	kr_run *run = r->run;
+	int64_t found = kr_run_member_find(run, id);
 	if (found >= 0) {
 		if (listed)
 			return fail(r, "%s.member_id: duplicate member id \"%.80s\"", path, id);
@@ -170,14 +208,14 @@ static int member_add(rd *r, const char *id, const char *instance_id, int listed
 		return fail(r, "%s: too many members", path);
 	if (run->n_members == run->cap_members) {
 		size_t cap = run->cap_members ? run->cap_members * 2 : 16;
-		kh_run_member *m = realloc(run->members, cap * sizeof(*m));
+		kr_member *m = realloc(run->members, cap * sizeof(*m));
 		if (!m)
 			return fail(r, "out of memory");
 		run->members = m;
 		run->cap_members = cap;
 	}
-	run->members[run->n_members] =
-	    (kh_run_member){id, instance_id, listed, KH_ABSENT, KH_ABSENT};
+	run->members[run->n_members] = (kr_member){
+	    .id = id, .instance_id = instance_id, .listed = listed, .initial_state = KR_ABSENT};
 	*index = (int64_t)run->n_members++;
 	if (run->n_members * 2 > run->n_slots)
 		return rehash(r, run->n_slots ? run->n_slots * 2 : 64);
@@ -195,6 +233,18 @@ static int read_members(rd *r, const json_t *root)
 	char path[64], b[64];
 	if (get_array(r, root, "members", 1, &arr) < 0)
 		return -1;
+	/* Room for every member's lists of strings. */
+	size_t n_strs = 0;
+	json_array_foreach(arr, i, m)
+	{
+		const json_t *c = json_object_get(m, "coordinator_member_ids");
+		const json_t *t = json_object_get(m, "topics");
+		n_strs += (json_is_array(c) ? json_array_size(c) : 0) +
+			  (json_is_array(t) ? json_array_size(t) : 0);
+	}
+	r->run->strs = calloc(n_strs ? n_strs : 1, sizeof(*r->run->strs));
+	if (!r->run->strs)
+		return fail(r, "out of memory");
 	json_array_foreach(arr, i, m)
 	{
 		snprintf(path, sizeof(path), "members[%zu]", i);
@@ -210,13 +260,18 @@ static int read_members(rd *r, const json_t *root)
 			return fail(r, "%s.member_id: must not be empty", path);
 		if (member_add(r, id, inst, 1, path, &idx) < 0)
 			return -1;
+		kr_member *mb = &r->run->members[idx];
+		if (get_strlist(r, m, path, "coordinator_member_ids", &mb->coordinator_member_ids) <
+			0 ||
+		    get_strlist(r, m, path, "topics", &mb->topics) < 0)
+			return -1;
 	}
 	return 0;
 }
 
 static int read_topics(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const json_t *arr, *t;
 	size_t i;
 	char path[64], b[64];
@@ -250,9 +305,18 @@ static int read_topics(rd *r, const json_t *root)
 	return 0;
 }
 
+/* Index of the topic named name, or n_topics. */
+static size_t topic_find(const kr_run *run, const char *name)
+{
+	size_t t = 0;
+	while (t < run->n_topics && strcmp(run->topics[t].name, name) != 0)
+		t++;
+	return t;
+}
+
 static int read_events(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const json_t *arr, *e;
 	size_t i;
 	char path[64], b[64];
@@ -264,8 +328,8 @@ static int read_events(rd *r, const json_t *root)
 		return fail(r, "out of memory");
 	json_array_foreach(arr, i, e)
 	{
-		kh_run_event *ev = &run->events[i];
-		const char *member;
+		kr_event *ev = &run->events[i];
+		const char *member, *topic;
 		snprintf(path, sizeof(path), "events[%zu]", i);
 		if (!json_is_object(e))
 			return fail(r,
@@ -273,20 +337,32 @@ static int read_events(rd *r, const json_t *root)
 				    path, what(e, b, sizeof(b)));
 		if (get_num(r, e, path, "t_ms", 1, &ev->t_ms) < 0 ||
 		    get_str(r, e, path, "type", 1, &ev->type) < 0 ||
-		    get_str(r, e, path, "member", 0, &member) < 0)
+		    get_str(r, e, path, "member", 0, &member) < 0 ||
+		    get_str(r, e, path, "topic", 0, &topic) < 0 ||
+		    get_num(r, e, path, "count", 0, &ev->count) < 0)
 			return -1;
 		if (ev->t_ms < 0)
 			return fail(r, "%s.t_ms: must be >= 0, not %g", path, ev->t_ms);
-		ev->member = -1;
+		ev->member = ev->topic = -1;
 		if (member && member_add(r, member, NULL, 0, path, &ev->member) < 0)
 			return -1;
+		if (topic) {
+			size_t t = topic_find(run, topic);
+			if (t >= run->n_topics)
+				return fail(r, "%s.topic: unknown topic \"%.80s\" (not in topics)",
+					    path, topic);
+			ev->topic = (int64_t)t;
+		}
+		if (!isnan(ev->count) && (ev->count < 0 || ev->count != floor(ev->count)))
+			return fail(r, "%s.count: must be an integer >= 0, not %g", path,
+				    ev->count);
 	}
 	return 0;
 }
 
 static int read_rebalances(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const json_t *arr, *x;
 	size_t i;
 	char path[64], b[64];
@@ -299,7 +375,7 @@ static int read_rebalances(rd *r, const json_t *root)
 		return fail(r, "out of memory");
 	json_array_foreach(arr, i, x)
 	{
-		kh_run_rebalance *rb = &run->rebalances[i];
+		kr_rebalance *rb = &run->rebalances[i];
 		snprintf(path, sizeof(path), "rebalances[%zu]", i);
 		if (!json_is_object(x))
 			return fail(
@@ -321,7 +397,8 @@ static int read_rebalances(rd *r, const json_t *root)
 		    get_num(r, x, path, "assigned", 0, &rb->assigned) < 0 ||
 		    get_num(r, x, path, "moved", 0, &rb->moved) < 0 ||
 		    get_num(r, x, path, "assign_ms", 0, &rb->assign_ms) < 0 ||
-		    get_num(r, x, path, "stop_the_world_ms", 0, &rb->stop_the_world_ms) < 0)
+		    get_num(r, x, path, "stop_the_world_ms", 0, &rb->stop_the_world_ms) < 0 ||
+		    get_bool(r, x, path, "superseded", &rb->superseded) < 0)
 			return -1;
 		if (rb->start_ms < 0)
 			return fail(r, "%s.start_ms: must be >= 0, not %g", path, rb->start_ms);
@@ -332,18 +409,9 @@ static int read_rebalances(rd *r, const json_t *root)
 	return 0;
 }
 
-/* Index of the topic named name, or n_topics. */
-static size_t topic_find(const kh_run *run, const char *name)
-{
-	size_t t = 0;
-	while (t < run->n_topics && strcmp(run->topics[t].name, name) != 0)
-		t++;
-	return t;
-}
-
 static int read_ownership(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const json_t *arr, *x, *iv;
 	size_t i, j, total = 0;
 	char path[96], b[64];
@@ -367,7 +435,7 @@ static int read_ownership(rd *r, const json_t *root)
 	size_t last_topic = run->n_topics;
 	json_array_foreach(arr, i, x)
 	{
-		kh_run_partition *p = &run->partitions[i];
+		kr_partition *p = &run->partitions[i];
 		const char *topic;
 		snprintf(path, sizeof(path), "ownership[%zu]", i);
 		if (!json_is_object(x))
@@ -405,7 +473,7 @@ static int read_ownership(rd *r, const json_t *root)
 		p->n = json_array_size(ivs);
 		json_array_foreach(ivs, j, iv)
 		{
-			kh_run_interval *in = &run->intervals[run->n_intervals++];
+			kr_interval *in = &run->intervals[run->n_intervals++];
 			const json_t *f = json_array_get(iv, 0), *t = json_array_get(iv, 1),
 				     *m = json_array_get(iv, 2);
 			if (!json_is_array(iv) || json_array_size(iv) != 3 || !json_is_number(f) ||
@@ -433,13 +501,14 @@ static int read_ownership(rd *r, const json_t *root)
 
 static int read_lag(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const json_t *arr, *x;
 	size_t i;
 	if (get_array(r, root, "lag", 0, &arr) < 0)
 		return -1;
 	if (!arr)
 		return 0;
+	run->has_lag = 1;
 	run->n_lag = json_array_size(arr);
 	run->lag = calloc(run->n_lag ? run->n_lag : 1, sizeof(*run->lag));
 	if (!run->lag)
@@ -460,17 +529,6 @@ static int read_lag(rd *r, const json_t *root)
 	return 0;
 }
 
-int kh_run_event_state(const char *type, int state)
-{
-	if (strcmp(type, "join") == 0 || strcmp(type, "start") == 0)
-		return KH_PRESENT;
-	if (strcmp(type, "stop") == 0)
-		return KH_STOPPED;
-	if (strcmp(type, "leave") == 0 || strcmp(type, "expire") == 0)
-		return KH_ABSENT;
-	return state;
-}
-
 typedef struct evref {
 	double t;
 	size_t i;
@@ -487,7 +545,7 @@ static int evref_cmp(const void *a, const void *b)
 /* The events in time order, and every member's first and last state. */
 static int read_states(rd *r)
 {
-	kh_run *run = r->run;
+	kr_run *run = r->run;
 	const size_t n = run->n_events ? run->n_events : 1;
 	evref *order = malloc(n * sizeof(*order));
 	run->event_order = malloc(n * sizeof(size_t));
@@ -504,42 +562,115 @@ static int read_states(rd *r)
 	for (size_t m = 0; m < run->n_members; m++)
 		run->members[m].initial_state = -1;
 	for (size_t k = 0; k < run->n_events; k++) {
-		const kh_run_event *e = &run->events[run->event_order[k]];
+		const kr_event *e = &run->events[run->event_order[k]];
 		if (e->member < 0)
 			continue;
-		kh_run_member *m = &run->members[e->member];
+		kr_member *m = &run->members[e->member];
 		if (m->initial_state == -1)
-			m->initial_state = strcmp(e->type, "join") == 0 ? KH_ABSENT : KH_PRESENT;
+			m->initial_state = strcmp(e->type, "join") == 0 ? KR_ABSENT : KR_PRESENT;
 	}
 	for (size_t m = 0; m < run->n_members; m++) {
-		kh_run_member *mb = &run->members[m];
+		kr_member *mb = &run->members[m];
 		if (mb->initial_state == -1)
-			mb->initial_state = mb->listed ? KH_PRESENT : KH_ABSENT;
+			mb->initial_state = mb->listed ? KR_PRESENT : KR_ABSENT;
 		mb->final_state = mb->initial_state;
 	}
 	for (size_t k = 0; k < run->n_events; k++) {
-		const kh_run_event *e = &run->events[run->event_order[k]];
+		const kr_event *e = &run->events[run->event_order[k]];
 		if (e->member >= 0)
 			run->members[e->member].final_state =
-			    kh_run_event_state(e->type, run->members[e->member].final_state);
+			    kr_run_event_state(e->type, run->members[e->member].final_state);
 	}
 	return 0;
 }
 
-/* plan and summary: labels and the run's length. */
-static int read_plan_summary(rd *r, const json_t *root)
+/* A string of an object (context): the field or NULL. */
+#define CTX_STR(k) get_str(r, c, "context", #k, 0, &run->context.k)
+
+static int read_context(rd *r, const json_t *root)
 {
-	kh_run *run = r->run;
-	const json_t *plan = json_object_get(root, "plan");
-	const json_t *summary = json_object_get(root, "summary");
-	const json_t *context = json_object_get(root, "context");
+	kr_run *run = r->run;
+	const json_t *c = json_object_get(root, "context"), *as;
 	char b[64];
-	double end_ms = NAN, duration = NAN;
-	run->name = run->protocol = run->strategy = "";
-	run->static_membership = -1;
+	if (!c || json_is_null(c))
+		return 0;
+	if (!json_is_object(c))
+		return fail(r, "context: must be an object, not %s", what(c, b, sizeof(b)));
+	run->has_context = 1;
+	if (CTX_STR(kassign_version) < 0 || CTX_STR(commit) < 0 || CTX_STR(date) < 0 ||
+	    CTX_STR(host) < 0 || CTX_STR(librdkafka_version) < 0 || CTX_STR(bootstrap) < 0 ||
+	    CTX_STR(group_id) < 0 ||
+	    get_num(r, c, "context", "leader_hold_ms", 0, &run->context.leader_hold_ms) < 0 ||
+	    get_bool(r, c, "context", "settled", &run->context.settled) < 0 ||
+	    CTX_STR(not_measured) < 0 ||
+	    get_num(r, c, "context", "lag_step_ms", 0, &run->context.lag_step_ms) < 0 ||
+	    CTX_STR(assign_ms) < 0)
+		return -1;
+	as = json_object_get(c, "assumptions");
+	if (!as || json_is_null(as))
+		return 0;
+	if (!json_is_object(as))
+		return fail(r, "context.assumptions: must be an object of strings, not %s",
+			    what(as, b, sizeof(b)));
+	if (kr_run_alloc_assumptions(run, json_object_size(as)) < 0)
+		return fail(r, "out of memory");
+	const char *k;
+	const json_t *v;
+	size_t i = 0;
+	json_object_foreach((json_t *)as, k, v)
+	{
+		if (!json_is_string(v))
+			return fail(r, "context.assumptions.%s: must be a string, not %s", k,
+				    what(v, b, sizeof(b)));
+		run->context.assumptions[i++] = (kr_pair){k, json_string_value(v)};
+	}
+	return 0;
+}
+#undef CTX_STR
+
+static int read_summary(rd *r, const json_t *root)
+{
+	kr_run *run = r->run;
+	const json_t *s = json_object_get(root, "summary");
+	char b[64];
+	if (!s || json_is_null(s))
+		return 0;
+	if (!json_is_object(s))
+		return fail(r, "summary: must be an object, not %s", what(s, b, sizeof(b)));
+	run->has_summary = 1;
+	for (size_t i = 0; i < kr_n_summary_fields; i++) {
+		const kr_summary_field *d = &kr_summary_fields[i];
+		double *v = (double *)((char *)&run->summary + d->offset);
+		const json_t *x = json_object_get(s, d->key);
+		if (d->kind == KR_BOOLEAN) {
+			int t;
+			if (get_bool(r, s, "summary", d->key, &t) < 0)
+				return -1;
+			*v = t < 0 ? NAN : t;
+		} else if (d->kind == KR_NULLABLE && json_is_null(x)) {
+			*v = -1;
+		} else {
+			if (get_num(r, s, "summary", d->key, 0, v) < 0)
+				return -1;
+			if (d->kind == KR_NULLABLE && *v < 0)
+				return fail(r, "summary.%s: must be a number >= 0 or null, not %g",
+					    d->key, *v);
+		}
+	}
+	return 0;
+}
+
+/* plan and source; the labels and the run's length the viewers use. */
+static int read_plan(rd *r, const json_t *root)
+{
+	kr_run *run = r->run;
+	const json_t *plan = json_object_get(root, "plan");
+	char b[64];
+	double end_ms = NAN;
 	if (plan && !json_is_null(plan)) {
 		if (!json_is_object(plan))
 			return fail(r, "plan: must be an object, not %s", what(plan, b, sizeof(b)));
+		run->plan = json_incref((json_t *)plan);
 		const char *s;
 		if (get_str(r, plan, "plan", "name", 0, &s) < 0)
 			return -1;
@@ -556,26 +687,11 @@ static int read_plan_summary(rd *r, const json_t *root)
 		if (get_num(r, plan, "plan", "end_ms", 0, &end_ms) < 0)
 			return -1;
 	}
-	if (summary && !json_is_null(summary)) {
-		if (!json_is_object(summary))
-			return fail(r, "summary: must be an object, not %s",
-				    what(summary, b, sizeof(b)));
-		run->summary = summary;
-		if (get_num(r, summary, "summary", "duration_ms", 0, &duration) < 0)
-			return -1;
-	}
-	if (context && !json_is_null(context)) {
-		if (!json_is_object(context))
-			return fail(r, "context: must be an object, not %s",
-				    what(context, b, sizeof(b)));
-		run->context = context;
-	}
-	const char *src;
-	if (get_str(r, root, "run", "source", 0, &src) < 0)
+	if (get_str(r, root, "run", "source", 0, &run->source) < 0)
 		return -1;
-	run->source = src ? src : "";
 
 	/* The last moment anything in the file mentions. */
+	const double duration = run->summary.duration_ms;
 	double last = 0;
 	for (size_t i = 0; i < run->n_events; i++)
 		last = fmax(last, run->events[i].t_ms);
@@ -590,23 +706,23 @@ static int read_plan_summary(rd *r, const json_t *root)
 		return fail(r, "summary.duration_ms: must be >= 0, not %g", run->duration_ms);
 	/* A bound on time keeps every picture and table finite: no run of
 	 * simulate (a day at most) or probe comes near it. */
-	if (run->duration_ms > KH_RUN_MAX_MS)
+	if (run->duration_ms > KR_RUN_MAX_MS)
 		return fail(r,
 			    "summary.duration_ms: %g is past the limit of %g ms (about 31 years)",
-			    run->duration_ms, KH_RUN_MAX_MS);
-	if (last > KH_RUN_MAX_MS)
+			    run->duration_ms, KR_RUN_MAX_MS);
+	if (last > KR_RUN_MAX_MS)
 		return fail(r,
 			    "a time of %g ms (in events, rebalances, timeline or lag) is past the "
 			    "limit of %g ms (about 31 years)",
-			    last, KH_RUN_MAX_MS);
+			    last, KR_RUN_MAX_MS);
 	return 0;
 }
 
-int kh_run_parse(json_t *root, kh_run **out, char *err, size_t errlen)
+int kr_run_parse(json_t *root, kr_run **out, char *err, size_t errlen)
 {
 	char b[64];
 	*out = NULL;
-	rd r = {calloc(1, sizeof(kh_run)), err, errlen};
+	rd r = {kr_run_new(), err, errlen};
 	if (!r.run)
 		return fail(&r, "out of memory");
 	r.run->root = json_incref(root);
@@ -618,50 +734,58 @@ int kh_run_parse(json_t *root, kh_run **out, char *err, size_t errlen)
 		fail(&r,
 		     "kassign_run: required field missing (the run file version, %d): not a "
 		     "run file of kassign simulate or probe?",
-		     KH_RUN_VERSION);
-	else if (!json_is_integer(ver) || json_integer_value(ver) != KH_RUN_VERSION)
+		     KR_RUN_VERSION);
+	else if (!json_is_integer(ver) || json_integer_value(ver) != KR_RUN_VERSION)
 		fail(&r, "kassign_run: version %s is not the one this kassign reads (%d)",
-		     what(ver, b, sizeof(b)), KH_RUN_VERSION);
+		     what(ver, b, sizeof(b)), KR_RUN_VERSION);
 	else if (read_members(&r, root) == 0 && read_topics(&r, root) == 0 &&
 		 read_events(&r, root) == 0 && read_rebalances(&r, root) == 0 &&
 		 read_ownership(&r, root) == 0 && read_lag(&r, root) == 0 &&
-		 read_plan_summary(&r, root) == 0 && read_states(&r) == 0)
+		 read_summary(&r, root) == 0 && read_context(&r, root) == 0 &&
+		 read_plan(&r, root) == 0 && read_states(&r) == 0)
 		rc = 0;
 	if (rc < 0) {
-		kh_run_free(r.run);
+		kr_run_free(r.run);
 		return -1;
 	}
 	*out = r.run;
 	return 0;
 }
 
-int kh_run_load(const char *path, kh_run **out, char *err, size_t errlen)
+/* The document's own message wrapped in docs/cli.md's one form:
+ * FILE: error: PLACE: MESSAGE. */
+static int parse_named(json_t *root, const char *name, kr_run **out, char *err, size_t errlen)
+{
+	char inner[400];
+	int rc = kr_run_parse(root, out, inner, sizeof(inner));
+	json_decref(root);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: error: %s", name, inner);
+	return rc;
+}
+
+int kr_run_load(const char *path, kr_run **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	json_t *root = kd_json_load_file(path, JSON_REJECT_DUPLICATES, err, errlen);
 	if (!root)
 		return -1;
-	char inner[400];
-	int rc = kh_run_parse(root, out, inner, sizeof(inner));
-	json_decref(root);
-	if (rc < 0) /* docs/cli.md's one form: FILE: error: PLACE: MESSAGE */
-		snprintf(err, errlen, "%s: error: %s", path, inner);
-	return rc;
+	return parse_named(root, path, out, err, errlen);
 }
 
-void kh_run_free(kh_run *run)
+int kr_run_read_buf(const char *buf, size_t len, const char *name, kr_run **out, char *err,
+		    size_t errlen)
 {
-	if (!run)
-		return;
-	json_decref(run->root);
-	free(run->members);
-	free(run->slots);
-	free(run->topics);
-	free(run->events);
-	free(run->event_order);
-	free(run->rebalances);
-	free(run->partitions);
-	free(run->intervals);
-	free(run->lag);
-	free(run);
+	json_error_t je;
+	*out = NULL;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		if (je.line > 0)
+			snprintf(err, errlen, "%s:%d:%d: error: invalid JSON: %s", name, je.line,
+				 je.column > 0 ? je.column : 1, je.text);
+		else
+			snprintf(err, errlen, "%s: error: invalid JSON: %s", name, je.text);
+		return -1;
+	}
+	return parse_named(root, name, out, err, errlen);
 }
