@@ -141,6 +141,18 @@ typedef struct kr_summary_field {
 extern const kr_summary_field kr_summary_fields[];
 extern const size_t kr_n_summary_fields;
 
+/* The field d of s (the offset is a double's: the cast through void is
+ * aligned). */
+static inline double *kr_summary_at(kr_summary *s, const kr_summary_field *d)
+{
+	return (double *)(void *)((char *)s + d->offset);
+}
+
+static inline double kr_summary_get(const kr_summary *s, const kr_summary_field *d)
+{
+	return *(const double *)(const void *)((const char *)s + d->offset);
+}
+
 typedef struct kr_run {
 	const char *source; /* "simulate", "probe", ...; NULL when absent */
 	json_t *plan;       /* the plan as run (held); NULL when absent */

@@ -57,7 +57,7 @@ kr_run *kr_run_new(void)
 	c->lag_step_ms = NAN;
 	c->settled = -1;
 	for (size_t i = 0; i < kr_n_summary_fields; i++)
-		*(double *)((char *)&run->summary + kr_summary_fields[i].offset) = NAN;
+		*kr_summary_at(&run->summary, &kr_summary_fields[i]) = NAN;
 	run->name = run->protocol = run->strategy = "";
 	run->static_membership = -1;
 	return run;

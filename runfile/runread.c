@@ -640,7 +640,7 @@ static int read_summary(rd *r, const json_t *root)
 	run->has_summary = 1;
 	for (size_t i = 0; i < kr_n_summary_fields; i++) {
 		const kr_summary_field *d = &kr_summary_fields[i];
-		double *v = (double *)((char *)&run->summary + d->offset);
+		double *v = kr_summary_at(&run->summary, d);
 		const json_t *x = json_object_get(s, d->key);
 		if (d->kind == KR_BOOLEAN) {
 			int t;

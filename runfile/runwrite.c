@@ -268,7 +268,7 @@ static void write_summary(FILE *f, const kr_summary *s)
 	fputc('{', f);
 	for (size_t i = 0; i < kr_n_summary_fields; i++) {
 		const kr_summary_field *d = &kr_summary_fields[i];
-		const double v = *(const double *)((const char *)s + d->offset);
+		const double v = kr_summary_get(s, d);
 		if (isnan(v))
 			continue;
 		if (d->kind == KR_BOOLEAN) {

@@ -161,7 +161,8 @@ static void test_large_preset(void)
 
 /* Plans that reach what the presets do not: random pauses, a slow batch
  * past max.poll.interval.ms, added partitions (an event naming a topic), a
- * kill, KIP-848 with static members, a run that never drains (null). */
+ * kill, KIP-848 with static members, a run that never drains (null),
+ * random crashes under librdkafka's client model. */
 static const char *const plans[] = {
     "{\"kassign_plan\": 1, \"name\": \"faults\", \"group\": {\"members\": 8, \"topics\": "
     "[{\"name\": \"t0\", \"partitions\": 16}, {\"name\": \"t1\", \"partitions\": 3}]}, "
@@ -180,6 +181,10 @@ static const char *const plans[] = {
     "{\"at_ms\": 10000, \"type\": \"restart\", \"member\": 2, \"stop\": \"kill\"},"
     "{\"at_ms\": 30000, \"type\": \"scale\", \"to\": 8},"
     "{\"at_ms\": 40000, \"type\": \"pause\", \"member\": \"m0001\", \"duration_ms\": 2000}]}",
+    "{\"kassign_plan\": 1, \"name\": \"crashes\", \"group\": {\"members\": 5, \"topics\": "
+    "[{\"name\": \"t0\", \"partitions\": 10}]}, \"protocol\": \"eager\", \"strategy\": "
+    "\"roundrobin\", \"model\": {\"client\": \"librdkafka\", \"assign_ms\": 0.01}, "
+    "\"faults\": {\"crashes_per_hour\": 30}, \"end_ms\": 600000}",
 };
 
 static void test_plans(void)
@@ -500,7 +505,7 @@ static void test_malformed(void)
 
 static const kt_test roundtrip_tests[] = {
     {"every preset", test_presets},
-    {"plans with pauses, slow batches, added partitions, KIP-848", test_plans},
+    {"plans with pauses, crashes, slow batches, added partitions, KIP-848", test_plans},
     {"a scenario with non-ASCII names", test_scenario},
     {NULL, NULL},
 };

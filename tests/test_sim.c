@@ -468,18 +468,19 @@ static void test_mock_by_hand(void)
  * generation 3, and the old one loses its partitions uncommitted
  * (processed twice) before generation 4 hands them out again.
  */
+#define THIRD_GENERATION_PLAN                                                                      \
+	"{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "                            \
+	"\"partitions\": 4}]}, \"protocol\": \"cooperative\", \"strategy\": "                      \
+	"\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "                      \
+	"\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "          \
+	"\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "                         \
+	"\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "                              \
+	"\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}"
+
 static void test_librdkafka_third_generation(void)
 {
-	static const char *const text =
-	    "{\"group\": {\"members\": 2, \"topics\": [{\"name\": \"t0\", "
-	    "\"partitions\": 4}]}, \"protocol\": \"cooperative\", \"strategy\": "
-	    "\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "
-	    "\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "
-	    "\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "
-	    "\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "
-	    "\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}";
 	char buf[1024];
-	snprintf(buf, sizeof(buf), text, "librdkafka");
+	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "librdkafka");
 	ks_plan *p = plan_of(buf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ks_run *r = run_of(p);
@@ -504,7 +505,7 @@ static void test_librdkafka_third_generation(void)
 	ks_run_free(r);
 	ks_plan_free(p);
 
-	snprintf(buf, sizeof(buf), text, "java");
+	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "java");
 	p = plan_of(buf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	r = run_of(p);

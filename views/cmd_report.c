@@ -143,7 +143,7 @@ static void section_summary(FILE *f, const kr_run *run)
 	for (size_t k = 0; k < kr_n_summary_fields; k++) {
 		const kr_summary_field *d = &kr_summary_fields[k];
 		const char *key = d->key;
-		const double x = *(const double *)((const char *)&run->summary + d->offset);
+		const double x = kr_summary_get(&run->summary, d);
 		if (isnan(x))
 			continue;
 		fprintf(f, "<tr data-key=\"");
