@@ -84,7 +84,8 @@ const kd_grid *kh_grid_lookup(const char *cmd, const char *name);
 void kh_partition_name(const ka_group *g, uint32_t p, char *buf, size_t len);
 
 /* s as XML or HTML text (also fit for attribute values): & < > " ' escaped,
- * control characters that XML 1.0 does not allow dropped. */
+ * control characters that XML 1.0 does not allow dropped, U+FFFE and
+ * U+FFFF written as U+FFFD. */
 void kh_xml_escape(FILE *f, const char *s);
 
 /* A duration for people: "312 ms", "3.12 s", "12.5 min", "3.2 h". */

@@ -641,8 +641,15 @@ void kh_xml_escape(FILE *f, const char *s)
 			fputs("&#39;", f);
 			break;
 		default:
-			if (c >= 0x20 || c == '\t' || c == '\n')
+			/* U+FFFE and U+FFFF are no XML characters: U+FFFD
+			 * stands for them (XML 1.0, production Char). */
+			if (c == 0xef && (unsigned char)s[1] == 0xbf &&
+			    ((unsigned char)s[2] & 0xfe) == 0xbe) {
+				fputs("\xef\xbf\xbd", f);
+				s += 2;
+			} else if (c >= 0x20 || c == '\t' || c == '\n') {
 				fputc(c, f);
+			}
 		}
 	}
 }

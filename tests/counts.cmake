@@ -1,7 +1,7 @@
 # The count gate: scripts/counts builds kassign again in Release without
 # sanitizers (valgrind cannot run an ASan binary, and Debug counts are not
 # the kept ones) in counts-release/ of this build tree, counts the assign
-# call of every point of G-seed, G-storm and G-1k under callgrind,
+# call of every point of G-seed, G-storm, G-1k and G-10k under callgrind,
 # and fails on a point whose instructions or estimated cycles grew by more
 # than 1 % against results/baseline-counts.json, naming it. It skips (77)
 # when the baseline was recorded with another compiler or valgrind.

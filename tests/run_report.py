@@ -194,6 +194,20 @@ class Case:
                                       "events": [], "rebalances": []})
         self.kas("timeline", p, "-o", self.path("empty.png"))
         self.kas("report", p, "-o", self.path("empty.html"))
+        # Names are any JSON string: a noncharacter (cairo refuses a string
+        # holding one), a name long enough to be cut inside a character.
+        p = self.write("names.json", {
+            "kassign_run": 1, "name": "\u00e9" * 400,
+            "members": [{"member_id": "\uffff-m"}, {"member_id": "\U0001d11e" * 300},
+                        {"member_id": "\ufdd0x"}],
+            "topics": [{"name": "t", "partitions": 1}], "events": [], "rebalances": [],
+            "ownership": [{"topic": "t", "partition": 0,
+                           "intervals": [[0, 5, "\uffff-m"], [5, 9, "\U0001d11e" * 300]]}]})
+        self.kas("timeline", p, "-o", self.path("names.png"))
+        self.kas("timeline", p, "-o", svg)
+        texts, _ = self.svg_texts(svg)
+        check("\ufffd-m" in texts and "\ufdd0x" in texts,
+              "U+FFFF, no XML character, shown as U+FFFD; the rest as it is: %r" % texts[:5])
         self.kas("timeline", self.small, "--rows", "2", "-o", svg)
         texts, _ = self.svg_texts(svg)
         check("consumer-a" in texts and "consumer-b" in texts, "rows: %r" % texts)

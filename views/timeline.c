@@ -142,11 +142,64 @@ static void font(canvas *cv, double size, int bold)
 	cairo_set_font_size(cv->cr, size);
 }
 
+/* The code point of the UTF-8 sequence at s, its length in *n; -1 when the
+ * sequence is invalid (truncated, overlong, a surrogate, past U+10FFFF). */
+static long utf8_decode(const unsigned char *s, size_t *n)
+{
+	static const long min[] = {0, 0, 0x80, 0x800, 0x10000};
+	const unsigned char c = s[0];
+	const size_t len = c < 0x80 ? 1 : c >> 5 == 6 ? 2 : c >> 4 == 14 ? 3 : c >> 3 == 30 ? 4 : 0;
+	*n = 1;
+	if (!len)
+		return -1;
+	long cp = len == 1 ? c : c & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*n = len;
+	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	return cp;
+}
+
+/*
+ * s as cairo takes it: cairo refuses a whole string that holds an invalid
+ * sequence or a Unicode noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF),
+ * which names may hold (a scenario's names are any JSON string). Each such
+ * character becomes U+FFFD in buf; s itself when there is none. Cut at a
+ * character boundary when buf is too small.
+ */
+static const char *cairo_safe(const char *s, char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0, n;
+	int changed = 0;
+	for (size_t i = 0; u[i]; i += n) {
+		const long cp = utf8_decode(u + i, &n);
+		const int bad = cp < 0 || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+		const size_t w = bad ? 3 : n;
+		changed |= bad;
+		if (o + w + 1 > len) {
+			changed = 1;
+			break;
+		}
+		memcpy(buf + o, bad ? "\xef\xbf\xbd" : s + i, w);
+		o += w;
+	}
+	if (!changed)
+		return s;
+	buf[o] = '\0';
+	return buf;
+}
+
 static double text_width(canvas *cv, const char *s, double size, int bold)
 {
+	char safe[1024];
 	cairo_text_extents_t e;
 	font(cv, size, bold);
-	cairo_text_extents(cv->cr, s, &e);
+	cairo_text_extents(cv->cr, cairo_safe(s, safe, sizeof(safe)), &e);
 	return e.x_advance;
 }
 
@@ -169,20 +222,24 @@ static void cv_text(canvas *cv, double x, double y, const char *s, double size, 
 		fputs("</text>\n", cv->f);
 		return;
 	}
+	char safe[1024];
 	double w = anchor == LEFT ? 0 : text_width(cv, s, size, bold);
 	font(cv, size, bold);
 	cairo_set_source_rgba(cv->cr, c.r, c.g, c.b, c.a);
 	cairo_move_to(cv->cr, anchor == MIDDLE ? x - w / 2 : anchor == RIGHT ? x - w : x, y);
-	cairo_show_text(cv->cr, s);
+	cairo_show_text(cv->cr, cairo_safe(s, safe, sizeof(safe)));
 }
 
 /* s cut (on a UTF-8 boundary, with "...") to fit width; in buf. */
 static const char *fit(canvas *cv, const char *s, double size, double width, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", s);
+	size_t n = strlen(buf);
+	/* Cut by the buffer: not inside a character. */
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		buf[--n] = '\0';
 	if (text_width(cv, buf, size, 0) <= width)
 		return buf;
-	size_t n = strlen(buf);
 	while (n > 0) {
 		n--;
 		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
