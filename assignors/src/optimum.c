@@ -424,6 +424,71 @@ static void solve(solver *s, uint64_t units)
 
 /* ------------------------------------------------------------ entry */
 
+/* The solver's arrays, from the heap; 0 or KA_ENOMEM (some may be set,
+ * solver_free frees them all). */
+static int solver_alloc(solver *s, uint64_t Pa)
+{
+	const size_t P = s->P, M = s->M, V = s->V;
+	s->own = malloc((P + 1) * sizeof *s->own);
+	s->ptopic = malloc((P + 1) * sizeof *s->ptopic);
+	s->sp = malloc(((size_t)Pa + 1) * sizeof *s->sp);
+	s->load = calloc(M + 1, sizeof *s->load);
+	s->pi = calloc(V, sizeof *s->pi);
+	s->dist = malloc(V * sizeof *s->dist);
+	s->cur = malloc(V * sizeof *s->cur);
+	s->dead = malloc(V);
+	s->on_path = calloc(V, 1);
+	s->path = malloc(V * sizeof *s->path);
+	s->heap = malloc(s->heap_cap * sizeof *s->heap);
+	if (!s->own || !s->ptopic || !s->sp || !s->load || !s->pi || !s->dist || !s->cur ||
+	    !s->dead || !s->on_path || !s->path || !s->heap)
+		return KA_ENOMEM;
+	return 0;
+}
+
+static void solver_free(solver *s)
+{
+	free(s->own);
+	free(s->ptopic);
+	free(s->sp);
+	free(s->load);
+	free(s->pi);
+	free(s->dist);
+	free(s->cur);
+	free(s->dead);
+	free(s->on_path);
+	free(s->path);
+	free(s->heap);
+}
+
+/* The optimum's figures, counted from the solver's assignment. */
+static ka_optimum solver_figures(const solver *s)
+{
+	const ka_group *g = s->g;
+	ka_optimum o;
+	memset(&o, 0, sizeof o);
+	int any = 0;
+	for (uint32_t m = 0; m < s->M; m++) {
+		if (!eligible(g, m))
+			continue;
+		uint32_t l = s->load[m];
+		if (!any || l < o.load_min)
+			o.load_min = l;
+		if (l > o.load_max)
+			o.load_max = l;
+		o.load_sq += (uint64_t)l * l;
+		any = 1;
+	}
+	for (uint32_t p = 0; p < s->P; p++) {
+		uint32_t m = s->own[p];
+		if (m == KA_NONE)
+			continue;
+		o.local += (uint32_t)is_local(g, p, m);
+		o.moved += (uint32_t)is_moved(g, p, m);
+	}
+	return o;
+}
+
 int ka_optimum_compute(const ka_group *g, uint64_t max_work, ka_optimum *out, uint32_t *owner)
 {
 	if (!g || !out)
@@ -472,70 +537,21 @@ int ka_optimum_compute(const ka_group *g, uint64_t max_work, ka_optimum *out, ui
 	s.heap_cap = (size_t)(arcs + 1);
 	if ((uint64_t)s.heap_cap != arcs + 1 || s.heap_cap > SIZE_MAX / sizeof(heap_item))
 		return KA_ENOMEM;
-	size_t V = (size_t)nodes;
-	s.V = (uint32_t)V;
-	s.own = malloc(((size_t)P + 1) * sizeof *s.own);
-	s.ptopic = malloc(((size_t)P + 1) * sizeof *s.ptopic);
-	s.sp = malloc(((size_t)Pa + 1) * sizeof *s.sp);
-	s.load = calloc((size_t)M + 1, sizeof *s.load);
-	s.pi = calloc(V, sizeof *s.pi);
-	s.dist = malloc(V * sizeof *s.dist);
-	s.cur = malloc(V * sizeof *s.cur);
-	s.dead = malloc(V);
-	s.on_path = calloc(V, 1);
-	s.path = malloc(V * sizeof *s.path);
-	s.heap = malloc(s.heap_cap * sizeof *s.heap);
-	int rc = 0;
-	if (!s.own || !s.ptopic || !s.sp || !s.load || !s.pi || !s.dist || !s.cur || !s.dead ||
-	    !s.on_path || !s.path || !s.heap) {
-		rc = KA_ENOMEM;
-		goto done;
+	s.V = (uint32_t)nodes;
+	int rc = solver_alloc(&s, Pa);
+	if (rc == 0) {
+		for (uint32_t t = 0; t < g->n_topics; t++)
+			for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+				s.own[p] = KA_NONE;
+				s.ptopic[p] = t;
+				if (subscribed(g, t))
+					s.sp[s.n_sp++] = p;
+			}
+		solve(&s, Pa);
+		*out = solver_figures(&s);
+		if (owner)
+			memcpy(owner, s.own, (size_t)P * sizeof *owner);
 	}
-	for (uint32_t t = 0; t < g->n_topics; t++)
-		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
-			s.own[p] = KA_NONE;
-			s.ptopic[p] = t;
-			if (subscribed(g, t))
-				s.sp[s.n_sp++] = p;
-		}
-	solve(&s, Pa);
-
-	ka_optimum o;
-	memset(&o, 0, sizeof o);
-	int any = 0;
-	for (uint32_t m = 0; m < M; m++) {
-		if (!eligible(g, m))
-			continue;
-		uint32_t l = s.load[m];
-		if (!any || l < o.load_min)
-			o.load_min = l;
-		if (l > o.load_max)
-			o.load_max = l;
-		o.load_sq += (uint64_t)l * l;
-		any = 1;
-	}
-	for (uint32_t p = 0; p < P; p++) {
-		uint32_t m = s.own[p];
-		if (m == KA_NONE)
-			continue;
-		o.local += (uint32_t)is_local(g, p, m);
-		o.moved += (uint32_t)is_moved(g, p, m);
-	}
-	*out = o;
-	if (owner)
-		memcpy(owner, s.own, (size_t)P * sizeof *owner);
-
-done:
-	free(s.own);
-	free(s.ptopic);
-	free(s.sp);
-	free(s.load);
-	free(s.pi);
-	free(s.dist);
-	free(s.cur);
-	free(s.dead);
-	free(s.on_path);
-	free(s.path);
-	free(s.heap);
+	solver_free(&s);
 	return rc;
 }

@@ -5,18 +5,18 @@
  * of KIP-881): the greedy that keeps claims and deals the rest, and the
  * call into its balancing loop, which replay.c replays move for move.
  *
- * Every valid
- * claim is kept (rack-aware: unless mismatched); the other partitions are
- * dealt in Kafka's order (topics by number of subscribers, then name;
- * partitions ascending), each to the least-loaded subscriber (ties by
- * member_id). Rack-aware, Kafka deals twice: first only to subscribers that
+ * Every valid claim is kept (rack-aware: unless mismatched); the other
+ * partitions are dealt in Kafka's order (topics by number of subscribers,
+ * then name; partitions ascending), each to the least-loaded subscriber
+ * (ties by member_id). Rack-aware, Kafka deals twice: first only to subscribers that
  * do not mismatch the partition (a member without rack included), leaving
  * a partition none of them can take, then the rest to any subscriber.
  * Kafka then moves partitions one by one while that improves balance
  * (performReassignments), which can stop short of the best balance. Where
  * the greedy's balance is certified optimal (certify.c) Kafka's loop moves
  * nothing; otherwise replay.c replays it move for move, at every size.
- * That is `sticky`: Kafka's answer, nothing substituted (kafka_run).
+ * That is `sticky`: Kafka's answer, nothing substituted (sticky.c's
+ * kafka_run).
  */
 #include "sticky.h"
 
