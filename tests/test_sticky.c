@@ -158,7 +158,8 @@ static void test_optimal(void)
 
 /*
  * Kafka's procedures written out the way Kafka writes them (lists, linear
- * scans, removal by shifting), as a check on sticky.c's bookkeeping: where
+ * scans, removal by shifting), as a check on the library's bookkeeping
+ * (sticky_constrained.c, sticky_general.c, replay.c): where
  * Kafka's answer is optimal, `sticky` must return exactly that answer.
  */
 
@@ -234,7 +235,7 @@ static uint32_t java_hash(const char *s)
 
 /* Members in the iteration order of a Java HashMap keyed by member_id: by
  * bucket of the spread String.hashCode(), member_id order within one
- * (sticky.c's stand-in for insertion order). */
+ * (the library's stand-in for insertion order, ka__java_hashmap_order). */
 static void hashmap_members(const ka_group *g, uint32_t *order)
 {
 	const uint32_t M = g->n_members;
@@ -288,7 +289,7 @@ static void sort_by_id(const ka_group *g, mlist *l)
 
 /* ConstrainedAssignmentBuilder (Kafka 3.5+, with the rack-aware round-robin's
  * bookkeeping of the newest version). Members are visited in HashMap order:
- * by bucket, and by member_id within one (sticky.c's stand-in for insertion
+ * by bucket, and by member_id within one (the library's stand-in for insertion
  * order). Returns NULL where Kafka would throw. */
 static uint32_t *kafka_constrained(const ka_group *g, bool aware)
 {

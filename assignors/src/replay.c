@@ -9,7 +9,7 @@
  * TreeSet of members (load, member_id), by the previous generation's owners,
  * and by its PartitionMovements bookkeeping, which prefers to send back a
  * partition that earlier moved the opposite way, the first one a
- * java.util.HashSet yields. It is the end of Kafka's answer (sticky.c), so
+ * java.util.HashSet yields. It is the end of Kafka's answer (sticky_general.c), so
  * it is replayed here move for move, at every size.
  *
  * Kafka rescans every member and partition for its balance check before
