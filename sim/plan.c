@@ -541,6 +541,226 @@ int ks_plan_from_json(const char *where, json_t *doc, ks_plan **out, ks_msg_fn f
 	return ks_plan_from_json_group(where, doc, NULL, out, fn, ctx);
 }
 
+/* The protocol, the strategy (checked against the protocol) and static
+ * membership. */
+static void parse_protocol(pctx *c, json_t *j, ks_plan *p)
+{
+	const char *proto = str(c, j, "", "protocol", "eager");
+	if (proto && strcmp(proto, "eager") == 0)
+		p->protocol = KS_EAGER;
+	else if (proto && strcmp(proto, "cooperative") == 0)
+		p->protocol = KS_COOPERATIVE;
+	else if (proto && strcmp(proto, "consumer") == 0)
+		p->protocol = KS_CONSUMER;
+	else
+		perr(c, "protocol", "\"%s\" is not eager, cooperative or consumer",
+		     proto ? proto : "");
+	const char *sdef = p->protocol == KS_COOPERATIVE ? "cooperative-sticky"
+			   : p->protocol == KS_CONSUMER  ? "uniform"
+							 : "range";
+	const char *sname = str(c, j, "", "strategy", sdef);
+	if (sname && !(p->strategy = ka_strategy_find(sname))) {
+		char known[512] = "";
+		for (size_t i = 0; i < ka_strategy_count(); i++) {
+			strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
+			strncat(known, ka_strategy_at(i)->name, sizeof(known) - strlen(known) - 1);
+		}
+		perr(c, "strategy", "unknown strategy \"%s\" (%s)", sname, known);
+	}
+	if (p->strategy && p->protocol == KS_COOPERATIVE &&
+	    !(p->strategy->flags & KA_STRATEGY_COOPERATIVE))
+		perr(c, "strategy",
+		     "%s does not support the cooperative protocol (it never withholds a "
+		     "partition that changes owner); use cooperative-sticky or protocol eager",
+		     p->strategy->name);
+	if (p->strategy && p->protocol == KS_CONSUMER && strcmp(p->strategy->name, "uniform") &&
+	    strcmp(p->strategy->name, "range") && strcmp(p->strategy->name, "broker-range"))
+		perr(c, "strategy",
+		     "the consumer protocol's server assignors (group.remote.assignor) are uniform "
+		     "and range");
+	/* group.remote.assignor "range" is the broker's RangeAssignor, not the
+	 * client's: kassign's broker-range where it is built in. */
+	if (p->strategy && p->protocol == KS_CONSUMER && !strcmp(p->strategy->name, "range") &&
+	    ka_strategy_find("broker-range"))
+		p->strategy = ka_strategy_find("broker-range");
+	json_t *st = json_object_get(j, "static_membership");
+	if (!st)
+		json_object_set_new(j, "static_membership", json_false());
+	else if (!json_is_boolean(st))
+		perr(c, "static_membership", "true or false expected");
+	else
+		p->static_membership = json_is_true(st);
+}
+
+/* "model": the costs and the client and coordinator models; model is the
+ * plan's object, or NULL when it is not one. */
+static void parse_model(pctx *c, json_t *model, ks_plan *p)
+{
+	const char *coord = "kafka", *client = "java";
+	if (model) {
+		static const char *const mkeys[] = {
+		    "rtt_ms",     "commit_ms",    "revoke_callback_ms",
+		    "restart_ms", "produce_rate", "capacity",
+		    "assign_ms",  "seed",         "coordinator",
+		    "record_ms",  "record_dist",  "client",
+		    NULL};
+		check_keys(c, model, "model", mkeys);
+		p->rtt_ms = num(c, model, "model", "rtt_ms", 1, 0, 60000);
+		p->commit_ms = num(c, model, "model", "commit_ms", 5, 0, 3600000);
+		p->revoke_cb_ms = num(c, model, "model", "revoke_callback_ms", 0, 0, 3600000);
+		p->restart_ms = num(c, model, "model", "restart_ms", 20000, 0, 86400000);
+		p->produce_rate = num(c, model, "model", "produce_rate", 100, 0, 1e9);
+		p->capacity = num(c, model, "model", "capacity", 5000, 1e-9, 1e12);
+		p->assign_ms = -1;
+		if (json_object_get(model, "assign_ms"))
+			p->assign_ms = num(c, model, "model", "assign_ms", 0, 0, 3600000);
+		p->seed = (uint64_t)num(c, model, "model", "seed", 1, 0, 9007199254740991.0);
+		coord = str(c, model, "model", "coordinator", "kafka");
+		client = str(c, model, "model", "client", "java");
+		/* A record's processing time: one consumer's capacity says it
+		 * unless the plan does. */
+		p->record_ms = num(c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
+		const char *dist = str(c, model, "model", "record_dist", "fixed");
+		if (dist && strcmp(dist, "exponential") == 0)
+			p->record_exponential = 1;
+		else if (!dist || strcmp(dist, "fixed") != 0)
+			perr(c, "model.record_dist", "\"fixed\" or \"exponential\" expected");
+	}
+	if (coord && strcmp(coord, "kafka") == 0)
+		p->coordinator = KS_COORD_KAFKA;
+	else if (coord && strcmp(coord, "librdkafka-mock") == 0)
+		p->coordinator = KS_COORD_RDKAFKA_MOCK;
+	else
+		perr(c, "model.coordinator", "\"kafka\" or \"librdkafka-mock\" expected");
+	if (client && strcmp(client, "java") == 0)
+		p->client = KS_CLIENT_JAVA;
+	else if (client && strcmp(client, "librdkafka") == 0)
+		p->client = KS_CLIENT_LIBRDKAFKA;
+	else
+		perr(c, "model.client", "\"java\" or \"librdkafka\" expected");
+}
+
+/* "config": the consumer's settings and the rules between them; cfg is the
+ * plan's object, or NULL when it is not one. */
+static void parse_config(pctx *c, json_t *cfg, json_t *model, ks_plan *p)
+{
+	if (cfg) {
+		static const char *const ckeys[] = {"session.timeout.ms",
+						    "heartbeat.interval.ms",
+						    "max.poll.interval.ms",
+						    "rebalance.timeout.ms",
+						    "group.initial.rebalance.delay.ms",
+						    "auto.commit.interval.ms",
+						    "metadata.max.age.ms",
+						    "max.poll.records",
+						    "enable.auto.commit",
+						    NULL};
+		check_keys(c, cfg, "config", ckeys);
+		if (p->protocol == KS_CONSUMER) {
+			/* KIP-848: the broker sets both; the Java consumer refuses them
+			 * under group.protocol=consumer
+			 * (ConsumerConfig.checkUnsupportedConfigsPostProcess). */
+			static const char *const gone[] = {"session.timeout.ms",
+							   "heartbeat.interval.ms"};
+			for (size_t i = 0; i < 2; i++)
+				if (json_object_get(cfg, gone[i]))
+					perr(c,
+					     i == 0 ? "config.session.timeout.ms"
+						    : "config.heartbeat.interval.ms",
+					     "not a consumer setting under the consumer protocol "
+					     "(KIP-848): the broker sets it "
+					     "(broker.group.consumer.%s)",
+					     gone[i]);
+		} else {
+			p->session_ms =
+			    num(c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
+			p->heartbeat_ms =
+			    num(c, cfg, "config", "heartbeat.interval.ms", 3000, 1, 86400000);
+		}
+		p->max_poll_ms = num(c, cfg, "config", "max.poll.interval.ms", 300000, 1, 86400000);
+		p->rebalance_timeout_ms =
+		    num(c, cfg, "config", "rebalance.timeout.ms", p->max_poll_ms, 1, 86400000);
+		p->initial_delay_ms =
+		    num(c, cfg, "config", "group.initial.rebalance.delay.ms", 3000, 0, 86400000);
+		p->auto_commit_ms =
+		    num(c, cfg, "config", "auto.commit.interval.ms", 5000, 1, 86400000);
+		p->metadata_age_ms =
+		    num(c, cfg, "config", "metadata.max.age.ms", 300000, 1, 86400000);
+		p->max_poll_records =
+		    (uint32_t)num(c, cfg, "config", "max.poll.records", 500, 1, 1e9);
+		json_t *ac = json_object_get(cfg, "enable.auto.commit");
+		p->auto_commit = 1;
+		if (!ac)
+			json_object_set_new(cfg, "enable.auto.commit", json_true());
+		else if (!json_is_boolean(ac))
+			perr(c, "config.enable.auto.commit", "true or false expected");
+		else
+			p->auto_commit = json_is_true(ac);
+		/* A full batch that outlasts max.poll.interval.ms evicts its
+		 * member at every poll: no group would ever be stable. */
+		if (model && json_object_get(model, "record_ms") &&
+		    p->max_poll_records * p->record_ms >= p->max_poll_ms)
+			perr(c, "config.max.poll.records",
+			     "%u records at model.record_ms %g take %g ms, not below "
+			     "max.poll.interval.ms %g: every full batch would evict its member",
+			     p->max_poll_records, p->record_ms, p->max_poll_records * p->record_ms,
+			     p->max_poll_ms);
+		if (p->protocol != KS_CONSUMER && p->heartbeat_ms >= p->session_ms)
+			perr(c, "config.heartbeat.interval.ms",
+			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
+			     p->session_ms);
+		if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->session_ms <= 1000)
+			perr(c, "config.session.timeout.ms",
+			     "%g: librdkafka's mock joins for session.timeout.ms - 1000",
+			     p->session_ms);
+	}
+}
+
+/* What the client and coordinator models cannot do. */
+static void check_models(pctx *c, const ks_plan *p)
+{
+	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->static_membership)
+		perr(c, "static_membership",
+		     "librdkafka 2.0.2's mock coordinator has no group.instance.id");
+	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
+		perr(c, "protocol", "librdkafka 2.0.2's mock coordinator has no consumer protocol");
+	else if (p->client == KS_CLIENT_LIBRDKAFKA && p->protocol == KS_CONSUMER)
+		perr(c, "protocol",
+		     "model.client librdkafka is librdkafka 2.0.2, which has no consumer "
+		     "protocol (KIP-848)");
+}
+
+/* "faults": random pauses and crashes. */
+static void parse_faults(pctx *c, json_t *j, ks_plan *p)
+{
+	json_t *faults = json_object_get(j, "faults");
+	if (faults && !json_is_object(faults)) {
+		perr(c, "faults", "an object expected");
+		faults = NULL;
+	}
+	p->pause_min_ms = 1000;
+	p->pause_alpha = 1.5;
+	p->pause_max_ms = 600000;
+	if (faults) {
+		static const char *const fkeys[] = {"pauses_per_hour",  "pause_min_ms",
+						    "pause_alpha",      "pause_max_ms",
+						    "crashes_per_hour", NULL};
+		check_keys(c, faults, "faults", fkeys);
+		p->pause_per_hour = num(c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
+		p->pause_min_ms = num(c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
+		p->pause_alpha = num(c, faults, "faults", "pause_alpha", 1.5, 0.1, 100);
+		p->pause_max_ms =
+		    num(c, faults, "faults", "pause_max_ms", 600000, p->pause_min_ms, 86400000);
+		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(c, "faults.pauses_per_hour",
+			     "random pauses need the run's length: set end_ms");
+		p->crash_per_hour = num(c, faults, "faults", "crashes_per_hour", 0, 0, 3600);
+		if (p->crash_per_hour > 0 && !json_object_get(j, "end_ms"))
+			perr(c, "faults.crashes_per_hour",
+			     "random crashes need the run's length: set end_ms");
+	}
+}
+
 int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scenario, ks_plan **out,
 			    ks_msg_fn fn, void *ctx)
 {
@@ -591,52 +811,7 @@ int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scen
 		parse_group(&c, grp, p, dir);
 	const int group_ok = c.errors == errors_before_group;
 
-	const char *proto = str(&c, j, "", "protocol", "eager");
-	if (proto && strcmp(proto, "eager") == 0)
-		p->protocol = KS_EAGER;
-	else if (proto && strcmp(proto, "cooperative") == 0)
-		p->protocol = KS_COOPERATIVE;
-	else if (proto && strcmp(proto, "consumer") == 0)
-		p->protocol = KS_CONSUMER;
-	else
-		perr(&c, "protocol", "\"%s\" is not eager, cooperative or consumer",
-		     proto ? proto : "");
-	const char *sdef = p->protocol == KS_COOPERATIVE ? "cooperative-sticky"
-			   : p->protocol == KS_CONSUMER  ? "uniform"
-							 : "range";
-	const char *sname = str(&c, j, "", "strategy", sdef);
-	if (sname && !(p->strategy = ka_strategy_find(sname))) {
-		char known[512] = "";
-		for (size_t i = 0; i < ka_strategy_count(); i++) {
-			strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
-			strncat(known, ka_strategy_at(i)->name, sizeof(known) - strlen(known) - 1);
-		}
-		perr(&c, "strategy", "unknown strategy \"%s\" (%s)", sname, known);
-	}
-	if (p->strategy && p->protocol == KS_COOPERATIVE &&
-	    !(p->strategy->flags & KA_STRATEGY_COOPERATIVE))
-		perr(&c, "strategy",
-		     "%s does not support the cooperative protocol (it never withholds a "
-		     "partition that changes owner); use cooperative-sticky or protocol eager",
-		     p->strategy->name);
-	if (p->strategy && p->protocol == KS_CONSUMER && strcmp(p->strategy->name, "uniform") &&
-	    strcmp(p->strategy->name, "range") && strcmp(p->strategy->name, "broker-range"))
-		perr(&c, "strategy",
-		     "the consumer protocol's server assignors (group.remote.assignor) are uniform "
-		     "and range");
-	/* group.remote.assignor "range" is the broker's RangeAssignor, not the
-	 * client's: kassign's broker-range where it is built in. */
-	if (p->strategy && p->protocol == KS_CONSUMER && !strcmp(p->strategy->name, "range") &&
-	    ka_strategy_find("broker-range"))
-		p->strategy = ka_strategy_find("broker-range");
-	json_t *st = json_object_get(j, "static_membership");
-	if (!st)
-		json_object_set_new(j, "static_membership", json_false());
-	else if (!json_is_boolean(st))
-		perr(&c, "static_membership", "true or false expected");
-	else
-		p->static_membership = json_is_true(st);
-
+	parse_protocol(&c, j, p);
 	json_t *cfg = json_object_get(j, "config");
 	if (!cfg)
 		json_object_set_new(j, "config", cfg = json_object());
@@ -651,158 +826,11 @@ int ks_plan_from_json_group(const char *where, json_t *doc, const ka_group *scen
 		perr(&c, "model", "an object expected");
 		model = NULL;
 	}
-	const char *coord = "kafka", *client = "java";
-	if (model) {
-		static const char *const mkeys[] = {
-		    "rtt_ms",     "commit_ms",    "revoke_callback_ms",
-		    "restart_ms", "produce_rate", "capacity",
-		    "assign_ms",  "seed",         "coordinator",
-		    "record_ms",  "record_dist",  "client",
-		    NULL};
-		check_keys(&c, model, "model", mkeys);
-		p->rtt_ms = num(&c, model, "model", "rtt_ms", 1, 0, 60000);
-		p->commit_ms = num(&c, model, "model", "commit_ms", 5, 0, 3600000);
-		p->revoke_cb_ms = num(&c, model, "model", "revoke_callback_ms", 0, 0, 3600000);
-		p->restart_ms = num(&c, model, "model", "restart_ms", 20000, 0, 86400000);
-		p->produce_rate = num(&c, model, "model", "produce_rate", 100, 0, 1e9);
-		p->capacity = num(&c, model, "model", "capacity", 5000, 1e-9, 1e12);
-		p->assign_ms = -1;
-		if (json_object_get(model, "assign_ms"))
-			p->assign_ms = num(&c, model, "model", "assign_ms", 0, 0, 3600000);
-		p->seed = (uint64_t)num(&c, model, "model", "seed", 1, 0, 9007199254740991.0);
-		coord = str(&c, model, "model", "coordinator", "kafka");
-		client = str(&c, model, "model", "client", "java");
-		/* A record's processing time: one consumer's capacity says it
-		 * unless the plan does. */
-		p->record_ms = num(&c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
-		const char *dist = str(&c, model, "model", "record_dist", "fixed");
-		if (dist && strcmp(dist, "exponential") == 0)
-			p->record_exponential = 1;
-		else if (!dist || strcmp(dist, "fixed") != 0)
-			perr(&c, "model.record_dist", "\"fixed\" or \"exponential\" expected");
-	}
-	if (coord && strcmp(coord, "kafka") == 0)
-		p->coordinator = KS_COORD_KAFKA;
-	else if (coord && strcmp(coord, "librdkafka-mock") == 0)
-		p->coordinator = KS_COORD_RDKAFKA_MOCK;
-	else
-		perr(&c, "model.coordinator", "\"kafka\" or \"librdkafka-mock\" expected");
-	if (client && strcmp(client, "java") == 0)
-		p->client = KS_CLIENT_JAVA;
-	else if (client && strcmp(client, "librdkafka") == 0)
-		p->client = KS_CLIENT_LIBRDKAFKA;
-	else
-		perr(&c, "model.client", "\"java\" or \"librdkafka\" expected");
-	if (cfg) {
-		static const char *const ckeys[] = {"session.timeout.ms",
-						    "heartbeat.interval.ms",
-						    "max.poll.interval.ms",
-						    "rebalance.timeout.ms",
-						    "group.initial.rebalance.delay.ms",
-						    "auto.commit.interval.ms",
-						    "metadata.max.age.ms",
-						    "max.poll.records",
-						    "enable.auto.commit",
-						    NULL};
-		check_keys(&c, cfg, "config", ckeys);
-		if (p->protocol == KS_CONSUMER) {
-			/* KIP-848: the broker sets both; the Java consumer refuses them
-			 * under group.protocol=consumer
-			 * (ConsumerConfig.checkUnsupportedConfigsPostProcess). */
-			static const char *const gone[] = {"session.timeout.ms",
-							   "heartbeat.interval.ms"};
-			for (size_t i = 0; i < 2; i++)
-				if (json_object_get(cfg, gone[i]))
-					perr(&c,
-					     i == 0 ? "config.session.timeout.ms"
-						    : "config.heartbeat.interval.ms",
-					     "not a consumer setting under the consumer protocol "
-					     "(KIP-848): the broker sets it "
-					     "(broker.group.consumer.%s)",
-					     gone[i]);
-		} else {
-			p->session_ms =
-			    num(&c, cfg, "config", "session.timeout.ms", 45000, 1, 86400000);
-			p->heartbeat_ms =
-			    num(&c, cfg, "config", "heartbeat.interval.ms", 3000, 1, 86400000);
-		}
-		p->max_poll_ms =
-		    num(&c, cfg, "config", "max.poll.interval.ms", 300000, 1, 86400000);
-		p->rebalance_timeout_ms =
-		    num(&c, cfg, "config", "rebalance.timeout.ms", p->max_poll_ms, 1, 86400000);
-		p->initial_delay_ms =
-		    num(&c, cfg, "config", "group.initial.rebalance.delay.ms", 3000, 0, 86400000);
-		p->auto_commit_ms =
-		    num(&c, cfg, "config", "auto.commit.interval.ms", 5000, 1, 86400000);
-		p->metadata_age_ms =
-		    num(&c, cfg, "config", "metadata.max.age.ms", 300000, 1, 86400000);
-		p->max_poll_records =
-		    (uint32_t)num(&c, cfg, "config", "max.poll.records", 500, 1, 1e9);
-		json_t *ac = json_object_get(cfg, "enable.auto.commit");
-		p->auto_commit = 1;
-		if (!ac)
-			json_object_set_new(cfg, "enable.auto.commit", json_true());
-		else if (!json_is_boolean(ac))
-			perr(&c, "config.enable.auto.commit", "true or false expected");
-		else
-			p->auto_commit = json_is_true(ac);
-		/* A full batch that outlasts max.poll.interval.ms evicts its
-		 * member at every poll: no group would ever be stable. */
-		if (model && json_object_get(model, "record_ms") &&
-		    p->max_poll_records * p->record_ms >= p->max_poll_ms)
-			perr(&c, "config.max.poll.records",
-			     "%u records at model.record_ms %g take %g ms, not below "
-			     "max.poll.interval.ms %g: every full batch would evict its member",
-			     p->max_poll_records, p->record_ms, p->max_poll_records * p->record_ms,
-			     p->max_poll_ms);
-		if (p->protocol != KS_CONSUMER && p->heartbeat_ms >= p->session_ms)
-			perr(&c, "config.heartbeat.interval.ms",
-			     "%g must be below session.timeout.ms (%g)", p->heartbeat_ms,
-			     p->session_ms);
-		if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->session_ms <= 1000)
-			perr(&c, "config.session.timeout.ms",
-			     "%g: librdkafka's mock joins for session.timeout.ms - 1000",
-			     p->session_ms);
-	}
+	parse_model(&c, model, p);
+	parse_config(&c, cfg, model, p);
 	parse_broker(&c, j, p);
-	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->static_membership)
-		perr(&c, "static_membership",
-		     "librdkafka 2.0.2's mock coordinator has no group.instance.id");
-	if (p->coordinator == KS_COORD_RDKAFKA_MOCK && p->protocol == KS_CONSUMER)
-		perr(&c, "protocol",
-		     "librdkafka 2.0.2's mock coordinator has no consumer protocol");
-	else if (p->client == KS_CLIENT_LIBRDKAFKA && p->protocol == KS_CONSUMER)
-		perr(&c, "protocol",
-		     "model.client librdkafka is librdkafka 2.0.2, which has no consumer "
-		     "protocol (KIP-848)");
-
-	json_t *faults = json_object_get(j, "faults");
-	if (faults && !json_is_object(faults)) {
-		perr(&c, "faults", "an object expected");
-		faults = NULL;
-	}
-	p->pause_min_ms = 1000;
-	p->pause_alpha = 1.5;
-	p->pause_max_ms = 600000;
-	if (faults) {
-		static const char *const fkeys[] = {"pauses_per_hour",  "pause_min_ms",
-						    "pause_alpha",      "pause_max_ms",
-						    "crashes_per_hour", NULL};
-		check_keys(&c, faults, "faults", fkeys);
-		p->pause_per_hour = num(&c, faults, "faults", "pauses_per_hour", 0, 0, 3600);
-		p->pause_min_ms = num(&c, faults, "faults", "pause_min_ms", 1000, 1, 86400000);
-		p->pause_alpha = num(&c, faults, "faults", "pause_alpha", 1.5, 0.1, 100);
-		p->pause_max_ms =
-		    num(&c, faults, "faults", "pause_max_ms", 600000, p->pause_min_ms, 86400000);
-		if (p->pause_per_hour > 0 && !json_object_get(j, "end_ms"))
-			perr(&c, "faults.pauses_per_hour",
-			     "random pauses need the run's length: set end_ms");
-		p->crash_per_hour = num(&c, faults, "faults", "crashes_per_hour", 0, 0, 3600);
-		if (p->crash_per_hour > 0 && !json_object_get(j, "end_ms"))
-			perr(&c, "faults.crashes_per_hour",
-			     "random crashes need the run's length: set end_ms");
-	}
-
+	check_models(&c, p);
+	parse_faults(&c, j, p);
 	parse_events(&c, json_object_get(j, "events"), p, group_ok);
 	if (!json_object_get(j, "events"))
 		json_object_set_new(j, "events", json_array());
