@@ -268,168 +268,138 @@ static int64_t event_member(pctx *c, const ks_plan *p, json_t *v, const char *pl
 	return -1;
 }
 
+/* In time order, plan order (index) among equals: qsort made stable. */
 static int cmp_event(const void *a, const void *b)
 {
 	const ks_plan_event *x = a, *y = b;
 	if (x->at_ms != y->at_ms)
 		return x->at_ms < y->at_ms ? -1 : 1;
-	return 0;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
+/* events[i], the object e, into p->events[p->n_events]. Returns 1 when it
+ * is kept (its errors said), 0 when it cannot be read at all. */
+static int parse_event(pctx *c, json_t *e, size_t i, const char *place, ks_plan *p)
 {
-	if (!evs)
-		return;
-	if (!json_is_array(evs)) {
-		perr(c, "events", "an array expected");
-		return;
+	ks_plan_event *pe = &p->events[p->n_events];
+	memset(pe, 0, sizeof(*pe));
+	pe->member = -1;
+	pe->index = (uint32_t)i;
+	const char *type = str(c, e, place, "type", NULL);
+	if (!type) {
+		perr(c, place,
+		     "type: missing (join, leave, crash, restart, rolling-restart, "
+		     "scale, add-partitions, pause, slow-batch)");
+		return 0;
 	}
-	const size_t n = json_array_size(evs);
-	p->events = calloc(n ? n : 1, sizeof(*p->events));
-	if (!p->events) {
-		perr(c, "", "out of memory");
-		return;
+	pe->type = -1;
+	for (size_t k = 0; k < sizeof(event_types) / sizeof(event_types[0]); k++)
+		if (strcmp(event_types[k].name, type) == 0)
+			pe->type = event_types[k].type;
+	if (pe->type < 0) {
+		perr(c, place,
+		     "type: unknown event type \"%s\" (join, leave, crash, restart, "
+		     "rolling-restart, scale, add-partitions, pause, slow-batch)",
+		     type);
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char place[64];
-		snprintf(place, sizeof(place), "events[%zu]", i);
-		json_t *e = json_array_get(evs, i);
-		if (!json_is_object(e)) {
-			perr(c, place, "an object expected");
-			continue;
-		}
-		ks_plan_event *pe = &p->events[p->n_events];
-		memset(pe, 0, sizeof(*pe));
-		pe->member = -1;
-		pe->index = (uint32_t)i;
-		const char *type = str(c, e, place, "type", NULL);
-		if (!type) {
-			perr(c, place,
-			     "type: missing (join, leave, crash, restart, rolling-restart, "
-			     "scale, add-partitions, pause, slow-batch)");
-			continue;
-		}
-		pe->type = -1;
-		for (size_t k = 0; k < sizeof(event_types) / sizeof(event_types[0]); k++)
-			if (strcmp(event_types[k].name, type) == 0)
-				pe->type = event_types[k].type;
-		if (pe->type < 0) {
-			perr(c, place,
-			     "type: unknown event type \"%s\" (join, leave, crash, restart, "
-			     "rolling-restart, scale, add-partitions, pause, slow-batch)",
-			     type);
-			continue;
-		}
-		if (!json_object_get(e, "at_ms")) {
-			perr(c, place, "at_ms: missing");
-			continue;
-		}
-		pe->at_ms = num(c, e, place, "at_ms", 0, 0, 86400000);
-		static const char *const k_count[] = {"at_ms", "type", "count", NULL};
-		static const char *const k_member[] = {"at_ms", "type", "count", "member", NULL};
-		static const char *const k_restart[] = {"at_ms", "type", "member", "stop", NULL};
-		static const char *const k_rolling[] = {"at_ms",  "type", "count",
-							"gap_ms", "stop", NULL};
-		static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
-		static const char *const k_add[] = {"at_ms", "type",   "topic",
-						    "count", "notice", NULL};
-		static const char *const k_pause[] = {"at_ms", "type", "member", "duration_ms",
-						      NULL};
-		json_t *mv = json_object_get(e, "member");
-		switch (pe->type) {
-		case KS_EV_JOIN:
-			check_keys(c, e, place, k_count);
+	if (!json_object_get(e, "at_ms")) {
+		perr(c, place, "at_ms: missing");
+		return 0;
+	}
+	pe->at_ms = num(c, e, place, "at_ms", 0, 0, 86400000);
+	static const char *const k_count[] = {"at_ms", "type", "count", NULL};
+	static const char *const k_member[] = {"at_ms", "type", "count", "member", NULL};
+	static const char *const k_restart[] = {"at_ms", "type", "member", "stop", NULL};
+	static const char *const k_rolling[] = {"at_ms", "type", "count", "gap_ms", "stop", NULL};
+	static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
+	static const char *const k_add[] = {"at_ms", "type", "topic", "count", "notice", NULL};
+	static const char *const k_pause[] = {"at_ms", "type", "member", "duration_ms", NULL};
+	json_t *mv = json_object_get(e, "member");
+	switch (pe->type) {
+	case KS_EV_JOIN:
+		check_keys(c, e, place, k_count);
+		pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+		break;
+	case KS_EV_LEAVE:
+	case KS_EV_CRASH:
+		check_keys(c, e, place, k_member);
+		if (mv && json_object_get(e, "count"))
+			perr(c, place, "either member or count, not both");
+		if (mv)
+			pe->member = event_member(c, p, mv, place);
+		else
 			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
-			break;
-		case KS_EV_LEAVE:
-		case KS_EV_CRASH:
-			check_keys(c, e, place, k_member);
-			if (mv && json_object_get(e, "count"))
-				perr(c, place, "either member or count, not both");
-			if (mv)
-				pe->member = event_member(c, p, mv, place);
-			else
-				pe->count =
-				    (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
-			break;
-		case KS_EV_RESTART:
-		case KS_EV_ROLLING_RESTART: {
-			check_keys(c, e, place, pe->type == KS_EV_RESTART ? k_restart : k_rolling);
-			if (pe->type == KS_EV_RESTART) {
-				if (!mv)
-					perr(c, place, "member: missing");
-				else
-					pe->member = event_member(c, p, mv, place);
-			} else {
-				if (!json_object_get(e, "count"))
-					perr(c, place, "count: missing");
-				pe->count =
-				    (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
-				pe->gap_ms = num(c, e, place, "gap_ms", 0, 0, 86400000);
-			}
-			const char *stop = str(c, e, place, "stop", "close");
-			if (stop && strcmp(stop, "close") == 0)
-				pe->stop = KS_STOP_CLOSE;
-			else if (stop && strcmp(stop, "kill") == 0)
-				pe->stop = KS_STOP_KILL;
-			else
-				perr(c, place, "stop: \"close\" or \"kill\" expected");
-			break;
-		}
-		case KS_EV_SCALE:
-			check_keys(c, e, place, k_scale);
-			if (!json_object_get(e, "to"))
-				perr(c, place, "to: missing");
-			pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
-			break;
-		case KS_EV_PAUSE:
-		case KS_EV_SLOW_BATCH:
-			check_keys(c, e, place, k_pause);
+		break;
+	case KS_EV_RESTART:
+	case KS_EV_ROLLING_RESTART: {
+		check_keys(c, e, place, pe->type == KS_EV_RESTART ? k_restart : k_rolling);
+		if (pe->type == KS_EV_RESTART) {
 			if (!mv)
 				perr(c, place, "member: missing");
 			else
 				pe->member = event_member(c, p, mv, place);
-			if (!json_object_get(e, "duration_ms"))
-				perr(c, place, "duration_ms: missing");
-			pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
-			break;
-		case KS_EV_ADD_PARTITIONS: {
-			check_keys(c, e, place, k_add);
-			const char *topic = str(c, e, place, "topic", NULL);
-			int found = -1;
-			for (uint32_t t = 0; topic && t < p->n_topics; t++)
-				if (strcmp(p->topic_name[t], topic) == 0)
-					found = (int)t;
-			if (found < 0)
-				perr(c, place, "topic: %s%s%s is not a topic of the group",
-				     topic ? "\"" : "", topic ? topic : "missing",
-				     topic ? "\"" : "");
-			else
-				pe->topic = (uint32_t)found;
+		} else {
 			if (!json_object_get(e, "count"))
 				perr(c, place, "count: missing");
-			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_PARTITIONS);
-			const char *notice = str(c, e, place, "notice", "metadata");
-			if (notice && strcmp(notice, "now") == 0)
-				pe->notice_now = 1;
-			else if (!notice || strcmp(notice, "metadata") != 0)
-				perr(c, place, "notice: \"now\" or \"metadata\" expected");
-			break;
+			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+			pe->gap_ms = num(c, e, place, "gap_ms", 0, 0, 86400000);
 		}
-		}
-		p->n_events++;
+		const char *stop = str(c, e, place, "stop", "close");
+		if (stop && strcmp(stop, "close") == 0)
+			pe->stop = KS_STOP_CLOSE;
+		else if (stop && strcmp(stop, "kill") == 0)
+			pe->stop = KS_STOP_KILL;
+		else
+			perr(c, place, "stop: \"close\" or \"kill\" expected");
+		break;
 	}
-	/* In time order, plan order among equals (a stable sort). */
-	for (size_t i = 1; i < p->n_events; i++)
-		for (size_t j = i; j > 0 && cmp_event(&p->events[j - 1], &p->events[j]) > 0; j--) {
-			ks_plan_event t = p->events[j];
-			p->events[j] = p->events[j - 1];
-			p->events[j - 1] = t;
-		}
-	/* Counts against the members there are at each moment (not said when
-	 * the group itself could not be read). */
-	if (!group_ok)
-		return;
+	case KS_EV_SCALE:
+		check_keys(c, e, place, k_scale);
+		if (!json_object_get(e, "to"))
+			perr(c, place, "to: missing");
+		pe->to = (uint32_t)num(c, e, place, "to", 0, 0, KA_MAX_MEMBERS);
+		break;
+	case KS_EV_PAUSE:
+	case KS_EV_SLOW_BATCH:
+		check_keys(c, e, place, k_pause);
+		if (!mv)
+			perr(c, place, "member: missing");
+		else
+			pe->member = event_member(c, p, mv, place);
+		if (!json_object_get(e, "duration_ms"))
+			perr(c, place, "duration_ms: missing");
+		pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
+		break;
+	case KS_EV_ADD_PARTITIONS: {
+		check_keys(c, e, place, k_add);
+		const char *topic = str(c, e, place, "topic", NULL);
+		int found = -1;
+		for (uint32_t t = 0; topic && t < p->n_topics; t++)
+			if (strcmp(p->topic_name[t], topic) == 0)
+				found = (int)t;
+		if (found < 0)
+			perr(c, place, "topic: %s%s%s is not a topic of the group",
+			     topic ? "\"" : "", topic ? topic : "missing", topic ? "\"" : "");
+		else
+			pe->topic = (uint32_t)found;
+		if (!json_object_get(e, "count"))
+			perr(c, place, "count: missing");
+		pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_PARTITIONS);
+		const char *notice = str(c, e, place, "notice", "metadata");
+		if (notice && strcmp(notice, "now") == 0)
+			pe->notice_now = 1;
+		else if (!notice || strcmp(notice, "metadata") != 0)
+			perr(c, place, "notice: \"now\" or \"metadata\" expected");
+		break;
+	}
+	}
+	return 1;
+}
+
+/* Counts against the members there are at each moment. */
+static void check_event_counts(pctx *c, const ks_plan *p)
+{
 	int64_t alive = p->members;
 	uint64_t parts = 0;
 	for (uint32_t t = 0; t < p->n_topics; t++)
@@ -476,6 +446,35 @@ static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
 			perr(c, place, "%lld members past the limit %u", (long long)alive,
 			     KA_MAX_MEMBERS);
 	}
+}
+
+static void parse_events(pctx *c, json_t *evs, ks_plan *p, int group_ok)
+{
+	if (!evs)
+		return;
+	if (!json_is_array(evs)) {
+		perr(c, "events", "an array expected");
+		return;
+	}
+	const size_t n = json_array_size(evs);
+	p->events = calloc(n ? n : 1, sizeof(*p->events));
+	if (!p->events) {
+		perr(c, "", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char place[64];
+		snprintf(place, sizeof(place), "events[%zu]", i);
+		json_t *e = json_array_get(evs, i);
+		if (!json_is_object(e))
+			perr(c, place, "an object expected");
+		else
+			p->n_events += (size_t)parse_event(c, e, i, place, p);
+	}
+	qsort(p->events, p->n_events, sizeof(*p->events), cmp_event);
+	/* Not said when the group itself could not be read. */
+	if (group_ok)
+		check_event_counts(c, p);
 }
 
 /* The broker's group settings, Kafka's names and defaults
