@@ -50,6 +50,10 @@ uint64_t ka_assignment_validate(const ka_group *g, const uint32_t *owner, int al
 		const uint32_t yes = 2 * t + 2, no = 2 * t + 3; /* seen[c] for this topic */
 		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
 			const uint32_t m = owner[p];
+			/* The common case first: a member whose class is known to
+			 * subscribe (KA_NONE is past n_members). */
+			if (seen && m < g->n_members && seen[g->member_class[m]] == yes)
+				continue;
 			int v = 0;
 			if (m == KA_NONE) {
 				if (subscribed &&
