@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "datasets/scenario.h"
+#include "datasets/utf8.h"
 
 static const char import_usage[] =
     "Usage: kassign import DESCRIBE.txt [--members MEMBERS.txt] [--partitions TOPIC=N]...\n"
@@ -150,41 +151,14 @@ typedef struct line_ctx {
 } line_ctx;
 
 /* The offset of the first byte of s[len] that does not belong to a valid
- * UTF-8 sequence (overlong forms, surrogates and code points past U+10FFFF
- * included), or len when it is all valid. */
+ * UTF-8 sequence (kd_utf8_seq), or len when it is all valid. */
 static size_t utf8_bad_at(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		const unsigned c = u[i];
-		size_t n;
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			lo = c == 0xe0 ? 0xa0 : 0x80;
-			hi = c == 0xed ? 0x9f : 0xbf;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			lo = c == 0xf0 ? 0x90 : 0x80;
-			hi = c == 0xf4 ? 0x8f : 0xbf;
-		} else {
-			return i;
-		}
-		if (i + n >= len)
-			return i;
-		if (u[i + 1] < lo || u[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if (u[i + k] < 0x80 || u[i + k] > 0xbf)
-				return i;
-		i += n + 1;
-	}
-	return len;
+	size_t i = 0, n;
+	while (i < len && (n = kd_utf8_seq(u + i, u + len, NULL)) != 0)
+		i += n;
+	return i;
 }
 
 static int bad(const line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,7 @@
  * (32 bits).
  */
 #include "datasets/jsondoc.h"
+#include "datasets/utf8.h"
 #include "datasets/wbuf.h"
 
 #include <errno.h>
@@ -232,38 +233,6 @@ static int read_u4(struct parser *ps, uint32_t *out)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), 0 if none:
- * no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n;
-	uint32_t v;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3F);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
-	    v > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 /* A string (p just past the opening quote) into text[]; its offset out. */
 static int parse_string(struct parser *ps, uint64_t *off)
 {
@@ -293,7 +262,7 @@ static int parse_string(struct parser *ps, uint64_t *off)
 		if (c < 0x20)
 			goto bad;
 		if (c >= 0x80) {
-			size_t n = utf8_len(p, end);
+			size_t n = kd_utf8_seq(p, end, NULL);
 			if (!n)
 				goto bad;
 			memcpy(out, p, n);

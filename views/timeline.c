@@ -28,6 +28,7 @@
 #include <fontconfig/fontconfig.h>
 
 #include "cli/cli.h"
+#include "datasets/utf8.h"
 
 #define FONT "DejaVu Sans"
 
@@ -142,28 +143,6 @@ static void font(canvas *cv, double size, int bold)
 	cairo_set_font_size(cv->cr, size);
 }
 
-/* The code point of the UTF-8 sequence at s, its length in *n; -1 when the
- * sequence is invalid (truncated, overlong, a surrogate, past U+10FFFF). */
-static long utf8_decode(const unsigned char *s, size_t *n)
-{
-	static const long min[] = {0, 0, 0x80, 0x800, 0x10000};
-	const unsigned char c = s[0];
-	const size_t len = c < 0x80 ? 1 : c >> 5 == 6 ? 2 : c >> 4 == 14 ? 3 : c >> 3 == 30 ? 4 : 0;
-	*n = 1;
-	if (!len)
-		return -1;
-	long cp = len == 1 ? c : c & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	*n = len;
-	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	return cp;
-}
-
 /*
  * s as cairo takes it: cairo refuses a whole string that holds an invalid
  * sequence or a Unicode noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF),
@@ -177,8 +156,10 @@ static const char *cairo_safe(const char *s, char *buf, size_t len)
 	size_t o = 0, n;
 	int changed = 0;
 	for (size_t i = 0; u[i]; i += n) {
-		const long cp = utf8_decode(u + i, &n);
-		const int bad = cp < 0 || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+		uint32_t cp = 0;
+		n = kd_utf8_seq(u + i, u + i + strnlen(s + i, 4), &cp);
+		const int bad = !n || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+		n = n ? n : 1;
 		const size_t w = bad ? 3 : n;
 		changed |= bad;
 		if (o + w + 1 > len) {
