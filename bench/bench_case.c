@@ -5,7 +5,6 @@
  * (harness/measure.h), the counts added to the case's counters.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,15 +240,7 @@ int kb_counts_front(int argc, char **argv)
 		fflush(stdout);
 	}
 	close(fd);
-	int st = 0;
-	if (kh_counts_signalled())
-		kill(pid, SIGTERM);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!kh_counts_signalled())
-		kh_counts_stderr(dir, stderr);
-	kh_counts_rmdir(dir);
-	kh_counts_release(&sig, NULL);
+	const int st = kh_counts_end(pid, dir, &sig, NULL);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
 }
 

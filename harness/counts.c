@@ -211,6 +211,20 @@ void kh_counts_release(kh_counts_signals *s, const char *tmp)
 	raise(sig);
 }
 
+int kh_counts_end(pid_t pid, const char *dir, kh_counts_signals *s, const char *tmp)
+{
+	int st = 0;
+	if (counts_signal)
+		kill(pid, SIGTERM);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!counts_signal)
+		kh_counts_stderr(dir, stderr);
+	kh_counts_rmdir(dir);
+	kh_counts_release(s, tmp);
+	return st;
+}
+
 pid_t kh_counts_spawn(const char *valgrind, const char *dir, const char *exe, char *const args[],
 		      int *out_fd, char *err, size_t errlen)
 {

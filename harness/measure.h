@@ -115,6 +115,10 @@ typedef struct kh_counts_signals {
 void kh_counts_catch(kh_counts_signals *s);
 int kh_counts_signalled(void);
 void kh_counts_release(kh_counts_signals *s, const char *tmp);
+/* The child's end: stopped first when a signal came, waited for; its stderr
+ * passed on (unless a signal came) and its folder removed; then
+ * kh_counts_release(s, tmp). Returns its wait status. */
+int kh_counts_end(pid_t pid, const char *dir, kh_counts_signals *s, const char *tmp);
 
 /*
  * Runs `exe args...` (args NULL-terminated) under valgrind, in the fixed

@@ -1226,15 +1226,7 @@ static int measure_counts(sweep *sw, int argc, char **argv)
 		fclose(f);
 	else
 		close(fd);
-	int st = 0;
-	if (kh_counts_signalled())
-		kill(pid, SIGTERM);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!kh_counts_signalled())
-		kh_counts_stderr(dir, stderr);
-	kh_counts_rmdir(dir);
-	kh_counts_release(&sig, interrupted_tmp);
+	const int st = kh_counts_end(pid, dir, &sig, interrupted_tmp);
 	for (size_t i = 0; i < sw->n_pts; i++)
 		if (!got[i])
 			snprintf(sw->counts_error[i], sizeof(sw->counts_error[i]),
