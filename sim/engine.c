@@ -113,6 +113,12 @@ typedef struct member {
 	 * whether this consumer has sent any (its timer is never reset). */
 	double hb_last;
 	int hb_sent;
+	/* librdkafka, cooperative: the generation on whose assignment its
+	 * heartbeat went out at once (racing that generation's follow-up,
+	 * race_heartbeat), and the one whose assignment it revoked from (its
+	 * JoinGroup starts that generation's follow-up). */
+	int32_t race_gen, revoke_gen;
+	double race_t; /* when that heartbeat went out */
 	/* processing */
 	uint32_t *proc;
 	uint32_t n_proc;
@@ -196,7 +202,9 @@ struct sim {
 	size_t cap_mem;
 	uint32_t *all_topics;
 	kd_rng rng;
-	kd_rng prng; /* the poll loop's draws, a stream of their own */
+	kd_rng prng;      /* the poll loop's draws, a stream of their own */
+	kd_rng race_rng;  /* the follow-up races' draws (race_heartbeat) */
+	int race_trigger; /* the trigger under way is a follow-up a revoker starts */
 
 	/* coordinator */
 	int cs;
@@ -391,16 +399,19 @@ static int rdk(const struct sim *s)
  * consumer that never sent one (rdkafka_cgrp.c,
  * rd_kafka_cgrp_join_state_serve: rd_interval on rkcg_heartbeat_intvl,
  * initialised once in rd_kafka_cgrp_new; rdinterval.h rd_interval0 fires
- * at its first call). hb_base - I is then a heartbeat sent. */
-static void hb_restart(struct sim *s, member *m, double t)
+ * at its first call). hb_base - I is then a heartbeat sent. Returns 1
+ * when a heartbeat goes out at t (librdkafka only). */
+static int hb_restart(struct sim *s, member *m, double t)
 {
 	if (!rdk(s)) {
 		m->hb_base = t;
-		return;
+		return 0;
 	}
 	const double I = hb_interval(s->plan);
-	m->hb_base = m->hb_sent && m->hb_last + I > t ? m->hb_last : t - I;
+	const int now = !(m->hb_sent && m->hb_last + I > t);
+	m->hb_base = now ? t - I : m->hb_last;
 	m->hb_sent = 1;
+	return now;
 }
 
 static const char *mem_name(struct sim *s, uint32_t m)
@@ -687,6 +698,7 @@ static uint32_t member_new(struct sim *s, uint32_t si, double t)
 	memset(m, 0, sizeof(*m));
 	m->slot = si;
 	m->generation = KA_NO_GENERATION;
+	m->race_gen = m->revoke_gen = KA_NO_GENERATION;
 	m->joined_round = UINT32_MAX;
 	m->lag_t = t;
 	m->commit_base = t;
@@ -922,6 +934,8 @@ static void close_record(struct sim *s, double end, int superseded)
 
 static void complete_join(struct sim *s, double t);
 
+static int race_heartbeat(struct sim *s, uint32_t mi, double t, double h);
+
 /* A member learns of the rebalance from its next heartbeat's response:
  * the first heartbeat that reaches the coordinator after it began. */
 static void schedule_discovery(struct sim *s, uint32_t mi, double t)
@@ -929,7 +943,44 @@ static void schedule_discovery(struct sim *s, uint32_t mi, double t)
 	const member *m = &s->mem[mi];
 	const double half = s->plan->rtt_ms / 2;
 	double h = grid_next(m->hb_base, hb_interval(s->plan), t - half);
+	if (race_heartbeat(s, mi, t, h)) {
+		push(s, t + half, EV_DISCOVER, mi, s->round);
+		return;
+	}
 	push(s, h + s->plan->rtt_ms, EV_DISCOVER, mi, s->round);
+}
+
+/* librdkafka 2.0.2, cooperative: a member whose heartbeat went out on its
+ * SyncGroup response (rdkafka_cgrp.c, rd_kafka_cgrp_join_state_serve, in
+ * join state wait-assign-call) races the JoinGroup that a member revoking
+ * in the same generation sends moments later (after its revoke callback
+ * and the assign callback that follows it, rd_kafka_cgrp_incr_unassign_done
+ * then rd_kafka_cgrp_rejoin). Both leave in the burst of thread wake-ups
+ * that the SyncGroup responses cause, and which reaches the coordinator
+ * first is decided by thread scheduling, not by anything a plan says.
+ * The heartbeat is queued first (the code path's order, the model's
+ * timing); with probability model.followup_race it is answered after the
+ * JoinGroup, REBALANCE_IN_PROGRESS, once the application's assign call
+ * has been served, and the member rejoins at once
+ * (rd_kafka_cgrp_handle_Heartbeat -> rd_kafka_cgrp_group_is_rebalancing;
+ * a response served while it still waits for the assign call is dropped,
+ * which the probability includes). Otherwise it learns at its next
+ * heartbeat, an interval later. t is the follow-up's start, h the member's
+ * next heartbeat by the model's timing. Records the draw as a run event
+ * and returns 1 when the member catches the follow-up. */
+static int race_heartbeat(struct sim *s, uint32_t mi, double t, double h)
+{
+	const member *m = &s->mem[mi];
+	const double I = hb_interval(s->plan);
+	/* Only the heartbeat sent on the SyncGroup response races, and only
+	 * when the model has it arrive first (the next one is then an
+	 * interval after it). */
+	if (!s->race_trigger || m->race_gen != s->generation || h <= m->race_t + 1e-9 ||
+	    h > m->race_t + I + 1e-9)
+		return 0;
+	const int caught = unit(&s->race_rng) <= s->plan->followup_race;
+	add_run_event(s, t, caught ? "race-caught" : "race-missed", mi);
+	return caught;
 }
 
 /* Something asks for a rebalance at t (coordinator time). */
@@ -1194,7 +1245,13 @@ static void deliver(struct sim *s, double t)
 		if (!m->alive)
 			continue;
 		m->state = MS_STABLE;
-		hb_restart(s, m, t);
+		const int hb_now = hb_restart(s, m, t);
+		if (hb_now && pl->protocol == KS_COOPERATIVE) {
+			m->race_gen = s->generation;
+			m->race_t = t;
+		}
+		if (rejoin[mi])
+			m->revoke_gen = s->generation;
 		member_back(s, mi, t);
 		if (rejoin[mi] == 2)
 			push(s, t + wait[mi], EV_COOP_REVOKE, mi, ++m->revoke_tok);
@@ -1837,7 +1894,14 @@ static void join_arrive(struct sim *s, uint32_t mi, double t)
 	if (s->cs != CS_PREPARING) {
 		snprintf(why, sizeof(why), "%s %s", m->why == WHY_METADATA ? "metadata" : "rejoin",
 			 mem_name(s, mi));
+		/* A revoker's JoinGroup: the follow-up of the generation it
+		 * revoked in, which heartbeats sent on that generation's
+		 * SyncGroup responses race (race_heartbeat). */
+		s->race_trigger =
+		    rdk(s) && pl->protocol == KS_COOPERATIVE && m->revoke_gen == s->generation;
+		m->revoke_gen = KA_NO_GENERATION;
 		trigger(s, t, why);
+		s->race_trigger = 0;
 	}
 	if (pl->protocol == KS_EAGER && m->n_proc) {
 		/* A member rejoining on its own (the leader after a metadata
@@ -2348,6 +2412,7 @@ static int setup(struct sim *s)
 	s->deploy_first = s->deploy_last = -1;
 	kd_rng_seed(&s->rng, pl->seed);
 	kd_rng_seed(&s->prng, pl->seed ^ 0x706f6c6cull);
+	kd_rng_seed(&s->race_rng, pl->seed ^ 0x72616365ull);
 
 	s->n_topics = pl->n_topics;
 	s->tparts = calloc(s->n_topics ? s->n_topics : 1, sizeof(*s->tparts));

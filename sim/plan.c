@@ -598,11 +598,10 @@ static void parse_model(pctx *c, json_t *model, ks_plan *p)
 	const char *coord = "kafka", *client = "java";
 	if (model) {
 		static const char *const mkeys[] = {
-		    "rtt_ms",     "commit_ms",    "revoke_callback_ms",
-		    "restart_ms", "produce_rate", "capacity",
-		    "assign_ms",  "seed",         "coordinator",
-		    "record_ms",  "record_dist",  "client",
-		    NULL};
+		    "rtt_ms",        "commit_ms", "revoke_callback_ms", "restart_ms",
+		    "produce_rate",  "capacity",  "assign_ms",          "seed",
+		    "coordinator",   "record_ms", "record_dist",        "client",
+		    "followup_race", NULL};
 		check_keys(c, model, "model", mkeys);
 		p->rtt_ms = num(c, model, "model", "rtt_ms", 1, 0, 60000);
 		p->commit_ms = num(c, model, "model", "commit_ms", 5, 0, 3600000);
@@ -616,6 +615,13 @@ static void parse_model(pctx *c, json_t *model, ks_plan *p)
 		p->seed = (uint64_t)num(c, model, "model", "seed", 1, 0, 9007199254740991.0);
 		coord = str(c, model, "model", "coordinator", "kafka");
 		client = str(c, model, "model", "client", "java");
+		/* Filled in only for librdkafka: a Java plan refuses it. */
+		const int rdk = client && strcmp(client, "librdkafka") == 0;
+		if (json_object_get(model, "followup_race") && !rdk)
+			perr(c, "model.followup_race",
+			     "a race of librdkafka's consumer: needs model.client \"librdkafka\"");
+		else if (rdk)
+			p->followup_race = num(c, model, "model", "followup_race", 0, 0, 1);
 		/* A record's processing time: one consumer's capacity says it
 		 * unless the plan does. */
 		p->record_ms = num(c, model, "model", "record_ms", 1000 / p->capacity, 0, 3600000);
@@ -929,6 +935,14 @@ json_t *ks_plan_assumptions(const ks_plan *p)
 					    ? "librdkafka 2.0.2 (heartbeat timer never reset by a "
 					      "rebalance; cooperative members rejoin at once)"
 					    : "Kafka's Java consumer"));
+	if (p->client == KS_CLIENT_LIBRDKAFKA && p->protocol == KS_COOPERATIVE) {
+		snprintf(buf, sizeof(buf),
+			 "a heartbeat sent on a SyncGroup response catches the follow-up "
+			 "that a revoking member starts with probability %g (a race between "
+			 "threads; events race-caught, race-missed)",
+			 p->followup_race);
+		json_object_set_new(a, "race", json_string(buf));
+	}
 	json_object_set_new(a, "coordinator",
 			    json_string(p->coordinator == KS_COORD_RDKAFKA_MOCK
 					    ? "librdkafka 2.0.2's mock"

@@ -82,6 +82,11 @@ typedef struct ks_plan {
 	int record_exponential;
 	int auto_commit; /* enable.auto.commit; false: a commit after each batch */
 	uint64_t seed;
+	/* model.followup_race (librdkafka, cooperative): the probability that
+	 * a heartbeat sent on a SyncGroup response is answered after the
+	 * JoinGroup of a member revoking in the same generation (a race
+	 * between threads; engine.c, race_heartbeat). */
+	double followup_race;
 	/* faults.pauses_per_hour > 0: each member pauses (GC, network) at
 	 * random moments drawn from the seed; lengths follow a Pareto law. */
 	double pause_per_hour, pause_min_ms, pause_alpha, pause_max_ms;

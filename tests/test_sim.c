@@ -41,6 +41,14 @@ static ks_plan *plan_of(const char *text)
 	return p;
 }
 
+static int count_events(const ks_run *r, const char *type)
+{
+	int n = 0;
+	for (size_t i = 0; i < r->n_events; i++)
+		n += strcmp(r->events[i].type, type) == 0;
+	return n;
+}
+
 static ks_run *run_of(const ks_plan *p)
 {
 	ks_run *r = NULL;
@@ -474,13 +482,13 @@ static void test_mock_by_hand(void)
 	"\"cooperative-sticky\", \"config\": {\"session.timeout.ms\": 3500, "                      \
 	"\"heartbeat.interval.ms\": 3000}, \"model\": {\"rtt_ms\": 0, \"commit_ms\": 0, "          \
 	"\"assign_ms\": 0, \"record_ms\": 0, \"revoke_callback_ms\": 10, "                         \
-	"\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"}, "                              \
+	"\"coordinator\": \"librdkafka-mock\", \"client\": \"%s\"%s}, "                            \
 	"\"events\": [{\"at_ms\": 1000, \"type\": \"join\"}], \"end_ms\": 12000}"
 
 static void test_librdkafka_third_generation(void)
 {
 	char buf[1024];
-	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "librdkafka");
+	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "librdkafka", "");
 	ks_plan *p = plan_of(buf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ks_run *r = run_of(p);
@@ -502,10 +510,14 @@ static void test_librdkafka_third_generation(void)
 	for (uint32_t k = 0; k < 4; k++)
 		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	/* m0002's heartbeat at 3520 raced the rejoin at 3530 and, with
+	 * model.followup_race 0, arrived first. */
+	CU_ASSERT_EQUAL(count_events(r, "race-caught"), 0);
+	CU_ASSERT_EQUAL(count_events(r, "race-missed"), 1);
 	ks_run_free(r);
 	ks_plan_free(p);
 
-	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "java");
+	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "java", "");
 	p = plan_of(buf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	r = run_of(p);
@@ -518,8 +530,78 @@ static void test_librdkafka_third_generation(void)
 	for (uint32_t k = 0; k < 4; k++)
 		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
 	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	/* The Java consumer sends no heartbeat on its SyncGroup response. */
+	CU_ASSERT_EQUAL(count_events(r, "race-caught") + count_events(r, "race-missed"), 0);
 	ks_run_free(r);
 	ks_plan_free(p);
+}
+
+/*
+ * The same plan with model.followup_race 1: m0002's heartbeat, sent on its
+ * SyncGroup response at 3520, reaches the mock after the revoker's
+ * JoinGroup (3530) and is answered REBALANCE_IN_PROGRESS, so m0002 rejoins
+ * at once. By hand:
+ *   3520  generation 2's assignment, as above; m0002 heartbeats;
+ *   3530  the revoker's rejoin starts generation 3's join, to 6030; m0002
+ *         learns from that heartbeat's response (rtt 0) and rejoins at
+ *         3530; the other old member rejoins at 5500;
+ *   6030  generation 3 with all three members, nobody missed: the leader
+ *         hold is 20 ms; 6050 m0002 gets the partition.
+ * Two generations; one partition unowned from 3520 to 6050 (2.53
+ * partition-seconds), where the race's other side gives three and 5.52.
+ * With probability 0.25 the seeded draws over seeds 1..400 catch it
+ * about a quarter of the time.
+ */
+static void test_librdkafka_followup_race(void)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "librdkafka", ", \"followup_race\": 1");
+	ks_plan *p = plan_of(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ks_run *r = run_of(p);
+	CU_ASSERT_EQUAL(r->summary.generations, 2);
+	CU_ASSERT_EQUAL_FATAL(r->n_rebalances, 2);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[0].end_ms, 3520, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].start_ms, 3530, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r->rebalances[1].end_ms, 6050, 1e-9);
+	CU_ASSERT_FALSE(r->rebalances[1].superseded);
+	CU_ASSERT_EQUAL(r->rebalances[1].members, 3);
+	CU_ASSERT_EQUAL(r->rebalances[1].assigned, 1);
+	CU_ASSERT_EQUAL(r->summary.partitions_unowned, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r->summary.unowned_partition_seconds, 2.53, 1e-9);
+	CU_ASSERT_EQUAL(count_events(r, "race-caught"), 1);
+	CU_ASSERT_EQUAL(count_events(r, "race-missed"), 0);
+	for (size_t i = 0; i < r->n_events; i++)
+		if (strcmp(r->events[i].type, "race-caught") == 0)
+			CU_ASSERT_DOUBLE_EQUAL(r->events[i].t_ms, 3530, 1e-9);
+	for (uint32_t k = 0; k < 4; k++)
+		CU_ASSERT(r->final_owner[k] != UINT32_MAX);
+	CU_ASSERT_EQUAL(check_run(p, r, 0), 0);
+	ks_run_free(r);
+	ks_plan_free(p);
+
+	int caught = 0;
+	for (int seed = 1; seed <= 400; seed++) {
+		snprintf(buf, sizeof(buf), THIRD_GENERATION_PLAN, "librdkafka",
+			 ", \"followup_race\": 0.25");
+		json_error_t e;
+		json_t *j = json_loads(buf, 0, &e);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		json_object_set_new(json_object_get(j, "model"), "seed", json_integer(seed));
+		p = NULL;
+		ks_plan_from_json("test", j, &p, collect, NULL);
+		json_decref(j);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		r = run_of(p);
+		const int c = count_events(r, "race-caught");
+		CU_ASSERT_EQUAL(c + count_events(r, "race-missed"), 1);
+		CU_ASSERT_EQUAL(r->summary.generations, c ? 2 : 3);
+		caught += c;
+		ks_run_free(r);
+		ks_plan_free(p);
+	}
+	/* Binomial(400, 0.25): mean 100, standard deviation 8.7. */
+	CU_ASSERT(caught >= 70 && caught <= 130);
 }
 
 /* A scenario file as the group: its members (ids, instance ids, racks),
@@ -1152,6 +1234,11 @@ static void test_bad_plans(void)
 		       "faults.crashes_per_hour: random crashes need the run's length");
 	expect_refused("{" G10 ", \"model\": {\"client\": \"go\"}}",
 		       "model.client: \"java\" or \"librdkafka\" expected");
+	expect_refused("{" G10 ", \"model\": {\"followup_race\": 0.5}}",
+		       "model.followup_race: a race of librdkafka's consumer: needs model.client "
+		       "\"librdkafka\"");
+	expect_refused("{" G10 ", \"model\": {\"client\": \"librdkafka\", \"followup_race\": 1.5}}",
+		       "model.followup_race: 1.5 is out of range (0 to 1)");
 	expect_refused("{" G10 ", \"protocol\": \"consumer\", \"strategy\": \"uniform\", "
 		       "\"model\": {\"client\": \"librdkafka\"}}",
 		       "protocol: model.client librdkafka is librdkafka 2.0.2, which has no "
@@ -1203,6 +1290,7 @@ static const kt_test case_tests[] = {
     {"consumer_by_hand", test_consumer_by_hand},
     {"mock_by_hand", test_mock_by_hand},
     {"librdkafka_third_generation", test_librdkafka_third_generation},
+    {"librdkafka_followup_race", test_librdkafka_followup_race},
     {"scenario_group", test_scenario_group},
     {"static_restart", test_static_restart},
     {"static_kept_through_rebalance", test_static_kept_through_rebalance},
