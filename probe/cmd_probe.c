@@ -35,6 +35,10 @@ static const char probe_usage[] =
     "  -q, --quiet              no progress on stderr\n"
     "      --trace              librdkafka's consumer-group debug lines on stderr,\n"
     "                           with the run's time\n"
+    "      --trace-only FAC[,FAC...]\n"
+    "                           --trace, only the lines of these facilities (e.g.\n"
+    "                           SYNCGROUP,HEARTBEAT,JOIN): printing every line\n"
+    "                           slows the consumers it watches\n"
     "  -h, --help               this text\n"
     "\n"
     "librdkafka 2.0.2 runs protocols eager (range, roundrobin) and cooperative\n"
@@ -45,6 +49,25 @@ static const char probe_usage[] =
     "2 bad plan or usage, or the brokers could not be reached.\n";
 
 /* HOST:PORT[,HOST:PORT...], each port 1..65535. */
+/* FAC[,FAC...]: librdkafka's log facilities are upper-case words. */
+static int facilities_ok(const char *s)
+{
+	size_t len = 0;
+	for (;; s++) {
+		if (*s == ',' || !*s) {
+			if (len == 0)
+				return 0;
+			if (!*s)
+				return 1;
+			len = 0;
+		} else if ((*s >= 'A' && *s <= 'Z') || *s == '_') {
+			len++;
+		} else {
+			return 0;
+		}
+	}
+}
+
 static int bootstrap_ok(const char *s)
 {
 	if (!*s)
@@ -82,6 +105,7 @@ int kh_cmd_probe(int argc, char **argv)
 	    {"leader-hold-ms", required_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"trace", no_argument, NULL, 'T'},
+	    {"trace-only", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -118,6 +142,16 @@ int kh_cmd_probe(int argc, char **argv)
 			break;
 		case 'T':
 			o.trace = 1;
+			break;
+		case 'F':
+			if (!facilities_ok(optarg))
+				return kh_usage_error(cmd,
+						      "--trace-only: '%s' is not a list of "
+						      "librdkafka debug facilities (A-Z, _), "
+						      "comma-separated",
+						      optarg);
+			o.trace = 1;
+			o.trace_only = optarg;
 			break;
 		case 'h':
 			fputs(probe_usage, stdout);

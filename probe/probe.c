@@ -363,6 +363,21 @@ static void on_joingroup_response(kp_cons *c, const char *buf)
 	pthread_mutex_unlock(&pr->mu);
 }
 
+/* --trace-only: fac is one of the comma-separated list (NULL: all). */
+static int trace_wanted(const char *only, const char *fac)
+{
+	if (!only)
+		return 1;
+	const size_t n = strlen(fac);
+	for (const char *p = only; *p;) {
+		const size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, fac, n) == 0)
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)level;
@@ -370,7 +385,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 	if (!c)
 		return;
 	kp_probe *pr = c->pr;
-	if (pr->opt->trace)
+	if (pr->opt->trace && trace_wanted(pr->opt->trace_only, fac))
 		fprintf(stderr, "trace %10.1f %s %s %s\n", mono_ms() - pr->t0, rd_kafka_name(rk),
 			fac, buf);
 	if (strcmp(fac, "JOINGROUP") == 0 && strstr(buf, "JoinGroup response:")) {

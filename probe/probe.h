@@ -82,6 +82,9 @@ typedef struct kp_options {
 	double leader_hold_ms; /* < 0: the default (mock: see probe.c; brokers: 0) */
 	int quiet;             /* no progress lines on stderr */
 	int trace;             /* every librdkafka cgrp debug line on stderr */
+	/* with trace: only the lines of these facilities, "HEARTBEAT,JOIN"
+	 * (NULL: all); fewer lines slow the consumers they watch less */
+	const char *trace_only;
 } kp_options;
 
 /*

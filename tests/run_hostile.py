@@ -571,7 +571,8 @@ def case_calibrate():
     with tempfile.TemporaryDirectory() as d:
         for args, needle in ((["--sizes", "abc"], "--sizes"), (["--heartbeat", "0"], "--heartbeat"),
                              (["--kassign", "/nonexistent"], "--kassign"),
-                             (["--plot", "/nonexistent/x.png"], "--plot")):
+                             (["--plot", "/nonexistent/x.png"], "--plot"),
+                             (["--repeat", "0"], "--repeat")):
             full = ["--kassign", KASSIGN] + args if "--kassign" not in args else args
             p = subprocess.run([cal] + full, cwd=d, capture_output=True, text=True, timeout=60)
             check(p.returncode == 2 and needle in p.stderr and "Traceback" not in p.stderr

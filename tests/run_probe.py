@@ -262,13 +262,15 @@ def case_bad(prog, tmp):
     # Nothing listens on port 1: a clear error within a few seconds, no hang.
     expect2("unreachable bootstrap", ["--bootstrap", "127.0.0.1:1", good],
             "no broker answered within 5 s", within=15)
+    expect2("trace-only syntax", ["--trace-only", "HEARTBEAT,,JOIN", good],
+            "--trace-only: 'HEARTBEAT,,JOIN' is not a list")
     expect2("no plan", [], "no plan file given")
     expect2("unknown preset", ["--preset", "nope"], "unknown preset 'nope'")
     expect2("static preset on the mock", ["--preset", "rolling-10"], "group.instance.id")
     expect2("bad stop", [write(os.path.join(tmp, "bad.json"), dict(base, events=[
         {"at_ms": 1, "type": "restart", "member": "m0000", "stop": "pause"}]))],
             "events[0]: stop: \"close\" or \"kill\" expected")
-    print("bad: %d refusals checked" % (len(BAD_PLANS) + 7))
+    print("bad: %d refusals checked" % (len(BAD_PLANS) + 8))
 
 
 def case_bootstrap(prog, mock, tmp):
