@@ -22,6 +22,29 @@ void kd__wb_flush(struct wbuf *w)
 		w->n = 0;
 }
 
+char *kd__wb_room_slow(struct wbuf *w, size_t n)
+{
+	if (w->err)
+		return NULL;
+	if (w->f)
+		kd__wb_flush(w);
+	if (w->err)
+		return NULL;
+	if (w->n + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		while (cap < w->n + n)
+			cap *= 2;
+		char *nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->err = 1;
+			return NULL;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	return w->buf + w->n;
+}
+
 void kd__wb_put(struct wbuf *w, const char *s, size_t n)
 {
 	if (w->err)
