@@ -199,10 +199,35 @@ static int push(struct parser *ps, kd__jnode n)
 	return 0;
 }
 
+/* Byte classes, one load a byte in the two loops that see every byte of a
+ * file: WS (1) for JSON's whitespace, PLAIN (2) for string bytes copied as
+ * they are (printable ASCII but the quote and the backslash); the space is
+ * both. */
+enum { WS = 1, PLAIN = 2 };
+/* clang-format off */
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	3, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+/* clang-format on */
+
 static inline void skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end &&
-	       (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+	while (ps->p < ps->end && (byte_class[*ps->p] & WS))
 		ps->p++;
 }
 
@@ -238,20 +263,21 @@ static int parse_string(struct parser *ps, uint64_t *off)
 {
 	struct kd__jdoc *d = ps->d;
 	const unsigned char *p = ps->p, *end = ps->end;
-	/* Unescaped text is never longer than its source. */
-	const unsigned char *q = p;
-	while (q < end && *q != '"')
-		q += *q == '\\' && q + 1 < end ? 2 : 1;
-	if (grow((void **)&d->text, &ps->cap_text, d->n_text + (size_t)(q - p) + 1, 1) != 0)
-		return ps->err = KD_JSON_NOMEM;
+	/* Unescaped text is never longer than its source, so the text written
+	 * so far plus the input left always fits when kd__json_parse's
+	 * reservation held; otherwise this string's end is found first. */
+	if (d->n_text + (size_t)(end - p) + 1 > ps->cap_text) {
+		const unsigned char *q = p;
+		while (q < end && *q != '"')
+			q += *q == '\\' && q + 1 < end ? 2 : 1;
+		if (grow((void **)&d->text, &ps->cap_text, d->n_text + (size_t)(q - p) + 1, 1) != 0)
+			return ps->err = KD_JSON_NOMEM;
+	}
 	*off = d->n_text;
 	char *out = d->text + d->n_text;
 	for (;;) {
-		const unsigned char *run = p;
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
-		memcpy(out, run, (size_t)(p - run));
-		out += p - run;
+		while (p < end && (byte_class[*p] & PLAIN))
+			*out++ = (char)*p++;
 		if (p >= end)
 			goto bad;
 		unsigned c = *p;
