@@ -40,10 +40,10 @@
  * Cost: O(P) writes without the rack pass. Whether it runs is Kafka's test
  * over every subscribed partition's racks; a topic whose partitions all sit
  * on the first one's racks is checked in two sweeps over its arrays. With
- * the pass, the members wait in one
- * queue per rack (and one for members without a rack); a member's leaving is
- * permanent and only the front member of a queue ever takes a partition, so
- * every decision looks at the replica racks of the partition only:
+ * the pass, the members wait in one queue per rack (and one for members
+ * without a rack); a member's leaving is permanent and only the front member
+ * of a queue ever takes a partition, so every decision looks at the replica
+ * racks of the partition only:
  * O(P x replicas + T x (M + R)) where Kafka scans every member per partition.
  */
 #include <string.h>
