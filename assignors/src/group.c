@@ -472,11 +472,31 @@ int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t 
 	}
 	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
 		return fail(b, KA_ENOMEM);
-	for (size_t i = 0; i < n; i++) {
-		int rc = subscribe(b, member, topics[i], KA_NONE);
-		if (rc)
-			return rc;
+	if (!b->topic_mark || im->shared || b->n_subs + n > KA_MAX_SUBSCRIPTIONS) {
+		/* Near the limit, or the first list: one at a time. */
+		for (size_t i = 0; i < n; i++) {
+			int rc = subscribe(b, member, topics[i], KA_NONE);
+			if (rc)
+				return rc;
+		}
+		return 0;
 	}
+	/* subscribe()'s work for the whole list, the room reserved above. */
+	uint32_t *mark = b->topic_mark, *out = b->subs.v + b->subs.n, *start = out;
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t t = topics[i];
+		if (mark[t] == member + 1) {
+			diag(b, KA_WDUP_SUBSCRIPTION, member, KA_NONE, t, KA_NONE, -1,
+			     b->topics.v[t].name);
+			continue;
+		}
+		mark[t] = member + 1;
+		*out++ = t;
+	}
+	const size_t k = (size_t)(out - start);
+	b->subs.n += k;
+	im->sub_n += (uint32_t)k;
+	b->n_subs += k;
 	return 0;
 }
 
