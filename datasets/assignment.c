@@ -109,10 +109,8 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 		if (owner[p] != KA_NONE && owner[p] >= M)
 			return -1;
 	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
-	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
+	uint32_t *list = kd__huge_alloc(((size_t)P + 1) * sizeof *list);
 	uint32_t *at = malloc(((size_t)g->n_topics + 1) * sizeof *at);
-	if (list)
-		kd__advise_huge(list, ((size_t)P + 1) * sizeof *list);
 	struct wbuf w = {.f = f, .cap = 1 << 16}, tw = {0};
 	w.buf = malloc(w.cap);
 	int rc = -1;

@@ -584,11 +584,13 @@ int kd__json_parse(struct kd__jdoc *d, const char *data, size_t len, size_t *sto
 	 * copied by a reallocation, and only the pages written count as
 	 * memory. Should the reservation fail, the arrays grow instead. */
 	size_t most = len / 2 + 2;
-	if (grow((void **)&d->node, &ps.cap_node, most, sizeof *d->node) != 0 &&
-	    grow((void **)&d->node, &ps.cap_node, len / 16 + 16, sizeof *d->node) != 0)
+	if ((d->node = kd__huge_alloc(most * sizeof *d->node)) != NULL)
+		ps.cap_node = most;
+	else if (grow((void **)&d->node, &ps.cap_node, len / 16 + 16, sizeof *d->node) != 0)
 		ps.err = KD_JSON_NOMEM;
-	if (grow((void **)&d->text, &ps.cap_text, len + 1, 1) != 0 &&
-	    grow((void **)&d->text, &ps.cap_text, len / 16 + 16, 1) != 0)
+	if ((d->text = kd__huge_alloc(len + 1)) != NULL)
+		ps.cap_text = len + 1;
+	else if (grow((void **)&d->text, &ps.cap_text, len / 16 + 16, 1) != 0)
 		ps.err = KD_JSON_NOMEM;
 	int rc = ps.err ? ps.err : parse_all(&ps);
 	if (rc == 0)

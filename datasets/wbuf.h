@@ -60,6 +60,11 @@ void kd__wb_quote(struct wbuf *w, const char *s);
  * faults); a no-op where unsupported or small. */
 void kd__advise_huge(void *p, size_t bytes);
 
+/* malloc for a large block written through: from 2 MiB on, whole 2 MiB
+ * pages, asked for before the first write (a 4 KiB page fault costs about
+ * as much as filling the page on a virtual machine). free() releases it. */
+void *kd__huge_alloc(size_t bytes);
+
 /* Reads a whole file; NULL with errno set on failure. */
 char *kd__read_file(const char *path, size_t *len);
 

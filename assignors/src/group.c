@@ -35,34 +35,57 @@
 		size_t cap;                                                                        \
 	}
 
-static int vec_reserve(void **v, size_t *cap, size_t want, size_t elem)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* malloc, in 2 MiB pages from 2 MiB on. A G-1M group's arrays and finish's
+ * scratch are megabytes written once: in large pages they cost a few hundred
+ * page faults instead of tens of thousands, which on a virtual machine was a
+ * third of loading. free() releases it. */
+static void *big_alloc(size_t bytes)
+{
+	void *p = NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (bytes >= HUGE_PAGE) {
+		const size_t whole = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		if (posix_memalign(&p, HUGE_PAGE, whole) == 0)
+			madvise(p, whole, MADV_HUGEPAGE);
+		else
+			p = NULL;
+	}
+#endif
+	return p ? p : malloc(bytes);
+}
+
+/* Room for want elements in a list holding used. A list past 2 MiB moves
+ * to big_alloc's 2 MiB pages as it grows: realloc would leave it where the
+ * heap has room, in 4 KiB pages that each cost a page fault as the list
+ * fills (a G-1M group's claims and subscriptions: thousands of faults). */
+static int vec_reserve(void **v, size_t *cap, size_t used, size_t want, size_t elem)
 {
 	if (want <= *cap)
 		return 0;
 	size_t c = *cap ? *cap : 16;
 	while (c < want)
 		c *= 2;
-	void *p = realloc(*v, c * elem);
+	void *p;
+	if (c * elem >= HUGE_PAGE) {
+		p = big_alloc(c * elem);
+		if (p && *v) {
+			memcpy(p, *v, used * elem);
+			free(*v);
+		}
+	} else {
+		p = realloc(*v, c * elem);
+	}
 	if (!p)
 		return KA_ENOMEM;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	/* Large input lists (10 M subscriptions in a G-1M group) in 2 MiB
-	 * pages: fewer page faults while they fill. */
-	if (c * elem >= ((size_t)4 << 20)) {
-		uintptr_t lo =
-		    ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
-		uintptr_t hi = ((uintptr_t)p + c * elem) & ~(((uintptr_t)2 << 20) - 1);
-		if (hi > lo)
-			madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	}
-#endif
 	*v = p;
 	*cap = c;
 	return 0;
 }
 
 #define VEC_PUSH(vec, val)                                                                         \
-	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n + 1, sizeof *(vec).v) != 0             \
+	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, (vec).n + 1, sizeof *(vec).v) != 0    \
 	     ? KA_ENOMEM                                                                           \
 	     : ((vec).v[(vec).n++] = (val), 0))
 
@@ -165,6 +188,8 @@ typedef struct group_impl {
 	arena strings;
 	void *blocks[32];
 	int n_blocks;
+	void *zeros; /* mmap'd, never written: no_racks() */
+	size_t zeros_bytes;
 } group_impl;
 
 static void diag(ka_builder *b, int code, uint32_t member, uint32_t other, uint32_t topic,
@@ -386,7 +411,8 @@ int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *
 static int unshare(ka_builder *b, in_member *im)
 {
 	size_t begin = im->sub_begin, n = im->sub_n;
-	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
+	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n, b->subs.n + n,
+			sizeof *b->subs.v) != 0)
 		return KA_ENOMEM;
 	uint32_t member = (uint32_t)(im - b->members.v);
 	for (size_t i = 0; i < n; i++)
@@ -470,7 +496,8 @@ int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t 
 			return 0;
 		}
 	}
-	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
+	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n, b->subs.n + n,
+			sizeof *b->subs.v) != 0)
 		return fail(b, KA_ENOMEM);
 	if (!b->topic_mark || im->shared || b->n_subs + n > KA_MAX_SUBSCRIPTIONS) {
 		/* Near the limit, or the first list: one at a time. */
@@ -567,26 +594,6 @@ int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, i
 
 /* ------------------------------------------------------------ finishing */
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/* malloc, in 2 MiB pages from 2 MiB on. A G-1M group's arrays and finish's
- * scratch are megabytes written once: in large pages they cost a few hundred
- * page faults instead of tens of thousands, which on a virtual machine was a
- * third of loading. free() releases it. */
-static void *big_alloc(size_t bytes)
-{
-	void *p = NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	if (bytes >= HUGE_PAGE) {
-		if (posix_memalign(&p, HUGE_PAGE, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) == 0)
-			madvise(p, bytes, MADV_HUGEPAGE);
-		else
-			p = NULL;
-	}
-#endif
-	return p ? p : malloc(bytes);
-}
-
 static void *group_alloc(group_impl *g, size_t count, size_t elem)
 {
 	assert(g->n_blocks < (int)(sizeof g->blocks / sizeof g->blocks[0]));
@@ -606,6 +613,10 @@ void ka_group_free(ka_group *pub)
 	group_impl *g = (group_impl *)pub;
 	for (int i = 0; i < g->n_blocks; i++)
 		free(g->blocks[i]);
+#if defined(__linux__)
+	if (g->zeros)
+		munmap(g->zeros, g->zeros_bytes);
+#endif
 	arena_free(&g->strings);
 	free(g);
 }
@@ -1206,16 +1217,29 @@ out:
 }
 
 /* The offsets of a per-partition list that is empty everywhere: P + 1
- * zeros, one block for the replica and the leader racks alike. calloc'd, so
- * most groups (no racks at all) never touch its pages: at G-1M that is 8 MB
- * less to write and keep. */
+ * zeros, one block for the replica and the leader racks alike. A large one
+ * is fresh anonymous memory that nothing writes, so most groups (no racks
+ * at all) never touch its pages: at G-1M, 8 MB less to write and keep.
+ * (calloc may hand back heap memory it must clear.) */
 static uint32_t *no_racks(finish *f)
 {
-	if (!f->no_racks) {
-		f->no_racks = calloc((size_t)f->P + 1, sizeof *f->no_racks);
-		if (f->no_racks)
-			f->g->blocks[f->g->n_blocks++] = f->no_racks;
+	if (f->no_racks)
+		return f->no_racks;
+	const size_t bytes = ((size_t)f->P + 1) * sizeof *f->no_racks;
+#if defined(__linux__)
+	if (bytes >= HUGE_PAGE) {
+		void *z =
+		    mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (z != MAP_FAILED) {
+			f->g->zeros = z;
+			f->g->zeros_bytes = bytes;
+			return f->no_racks = z;
+		}
 	}
+#endif
+	f->no_racks = calloc((size_t)f->P + 1, sizeof *f->no_racks);
+	if (f->no_racks)
+		f->g->blocks[f->g->n_blocks++] = f->no_racks;
 	return f->no_racks;
 }
 
