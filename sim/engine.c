@@ -762,16 +762,37 @@ static void diag_ignore(void *ctx, const ka_diag *d)
 	(void)d;
 }
 
-/*
- * Runs the plan's strategy on the group made of members part[n] as they
- * stand: subscriptions, racks, instance ids when static, and, if
- * with_owned, the partitions each holds on paper with its generation.
- * out[] (by internal partition id) receives the owner member, NONE where
- * the strategy withholds or nobody subscribes. Returns the assignor's time
- * in ms (model.assign_ms when set), or -1 on failure.
- */
-static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_owned,
-			   const uint32_t *holder, uint32_t *out)
+/* Each member's paper partitions as a CSR list by position in part[]:
+ * idx[member] is its position (NONE outside part[]), its partitions are
+ * list[cnt[i] .. cnt[i + 1]). Without with_owned every list is empty. */
+static void paper_lists(const struct sim *s, const uint32_t *part, uint32_t n, int with_owned,
+			const uint32_t *holder, uint32_t *idx, uint32_t *cnt, uint32_t *list)
+{
+	for (uint32_t i = 0; i < s->n_mem; i++)
+		idx[i] = NONE;
+	for (uint32_t i = 0; i < n; i++)
+		idx[part[i]] = i;
+	if (!with_owned)
+		return;
+	for (uint32_t p = 0; p < s->P; p++)
+		if (holder[p] != NONE && idx[holder[p]] != NONE)
+			cnt[idx[holder[p]] + 1]++;
+	for (uint32_t i = 0; i < n; i++)
+		cnt[i + 1] += cnt[i];
+	for (uint32_t p = 0; p < s->P; p++)
+		if (holder[p] != NONE && idx[holder[p]] != NONE)
+			list[cnt[idx[holder[p]]]++] = p;
+	for (uint32_t i = n; i > 0; i--)
+		cnt[i] = cnt[i - 1];
+	cnt[0] = 0;
+}
+
+/* The group the assignor sees: members part[n] as they stand (part[] is
+ * sorted here by member id), their subscriptions, racks, instance ids
+ * when static, and, if with_owned, the partitions holder[] gives them on
+ * paper with their generation. NULL after reporting a failure. */
+static ka_group *assignor_group(struct sim *s, uint32_t *part, uint32_t n, int with_owned,
+				const uint32_t *holder)
 {
 	const ks_plan *pl = s->plan;
 	ka_builder *b = ka_builder_new(diag_ignore, NULL);
@@ -780,7 +801,6 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 	uint32_t *list = malloc((size_t)(s->P ? s->P : 1) * sizeof(*list));
 	uint32_t *idx = malloc((size_t)(s->n_mem ? s->n_mem : 1) * sizeof(*idx));
 	ka_group *g = NULL;
-	double ms = -1;
 	if (!b || !tmp || !cnt || !list || !idx) {
 		fail(s, "out of memory");
 		goto out;
@@ -789,24 +809,7 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 	for (uint32_t t = 0; t < s->n_topics; t++)
 		if (ka_builder_add_topic(b, pl->topic_name[t], s->tparts[t]) < 0)
 			goto builder;
-	/* Each member's paper partitions, as a CSR list by position in part[]. */
-	for (uint32_t i = 0; i < s->n_mem; i++)
-		idx[i] = NONE;
-	for (uint32_t i = 0; i < n; i++)
-		idx[part[i]] = i;
-	if (with_owned) {
-		for (uint32_t p = 0; p < s->P; p++)
-			if (holder[p] != NONE && idx[holder[p]] != NONE)
-				cnt[idx[holder[p]] + 1]++;
-		for (uint32_t i = 0; i < n; i++)
-			cnt[i + 1] += cnt[i];
-		for (uint32_t p = 0; p < s->P; p++)
-			if (holder[p] != NONE && idx[holder[p]] != NONE)
-				list[cnt[idx[holder[p]]]++] = p;
-		for (uint32_t i = n; i > 0; i--)
-			cnt[i] = cnt[i - 1];
-		cnt[0] = 0;
-	}
+	paper_lists(s, part, n, with_owned, holder, idx, cnt, list);
 	for (uint32_t i = 0; i < n; i++) {
 		const member *m = &s->mem[part[i]];
 		const slot *sl = &s->slots[m->slot];
@@ -824,28 +827,43 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 				goto builder;
 	}
 	int rc = ka_builder_finish(b, &g);
-	if (rc < 0) {
+	if (rc < 0)
 		fail(s, "building the group for the assignor: %s", ka_strerror(rc));
-		goto out;
+	goto out;
+builder:
+	fail(s, "building the group for the assignor failed");
+out:
+	ka_builder_free(b);
+	free(tmp);
+	free(cnt);
+	free(list);
+	free(idx);
+	if (s->failed) {
+		ka_group_free(g);
+		return NULL;
 	}
+	return g;
+}
+
+/* Runs the strategy on g into owner[] and checks its answer. Returns the
+ * assignor's measured time in ms, or -1 after reporting a failure. */
+static double assignor_call(struct sim *s, const ka_group *g, uint32_t *owner)
+{
+	const ks_plan *pl = s->plan;
 	size_t wsz = ka_workspace_size(pl->strategy, g);
 	void *ws = aligned_alloc(64, (wsz + 63) / 64 * 64 + 64);
-	uint32_t *owner = malloc((size_t)(g->n_partitions ? g->n_partitions : 1) * sizeof(*owner));
-	if (!ws || !owner) {
-		free(ws);
-		free(owner);
+	if (!ws) {
 		fail(s, "out of memory");
-		goto out;
+		return -1;
 	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = ka_assign(pl->strategy, g, ws, wsz, owner);
+	int rc = ka_assign(pl->strategy, g, ws, wsz, owner);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(ws);
 	if (rc < 0) {
-		free(owner);
 		fail(s, "strategy %s: %s", pl->strategy->name, ka_strerror(rc));
-		goto out;
+		return -1;
 	}
 	/* No invalid assignment is counted: the strategy's output is checked
 	 * against its group (a cooperative round may withhold a partition that
@@ -865,12 +883,18 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 		     : fv.rule == KA_VUNSUBSCRIBED ? "is given to a non-subscriber, "
 						   : "is given to no member of the group",
 		     fv.rule == KA_VUNSUBSCRIBED ? g->member_id[fv.member] : "");
-		free(owner);
-		goto out;
+		return -1;
 	}
-	/* Group member k is part[j] for the j whose member id it has: part[]
-	 * is sorted by member id, so a binary search finds it. */
-	uint32_t *gm = tmp;
+	return (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+/* owner[] (by group partition, group member) into out[] (by internal
+ * partition id, simulator member). Group member k is part[j] for the j
+ * whose member id it has: part[] is sorted by member id, so a binary
+ * search finds it; gm[] is scratch for the group's members. */
+static void assignor_owners(const struct sim *s, const uint32_t *part, uint32_t n,
+			    const ka_group *g, const uint32_t *owner, uint32_t *gm, uint32_t *out)
+{
 	for (uint32_t k = 0; k < g->n_members; k++) {
 		size_t lo = 0, hi = n;
 		while (lo < hi) {
@@ -888,19 +912,37 @@ static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_o
 			uint32_t o = owner[g->topic_off[t] + k];
 			out[s->tpid[t][k]] = o == KA_NONE ? NONE : gm[o];
 		}
+}
+
+/*
+ * Runs the plan's strategy on the group made of members part[n] as they
+ * stand: subscriptions, racks, instance ids when static, and, if
+ * with_owned, the partitions each holds on paper with its generation.
+ * out[] (by internal partition id) receives the owner member, NONE where
+ * the strategy withholds or nobody subscribes. Returns the assignor's time
+ * in ms (model.assign_ms when set), or -1 on failure.
+ */
+static double run_assignor(struct sim *s, uint32_t *part, uint32_t n, int with_owned,
+			   const uint32_t *holder, uint32_t *out)
+{
+	ka_group *g = assignor_group(s, part, n, with_owned, holder);
+	if (!g)
+		return -1;
+	uint32_t *owner = malloc((size_t)(g->n_partitions ? g->n_partitions : 1) * sizeof(*owner));
+	uint32_t *gm = malloc((size_t)(g->n_members ? g->n_members : 1) * sizeof(*gm));
+	double ms = -1;
+	if (!owner || !gm) {
+		fail(s, "out of memory");
+	} else {
+		ms = assignor_call(s, g, owner);
+		if (ms >= 0)
+			assignor_owners(s, part, n, g, owner, gm, out);
+		if (ms >= 0 && s->plan->assign_ms >= 0)
+			ms = s->plan->assign_ms;
+	}
 	free(owner);
-	ms = pl->assign_ms >= 0 ? pl->assign_ms
-				: (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-	goto out;
-builder:
-	fail(s, "building the group for the assignor failed");
-out:
-	ka_builder_free(b);
+	free(gm);
 	ka_group_free(g);
-	free(tmp);
-	free(cnt);
-	free(list);
-	free(idx);
 	return s->failed ? -1 : ms;
 }
 
@@ -2237,62 +2279,122 @@ static void metadata(struct sim *s, double t)
 
 /* ------------------------------------------------------------------ the run */
 
-static void dispatch(struct sim *s, const event *e)
+/* Events of processes and their poll loops: the plan's, restarts and
+ * rollouts, closes, crashes, pauses. Returns 0 for another kind. */
+static int dispatch_process(struct sim *s, const event *e)
 {
 	const double t = e->t;
 	member *m = e->a < s->n_mem ? &s->mem[e->a] : NULL;
 	switch (e->type) {
 	case EV_PLAN:
 		plan_event(s, &s->plan->events[e->a], t);
-		break;
+		return 1;
 	case EV_START:
 		start_process(s, e->a, t, "start");
-		break;
-	case EV_JOIN_ARRIVE:
-		if (m && e->b == m->join_tok)
-			join_arrive(s, e->a, t);
-		break;
-	case EV_LEAVE_ARRIVE: {
-		char why[128];
-		snprintf(why, sizeof(why), "%s %s",
-			 m && m->poll_timed_out ? "poll-timeout" : "leave", mem_name(s, e->a));
-		pause_forfeit(s, e->a);
-		drop_member(s, e->a, t, why);
-		break;
+		return 1;
+	case EV_ROLL:
+		roll_next(s, e->a, t);
+		return 1;
+	case EV_CLOSE: {
+		const slot *sl = &s->slots[e->a];
+		if (sl->alive && sl->mem != NONE && s->mem[sl->mem].closing == 1) {
+			s->mem[sl->mem].closing = 2;
+			stop_process(s, e->a, t, (int)e->b);
+		}
+		return 1;
 	}
-	case EV_DISCOVER:
-		if (e->b == s->round)
-			discover(s, e->a, t);
-		break;
-	case EV_DEADLINE:
-		if (e->b == s->round && s->cs == CS_PREPARING && t >= s->deadline_t - 1e-9)
-			complete_join(s, t);
-		break;
-	case EV_ASSIGN:
-		if (e->b == s->round && s->cs == CS_COMPLETING && s->has_pending)
-			deliver(s, t);
-		break;
-	case EV_EXPIRE:
-		if (m && e->b == m->exp_tok)
-			expire(s, e->a, t);
-		break;
+	case EV_CRASH:
+		if (!s->slots[e->a].stopping && s->slots[e->a].roll < 0)
+			stop_process(s, e->a, t, KS_STOP_KILL);
+		return 1;
+	case EV_PAUSE:
+		pause_process(s, e->a, t, s->pauses[e->b].d, 0);
+		return 1;
+	case EV_PAUSE_END:
+		if (m && e->b == m->pause_tok && m->paused)
+			pause_end(s, e->a, t);
+		return 1;
+	case EV_POLL_TIMEOUT:
+		if (m && e->b == m->pause_tok && m->paused && m->stalled)
+			poll_timeout(s, e->a, t);
+		return 1;
 	case EV_DRAIN:
 		if (m && e->b == m->drain_tok) {
 			member_advance(m, t);
 			m->lag = 0;
 			member_reslope(s, e->a, t);
 		}
-		break;
+		return 1;
+	}
+	return 0;
+}
+
+/* Events of the classic protocol: requests reaching the coordinator, its
+ * deadlines and assignments, members learning of a rebalance and
+ * rejoining. Returns 0 for another kind. */
+static int dispatch_classic(struct sim *s, const event *e)
+{
+	const double t = e->t;
+	member *m = e->a < s->n_mem ? &s->mem[e->a] : NULL;
+	switch (e->type) {
+	case EV_JOIN_ARRIVE:
+		if (m && e->b == m->join_tok)
+			join_arrive(s, e->a, t);
+		return 1;
+	case EV_LEAVE_ARRIVE: {
+		char why[128];
+		snprintf(why, sizeof(why), "%s %s",
+			 m && m->poll_timed_out ? "poll-timeout" : "leave", mem_name(s, e->a));
+		pause_forfeit(s, e->a);
+		drop_member(s, e->a, t, why);
+		return 1;
+	}
+	case EV_DISCOVER:
+		if (e->b == s->round)
+			discover(s, e->a, t);
+		return 1;
+	case EV_DEADLINE:
+		if (e->b == s->round && s->cs == CS_PREPARING && t >= s->deadline_t - 1e-9)
+			complete_join(s, t);
+		return 1;
+	case EV_ASSIGN:
+		if (e->b == s->round && s->cs == CS_COMPLETING && s->has_pending)
+			deliver(s, t);
+		return 1;
+	case EV_EXPIRE:
+		if (m && e->b == m->exp_tok)
+			expire(s, e->a, t);
+		return 1;
 	case EV_STATIC_BACK:
 		if (m && e->b == m->exp_tok)
 			static_back(s, e->a, t);
-		break;
+		return 1;
 	case EV_METADATA:
 		metadata(s, t);
-		break;
-	case EV_ROLL:
-		roll_next(s, e->a, t);
-		break;
+		return 1;
+	case EV_POLL:
+		if (e->b == s->round)
+			join_at_poll(s, e->a, t);
+		return 1;
+	case EV_COOP_REVOKE:
+		if (m && e->b == m->revoke_tok)
+			coop_revoke(s, e->a, t);
+		return 1;
+	case EV_LOST:
+		if (m && e->b == m->join_tok && !m->closing)
+			lost_rejoin(s, e->a, t);
+		return 1;
+	}
+	return 0;
+}
+
+/* Events of KIP-848: heartbeats, acknowledgements, a new target, a
+ * revocation due at a poll(). */
+static void dispatch_848(struct sim *s, const event *e)
+{
+	const double t = e->t;
+	member *m = e->a < s->n_mem ? &s->mem[e->a] : NULL;
+	switch (e->type) {
 	case EV_HEARTBEAT:
 		if (m && e->b == m->hb_tok)
 			heartbeat(s, e->a, t);
@@ -2304,17 +2406,6 @@ static void dispatch(struct sim *s, const event *e)
 		if (e->b == s->epoch && s->cur_rb != SIZE_MAX)
 			install_target(s, t);
 		break;
-	case EV_PAUSE:
-		pause_process(s, e->a, t, s->pauses[e->b].d, 0);
-		break;
-	case EV_POLL:
-		if (e->b == s->round)
-			join_at_poll(s, e->a, t);
-		break;
-	case EV_COOP_REVOKE:
-		if (m && e->b == m->revoke_tok)
-			coop_revoke(s, e->a, t);
-		break;
 	case EV_848_REVOKE:
 		if (m && e->b == m->revoke_tok && m->revoke_pending) {
 			m->revoke_pending = 0;
@@ -2325,31 +2416,13 @@ static void dispatch(struct sim *s, const event *e)
 			}
 		}
 		break;
-	case EV_POLL_TIMEOUT:
-		if (m && e->b == m->pause_tok && m->paused && m->stalled)
-			poll_timeout(s, e->a, t);
-		break;
-	case EV_LOST:
-		if (m && e->b == m->join_tok && !m->closing)
-			lost_rejoin(s, e->a, t);
-		break;
-	case EV_CLOSE: {
-		const slot *sl = &s->slots[e->a];
-		if (sl->alive && sl->mem != NONE && s->mem[sl->mem].closing == 1) {
-			s->mem[sl->mem].closing = 2;
-			stop_process(s, e->a, t, (int)e->b);
-		}
-		break;
 	}
-	case EV_CRASH:
-		if (!s->slots[e->a].stopping && s->slots[e->a].roll < 0)
-			stop_process(s, e->a, t, KS_STOP_KILL);
-		break;
-	case EV_PAUSE_END:
-		if (m && e->b == m->pause_tok && m->paused)
-			pause_end(s, e->a, t);
-		break;
-	}
+}
+
+static void dispatch(struct sim *s, const event *e)
+{
+	if (!dispatch_process(s, e) && !dispatch_classic(s, e))
+		dispatch_848(s, e);
 }
 
 /* faults.pauses_per_hour: each starting process pauses at the moments of
@@ -2400,20 +2473,11 @@ static void draw_crashes(struct sim *s, uint32_t n_slots)
 			push(s, t, EV_CRASH, si, 0);
 }
 
-static int setup(struct sim *s)
+/* The plan's topics and their partitions; every partition starts
+ * unowned on paper. */
+static int setup_topics(struct sim *s)
 {
 	const ks_plan *pl = s->plan;
-	const ka_group *g = pl->scenario;
-	ks_run *r = s->run;
-	s->r = pl->produce_rate / 1000.0;
-	s->c = pl->capacity / 1000.0;
-	s->cur_rb = SIZE_MAX;
-	s->thr_below_since = 0;
-	s->deploy_first = s->deploy_last = -1;
-	kd_rng_seed(&s->rng, pl->seed);
-	kd_rng_seed(&s->prng, pl->seed ^ 0x706f6c6cull);
-	kd_rng_seed(&s->race_rng, pl->seed ^ 0x72616365ull);
-
 	s->n_topics = pl->n_topics;
 	s->tparts = calloc(s->n_topics ? s->n_topics : 1, sizeof(*s->tparts));
 	s->tpid = calloc(s->n_topics ? s->n_topics : 1, sizeof(*s->tpid));
@@ -2427,9 +2491,16 @@ static int setup(struct sim *s)
 		add_partitions(s, t, pl->topic_parts[t], 0);
 	}
 	s->gslope = 0; /* partitions all start processed below */
+	return s->failed ? -1 : 0;
+}
 
+/* The starting group's M processes and members, stable in generation 1:
+ * the scenario's members, or m0000... subscribing to every topic. */
+static int setup_members(struct sim *s, uint32_t M)
+{
+	const ks_plan *pl = s->plan;
+	const ka_group *g = pl->scenario;
 	const double I = hb_interval(pl);
-	const uint32_t M = g ? g->n_members : pl->members;
 	for (uint32_t i = 0; i < M; i++) {
 		uint32_t si;
 		if (g) {
@@ -2468,14 +2539,14 @@ static int setup(struct sim *s)
 		m->poll_phase = (double)i / M;
 		m->lag_t = 0;
 	}
-	s->n_in_group = M;
-	s->generation = 1;
-	s->epoch = 1;
-	s->cs = M ? CS_STABLE : CS_EMPTY;
-	r->n_topics = s->n_topics;
+	return 0;
+}
 
-	/* Time 0's assignment: the scenario's owned partitions, or the
-	 * strategy's answer on the group as it starts. */
+/* Time 0's assignment: the scenario's owned partitions, or the strategy's
+ * answer on the group as it starts; its owners process from time 0. */
+static int setup_assignment(struct sim *s, uint32_t M)
+{
+	const ka_group *g = s->plan->scenario;
 	int have_owned = g && g->own_off[g->n_members] > 0;
 	if (have_owned) {
 		for (uint32_t t = 0; t < s->n_topics; t++)
@@ -2504,6 +2575,33 @@ static int setup(struct sim *s)
 	}
 	/* proc_start took r off the slope per processed partition. */
 	s->gslope += s->r * s->P;
+	return 0;
+}
+
+static int setup(struct sim *s)
+{
+	const ks_plan *pl = s->plan;
+	const ka_group *g = pl->scenario;
+	s->r = pl->produce_rate / 1000.0;
+	s->c = pl->capacity / 1000.0;
+	s->cur_rb = SIZE_MAX;
+	s->thr_below_since = 0;
+	s->deploy_first = s->deploy_last = -1;
+	kd_rng_seed(&s->rng, pl->seed);
+	kd_rng_seed(&s->prng, pl->seed ^ 0x706f6c6cull);
+	kd_rng_seed(&s->race_rng, pl->seed ^ 0x72616365ull);
+	if (setup_topics(s) < 0)
+		return -1;
+	const uint32_t M = g ? g->n_members : pl->members;
+	if (setup_members(s, M) < 0)
+		return -1;
+	s->n_in_group = M;
+	s->generation = 1;
+	s->epoch = 1;
+	s->cs = M ? CS_STABLE : CS_EMPTY;
+	s->run->n_topics = s->n_topics;
+	if (setup_assignment(s, M) < 0)
+		return -1;
 	schedule_drains(s, 0);
 	for (size_t i = 0; i < pl->n_events; i++)
 		push(s, pl->events[i].at_ms, EV_PLAN, (uint32_t)i, 0);
@@ -2570,6 +2668,108 @@ void ks_run_free(ks_run *r)
 	free(r);
 }
 
+/* The run's end: end_ms, or once everything settled and lag is back
+ * under one second of production, then one more second (at most a day). */
+static double run_end(const struct sim *s)
+{
+	double end = s->plan->end_ms;
+	if (end >= 0)
+		return end;
+	end = s->last_t;
+	const double thr = s->P * s->r * 1000.0;
+	if (s->G >= thr && thr > 0)
+		end = DAY_MS;
+	else if (s->thr_below_since > end)
+		end = s->thr_below_since;
+	end = ceil((end + 1000) / 1000) * 1000;
+	return end > DAY_MS ? DAY_MS : end;
+}
+
+/* The final layout of topics, who owns what at the end, and the
+ * ownership intervals still open, closed at end. */
+static int run_close(struct sim *s, double end)
+{
+	ks_run *r = s->run;
+	r->n_topics = s->n_topics;
+	r->topic_parts = malloc((s->n_topics ? s->n_topics : 1) * sizeof(uint32_t));
+	r->topic_off = malloc((s->n_topics + 1) * sizeof(uint32_t));
+	r->final_owner = malloc((s->P ? s->P : 1) * sizeof(uint32_t));
+	r->final_in_group = calloc(s->n_mem ? s->n_mem : 1, 1);
+	if (!r->topic_parts || !r->topic_off || !r->final_owner || !r->final_in_group)
+		return -1;
+	r->topic_off[0] = 0;
+	for (uint32_t t = 0; t < s->n_topics; t++) {
+		r->topic_parts[t] = s->tparts[t];
+		r->topic_off[t + 1] = r->topic_off[t] + s->tparts[t];
+	}
+	for (uint32_t mi = 0; mi < s->n_mem; mi++)
+		r->final_in_group[mi] = s->mem[mi].in_group && s->mem[mi].alive;
+	for (uint32_t p = 0; p < s->P; p++) {
+		const uint32_t o = s->proc[p];
+		r->final_owner[r->topic_off[s->ptopic[p]] + s->pnum[p]] = o;
+		if (o != NONE)
+			close_interval(s, p, o, end);
+		else if (end > s->pt[p] && !s->touched[p]) {
+			s->touched[p] = 1;
+			s->n_unowned_ever++;
+		}
+	}
+	if (s->cur_rb != SIZE_MAX)
+		close_record(s, end, 1);
+	return 0;
+}
+
+/* Long runs keep one lag sample per lag_step_ms, at most 10,000; the
+ * intervals name partitions by their place in the final layout. */
+static void run_thin(struct sim *s, double end)
+{
+	ks_run *r = s->run;
+	r->lag_step_ms = 1000;
+	if (end > 10000e3) {
+		r->lag_step_ms = 1000 * ceil(end / 10000e3);
+		const size_t k = (size_t)(r->lag_step_ms / 1000);
+		size_t w = 0;
+		for (size_t i = 0; i < r->n_lag; i += k) {
+			r->lag[2 * w] = r->lag[2 * i];
+			r->lag[2 * w + 1] = r->lag[2 * i + 1];
+			w++;
+		}
+		r->n_lag = w;
+	}
+	for (size_t i = 0; i < r->n_intervals; i++) {
+		const uint32_t p = r->intervals[i].partition;
+		r->intervals[i].partition = r->topic_off[s->ptopic[p]] + s->pnum[p];
+	}
+}
+
+static void run_summary(const struct sim *s, double end)
+{
+	const ks_plan *plan = s->plan;
+	const ks_run *r = s->run;
+	ks_summary *sm = &s->run->summary;
+	sm->duration_ms = end;
+	sm->rebalances = (uint32_t)r->n_rebalances;
+	sm->generations = plan->protocol == KS_CONSUMER ? (int32_t)s->epoch - 1 : s->generation - 1;
+	sm->stop_the_world_ms = s->stw;
+	sm->partitions_unowned = s->n_unowned_ever;
+	sm->unowned_partition_seconds = s->ups;
+	sm->max_lag = s->max_lag;
+	const double thr = s->P * s->r * 1000.0;
+	if (s->G < thr || thr == 0) {
+		double since =
+		    s->thr_below_since > s->last_event_t ? s->thr_below_since : s->last_event_t;
+		sm->time_to_drain_ms = since - s->last_event_t;
+	} else {
+		sm->time_to_drain_ms = -1;
+	}
+	sm->processed_twice = s->twice;
+	sm->lag_message_seconds = s->lag_int / 1000;
+	sm->pauses = s->n_paused;
+	sm->pause_expiries = s->n_pause_expired;
+	sm->deploy_ms =
+	    s->deploy_first >= 0 && s->deploy_last >= 0 ? s->deploy_last - s->deploy_first : -1;
+}
+
 int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 {
 	struct sim s;
@@ -2601,92 +2801,16 @@ int ks_simulate(const ks_plan *plan, ks_run **out, char *err, size_t errlen)
 		ks_run_free(r);
 		return internal ? KS_EINTERNAL : -1;
 	}
-	/* Without end_ms the run lasts until everything settled and lag is
-	 * back under one second of production, then one more second. */
-	double end = plan->end_ms;
-	if (end < 0) {
-		end = s.last_t;
-		const double thr = s.P * s.r * 1000.0;
-		if (s.G >= thr && thr > 0)
-			end = DAY_MS;
-		else if (s.thr_below_since > end)
-			end = s.thr_below_since;
-		end = ceil((end + 1000) / 1000) * 1000;
-		if (end > DAY_MS)
-			end = DAY_MS;
-	}
+	const double end = run_end(&s);
 	advance(&s, end);
-	r->n_topics = s.n_topics;
-	r->topic_parts = malloc((s.n_topics ? s.n_topics : 1) * sizeof(uint32_t));
-	r->topic_off = malloc((s.n_topics + 1) * sizeof(uint32_t));
-	r->final_owner = malloc((s.P ? s.P : 1) * sizeof(uint32_t));
-	r->final_in_group = calloc(s.n_mem ? s.n_mem : 1, 1);
-	if (!r->topic_parts || !r->topic_off || !r->final_owner || !r->final_in_group) {
+	if (run_close(&s, end) < 0) {
 		snprintf(err, errlen, "out of memory");
 		sim_free(&s);
 		ks_run_free(r);
 		return -1;
 	}
-	r->topic_off[0] = 0;
-	for (uint32_t t = 0; t < s.n_topics; t++) {
-		r->topic_parts[t] = s.tparts[t];
-		r->topic_off[t + 1] = r->topic_off[t] + s.tparts[t];
-	}
-	for (uint32_t mi = 0; mi < s.n_mem; mi++)
-		r->final_in_group[mi] = s.mem[mi].in_group && s.mem[mi].alive;
-	for (uint32_t p = 0; p < s.P; p++) {
-		const uint32_t o = s.proc[p];
-		r->final_owner[r->topic_off[s.ptopic[p]] + s.pnum[p]] = o;
-		if (o != NONE)
-			close_interval(&s, p, o, end);
-		else if (end > s.pt[p] && !s.touched[p]) {
-			s.touched[p] = 1;
-			s.n_unowned_ever++;
-		}
-	}
-	if (s.cur_rb != SIZE_MAX)
-		close_record(&s, end, 1);
-
-	/* Long runs: one lag sample per lag_step_ms, at most 10,000. */
-	r->lag_step_ms = 1000;
-	if (end > 10000e3) {
-		r->lag_step_ms = 1000 * ceil(end / 10000e3);
-		const size_t k = (size_t)(r->lag_step_ms / 1000);
-		size_t w = 0;
-		for (size_t i = 0; i < r->n_lag; i += k) {
-			r->lag[2 * w] = r->lag[2 * i];
-			r->lag[2 * w + 1] = r->lag[2 * i + 1];
-			w++;
-		}
-		r->n_lag = w;
-	}
-	/* Intervals name partitions by their place in the final layout. */
-	for (size_t i = 0; i < r->n_intervals; i++) {
-		const uint32_t p = r->intervals[i].partition;
-		r->intervals[i].partition = r->topic_off[s.ptopic[p]] + s.pnum[p];
-	}
-	ks_summary *sm = &r->summary;
-	sm->duration_ms = end;
-	sm->rebalances = (uint32_t)r->n_rebalances;
-	sm->generations = plan->protocol == KS_CONSUMER ? (int32_t)s.epoch - 1 : s.generation - 1;
-	sm->stop_the_world_ms = s.stw;
-	sm->partitions_unowned = s.n_unowned_ever;
-	sm->unowned_partition_seconds = s.ups;
-	sm->max_lag = s.max_lag;
-	const double thr = s.P * s.r * 1000.0;
-	if (s.G < thr || thr == 0) {
-		double since =
-		    s.thr_below_since > s.last_event_t ? s.thr_below_since : s.last_event_t;
-		sm->time_to_drain_ms = since - s.last_event_t;
-	} else {
-		sm->time_to_drain_ms = -1;
-	}
-	sm->processed_twice = s.twice;
-	sm->lag_message_seconds = s.lag_int / 1000;
-	sm->pauses = s.n_paused;
-	sm->pause_expiries = s.n_pause_expired;
-	sm->deploy_ms =
-	    s.deploy_first >= 0 && s.deploy_last >= 0 ? s.deploy_last - s.deploy_first : -1;
+	run_thin(&s, end);
+	run_summary(&s, end);
 	const int failed = s.failed;
 	sim_free(&s);
 	if (failed) {
