@@ -22,6 +22,9 @@
  * real kassign strategy, on the group as it stands, with owned partitions
  * and generations) returns through SyncGroup. Cooperative members then
  * revoke what they lost and rejoin, which is the follow-up rebalance.
+ * With librdkafka's client a heartbeat sent on a SyncGroup response races
+ * that rejoin; thread scheduling decides it, so the outcome is a seeded
+ * draw (race_heartbeat, model.followup_race).
  *
  * Heartbeats are not events: a member's heartbeats fall on a fixed grid from
  * its last assignment, so the next one after any moment is computed when a
