@@ -31,6 +31,77 @@
 
 /* ------------------------------------------------------------ writing */
 
+/* Each topic's opening, "name": [, quoted once into one block: a G-1M
+ * answer opens a topic a million times. */
+static int topic_openings(const ka_group *g, struct wbuf *tw, uint32_t *at)
+{
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		at[t] = (uint32_t)tw->n;
+		kd__wb_quote(tw, g->topic_name[t]);
+		kd__wb_put(tw, ": [", 3);
+		if (tw->n > UINT32_MAX)
+			return -1;
+	}
+	at[g->n_topics] = (uint32_t)tw->n;
+	return tw->err ? -1 : 0;
+}
+
+/* The topic holding partition p, searched forward from topic t (which
+ * starts at or before p): galloping, since one member's next partition is
+ * often a few topics on and sometimes hundreds. */
+static uint32_t topic_from(const ka_group *g, uint32_t t, uint32_t p)
+{
+	const uint32_t *off = g->topic_off, T = g->n_topics;
+	uint32_t lo = t, step = 1;
+	while (lo + step < T && off[lo + step] <= p) {
+		lo += step;
+		step *= 2;
+	}
+	uint32_t hi = lo + step < T ? lo + step : T; /* off[hi] > p, or the end */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (off[mid] <= p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One member's partitions, list[0..n) ascending: "t": [0, 1], "u": [4]. */
+static void member_partitions(struct wbuf *w, const ka_group *g, const struct wbuf *tw,
+			      const uint32_t *at, const uint32_t *list, uint32_t n)
+{
+	uint32_t t = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		const uint32_t p = list[k];
+		if (k == 0 || p >= g->topic_off[t + 1]) {
+			t = topic_from(g, t, p);
+			const size_t len = at[t + 1] - at[t];
+			char *d = kd__wb_room(w, len + 3);
+			if (!d)
+				return;
+			size_t j = 0;
+			if (k) {
+				memcpy(d, "], ", 3);
+				j = 3;
+			}
+			memcpy(d + j, tw->buf + at[t], len);
+			w->n += j + len;
+		} else {
+			char *d = kd__wb_room(w, 2);
+			if (!d)
+				return;
+			memcpy(d, ", ", 2);
+			w->n += 2;
+		}
+		char *d = kd__wb_room(w, 10);
+		if (!d)
+			return;
+		w->n += kd__u32_dec(d, p - g->topic_off[t]);
+	}
+}
+
 int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const uint32_t *owner)
 {
 	uint32_t M = g->n_members, P = g->n_partitions;
@@ -38,13 +109,12 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 		if (owner[p] != KA_NONE && owner[p] >= M)
 			return -1;
 	uint32_t *off = calloc((size_t)M + 1, sizeof *off);
-	uint32_t *list = malloc(((size_t)P + 1) * sizeof *list);
-	if (list)
-		kd__advise_huge(list, ((size_t)P + 1) * sizeof *list);
-	struct wbuf w = {.f = f, .cap = 1 << 16};
+	uint32_t *list = kd__huge_alloc(((size_t)P + 1) * sizeof *list);
+	uint32_t *at = malloc(((size_t)g->n_topics + 1) * sizeof *at);
+	struct wbuf w = {.f = f, .cap = 1 << 16}, tw = {0};
 	w.buf = malloc(w.cap);
 	int rc = -1;
-	if (!off || !list || !w.buf)
+	if (!off || !list || !at || !w.buf || topic_openings(g, &tw, at) < 0)
 		goto out;
 
 	/* Counting sort: off[m]..off[m+1] ends up holding m's partitions,
@@ -71,24 +141,8 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 		kd__wb_s(&w, "    ");
 		kd__wb_quote(&w, g->member_id[m]);
 		kd__wb_s(&w, ": {");
-		uint32_t t = 0;
-		bool open = false;
-		for (uint32_t k = off[m]; k < off[m + 1]; k++) {
-			uint32_t p = list[k];
-			if (!open || p >= g->topic_off[t + 1]) {
-				if (open)
-					kd__wb_s(&w, "], ");
-				while (p >= g->topic_off[t + 1])
-					t++;
-				kd__wb_quote(&w, g->topic_name[t]);
-				kd__wb_s(&w, ": [");
-				open = true;
-			} else {
-				kd__wb_s(&w, ", ");
-			}
-			kd__wb_i64(&w, p - g->topic_off[t]);
-		}
-		kd__wb_s(&w, open ? "]}" : "}");
+		member_partitions(&w, g, &tw, at, list + off[m], off[m + 1] - off[m]);
+		kd__wb_s(&w, off[m + 1] > off[m] ? "]}" : "}");
 		kd__wb_s(&w, i + 1 < M ? ",\n" : "\n  ");
 	}
 	kd__wb_s(&w, "}\n}\n");
@@ -97,7 +151,9 @@ int kd_assignment_write(FILE *f, const ka_group *g, const char *strategy, const 
 out:
 	free(off);
 	free(list);
+	free(at);
 	free(w.buf);
+	free(tw.buf);
 	return rc;
 }
 

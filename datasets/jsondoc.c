@@ -24,103 +24,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAG_OBJ, TAG_ARR, TAG_STR, TAG_INT, TAG_BIG, TAG_REAL, TAG_TRUE, TAG_FALSE, TAG_NULL };
-
 /* jansson's JSON_PARSER_MAX_DEPTH: a value may sit inside at most 2047
  * containers (jansson counts the value itself). */
 #define MAX_DEPTH 2048
-#define MAX_COUNT ((1u << 28) - 1)
 
 static inline kd__jnode mk(unsigned tag, uint64_t payload)
 {
 	return payload << 4 | tag;
 }
 
-static inline unsigned tag_of(kd__jnode n)
-{
-	return (unsigned)(n & 15);
-}
-
-static inline uint64_t payload(kd__jnode n)
-{
-	return n >> 4;
-}
-
-static inline uint32_t count_of(kd__jnode n)
-{
-	return (uint32_t)(n >> 4) & MAX_COUNT;
-}
-
-static inline uint32_t first_of(kd__jnode n)
-{
-	return (uint32_t)(n >> 32);
-}
-
-int kd__json_type(const kd__jnode *v)
-{
-	switch (tag_of(*v)) {
-	case TAG_OBJ:
-		return KD_JOBJECT;
-	case TAG_ARR:
-		return KD_JARRAY;
-	case TAG_STR:
-		return KD_JSTRING;
-	case TAG_INT:
-	case TAG_BIG:
-		return KD_JINTEGER;
-	case TAG_REAL:
-		return KD_JREAL;
-	case TAG_TRUE:
-		return KD_JTRUE;
-	case TAG_FALSE:
-		return KD_JFALSE;
-	default:
-		return KD_JNULL;
-	}
-}
-
-size_t kd__json_size(const kd__jnode *v)
-{
-	if (!v || (tag_of(*v) != TAG_OBJ && tag_of(*v) != TAG_ARR))
-		return 0;
-	return count_of(*v);
-}
-
-const kd__jnode *kd__json_at(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
-{
-	if (!v || tag_of(*v) != TAG_ARR || i >= count_of(*v))
-		return NULL;
-	return d->node + first_of(*v) + i;
-}
-
-const char *kd__json_key(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
-{
-	if (!v || tag_of(*v) != TAG_OBJ || i >= count_of(*v))
-		return NULL;
-	return d->text + payload(d->node[first_of(*v) + 2 * i]);
-}
-
-const kd__jnode *kd__json_val(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
-{
-	if (!v || tag_of(*v) != TAG_OBJ || i >= count_of(*v))
-		return NULL;
-	return d->node + first_of(*v) + 2 * i + 1;
-}
-
 const kd__jnode *kd__json_get(const struct kd__jdoc *d, const kd__jnode *v, const char *key)
 {
-	if (!v || tag_of(*v) != TAG_OBJ)
+	if (!v || kd__jtag(*v) != KD__T_OBJ)
 		return NULL;
-	const kd__jnode *kv = d->node + first_of(*v);
-	for (uint32_t i = 0, n = count_of(*v); i < n; i++)
-		if (strcmp(d->text + payload(kv[2 * i]), key) == 0)
+	const kd__jnode *kv = d->node + kd__jfirst(*v);
+	for (uint32_t i = 0, n = kd__jcount(*v); i < n; i++)
+		if (strcmp(d->text + kd__jpayload(kv[2 * i]), key) == 0)
 			return kv + 2 * i + 1;
 	return NULL;
-}
-
-const char *kd__json_str(const struct kd__jdoc *d, const kd__jnode *v)
-{
-	return v && tag_of(*v) == TAG_STR ? d->text + payload(*v) : NULL;
 }
 
 size_t kd__json_strlen(const struct kd__jdoc *d, const kd__jnode *v)
@@ -129,20 +50,9 @@ size_t kd__json_strlen(const struct kd__jdoc *d, const kd__jnode *v)
 	return s ? strlen(s) : 0;
 }
 
-int64_t kd__json_int(const struct kd__jdoc *d, const kd__jnode *v)
-{
-	if (!v)
-		return 0;
-	if (tag_of(*v) == TAG_INT)
-		return (int64_t)*v >> 4; /* arithmetic shift restores the sign */
-	if (tag_of(*v) == TAG_BIG)
-		return d->big[payload(*v)];
-	return 0;
-}
-
 double kd__json_real(const struct kd__jdoc *d, const kd__jnode *v)
 {
-	return v && tag_of(*v) == TAG_REAL ? d->real[payload(*v)] : 0.0;
+	return v && kd__jtag(*v) == KD__T_REAL ? d->real[kd__jpayload(*v)] : 0.0;
 }
 
 void kd__json_free(struct kd__jdoc *d)
@@ -199,10 +109,35 @@ static int push(struct parser *ps, kd__jnode n)
 	return 0;
 }
 
+/* Byte classes, one load a byte in the two loops that see every byte of a
+ * file: WS (1) for JSON's whitespace, PLAIN (2) for string bytes copied as
+ * they are (printable ASCII but the quote and the backslash); the space is
+ * both. */
+enum { WS = 1, PLAIN = 2 };
+/* clang-format off */
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	3, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+/* clang-format on */
+
 static inline void skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end &&
-	       (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+	while (ps->p < ps->end && (byte_class[*ps->p] & WS))
 		ps->p++;
 }
 
@@ -238,20 +173,21 @@ static int parse_string(struct parser *ps, uint64_t *off)
 {
 	struct kd__jdoc *d = ps->d;
 	const unsigned char *p = ps->p, *end = ps->end;
-	/* Unescaped text is never longer than its source. */
-	const unsigned char *q = p;
-	while (q < end && *q != '"')
-		q += *q == '\\' && q + 1 < end ? 2 : 1;
-	if (grow((void **)&d->text, &ps->cap_text, d->n_text + (size_t)(q - p) + 1, 1) != 0)
-		return ps->err = KD_JSON_NOMEM;
+	/* Unescaped text is never longer than its source, so the text written
+	 * so far plus the input left always fits when kd__json_parse's
+	 * reservation held; otherwise this string's end is found first. */
+	if (d->n_text + (size_t)(end - p) + 1 > ps->cap_text) {
+		const unsigned char *q = p;
+		while (q < end && *q != '"')
+			q += *q == '\\' && q + 1 < end ? 2 : 1;
+		if (grow((void **)&d->text, &ps->cap_text, d->n_text + (size_t)(q - p) + 1, 1) != 0)
+			return ps->err = KD_JSON_NOMEM;
+	}
 	*off = d->n_text;
 	char *out = d->text + d->n_text;
 	for (;;) {
-		const unsigned char *run = p;
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
-		memcpy(out, run, (size_t)(p - run));
-		out += p - run;
+		while (p < end && (byte_class[*p] & PLAIN))
+			*out++ = (char)*p++;
 		if (p >= end)
 			goto bad;
 		unsigned c = *p;
@@ -390,13 +326,13 @@ static int parse_number(struct parser *ps, kd__jnode *out)
 		if (neg)
 			v = -v;
 		if (v >= -((int64_t)1 << 59) && v < ((int64_t)1 << 59)) {
-			*out = mk(TAG_INT, (uint64_t)v);
+			*out = mk(KD__T_INT, (uint64_t)v);
 			return 0;
 		}
 		if (grow((void **)&d->big, &ps->cap_big, d->n_big + 1, sizeof *d->big) != 0)
 			return ps->err = KD_JSON_NOMEM;
 		d->big[d->n_big] = v;
-		*out = mk(TAG_BIG, d->n_big++);
+		*out = mk(KD__T_BIG, d->n_big++);
 		return 0;
 	}
 	/* The rare long forms go through the C library, as in jansson. */
@@ -418,7 +354,7 @@ static int parse_number(struct parser *ps, kd__jnode *out)
 			rc = ps->err = KD_JSON_NOMEM;
 		} else {
 			d->big[d->n_big] = v;
-			*out = mk(TAG_BIG, d->n_big++);
+			*out = mk(KD__T_BIG, d->n_big++);
 		}
 	} else {
 		double v = strtod(buf, NULL);
@@ -429,7 +365,7 @@ static int parse_number(struct parser *ps, kd__jnode *out)
 			rc = ps->err = KD_JSON_NOMEM;
 		} else {
 			d->real[d->n_real] = v;
-			*out = mk(TAG_REAL, d->n_real++);
+			*out = mk(KD__T_REAL, d->n_real++);
 		}
 	}
 	if (buf != small)
@@ -457,8 +393,8 @@ static int keys_distinct(struct parser *ps, const kd__jnode *kv, size_t n)
 	if (n <= 12) {
 		for (size_t i = 1; i < n; i++)
 			for (size_t j = 0; j < i; j++)
-				if (strcmp(text + payload(kv[2 * i]), text + payload(kv[2 * j])) ==
-				    0)
+				if (strcmp(text + kd__jpayload(kv[2 * i]),
+					   text + kd__jpayload(kv[2 * j])) == 0)
 					return 0;
 		return 1;
 	}
@@ -477,10 +413,10 @@ static int keys_distinct(struct parser *ps, const kd__jnode *kv, size_t n)
 	}
 	memset(ps->set, 0xff, cap * sizeof *ps->set);
 	for (size_t i = 0; i < n; i++) {
-		const char *k = text + payload(kv[2 * i]);
+		const char *k = text + kd__jpayload(kv[2 * i]);
 		size_t h = hash_key(k) & (cap - 1);
 		for (; ps->set[h] != UINT32_MAX; h = (h + 1) & (cap - 1))
-			if (strcmp(text + payload(kv[2 * ps->set[h]]), k) == 0)
+			if (strcmp(text + kd__jpayload(kv[2 * ps->set[h]]), k) == 0)
 				return 0;
 		ps->set[h] = (uint32_t)i;
 	}
@@ -494,7 +430,7 @@ static int close_frame(struct parser *ps)
 	struct frame f = ps->fr[--ps->n_fr];
 	size_t n = ps->n_pend - f.start;
 	size_t count = f.obj ? n / 2 : n;
-	if (count > MAX_COUNT || d->n_node + n > UINT32_MAX)
+	if (count > KD__JCOUNT_MAX || d->n_node + n > UINT32_MAX)
 		return ps->err = KD_JSON_LIMIT;
 	if (f.obj && !keys_distinct(ps, ps->pend + f.start, count))
 		return ps->err ? ps->err : (ps->err = KD_JSON_SYNTAX);
@@ -502,7 +438,7 @@ static int close_frame(struct parser *ps)
 		return ps->err = KD_JSON_NOMEM;
 	memcpy(d->node + d->n_node, ps->pend + f.start, n * sizeof *d->node);
 	kd__jnode c =
-	    (uint64_t)d->n_node << 32 | (uint64_t)count << 4 | (f.obj ? TAG_OBJ : TAG_ARR);
+	    (uint64_t)d->n_node << 32 | (uint64_t)count << 4 | (f.obj ? KD__T_OBJ : KD__T_ARR);
 	d->n_node += n;
 	ps->n_pend = f.start;
 	ps->pend[ps->n_pend++] = c; /* room: the container had at least its slot */
@@ -550,7 +486,7 @@ static int parse_key(struct parser *ps)
 		return ps->err = KD_JSON_SYNTAX;
 	ps->p++;
 	uint64_t off;
-	if (parse_string(ps, &off) != 0 || push(ps, mk(TAG_STR, off)) != 0)
+	if (parse_string(ps, &off) != 0 || push(ps, mk(KD__T_STR, off)) != 0)
 		return ps->err;
 	skip_ws(ps);
 	if (ps->p >= ps->end || *ps->p != ':')
@@ -591,19 +527,19 @@ static int parse_all(struct parser *ps)
 			continue;
 		case '"':
 			ps->p++;
-			if (parse_string(ps, &off) != 0 || push(ps, mk(TAG_STR, off)) != 0)
+			if (parse_string(ps, &off) != 0 || push(ps, mk(KD__T_STR, off)) != 0)
 				return ps->err;
 			break;
 		case 't':
-			if (literal(ps, "true", TAG_TRUE) != 0)
+			if (literal(ps, "true", KD__T_TRUE) != 0)
 				return ps->err;
 			break;
 		case 'f':
-			if (literal(ps, "false", TAG_FALSE) != 0)
+			if (literal(ps, "false", KD__T_FALSE) != 0)
 				return ps->err;
 			break;
 		case 'n':
-			if (literal(ps, "null", TAG_NULL) != 0)
+			if (literal(ps, "null", KD__T_NULL) != 0)
 				return ps->err;
 			break;
 		default:
@@ -648,11 +584,13 @@ int kd__json_parse(struct kd__jdoc *d, const char *data, size_t len, size_t *sto
 	 * copied by a reallocation, and only the pages written count as
 	 * memory. Should the reservation fail, the arrays grow instead. */
 	size_t most = len / 2 + 2;
-	if (grow((void **)&d->node, &ps.cap_node, most, sizeof *d->node) != 0 &&
-	    grow((void **)&d->node, &ps.cap_node, len / 16 + 16, sizeof *d->node) != 0)
+	if ((d->node = kd__huge_alloc(most * sizeof *d->node)) != NULL)
+		ps.cap_node = most;
+	else if (grow((void **)&d->node, &ps.cap_node, len / 16 + 16, sizeof *d->node) != 0)
 		ps.err = KD_JSON_NOMEM;
-	if (grow((void **)&d->text, &ps.cap_text, len + 1, 1) != 0 &&
-	    grow((void **)&d->text, &ps.cap_text, len / 16 + 16, 1) != 0)
+	if ((d->text = kd__huge_alloc(len + 1)) != NULL)
+		ps.cap_text = len + 1;
+	else if (grow((void **)&d->text, &ps.cap_text, len / 16 + 16, 1) != 0)
 		ps.err = KD_JSON_NOMEM;
 	int rc = ps.err ? ps.err : parse_all(&ps);
 	if (rc == 0)

@@ -80,7 +80,67 @@ static inline const kd__jnode *kd__json_root(const struct kd__jdoc *d)
 	return &d->root;
 }
 
-int kd__json_type(const kd__jnode *v);
+/* A node's layout, read by the accessors below and written by
+ * jsondoc.c: the low 4 bits are a tag (KD__T_*); above them a scalar's
+ * payload (an integer itself, or an offset into text, big or real); a
+ * container's count in bits 4 to 31 and the index of its first child in
+ * bits 32 to 63. The accessors are inline: a loader calls them for every
+ * value of a file. */
+enum {
+	KD__T_OBJ,
+	KD__T_ARR,
+	KD__T_STR,
+	KD__T_INT,
+	KD__T_BIG,
+	KD__T_REAL,
+	KD__T_TRUE,
+	KD__T_FALSE,
+	KD__T_NULL
+};
+#define KD__JCOUNT_MAX ((1u << 28) - 1)
+
+static inline unsigned kd__jtag(kd__jnode n)
+{
+	return (unsigned)(n & 15);
+}
+
+static inline uint64_t kd__jpayload(kd__jnode n)
+{
+	return n >> 4;
+}
+
+static inline uint32_t kd__jcount(kd__jnode n)
+{
+	return (uint32_t)(n >> 4) & KD__JCOUNT_MAX;
+}
+
+static inline uint32_t kd__jfirst(kd__jnode n)
+{
+	return (uint32_t)(n >> 32);
+}
+
+static inline int kd__json_type(const kd__jnode *v)
+{
+	switch (kd__jtag(*v)) {
+	case KD__T_OBJ:
+		return KD_JOBJECT;
+	case KD__T_ARR:
+		return KD_JARRAY;
+	case KD__T_STR:
+		return KD_JSTRING;
+	case KD__T_INT:
+	case KD__T_BIG:
+		return KD_JINTEGER;
+	case KD__T_REAL:
+		return KD_JREAL;
+	case KD__T_TRUE:
+		return KD_JTRUE;
+	case KD__T_FALSE:
+		return KD_JFALSE;
+	default:
+		return KD_JNULL;
+	}
+}
 
 static inline bool kd__json_is(const kd__jnode *v, int type)
 {
@@ -88,17 +148,38 @@ static inline bool kd__json_is(const kd__jnode *v, int type)
 }
 
 /* Elements of an array, pairs of an object, 0 for anything else. */
-size_t kd__json_size(const kd__jnode *v);
+static inline size_t kd__json_size(const kd__jnode *v)
+{
+	if (!v || (kd__jtag(*v) != KD__T_OBJ && kd__jtag(*v) != KD__T_ARR))
+		return 0;
+	return kd__jcount(*v);
+}
 
 /* Element i of an array, NULL past the end or for a non-array. */
-const kd__jnode *kd__json_at(const struct kd__jdoc *d, const kd__jnode *v, size_t i);
+static inline const kd__jnode *kd__json_at(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
+{
+	if (!v || kd__jtag(*v) != KD__T_ARR || i >= kd__jcount(*v))
+		return NULL;
+	return d->node + kd__jfirst(*v) + i;
+}
 
 /* Object member by key, NULL when absent or v is not an object. */
 const kd__jnode *kd__json_get(const struct kd__jdoc *d, const kd__jnode *v, const char *key);
 
 /* The i-th pair of an object, in file order. */
-const char *kd__json_key(const struct kd__jdoc *d, const kd__jnode *v, size_t i);
-const kd__jnode *kd__json_val(const struct kd__jdoc *d, const kd__jnode *v, size_t i);
+static inline const char *kd__json_key(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
+{
+	if (!v || kd__jtag(*v) != KD__T_OBJ || i >= kd__jcount(*v))
+		return NULL;
+	return d->text + kd__jpayload(d->node[kd__jfirst(*v) + 2 * i]);
+}
+
+static inline const kd__jnode *kd__json_val(const struct kd__jdoc *d, const kd__jnode *v, size_t i)
+{
+	if (!v || kd__jtag(*v) != KD__T_OBJ || i >= kd__jcount(*v))
+		return NULL;
+	return d->node + kd__jfirst(*v) + 2 * i + 1;
+}
 
 /* For each pair of an object, in file order: key and val set, i counting. */
 #define KD_JSON_FOREACH(d, obj, i, key, val)                                                       \
@@ -107,11 +188,25 @@ const kd__jnode *kd__json_val(const struct kd__jdoc *d, const kd__jnode *v, size
 	     i++)
 
 /* A string's text, NULL for a non-string. */
-const char *kd__json_str(const struct kd__jdoc *d, const kd__jnode *v);
+static inline const char *kd__json_str(const struct kd__jdoc *d, const kd__jnode *v)
+{
+	return v && kd__jtag(*v) == KD__T_STR ? d->text + kd__jpayload(*v) : NULL;
+}
+
 size_t kd__json_strlen(const struct kd__jdoc *d, const kd__jnode *v);
 
 /* An integer's value, 0 for a non-integer; a real's, 0.0 for a non-real. */
-int64_t kd__json_int(const struct kd__jdoc *d, const kd__jnode *v);
+static inline int64_t kd__json_int(const struct kd__jdoc *d, const kd__jnode *v)
+{
+	if (!v)
+		return 0;
+	if (kd__jtag(*v) == KD__T_INT)
+		return (int64_t)*v >> 4; /* arithmetic shift restores the sign */
+	if (kd__jtag(*v) == KD__T_BIG)
+		return d->big[kd__jpayload(*v)];
+	return 0;
+}
+
 double kd__json_real(const struct kd__jdoc *d, const kd__jnode *v);
 
 #endif

@@ -22,6 +22,29 @@ void kd__wb_flush(struct wbuf *w)
 		w->n = 0;
 }
 
+char *kd__wb_room_slow(struct wbuf *w, size_t n)
+{
+	if (w->err)
+		return NULL;
+	if (w->f)
+		kd__wb_flush(w);
+	if (w->err)
+		return NULL;
+	if (w->n + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		while (cap < w->n + n)
+			cap *= 2;
+		char *nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->err = 1;
+			return NULL;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	return w->buf + w->n;
+}
+
 void kd__wb_put(struct wbuf *w, const char *s, size_t n)
 {
 	if (w->err)
@@ -112,6 +135,22 @@ void kd__advise_huge(void *p, size_t bytes)
 /* Reads a whole file; on failure returns NULL with errno set. A regular
  * file is read in one call into a buffer of its size (a G-1M scenario is
  * 17 MB: no doubling, no copies, few page faults). */
+void *kd__huge_alloc(size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const size_t huge = (size_t)2 << 20;
+	if (bytes >= huge) {
+		const size_t whole = (bytes + huge - 1) & ~(huge - 1);
+		void *p;
+		if (posix_memalign(&p, huge, whole) == 0) {
+			madvise(p, whole, MADV_HUGEPAGE);
+			return p;
+		}
+	}
+#endif
+	return malloc(bytes);
+}
+
 char *kd__read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -122,9 +161,7 @@ char *kd__read_file(const char *path, size_t *len)
 	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
 	    (uint64_t)sb.st_size < SIZE_MAX / 2)
 		cap = (size_t)sb.st_size + 1; /* +1: the end is seen without a second call */
-	char *buf = malloc(cap);
-	if (buf)
-		kd__advise_huge(buf, cap);
+	char *buf = kd__huge_alloc(cap);
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
 		if (n < cap)

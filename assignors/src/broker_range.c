@@ -37,10 +37,13 @@
  * (the coordinator resolves subscribed names against its metadata and passes
  * topic ids of existing topics only).
  *
- * Cost: O(P) writes without the rack pass. With it, the members wait in one
- * queue per rack (and one for members without a rack); a member's leaving is
- * permanent and only the front member of a queue ever takes a partition, so
- * every decision looks at the replica racks of the partition only:
+ * Cost: O(P) writes without the rack pass. Whether it runs is Kafka's test
+ * over every subscribed partition's racks; a topic whose partitions all sit
+ * on the first one's racks is checked in two sweeps over its arrays. With
+ * the pass, the members wait in one queue per rack (and one for members
+ * without a rack); a member's leaving is permanent and only the front member
+ * of a queue ever takes a partition, so every decision looks at the replica
+ * racks of the partition only:
  * O(P x replicas + T x (M + R)) where Kafka scans every member per partition.
  */
 #include <string.h>
@@ -108,19 +111,6 @@ typedef struct brange {
 	uint32_t R;
 } brange;
 
-static inline int prack_has(const ka_group *g, uint32_t p, uint16_t r)
-{
-	uint32_t lo = g->prack_off[p], hi = g->prack_off[p + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->prack[mid] < r)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < g->prack_off[p + 1] && g->prack[lo] == r;
-}
-
 static inline int same_racks(const ka_group *g, uint32_t p, uint32_t q)
 {
 	uint32_t a = g->prack_off[p], n = g->prack_off[p + 1] - a, b = g->prack_off[q];
@@ -132,6 +122,24 @@ static inline int same_racks(const ka_group *g, uint32_t p, uint32_t q)
 	return 1;
 }
 
+/* Whether partitions p..e-1 all have partition first's rack list, checked
+ * over the whole run at once: each list as long as first's, so the offsets
+ * step by that length, and the racks one list apart equal (the flat array
+ * is first's list over and over). A sufficient test, used to skip a topic;
+ * false sends the caller through the topic partition by partition. */
+static int uniform_run(const ka_group *g, uint32_t first, uint32_t p, uint32_t e)
+{
+	const uint32_t *off = g->prack_off;
+	const uint32_t n = off[first + 1] - off[first], base = off[p];
+	if (n == 0 || p >= e || !same_racks(g, first, p))
+		return 0;
+	unsigned stepped = 1;
+	for (uint32_t q = p; q <= e; q++)
+		stepped &= off[q] == base + (q - p) * n;
+	return stepped && memcmp(g->prack + base, g->prack + base + n,
+				 (size_t)(off[e] - base - n) * sizeof *g->prack) == 0;
+}
+
 /* Kafka's shouldUseRackAwareAssignment over the subscribed topics tops[0..k):
  * a member rack among the replica racks, and two distinct non-empty replica
  * rack sets. */
@@ -141,7 +149,13 @@ static int use_racks(brange *x, const uint32_t *tops, uint32_t k)
 	int overlap = 0;
 	uint32_t first = KA_NONE, distinct = 0;
 	for (uint32_t i = 0; i < k && !(overlap && distinct); i++) {
-		for (uint32_t p = g->topic_off[tops[i]]; p < g->topic_off[tops[i] + 1]; p++) {
+		const uint32_t end = g->topic_off[tops[i] + 1];
+		/* A topic on the first partition's racks throughout changes
+		 * neither answer; with three replicas on three racks every
+		 * topic is such a run, and the scan reads each list once. */
+		if (first != KA_NONE && uniform_run(g, first, g->topic_off[tops[i]], end))
+			continue;
+		for (uint32_t p = g->topic_off[tops[i]]; p < end; p++) {
 			uint32_t a = g->prack_off[p], b = g->prack_off[p + 1];
 			if (a == b)
 				continue;
@@ -202,14 +216,22 @@ static void copartitioned(brange *x, const uint32_t *tops, uint32_t k, uint32_t 
 	uint32_t M = g->n_members, q = N / M, extra = N % M, cap = q + (extra > 0);
 	const uint32_t base = g->prack_off[off0];
 	memset(x->alive, 1, g->prack_off[off0 + N] - base);
+	/* Both rack lists are ascending: one merge a partition, no search. */
+	const uint32_t *prack_off = g->prack_off;
+	const uint16_t *prack = g->prack;
 	for (uint32_t t = 1; t < k; t++) {
 		uint32_t off = g->topic_off[tops[t]];
-		for (uint32_t i = 0; i < N; i++)
-			for (uint32_t j = g->prack_off[off0 + i]; j < g->prack_off[off0 + i + 1];
-			     j++)
-				if (x->alive[j - base])
-					x->alive[j - base] =
-					    (uint8_t)prack_has(g, off + i, g->prack[j]);
+		for (uint32_t i = 0; i < N; i++) {
+			uint32_t a = prack_off[off0 + i], a_end = prack_off[off0 + i + 1];
+			uint32_t b = prack_off[off + i], b_end = prack_off[off + i + 1];
+			uint8_t *alive = x->alive + (a - base);
+			for (uint32_t j = a; j < a_end; j++) {
+				uint16_t r = prack[j];
+				while (b < b_end && prack[b] < r)
+					b++;
+				alive[j - a] &= (uint8_t)(b < b_end && prack[b] == r);
+			}
+		}
 	}
 	reset_queues(x);
 	for (uint32_t i = 0; i < N; i++) {

@@ -35,34 +35,57 @@
 		size_t cap;                                                                        \
 	}
 
-static int vec_reserve(void **v, size_t *cap, size_t want, size_t elem)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* malloc, in 2 MiB pages from 2 MiB on. A G-1M group's arrays and finish's
+ * scratch are megabytes written once: in large pages they cost a few hundred
+ * page faults instead of tens of thousands, which on a virtual machine was a
+ * third of loading. free() releases it. */
+static void *big_alloc(size_t bytes)
+{
+	void *p = NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (bytes >= HUGE_PAGE) {
+		const size_t whole = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		if (posix_memalign(&p, HUGE_PAGE, whole) == 0)
+			madvise(p, whole, MADV_HUGEPAGE);
+		else
+			p = NULL;
+	}
+#endif
+	return p ? p : malloc(bytes);
+}
+
+/* Room for want elements in a list holding used. A list past 2 MiB moves
+ * to big_alloc's 2 MiB pages as it grows: realloc would leave it where the
+ * heap has room, in 4 KiB pages that each cost a page fault as the list
+ * fills (a G-1M group's claims and subscriptions: thousands of faults). */
+static int vec_reserve(void **v, size_t *cap, size_t used, size_t want, size_t elem)
 {
 	if (want <= *cap)
 		return 0;
 	size_t c = *cap ? *cap : 16;
 	while (c < want)
 		c *= 2;
-	void *p = realloc(*v, c * elem);
+	void *p;
+	if (c * elem >= HUGE_PAGE) {
+		p = big_alloc(c * elem);
+		if (p && *v) {
+			memcpy(p, *v, used * elem);
+			free(*v);
+		}
+	} else {
+		p = realloc(*v, c * elem);
+	}
 	if (!p)
 		return KA_ENOMEM;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	/* Large input lists (10 M subscriptions in a G-1M group) in 2 MiB
-	 * pages: fewer page faults while they fill. */
-	if (c * elem >= ((size_t)4 << 20)) {
-		uintptr_t lo =
-		    ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
-		uintptr_t hi = ((uintptr_t)p + c * elem) & ~(((uintptr_t)2 << 20) - 1);
-		if (hi > lo)
-			madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	}
-#endif
 	*v = p;
 	*cap = c;
 	return 0;
 }
 
 #define VEC_PUSH(vec, val)                                                                         \
-	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n + 1, sizeof *(vec).v) != 0             \
+	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, (vec).n + 1, sizeof *(vec).v) != 0    \
 	     ? KA_ENOMEM                                                                           \
 	     : ((vec).v[(vec).n++] = (val), 0))
 
@@ -165,6 +188,8 @@ typedef struct group_impl {
 	arena strings;
 	void *blocks[32];
 	int n_blocks;
+	void *zeros; /* mmap'd, never written: no_racks() */
+	size_t zeros_bytes;
 } group_impl;
 
 static void diag(ka_builder *b, int code, uint32_t member, uint32_t other, uint32_t topic,
@@ -386,7 +411,8 @@ int64_t ka_builder_add_member(ka_builder *b, const char *member_id, const char *
 static int unshare(ka_builder *b, in_member *im)
 {
 	size_t begin = im->sub_begin, n = im->sub_n;
-	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
+	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n, b->subs.n + n,
+			sizeof *b->subs.v) != 0)
 		return KA_ENOMEM;
 	uint32_t member = (uint32_t)(im - b->members.v);
 	for (size_t i = 0; i < n; i++)
@@ -447,9 +473,14 @@ int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t 
 		return KA_EINVAL;
 	if (member + 1 != b->members.n)
 		return KA_ESTATE;
+	/* Without an early exit, so that the compiler checks many at a time: a
+	 * G-1M group passes ten million subscriptions through here. */
+	const uint32_t T = (uint32_t)b->topics.n;
+	unsigned out_of_range = 0;
 	for (size_t i = 0; i < n; i++)
-		if (topics[i] >= b->topics.n)
-			return KA_EINVAL;
+		out_of_range |= topics[i] >= T;
+	if (out_of_range)
+		return KA_EINVAL;
 	/* The same list as the previous member's (a pattern every member
 	 * uses): kept once. It is free of repeats and in range, so taking it
 	 * would have warned about nothing. */
@@ -465,13 +496,34 @@ int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t 
 			return 0;
 		}
 	}
-	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n + n, sizeof *b->subs.v) != 0)
+	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n, b->subs.n + n,
+			sizeof *b->subs.v) != 0)
 		return fail(b, KA_ENOMEM);
-	for (size_t i = 0; i < n; i++) {
-		int rc = subscribe(b, member, topics[i], KA_NONE);
-		if (rc)
-			return rc;
+	if (!b->topic_mark || im->shared || b->n_subs + n > KA_MAX_SUBSCRIPTIONS) {
+		/* Near the limit, or the first list: one at a time. */
+		for (size_t i = 0; i < n; i++) {
+			int rc = subscribe(b, member, topics[i], KA_NONE);
+			if (rc)
+				return rc;
+		}
+		return 0;
 	}
+	/* subscribe()'s work for the whole list, the room reserved above. */
+	uint32_t *mark = b->topic_mark, *out = b->subs.v + b->subs.n, *start = out;
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t t = topics[i];
+		if (mark[t] == member + 1) {
+			diag(b, KA_WDUP_SUBSCRIPTION, member, KA_NONE, t, KA_NONE, -1,
+			     b->topics.v[t].name);
+			continue;
+		}
+		mark[t] = member + 1;
+		*out++ = t;
+	}
+	const size_t k = (size_t)(out - start);
+	b->subs.n += k;
+	im->sub_n += (uint32_t)k;
+	b->n_subs += k;
 	return 0;
 }
 
@@ -542,26 +594,6 @@ int ka_builder_add_owned_index(ka_builder *b, uint32_t member, uint32_t topic, i
 
 /* ------------------------------------------------------------ finishing */
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/* malloc, in 2 MiB pages from 2 MiB on. A G-1M group's arrays and finish's
- * scratch are megabytes written once: in large pages they cost a few hundred
- * page faults instead of tens of thousands, which on a virtual machine was a
- * third of loading. free() releases it. */
-static void *big_alloc(size_t bytes)
-{
-	void *p = NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	if (bytes >= HUGE_PAGE) {
-		if (posix_memalign(&p, HUGE_PAGE, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) == 0)
-			madvise(p, bytes, MADV_HUGEPAGE);
-		else
-			p = NULL;
-	}
-#endif
-	return p ? p : malloc(bytes);
-}
-
 static void *group_alloc(group_impl *g, size_t count, size_t elem)
 {
 	assert(g->n_blocks < (int)(sizeof g->blocks / sizeof g->blocks[0]));
@@ -581,6 +613,10 @@ void ka_group_free(ka_group *pub)
 	group_impl *g = (group_impl *)pub;
 	for (int i = 0; i < g->n_blocks; i++)
 		free(g->blocks[i]);
+#if defined(__linux__)
+	if (g->zeros)
+		munmap(g->zeros, g->zeros_bytes);
+#endif
 	arena_free(&g->strings);
 	free(g);
 }
@@ -777,6 +813,7 @@ typedef struct finish {
 	uint32_t *cursor;   /* max(T, M) + 1 */
 	uint32_t *poff;     /* P + 2: per-partition bucket offsets */
 	uint32_t *tsub_off; /* allocated with the member side, filled with the topic side */
+	uint32_t *no_racks; /* P + 1 zeros: the offsets of rack lists that are all empty */
 	uint32_t flags;     /* KA_GROUP_* found so far */
 } finish;
 
@@ -1034,6 +1071,26 @@ static int lay_out_topic_side(finish *f)
 			(f)->poff[p_ + 1] += (f)->poff[p_];                                        \
 	} while (0)
 
+/* The first of the ascending lo[0..hi) that is not below t (hi if none):
+ * galloping, so that a search starting near its answer costs a few steps. */
+static const uint32_t *first_not_below(const uint32_t *lo, const uint32_t *hi, uint32_t t)
+{
+	size_t step = 1;
+	while ((size_t)(hi - lo) > step && lo[step - 1] < t) {
+		lo += step;
+		step *= 2;
+	}
+	const uint32_t *e = (size_t)(hi - lo) > step ? lo + step : hi;
+	while (lo < e) {
+		const uint32_t *mid = lo + (e - lo) / 2;
+		if (*mid < t)
+			lo = mid + 1;
+		else
+			e = mid;
+	}
+	return lo;
+}
+
 /*
  * Claims: bucket by global partition (so each member's list comes out
  * ascending), resolve each partition's claimants, drop repeats; then the
@@ -1121,20 +1178,21 @@ static int resolve_claims(finish *f)
 	if (own_off[M])
 		f->flags |= KA_GROUP_OWNED;
 
-	/* Claims on topics the member does not subscribe to. */
+	/* Claims on topics the member does not subscribe to. A member's claims
+	 * usually come together and in topic order (its "owned" object), so the
+	 * search goes on from the previous claim's place when it can. */
 	const uint32_t *sub_off = G->sub_off, *sub_topic = G->sub_topic;
+	const uint32_t *at = NULL;
+	uint32_t at_m = KA_NONE;
 	for (size_t i = 0; i < C; i++) {
 		const in_claim *c = &b->claims.v[i];
 		uint32_t m = f->m_new[c->member], t = f->t_new[c->topic];
-		const uint32_t *lo = sub_topic + sub_off[m], *hi = sub_topic + sub_off[m + 1];
-		while (lo < hi) {
-			const uint32_t *mid = lo + (hi - lo) / 2;
-			if (*mid < t)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == sub_topic + sub_off[m + 1] || *lo != t)
+		const uint32_t *end = sub_topic + sub_off[m + 1];
+		if (m != at_m || at == end || *at > t)
+			at = sub_topic + sub_off[m];
+		at_m = m;
+		at = first_not_below(at, end, t);
+		if (at == end || *at != t)
 			diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic, c->item,
 			     c->partition, b->topics.v[c->topic].name);
 	}
@@ -1158,6 +1216,33 @@ out:
 	return rc;
 }
 
+/* The offsets of a per-partition list that is empty everywhere: P + 1
+ * zeros, one block for the replica and the leader racks alike. A large one
+ * is fresh anonymous memory that nothing writes, so most groups (no racks
+ * at all) never touch its pages: at G-1M, 8 MB less to write and keep.
+ * (calloc may hand back heap memory it must clear.) */
+static uint32_t *no_racks(finish *f)
+{
+	if (f->no_racks)
+		return f->no_racks;
+	const size_t bytes = ((size_t)f->P + 1) * sizeof *f->no_racks;
+#if defined(__linux__)
+	if (bytes >= HUGE_PAGE) {
+		void *z =
+		    mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (z != MAP_FAILED) {
+			f->g->zeros = z;
+			f->g->zeros_bytes = bytes;
+			return f->no_racks = z;
+		}
+	}
+#endif
+	f->no_racks = calloc((size_t)f->P + 1, sizeof *f->no_racks);
+	if (f->no_racks)
+		f->g->blocks[f->g->n_blocks++] = f->no_racks;
+	return f->no_racks;
+}
+
 /* Replica racks: bucket by partition, sort and dedupe each short list. */
 static int lay_out_replica_racks(finish *f)
 {
@@ -1166,6 +1251,11 @@ static int lay_out_replica_racks(finish *f)
 	const uint32_t P = f->P;
 	const size_t R = b->racks.n;
 	const uint32_t *topic_off = G->topic_off;
+	if (R == 0) {
+		G->prack_off = no_racks(f);
+		G->prack = group_alloc(f->g, 0, sizeof *G->prack);
+		return G->prack_off && G->prack ? 0 : KA_ENOMEM;
+	}
 	uint32_t *prack_off = group_alloc(f->g, (size_t)P + 1, sizeof *prack_off);
 	uint16_t *prack = group_alloc(f->g, R, sizeof *prack);
 	if (!prack_off || !prack)
@@ -1214,6 +1304,11 @@ static int lay_out_leader_racks(finish *f)
 	const uint32_t P = f->P;
 	const uint32_t *topic_off = G->topic_off, *prack_off = G->prack_off;
 	const uint16_t *prack = G->prack;
+	if (b->leaders.n == 0) {
+		G->lrack_off = no_racks(f);
+		G->lrack = group_alloc(f->g, 0, sizeof *G->lrack);
+		return G->lrack_off && G->lrack ? 0 : KA_ENOMEM;
+	}
 	uint32_t *lrack_off = group_alloc(f->g, (size_t)P + 1, sizeof *lrack_off);
 	uint16_t *lrack = group_alloc(f->g, P, sizeof *lrack);
 	if (!lrack_off || !lrack)
