@@ -49,28 +49,19 @@ void kd__wb_put(struct wbuf *w, const char *s, size_t n)
 {
 	if (w->err)
 		return;
-	if (w->n + n > w->cap) {
-		if (!w->f) {
-			size_t cap = w->cap ? w->cap : 4096;
-			while (cap < w->n + n)
-				cap *= 2;
-			char *nb = realloc(w->buf, cap);
-			if (!nb) {
+	/* More than a file's buffer holds goes straight to the file. */
+	if (w->f && w->n + n > w->cap) {
+		kd__wb_flush(w);
+		if (n > w->cap) {
+			if (!w->err && fwrite(s, 1, n, w->f) != n)
 				w->err = 1;
-				return;
-			}
-			w->buf = nb;
-			w->cap = cap;
-		} else {
-			kd__wb_flush(w);
-			if (n > w->cap) {
-				if (fwrite(s, 1, n, w->f) != n)
-					w->err = 1;
-				return;
-			}
+			return;
 		}
 	}
-	memcpy(w->buf + w->n, s, n);
+	char *d = kd__wb_room(w, n);
+	if (!d)
+		return;
+	memcpy(d, s, n);
 	w->n += n;
 }
 

@@ -131,13 +131,16 @@ static int uniform_run(const ka_group *g, uint32_t first, uint32_t p, uint32_t e
 {
 	const uint32_t *off = g->prack_off;
 	const uint32_t n = off[first + 1] - off[first], base = off[p];
-	if (n == 0 || p >= e || !same_racks(g, first, p))
+	/* p's list is first's, so off[e] >= base + n; the racks, which differ
+	 * early where the lists do, go before the offsets. */
+	if (n == 0 || p >= e || !same_racks(g, first, p) ||
+	    memcmp(g->prack + base, g->prack + base + n,
+		   (size_t)(off[e] - base - n) * sizeof *g->prack) != 0)
 		return 0;
 	unsigned stepped = 1;
 	for (uint32_t q = p; q <= e; q++)
 		stepped &= off[q] == base + (q - p) * n;
-	return stepped && memcmp(g->prack + base, g->prack + base + n,
-				 (size_t)(off[e] - base - n) * sizeof *g->prack) == 0;
+	return stepped;
 }
 
 /* Kafka's shouldUseRackAwareAssignment over the subscribed topics tops[0..k):
@@ -226,10 +229,12 @@ static void copartitioned(brange *x, const uint32_t *tops, uint32_t k, uint32_t 
 			uint32_t b = prack_off[off + i], b_end = prack_off[off + i + 1];
 			uint8_t *alive = x->alive + (a - base);
 			for (uint32_t j = a; j < a_end; j++) {
+				if (!alive[j - a])
+					continue;
 				uint16_t r = prack[j];
 				while (b < b_end && prack[b] < r)
 					b++;
-				alive[j - a] &= (uint8_t)(b < b_end && prack[b] == r);
+				alive[j - a] = (uint8_t)(b < b_end && prack[b] == r);
 			}
 		}
 	}

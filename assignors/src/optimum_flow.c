@@ -644,8 +644,10 @@ static const uint32_t *assign_optimal(const ka_group *g, const dims *d, const si
 /*
  * Whether `optimal` tries Kafka's balancing loop (to keep Kafka's answer
  * where its end is optimal too): on groups up to 65,536 partitions +
- * subscriptions + members. The loop is quadratic; past that the optimum is
- * given directly. `sticky` replays it at every size.
+ * subscriptions + members. The replay costs what `sticky` costs, as much
+ * as the flows or more at G-1M and without a linear bound (its passes
+ * depend on the group); past that size the optimum is given directly, so
+ * that `optimal` costs the flows alone. `sticky` replays it at every size.
  */
 static int replay_small(const ka_group *g)
 {
