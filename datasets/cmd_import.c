@@ -609,6 +609,120 @@ static int members_row(const line_ctx *lc, const header *h, char **val)
 	return 0;
 }
 
+/* The line made ready to split: end of line dropped, a UTF-8 byte order
+ * mark on line 1 skipped (a listing saved by some editors), and refused
+ * when it holds a NUL byte or invalid UTF-8 (names become JSON strings:
+ * this file's fault, said here with its place, not later against the
+ * scenario written). Returns 0, or -1 after the message. */
+static int clean_line(const line_ctx *lc, char *line, ssize_t *lenp)
+{
+	ssize_t len = *lenp;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	*lenp = len;
+	if (memchr(line, '\0', (size_t)len))
+		return bad(lc, "a NUL byte: not a text listing");
+	if (lc->line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		memmove(line, line + 3, (size_t)len - 2);
+		*lenp = len -= 3;
+	}
+	const size_t bad_at = utf8_bad_at(line, (size_t)len);
+	if (bad_at < (size_t)len)
+		return bad(lc, "column %zu: byte 0x%02x is not valid UTF-8 (names must be UTF-8)",
+			   bad_at + 1, (unsigned char)line[bad_at]);
+	return 0;
+}
+
+/* One line's working copies: the line split in place (copy, tok, off) and
+ * room for the ASSIGNMENT column joined back (joined, len + 1 bytes). */
+typedef struct line_bufs {
+	char *copy, *joined, **tok;
+	size_t *off;
+} line_bufs;
+
+static void bufs_free(line_bufs *b)
+{
+	free(b->copy);
+	free(b->joined);
+	free(b->tok);
+	free(b->off);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The line split into b. Returns the number of tokens, or -1 after the
+ * message. */
+static long bufs_split(line_bufs *b, const line_ctx *lc, const char *line, size_t len)
+{
+	bufs_free(b);
+	const size_t max_tok = len / 2 + 1;
+	b->copy = strdup(line);
+	b->joined = malloc(len + 1);
+	b->tok = malloc(max_tok * sizeof(*b->tok));
+	b->off = malloc(max_tok * sizeof(*b->off));
+	if (!b->copy || !b->joined || !b->tok || !b->off)
+		return bad(lc, "out of memory");
+	return (long)split(b->copy, b->tok, b->off);
+}
+
+/* One line of n tokens (n > 0): an error the listing reports, a warning
+ * or note passed on, the empty group's notice, a header (into h), or a
+ * row under the last header (counted in *rows). Returns 0, or -1 after
+ * the message. */
+static int read_line(line_ctx *lc, const line_bufs *b, size_t n, const char *line, size_t len,
+		     header *h, long *rows)
+{
+	imp *im = lc->im;
+	char *const *tok = b->tok;
+	const size_t *off = b->off;
+	if (strncmp(tok[0], "Error:", 6) == 0)
+		return bad(lc, "the listing reports an error: %s", line + off[0]);
+	if (strncmp(tok[0], "Warning:", 8) == 0 || strncmp(tok[0], "Note:", 5) == 0) {
+		fprintf(stderr, "kassign %s: %s:%ld: warning: %s\n", im->cmd, lc->file, lc->line,
+			line + off[0]);
+		return 0;
+	}
+	if (strcmp(tok[0], "Consumer") == 0 && n > 1 && strcmp(tok[1], "group") == 0 &&
+	    strstr(line, "has no active members")) {
+		im->empty_group = 1;
+		return 0;
+	}
+	int hr = read_header(lc, tok, off, n, h);
+	if (hr != 0)
+		return hr < 0 ? -1 : 0;
+	if (!h->kind)
+		return bad(lc, "a row before any header: a header line (GROUP TOPIC PARTITION "
+			       "... or GROUP CONSUMER-ID ...) must come first");
+	char *val[MAX_COLS];
+	if (row_values(lc, h, tok, off, n, val, b->joined, len + 1) < 0)
+		return -1;
+	(*rows)++;
+	return h->kind == 'o' ? offsets_row(lc, h, val) : members_row(lc, h, val);
+}
+
+/* After the last line: a read error, a header without rows, or no
+ * listing at all (unless the group was said to be empty). Returns 0, or
+ * -1 after the message. */
+static int check_listing_end(const imp *im, const char *path, FILE *f, const header *h, long rows)
+{
+	if (ferror(f)) {
+		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	if (h->kind && rows == 0 && !im->empty_group) {
+		kh_error(im->cmd, "%s:%ld: a header but no rows after it", path, h->line);
+		return -1;
+	}
+	if (!h->kind && !im->empty_group) {
+		kh_error(im->cmd,
+			 "%s: no listing found: expected the output of kafka-consumer-groups.sh "
+			 "--describe or --describe --members [--verbose]",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
+/* One listing, line by line, into im. Returns 0, or -1 after the message. */
 static int read_listing(imp *im, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -616,107 +730,28 @@ static int read_listing(imp *im, const char *path)
 		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	char *line = NULL, *copy = NULL, *joined = NULL, **tok = NULL;
-	size_t cap = 0, *off = NULL;
+	char *line = NULL;
+	size_t cap = 0;
 	ssize_t len;
+	line_bufs b = {0};
 	header h = {0};
 	line_ctx lc = {im, path, 0};
 	int rc = 0;
 	long rows = 0;
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		lc.line++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (memchr(line, '\0', (size_t)len)) {
-			rc = bad(&lc, "a NUL byte: not a text listing");
+		if ((rc = clean_line(&lc, line, &len)) < 0)
 			break;
-		}
-		/* A UTF-8 byte order mark (a listing saved by some editors) is
-		 * not part of the header's first column. */
-		if (lc.line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-			memmove(line, line + 3, (size_t)len - 2);
-			len -= 3;
-		}
-		/* Names become JSON strings: invalid UTF-8 is this file's fault, said
-		 * here with its place, not later against the scenario written. */
-		const size_t bad_at = utf8_bad_at(line, (size_t)len);
-		if (bad_at < (size_t)len) {
-			rc = bad(&lc,
-				 "column %zu: byte 0x%02x is not valid UTF-8 (names must be UTF-8)",
-				 bad_at + 1, (unsigned char)line[bad_at]);
-			break;
-		}
-		free(copy);
-		free(joined);
-		free(tok);
-		free(off);
-		const size_t max_tok = (size_t)len / 2 + 1;
-		copy = strdup(line);
-		joined = malloc((size_t)len + 1);
-		tok = malloc(max_tok * sizeof(*tok));
-		off = malloc(max_tok * sizeof(*off));
-		if (!copy || !joined || !tok || !off) {
-			rc = bad(&lc, "out of memory");
-			break;
-		}
-		size_t n = split(copy, tok, off);
-		if (n == 0)
-			continue;
-		if (strncmp(tok[0], "Error:", 6) == 0) {
-			rc = bad(&lc, "the listing reports an error: %s", line + off[0]);
-			break;
-		}
-		if (strncmp(tok[0], "Warning:", 8) == 0 || strncmp(tok[0], "Note:", 5) == 0) {
-			fprintf(stderr, "kassign %s: %s:%ld: warning: %s\n", im->cmd, path, lc.line,
-				line + off[0]);
-			continue;
-		}
-		if (strcmp(tok[0], "Consumer") == 0 && n > 1 && strcmp(tok[1], "group") == 0 &&
-		    strstr(line, "has no active members")) {
-			im->empty_group = 1;
-			continue;
-		}
-		int hr = read_header(&lc, tok, off, n, &h);
-		if (hr < 0) {
+		const long n = bufs_split(&b, &lc, line, (size_t)len);
+		if (n < 0)
 			rc = -1;
-			break;
-		}
-		if (hr > 0)
-			continue;
-		if (!h.kind) {
-			rc = bad(&lc,
-				 "a row before any header: a header line (GROUP TOPIC PARTITION "
-				 "... or GROUP CONSUMER-ID ...) must come first");
-			break;
-		}
-		char *val[MAX_COLS];
-		if (row_values(&lc, &h, tok, off, n, val, joined, (size_t)len + 1) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = h.kind == 'o' ? offsets_row(&lc, &h, val) : members_row(&lc, &h, val);
-		rows++;
+		else if (n > 0)
+			rc = read_line(&lc, &b, (size_t)n, line, (size_t)len, &h, &rows);
 	}
-	if (rc == 0 && ferror(f)) {
-		kh_error(im->cmd, "%s: error: cannot read: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == 0 && h.kind && rows == 0 && !im->empty_group) {
-		kh_error(im->cmd, "%s:%ld: a header but no rows after it", path, h.line);
-		rc = -1;
-	}
-	if (rc == 0 && !h.kind && !im->empty_group) {
-		kh_error(im->cmd,
-			 "%s: no listing found: expected the output of kafka-consumer-groups.sh "
-			 "--describe or --describe --members [--verbose]",
-			 path);
-		rc = -1;
-	}
+	if (rc == 0)
+		rc = check_listing_end(im, path, f, &h, rows);
 	free(line);
-	free(copy);
-	free(joined);
-	free(tok);
-	free(off);
+	bufs_free(&b);
 	fclose(f);
 	return rc;
 }

@@ -372,71 +372,69 @@ static uint32_t member_rack_of(int layout, uint32_t racks, uint32_t i, uint64_t 
 
 #define KD_RACK_NAME 16 /* "rack-65534" and its NUL fit */
 
-static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
+/* The group's name: the grid, subscriptions, variant and seed, then what
+ * else the variant depends on (racks and layout, or the strategy whose
+ * assignment the members keep). */
+static void group_name(const build_args *a, char *name, size_t len)
 {
 	const kd_grid *grid = a->spec->grid;
 	const int subs = a->spec->subs;
-	diag_keep keep = {0, ""};
-	char *rack = NULL; /* a->racks names of KD_RACK_NAME bytes */
-	int64_t code = 0;
-	ka_builder *b = ka_builder_new(keep_first_error, &keep);
-	if (!b) {
-		code = KA_ENOMEM;
-		goto fail;
-	}
-
-	char name[256];
 	if (a->spec->variant == KD_VARIANT_RACKS)
-		snprintf(name, sizeof(name),
-			 "%s/%s/%s/seed-%" PRIu64 "/racks-%u/replication-%u%s%s", grid->name,
-			 kd_subs_name(subs), kd_variant_name(a->spec->variant), a->spec->seed,
-			 a->racks, a->replication, a->layout != KD_RACKS_EVEN ? "/" : "",
+		snprintf(name, len, "%s/%s/%s/seed-%" PRIu64 "/racks-%u/replication-%u%s%s",
+			 grid->name, kd_subs_name(subs), kd_variant_name(a->spec->variant),
+			 a->spec->seed, a->racks, a->replication,
+			 a->layout != KD_RACKS_EVEN ? "/" : "",
 			 a->layout != KD_RACKS_EVEN ? kd_rack_layout_name(a->layout) : "");
 	else if (a->prev)
-		snprintf(name, sizeof(name), "%s/%s/%s/seed-%" PRIu64 "/%s", grid->name,
-			 kd_subs_name(subs), kd_variant_name(a->spec->variant), a->spec->seed,
-			 a->spec->strategy->name);
+		snprintf(name, len, "%s/%s/%s/seed-%" PRIu64 "/%s", grid->name, kd_subs_name(subs),
+			 kd_variant_name(a->spec->variant), a->spec->seed, a->spec->strategy->name);
 	else
-		snprintf(name, sizeof(name), "%s/%s/%s/seed-%" PRIu64, grid->name,
-			 kd_subs_name(subs), kd_variant_name(a->spec->variant), a->spec->seed);
-	if ((code = ka_builder_set_name(b, name)) < 0)
-		goto fail;
+		snprintf(name, len, "%s/%s/%s/seed-%" PRIu64, grid->name, kd_subs_name(subs),
+			 kd_variant_name(a->spec->variant), a->spec->seed);
+}
 
-	if (a->racks) {
-		rack = malloc((size_t)a->racks * KD_RACK_NAME);
-		if (!rack) {
-			code = KA_ENOMEM;
-			goto fail;
-		}
-		for (uint32_t r = 0; r < a->racks; r++)
-			snprintf(rack + (size_t)r * KD_RACK_NAME, KD_RACK_NAME, "rack-%u", r);
-	}
-
+/* The topics t0000.. (zero-padded to at least 4 digits, so names sort as
+ * numbers), and with racks each partition's replicas and leader. `rack`
+ * holds a->racks names of KD_RACK_NAME bytes. Returns 0 or a KA_E* code. */
+static int64_t add_topics(ka_builder *b, const build_args *a, const char *rack)
+{
+	const kd_grid *grid = a->spec->grid;
 	const unsigned need = digits(grid->topics ? grid->topics - 1 : 0);
 	const int width = need < 4 ? 4 : (int)need;
 	const uint32_t reps =
 	    a->racks ? (a->replication < a->racks ? a->replication : a->racks) : 0;
+	int64_t code;
 	uint64_t q = 0; /* global partition index, topic-major */
 	for (uint32_t t = 0; t < grid->topics; t++) {
 		char tname[32];
 		snprintf(tname, sizeof(tname), "t%0*u", width, t);
 		if ((code = ka_builder_add_topic(b, tname, grid->partitions_per_topic)) < 0)
-			goto fail;
+			return code;
 		for (uint32_t p = 0; reps && p < grid->partitions_per_topic; p++, q++) {
 			for (uint32_t k = 0; k < reps; k++) {
 				const size_t r = replica_rack(a->layout, a->racks, q, k);
 				code =
 				    ka_builder_add_partition_rack(b, t, p, rack + r * KD_RACK_NAME);
 				if (code < 0)
-					goto fail;
+					return code;
 			}
 			const size_t lead = replica_rack(a->layout, a->racks, q, 0);
 			code = ka_builder_set_partition_leader(b, t, p, rack + lead * KD_RACK_NAME);
 			if (code < 0)
-				goto fail;
+				return code;
 		}
 	}
+	return 0;
+}
 
+/* The members in generation order, each with its rack, its subscriptions
+ * and (churn) the partitions it was given in the fresh group. Returns 0
+ * or a KA_E* code. */
+static int64_t add_members(ka_builder *b, const build_args *a, const char *rack)
+{
+	const kd_grid *grid = a->spec->grid;
+	const int subs = a->spec->subs;
+	int64_t code;
 	uint64_t walk = 0;
 	for (uint32_t i = 0; i < a->n_members; i++) {
 		char id[KD_ID_LEN + 1];
@@ -447,19 +445,48 @@ static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
 					  KD_RACK_NAME
 			     : NULL;
 		if ((code = ka_builder_add_member(b, id, NULL, mrack, gen)) < 0)
-			goto fail;
+			return code;
 		for (uint32_t t = 0; t < grid->topics; t++)
 			if (subscribes(subs, i, t) &&
 			    (code = ka_builder_subscribe_index(b, i, t)) < 0)
-				goto fail;
+				return code;
 		if (a->prev && i < a->first_new && i < a->prev->n_members)
 			for (uint32_t k = a->prev->off[i]; k < a->prev->off[i + 1]; k++)
 				if ((code = ka_builder_add_owned_index(
 					 b, i, a->prev->topic[k], a->prev->part[k], KA_NONE)) < 0)
-					goto fail;
+					return code;
 	}
+	return 0;
+}
 
-	if ((code = ka_builder_finish(b, out)) < 0)
+/* The group of a: its name, topics (and racks), members, through the
+ * library's builder. Returns 0, or -1 with err set. */
+static int build(const build_args *a, ka_group **out, char *err, size_t errlen)
+{
+	const kd_grid *grid = a->spec->grid;
+	diag_keep keep = {0, ""};
+	char *rack = NULL; /* a->racks names of KD_RACK_NAME bytes */
+	int64_t code = 0;
+	ka_builder *b = ka_builder_new(keep_first_error, &keep);
+	if (!b) {
+		code = KA_ENOMEM;
+		goto fail;
+	}
+	char name[256];
+	group_name(a, name, sizeof(name));
+	if ((code = ka_builder_set_name(b, name)) < 0)
+		goto fail;
+	if (a->racks) {
+		rack = malloc((size_t)a->racks * KD_RACK_NAME);
+		if (!rack) {
+			code = KA_ENOMEM;
+			goto fail;
+		}
+		for (uint32_t r = 0; r < a->racks; r++)
+			snprintf(rack + (size_t)r * KD_RACK_NAME, KD_RACK_NAME, "rack-%u", r);
+	}
+	if ((code = add_topics(b, a, rack)) < 0 || (code = add_members(b, a, rack)) < 0 ||
+	    (code = ka_builder_finish(b, out)) < 0)
 		goto fail;
 	ka_builder_free(b);
 	free(rack);
@@ -499,6 +526,83 @@ static int parse_id(const char *s, uint64_t *v)
 	return 0;
 }
 
+/* m2g[m]: the generation index of the model's member m, found by its id
+ * among the generated ones (byid: scratch of n_members). Returns 0, or -1
+ * with err set. */
+static int map_members(const ka_group *g, const uint64_t *ids, id_pos *byid, uint32_t *m2g,
+		       const char *gname, char *err, size_t errlen)
+{
+	const uint32_t n_m = g->n_members;
+	for (uint32_t i = 0; i < n_m; i++)
+		byid[i] = (id_pos){ids[i], i};
+	qsort(byid, n_m, sizeof(*byid), cmp_id_pos);
+	for (uint32_t m = 0; m < n_m; m++) {
+		id_pos key = {0, 0};
+		const id_pos *hit = NULL;
+		if (parse_id(g->member_id[m], &key.id) == 0)
+			hit = bsearch(&key, byid, n_m, sizeof(*byid), cmp_id_pos);
+		if (!hit) {
+			set_err(err, errlen, "%s: internal: member \"%s\" is not a generated id",
+				gname, g->member_id[m]);
+			return -1;
+		}
+		m2g[m] = hit->gen;
+	}
+	return 0;
+}
+
+/* topic_input[t]: the input index of the model's topic t, read from its
+ * name. Returns 0, or -1 with err set. */
+static int map_topics(const kd_gen_spec *spec, const ka_group *g, uint32_t *topic_input, char *err,
+		      size_t errlen)
+{
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		char *end = NULL;
+		const unsigned long ti = strtoul(g->topic_name[t] + 1, &end, 10);
+		if (g->topic_name[t][0] != 't' || *end || ti >= spec->grid->topics) {
+			set_err(err, errlen, "%s: internal: topic \"%s\" is not a generated name",
+				spec->grid->name, g->topic_name[t]);
+			return -1;
+		}
+		topic_input[t] = (uint32_t)ti;
+	}
+	return 0;
+}
+
+/* The owners into pp's lists by generation index: a counting sort, so
+ * partitions stay ascending (fill: scratch of n_members). Returns 0, or
+ * -1 with err set when an owner is past the members. */
+static int list_by_member(const kd_gen_spec *spec, const ka_group *g, const uint32_t *owner,
+			  const uint32_t *m2g, const uint32_t *topic_input, uint32_t *fill,
+			  prev_plan *pp, char *err, size_t errlen)
+{
+	const uint32_t n_m = g->n_members, n_p = g->n_partitions;
+	for (uint32_t p = 0; p < n_p; p++) {
+		const uint32_t o = owner[p];
+		if (o == KA_NONE)
+			continue;
+		if (o >= n_m) {
+			set_err(err, errlen, "%s: strategy %s gave partition %u to member %u of %u",
+				spec->grid->name, spec->strategy->name, p, o, n_m);
+			return -1;
+		}
+		pp->off[m2g[o] + 1]++;
+	}
+	for (uint32_t i = 0; i < n_m; i++) {
+		pp->off[i + 1] += pp->off[i];
+		fill[i] = pp->off[i];
+	}
+	for (uint32_t t = 0; t < g->n_topics; t++)
+		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
+			if (owner[p] == KA_NONE)
+				continue;
+			const uint32_t k = fill[m2g[owner[p]]]++;
+			pp->topic[k] = topic_input[t];
+			pp->part[k] = p - g->topic_off[t];
+		}
+	return 0;
+}
+
 /*
  * Runs the strategy on the fresh group and lists, per generation index,
  * the partitions it was given. The model orders members by id and topics
@@ -533,65 +637,16 @@ static int plan_previous(const kd_gen_spec *spec, const ka_group *g, const uint6
 		set_err(err, errlen, "%s: out of memory", gname);
 		goto out;
 	}
-
 	const int arc = ka_assign(s, g, ws, ws_size, owner);
 	if (arc < 0) {
 		set_err(err, errlen, "%s: strategy %s failed on the fresh group: %s", gname,
 			s->name, ka_strerror(arc));
 		goto out;
 	}
-
-	for (uint32_t i = 0; i < n_m; i++)
-		byid[i] = (id_pos){ids[i], i};
-	qsort(byid, n_m, sizeof(*byid), cmp_id_pos);
-	for (uint32_t m = 0; m < n_m; m++) {
-		id_pos key = {0, 0};
-		const id_pos *hit = NULL;
-		if (parse_id(g->member_id[m], &key.id) == 0)
-			hit = bsearch(&key, byid, n_m, sizeof(*byid), cmp_id_pos);
-		if (!hit) {
-			set_err(err, errlen, "%s: internal: member \"%s\" is not a generated id",
-				gname, g->member_id[m]);
-			goto out;
-		}
-		m2g[m] = hit->gen;
-	}
-
-	for (uint32_t t = 0; t < g->n_topics; t++) {
-		char *end = NULL;
-		const unsigned long ti = strtoul(g->topic_name[t] + 1, &end, 10);
-		if (g->topic_name[t][0] != 't' || *end || ti >= spec->grid->topics) {
-			set_err(err, errlen, "%s: internal: topic \"%s\" is not a generated name",
-				gname, g->topic_name[t]);
-			goto out;
-		}
-		topic_input[t] = (uint32_t)ti;
-	}
-
-	/* Counting sort by generation index; partitions stay ascending. */
-	for (uint32_t p = 0; p < n_p; p++) {
-		const uint32_t o = owner[p];
-		if (o == KA_NONE)
-			continue;
-		if (o >= n_m) {
-			set_err(err, errlen, "%s: strategy %s gave partition %u to member %u of %u",
-				gname, s->name, p, o, n_m);
-			goto out;
-		}
-		pp->off[m2g[o] + 1]++;
-	}
-	for (uint32_t i = 0; i < n_m; i++) {
-		pp->off[i + 1] += pp->off[i];
-		fill[i] = pp->off[i];
-	}
-	for (uint32_t t = 0; t < g->n_topics; t++)
-		for (uint32_t p = g->topic_off[t]; p < g->topic_off[t + 1]; p++) {
-			if (owner[p] == KA_NONE)
-				continue;
-			const uint32_t k = fill[m2g[owner[p]]]++;
-			pp->topic[k] = topic_input[t];
-			pp->part[k] = p - g->topic_off[t];
-		}
+	if (map_members(g, ids, byid, m2g, gname, err, errlen) < 0 ||
+	    map_topics(spec, g, topic_input, err, errlen) < 0 ||
+	    list_by_member(spec, g, owner, m2g, topic_input, fill, pp, err, errlen) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(ws);

@@ -168,6 +168,53 @@ static int read_u4(struct parser *ps, uint32_t *out)
 	return 0;
 }
 
+/* The \uXXXX escape at ps->p (past the 'u'), a surrogate pair taken
+ * whole, written at *out as UTF-8; ps->p moves past it. Lone surrogates
+ * and \u0000 are refused, as jansson does. Returns 0, or -1 with ps->p
+ * where the error is placed: at the escape's first digit when they are
+ * not four hex digits, else past the digits read (the first four when
+ * the second half of a pair is wrong). */
+static int put_u_escape(struct parser *ps, char **outp)
+{
+	const unsigned char *end = ps->end;
+	char *out = *outp;
+	uint32_t v, lo;
+	if (read_u4(ps, &v) != 0)
+		return -1;
+	const unsigned char *p = ps->p;
+	if (v >= 0xDC00 && v <= 0xDFFF)
+		return -1;
+	if (v >= 0xD800 && v <= 0xDBFF) {
+		if (end - p < 2 || p[0] != '\\' || p[1] != 'u')
+			return -1;
+		ps->p = p + 2;
+		if (read_u4(ps, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+			ps->p = p;
+			return -1;
+		}
+		v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+	}
+	if (v == 0)
+		return -1; /* jansson refuses \u0000 unless JSON_ALLOW_NUL */
+	if (v < 0x80) {
+		*out++ = (char)v;
+	} else if (v < 0x800) {
+		*out++ = (char)(0xC0 | v >> 6);
+		*out++ = (char)(0x80 | (v & 0x3F));
+	} else if (v < 0x10000) {
+		*out++ = (char)(0xE0 | v >> 12);
+		*out++ = (char)(0x80 | (v >> 6 & 0x3F));
+		*out++ = (char)(0x80 | (v & 0x3F));
+	} else {
+		*out++ = (char)(0xF0 | v >> 18);
+		*out++ = (char)(0x80 | (v >> 12 & 0x3F));
+		*out++ = (char)(0x80 | (v >> 6 & 0x3F));
+		*out++ = (char)(0x80 | (v & 0x3F));
+	}
+	*outp = out;
+	return 0;
+}
+
 /* A string (p just past the opening quote) into text[]; its offset out. */
 static int parse_string(struct parser *ps, uint64_t *off)
 {
@@ -232,39 +279,11 @@ static int parse_string(struct parser *ps, uint64_t *off)
 			*out++ = '\t';
 			break;
 		case 'u': {
-			uint32_t v, lo;
 			ps->p = p;
-			if (read_u4(ps, &v) != 0)
-				goto bad;
+			const int urc = put_u_escape(ps, &out);
 			p = ps->p;
-			if (v >= 0xDC00 && v <= 0xDFFF)
+			if (urc != 0)
 				goto bad;
-			if (v >= 0xD800 && v <= 0xDBFF) {
-				if (end - p < 2 || p[0] != '\\' || p[1] != 'u')
-					goto bad;
-				ps->p = p + 2;
-				if (read_u4(ps, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
-					goto bad;
-				p = ps->p;
-				v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			if (v == 0)
-				goto bad; /* jansson refuses \u0000 unless JSON_ALLOW_NUL */
-			if (v < 0x80) {
-				*out++ = (char)v;
-			} else if (v < 0x800) {
-				*out++ = (char)(0xC0 | v >> 6);
-				*out++ = (char)(0x80 | (v & 0x3F));
-			} else if (v < 0x10000) {
-				*out++ = (char)(0xE0 | v >> 12);
-				*out++ = (char)(0x80 | (v >> 6 & 0x3F));
-				*out++ = (char)(0x80 | (v & 0x3F));
-			} else {
-				*out++ = (char)(0xF0 | v >> 18);
-				*out++ = (char)(0x80 | (v >> 12 & 0x3F));
-				*out++ = (char)(0x80 | (v >> 6 & 0x3F));
-				*out++ = (char)(0x80 | (v & 0x3F));
-			}
 			break;
 		}
 		default:
@@ -278,6 +297,54 @@ static int parse_string(struct parser *ps, uint64_t *off)
 bad:
 	ps->p = p;
 	return ps->err = KD_JSON_SYNTAX;
+}
+
+/* A number the fast path of parse_number does not take (a fraction, an
+ * exponent, or more than 18 digits), s..p, through the C library as in
+ * jansson: an integer out of int64's range or a real that overflows is
+ * refused (underflow is accepted). Returns 0, or the error with ps->p
+ * back at s. */
+static int parse_long_number(struct parser *ps, const unsigned char *s, const unsigned char *p,
+			     bool real, kd__jnode *out)
+{
+	struct kd__jdoc *d = ps->d;
+	size_t n = (size_t)(p - s);
+	char small[64];
+	char *buf = n < sizeof small ? small : malloc(n + 1);
+	if (!buf)
+		return ps->err = KD_JSON_NOMEM;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	int rc = 0;
+	if (!real) {
+		long long v = strtoll(buf, NULL, 10);
+		if (errno == ERANGE) {
+			rc = ps->err = KD_JSON_SYNTAX;
+		} else if (grow((void **)&d->big, &ps->cap_big, d->n_big + 1, sizeof *d->big) !=
+			   0) {
+			rc = ps->err = KD_JSON_NOMEM;
+		} else {
+			d->big[d->n_big] = v;
+			*out = mk(KD__T_BIG, d->n_big++);
+		}
+	} else {
+		double v = strtod(buf, NULL);
+		if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) {
+			rc = ps->err = KD_JSON_SYNTAX; /* overflow; underflow is accepted */
+		} else if (grow((void **)&d->real, &ps->cap_real, d->n_real + 1, sizeof *d->real) !=
+			   0) {
+			rc = ps->err = KD_JSON_NOMEM;
+		} else {
+			d->real[d->n_real] = v;
+			*out = mk(KD__T_REAL, d->n_real++);
+		}
+	}
+	if (buf != small)
+		free(buf);
+	if (rc)
+		ps->p = s;
+	return rc;
 }
 
 static int parse_number(struct parser *ps, kd__jnode *out)
@@ -335,44 +402,7 @@ static int parse_number(struct parser *ps, kd__jnode *out)
 		*out = mk(KD__T_BIG, d->n_big++);
 		return 0;
 	}
-	/* The rare long forms go through the C library, as in jansson. */
-	size_t n = (size_t)(p - s);
-	char small[64];
-	char *buf = n < sizeof small ? small : malloc(n + 1);
-	if (!buf)
-		return ps->err = KD_JSON_NOMEM;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	errno = 0;
-	int rc = 0;
-	if (!real) {
-		long long v = strtoll(buf, NULL, 10);
-		if (errno == ERANGE) {
-			rc = ps->err = KD_JSON_SYNTAX;
-		} else if (grow((void **)&d->big, &ps->cap_big, d->n_big + 1, sizeof *d->big) !=
-			   0) {
-			rc = ps->err = KD_JSON_NOMEM;
-		} else {
-			d->big[d->n_big] = v;
-			*out = mk(KD__T_BIG, d->n_big++);
-		}
-	} else {
-		double v = strtod(buf, NULL);
-		if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) {
-			rc = ps->err = KD_JSON_SYNTAX; /* overflow; underflow is accepted */
-		} else if (grow((void **)&d->real, &ps->cap_real, d->n_real + 1, sizeof *d->real) !=
-			   0) {
-			rc = ps->err = KD_JSON_NOMEM;
-		} else {
-			d->real[d->n_real] = v;
-			*out = mk(KD__T_REAL, d->n_real++);
-		}
-	}
-	if (buf != small)
-		free(buf);
-	if (rc)
-		ps->p = s;
-	return rc;
+	return parse_long_number(ps, s, p, real, out);
 bad:
 	ps->p = p;
 	return ps->err = KD_JSON_SYNTAX;

@@ -376,6 +376,103 @@ static int metrics_equal(const ka_metrics *a, const ka_metrics *b)
 	       a->rack_known == b->rack_known && a->local == b->local;
 }
 
+/* The point generated for this round, with the metrics' workspace, both
+ * allocated before the timed calls. Round 0 records the group's size and
+ * makes room for the samples; later rounds must find the same group.
+ * Returns 0, or -1 with err set. */
+static int round_open(kh_case *c, void **mws, size_t *mws_size, const kh_point *pt,
+		      const kh_measure *m, uint32_t round, kh_point_result *r, char *err,
+		      size_t errlen)
+{
+	if (case_open(c, pt, err, errlen) < 0)
+		return -1;
+	if (round == 0) {
+		r->partitions = c->g->n_partitions;
+		r->members = c->g->n_members;
+		r->ws_bytes = c->ws_size;
+		r->samples_ns = malloc((size_t)m->repetitions * sizeof(*r->samples_ns));
+		if (!r->samples_ns) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else if (c->g->n_partitions != r->partitions || c->g->n_members != r->members ||
+		   c->ws_size != r->ws_bytes) {
+		snprintf(err, errlen,
+			 "generate: the group differs from round 1's (%u partitions, %u members, "
+			 "%zu workspace bytes; then %u, %u, %zu)",
+			 c->g->n_partitions, c->g->n_members, c->ws_size, r->partitions, r->members,
+			 r->ws_bytes);
+		return -1;
+	}
+	*mws_size = ka_metrics_workspace_size(c->g);
+	*mws = malloc(*mws_size ? *mws_size : 1);
+	if (!*mws) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* This round's share of the samples, at r->samples_ns + off. Round 0
+ * sizes the batch (its calls are warm-up too); every round then makes one
+ * untimed call before its samples. Returns 0, or -1 with err set. */
+static int round_time(const kh_case *c, const kh_measure *m, uint32_t round, uint32_t runs,
+		      uint32_t off, kh_point_result *r, char *err, size_t errlen)
+{
+	int arc = round == 0 ? kh_calibrate(c->s, c->g, c->ws, c->ws_size, c->owner, m->overhead_ns,
+					    &r->iterations)
+			     : 0;
+	if (arc == 0)
+		arc = kh_time_assign(c->s, c->g, c->ws, c->ws_size, c->owner, 1, r->iterations,
+				     runs, r->samples_ns + off);
+	if (arc < 0) {
+		snprintf(err, errlen, "assign: %s", ka_strerror(arc));
+		return -1;
+	}
+	kh_timing_summarize(r->samples_ns, off + runs, &r->timing);
+	return 0;
+}
+
+/* The quality of the round's last output: round 0 records it, later
+ * rounds must give the same. Returns 0, or -1 with err set. */
+static int round_quality(const kh_case *c, void *mws, size_t mws_size, uint32_t round,
+			 kh_point_result *r, char *err, size_t errlen)
+{
+	const int64_t v = case_validate(c);
+	if (v < 0) {
+		snprintf(err, errlen, "assign: owner past the %u members", c->g->n_members);
+		return -1;
+	}
+	ka_metrics mt;
+	memset(&mt, 0, sizeof(mt));
+	const int mrc = ka_metrics_compute(c->g, c->owner, mws, mws_size, &mt);
+	if (mrc < 0) {
+		snprintf(err, errlen, "metrics: %s", ka_strerror(mrc));
+		return -1;
+	}
+	if (round == 0) {
+		r->violations = (uint64_t)v;
+		if (v)
+			kh_assignment_verify(c->s, c->g, c->owner, r->invalid, sizeof(r->invalid));
+		r->metrics = mt;
+		r->has_gap = ka_gap_compute(c->g, &mt, &r->gap) == 0;
+		r->ok = 1;
+	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
+		/* Generation and assignment are deterministic: a difference is a
+		 * bug, in the generator or in the strategy. */
+		snprintf(err, errlen,
+			 "quality differs from round 1's (violations %" PRIu64 ", load %u..%u, "
+			 "moved %u, moved_opt %u, local %u/%u; then %" PRIu64
+			 ", %u..%u, %u, %u, %u/%u)",
+			 (uint64_t)v, mt.load_min, mt.load_max, mt.moved, mt.moved_opt, mt.local,
+			 mt.rack_known, r->violations, r->metrics.load_min, r->metrics.load_max,
+			 r->metrics.moved, r->metrics.moved_opt, r->metrics.local,
+			 r->metrics.rack_known);
+		return -1;
+	}
+	return 0;
+}
+
 int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_point_result *r)
 {
 	if (round == 0)
@@ -387,98 +484,29 @@ int kh_point_round(const kh_point *pt, const kh_measure *m, uint32_t round, kh_p
 	const uint32_t runs = kh_round_share(m->repetitions, rounds, round, &off);
 	char err[256] = "";
 	void *mws = NULL;
+	size_t mws_size = 0;
 	kh_case c;
-	if (case_open(&c, pt, err, sizeof(err)) < 0)
-		goto fail;
-	if (round == 0) {
-		r->partitions = c.g->n_partitions;
-		r->members = c.g->n_members;
-		r->ws_bytes = c.ws_size;
-		r->samples_ns = malloc((size_t)m->repetitions * sizeof(*r->samples_ns));
-		if (!r->samples_ns) {
-			snprintf(err, sizeof(err), "out of memory");
-			goto fail;
-		}
-	} else if (c.g->n_partitions != r->partitions || c.g->n_members != r->members ||
-		   c.ws_size != r->ws_bytes) {
-		snprintf(err, sizeof(err),
-			 "generate: the group differs from round 1's (%u partitions, %u members, "
-			 "%zu workspace bytes; then %u, %u, %zu)",
-			 c.g->n_partitions, c.g->n_members, c.ws_size, r->partitions, r->members,
-			 r->ws_bytes);
-		goto fail;
-	}
-	const size_t mws_size = ka_metrics_workspace_size(c.g);
-	mws = malloc(mws_size ? mws_size : 1);
-	if (!mws) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto fail;
-	}
-
-	/* Round 0 sizes the batch (its calls are warm-up too); every round then
-	 * makes one untimed call before its samples. */
-	int arc = round == 0 ? kh_calibrate(c.s, c.g, c.ws, c.ws_size, c.owner, m->overhead_ns,
-					    &r->iterations)
-			     : 0;
-	if (arc == 0)
-		arc = kh_time_assign(c.s, c.g, c.ws, c.ws_size, c.owner, 1, r->iterations, runs,
-				     r->samples_ns + off);
-	if (arc < 0) {
-		snprintf(err, sizeof(err), "assign: %s", ka_strerror(arc));
-		goto fail;
-	}
-	kh_timing_summarize(r->samples_ns, off + runs, &r->timing);
-
-	const int64_t v = case_validate(&c);
-	if (v < 0) {
-		snprintf(err, sizeof(err), "assign: owner past the %u members", c.g->n_members);
-		goto fail;
-	}
-	ka_metrics mt;
-	memset(&mt, 0, sizeof(mt));
-	const int mrc = ka_metrics_compute(c.g, c.owner, mws, mws_size, &mt);
-	if (mrc < 0) {
-		snprintf(err, sizeof(err), "metrics: %s", ka_strerror(mrc));
-		goto fail;
-	}
-	if (round == 0) {
-		r->violations = (uint64_t)v;
-		if (v)
-			kh_assignment_verify(c.s, c.g, c.owner, r->invalid, sizeof(r->invalid));
-		r->metrics = mt;
-		r->has_gap = ka_gap_compute(c.g, &mt, &r->gap) == 0;
-		r->ok = 1;
-	} else if ((uint64_t)v != r->violations || !metrics_equal(&mt, &r->metrics)) {
-		/* Generation and assignment are deterministic: a difference is a
-		 * bug, in the generator or in the strategy. */
-		snprintf(err, sizeof(err),
-			 "quality differs from round 1's (violations %" PRIu64 ", load %u..%u, "
-			 "moved %u, moved_opt %u, local %u/%u; then %" PRIu64
-			 ", %u..%u, %u, %u, %u/%u)",
-			 (uint64_t)v, mt.load_min, mt.load_max, mt.moved, mt.moved_opt, mt.local,
-			 mt.rack_known, r->violations, r->metrics.load_min, r->metrics.load_max,
-			 r->metrics.moved, r->metrics.moved_opt, r->metrics.local,
-			 r->metrics.rack_known);
-		goto fail;
-	}
+	int rc = round_open(&c, &mws, &mws_size, pt, m, round, r, err, sizeof(err));
+	if (rc == 0)
+		rc = round_time(&c, m, round, runs, off, r, err, sizeof(err));
+	if (rc == 0)
+		rc = round_quality(&c, mws, mws_size, round, r, err, sizeof(err));
 	/* The copies are generated by the threads themselves: free this one
 	 * first, so the machine holds N copies, not N + 1. */
 	free(mws);
 	case_close(&c);
+	if (rc < 0) {
+		kh_point_result_free(r);
+		r->ok = 0;
+		if (rounds > 1 && round > 0)
+			snprintf(r->error, sizeof(r->error), "round %u: %.230s", round + 1, err);
+		else
+			snprintf(r->error, sizeof(r->error), "%s", err);
+		return -1;
+	}
 	if (m->threads > 1 && !r->threads_error[0])
 		run_threads(pt, m, r->iterations, round, r);
 	return 0;
-
-fail:
-	free(mws);
-	case_close(&c);
-	kh_point_result_free(r);
-	r->ok = 0;
-	if (rounds > 1 && round > 0)
-		snprintf(r->error, sizeof(r->error), "round %u: %.230s", round + 1, err);
-	else
-		snprintf(r->error, sizeof(r->error), "%s", err);
-	return -1;
 }
 
 int kh_point_run(const kh_point *pt, const kh_measure *m, kh_point_result *r)
@@ -774,7 +802,194 @@ static int select_variant(sweep *sw, const char *name)
 	return found ? 0 : -1;
 }
 
-/* Phase 1: the options. Returns -1 to go on, else the exit status. */
+/* Which selection options were given: those left out select everything
+ * (or, for grids, the default ones) once all options are read. */
+typedef struct given {
+	int strategy, grid, subs, variant, all_grids, repetitions;
+} given;
+
+/* --grid NAME: a named grid, Kafka's JMH grid as a whole, or an MxTxP grid
+ * kept in the order given. Returns -1 to go on, else the exit status. */
+static int select_grid(sweep *sw, const char *name)
+{
+	selection *sel = &sw->sel;
+	const size_t n_grids = kd_grid_count(), n_jmh = kd_jmh_grid_count();
+	if (strcmp(name, "jmh-client") == 0 || strcmp(name, "jmh-server") == 0) {
+		/* Both of Kafka's benchmarks share one parameter grid. */
+		memset(sel->jmh, 1, n_jmh);
+		return -1;
+	}
+	const kd_grid *g = kh_grid_lookup(sw->cmd, name);
+	if (!g)
+		return KH_EXIT_USAGE;
+	int named = 0;
+	for (size_t i = 0; i < n_grids; i++)
+		if (kd_grid_at(i) == g)
+			sel->grid[i] = named = 1;
+	for (size_t i = 0; i < n_jmh; i++)
+		if (kd_jmh_grid_at(i) == g)
+			sel->jmh[i] = named = 1;
+	if (!named) {
+		if (sel->n_custom == KH_MAX_CUSTOM)
+			return kh_usage_error(sw->cmd, "--grid: more than %d MxTxP grids",
+					      KH_MAX_CUSTOM);
+		sel->custom[sel->n_custom++] = g;
+	}
+	return -1;
+}
+
+/* The options that choose the points: grids, strategies, subscription
+ * modes, variants and the racks variant's layout. Returns -1 to go on,
+ * else the exit status. */
+static int selection_option(sweep *sw, int c, const char *arg, given *gv)
+{
+	const char *cmd = sw->cmd;
+	selection *sel = &sw->sel;
+	int x, rc;
+	switch (c) {
+	case 'g':
+		if ((rc = select_grid(sw, arg)) >= 0)
+			return rc;
+		gv->grid = 1;
+		break;
+	case OPT_ALL_GRIDS:
+		gv->all_grids = 1;
+		break;
+	case 's': {
+		const ka_strategy *s = kh_strategy_lookup(cmd, arg);
+		if (!s)
+			return KH_EXIT_USAGE;
+		for (size_t i = 0; i < ka_strategy_count(); i++)
+			if (ka_strategy_at(i) == s)
+				sel->strategy[i] = 1;
+		gv->strategy = 1;
+		break;
+	}
+	case OPT_SUBS:
+		if ((x = kd_subs_parse(arg)) < 0)
+			return kh_usage_error(
+			    cmd, "--subs: unknown mode '%s' (homogeneous, heterogeneous)", arg);
+		sel->subs[x] = 1;
+		gv->subs = 1;
+		break;
+	case OPT_VARIANT:
+		if (select_variant(sw, arg) < 0)
+			return kh_usage_error(cmd,
+					      "--variant: unknown variant '%s' (fresh, "
+					      "churn-remove, churn-add, racks, racks-rf1)",
+					      arg);
+		gv->variant = 1;
+		break;
+	default: /* --racks, --replication, --rack-layout */
+		if ((rc = kh_rack_option(cmd, c, arg, &sw->rk, &sw->rack_given)) != 0)
+			return rc;
+		break;
+	}
+	return -1;
+}
+
+/* The options of the measurement: samples, rounds, seed, PUs, threads and
+ * what is measured. Returns -1 to go on, else the exit status. */
+static int measure_option(sweep *sw, int c, const char *arg, given *gv)
+{
+	const char *cmd = sw->cmd;
+	switch (c) {
+	case 'n':
+		if (kh_parse_u64(arg, 1, 1000000, &sw->repetitions) < 0)
+			return kh_usage_error(
+			    cmd, "--repetitions: '%s' is not a count in 1..1000000", arg);
+		gv->repetitions = 1;
+		break;
+	case OPT_ROUNDS:
+		if (kh_parse_u64(arg, 1, 1000000, &sw->rounds) < 0)
+			return kh_usage_error(cmd, "--rounds: '%s' is not a count in 1..1000000",
+					      arg);
+		break;
+	case OPT_SEED:
+		if (kh_parse_u64(arg, 0, UINT64_MAX, &sw->seed) < 0)
+			return kh_usage_error(cmd, "--seed: '%s' is not an unsigned integer", arg);
+		break;
+	case OPT_CPUS:
+		sw->cpus_arg = arg;
+		break;
+	case 't':
+		if (kh_parse_u64(arg, 1, KH_MAX_CPUS, &sw->threads) < 0)
+			return kh_usage_error(cmd, "--threads: '%s' is not a count in 1..%d", arg,
+					      KH_MAX_CPUS);
+		break;
+	default: /* --measure */
+		if (strcmp(arg, "time") == 0)
+			sw->want_counts = 0;
+		else if (strcmp(arg, "counts") == 0)
+			sw->want_counts = 1;
+		else
+			return kh_usage_error(cmd, "--measure: unknown measure '%s' (time, counts)",
+					      arg);
+		break;
+	}
+	return -1;
+}
+
+/* The options of the output: format, path and quiet. Returns -1 to go on,
+ * else the exit status. */
+static int output_option(sweep *sw, int c, const char *arg)
+{
+	const char *cmd = sw->cmd;
+	switch (c) {
+	case OPT_FORMAT:
+		if (strcmp(arg, "json") == 0)
+			sw->table = 0;
+		else if (strcmp(arg, "table") == 0)
+			sw->table = 1;
+		else
+			return kh_usage_error(cmd, "--format: unknown format '%s' (json, table)",
+					      arg);
+		break;
+	case 'o':
+		if (!*arg)
+			return kh_usage_error(cmd, "-o: empty path");
+		sw->out_path = arg;
+		break;
+	default: /* --quiet */
+		sw->quiet = 1;
+		break;
+	}
+	return -1;
+}
+
+/* Once every option is read: what was not chosen is all chosen, the racks
+ * options need a racks variant, and the samples and rounds agree. Returns
+ * -1 to go on, else the exit status. */
+static int complete_options(sweep *sw, const given *gv)
+{
+	selection *sel = &sw->sel;
+	for (size_t i = 0; i < ka_strategy_count(); i++)
+		sel->strategy[i] |= !gv->strategy;
+	for (size_t i = 0; i < kd_grid_count(); i++)
+		sel->grid[i] |= gv->all_grids || (!gv->grid && kd_grid_at(i)->in_default);
+	for (int i = 0; i < KH_N_SUBS; i++)
+		sel->subs[i] |= !gv->subs;
+	int racks_selected = 0;
+	for (size_t i = 0; i < kh_variant_count(); i++) {
+		sel->variant[i] |= !gv->variant;
+		racks_selected |= sel->variant[i] && kh_variant_at(i)->variant == KD_VARIANT_RACKS;
+	}
+	if (sw->rack_given && !racks_selected)
+		return kh_usage_error(sw->cmd,
+				      "--racks, --replication and --rack-layout apply to the "
+				      "racks variant, which --variant leaves out");
+	/* Counts decide the verdict on such a file; one wall-time sample a
+	 * point keeps the run short unless more are asked for. */
+	if (sw->want_counts && !gv->repetitions)
+		sw->repetitions = 1;
+	/* Every round takes at least one sample of every point. */
+	if (sw->rounds > sw->repetitions)
+		sw->rounds = sw->repetitions;
+	return -1;
+}
+
+/* Phase 1: the options, each group read by its own function. Returns -1
+ * to go on, else the exit status. */
 static int parse_options(sweep *sw, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -796,162 +1011,45 @@ static int parse_options(sweep *sw, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *cmd = sw->cmd;
-	selection *sel = &sw->sel;
-	const size_t n_strategies = ka_strategy_count(), n_grids = kd_grid_count();
-	const size_t n_jmh = kd_jmh_grid_count();
-	int any_strategy = 0, any_grid = 0, any_subs = 0, any_variant = 0, all_grids = 0;
-	int reps_given = 0, x, c;
-
+	given gv = {0};
+	int c, rc;
 	while ((c = getopt_long(argc, argv, ":g:s:n:t:o:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'g': {
-			if (strcmp(optarg, "jmh-client") == 0 ||
-			    strcmp(optarg, "jmh-server") == 0) {
-				/* Both of Kafka's benchmarks share one parameter grid. */
-				memset(sel->jmh, 1, n_jmh);
-				any_grid = 1;
-				break;
-			}
-			const kd_grid *g = kh_grid_lookup(cmd, optarg);
-			if (!g)
-				return KH_EXIT_USAGE;
-			int named = 0;
-			for (size_t i = 0; i < n_grids; i++)
-				if (kd_grid_at(i) == g)
-					sel->grid[i] = named = 1;
-			for (size_t i = 0; i < n_jmh; i++)
-				if (kd_jmh_grid_at(i) == g)
-					sel->jmh[i] = named = 1;
-			if (!named) {
-				if (sel->n_custom == KH_MAX_CUSTOM)
-					return kh_usage_error(
-					    cmd, "--grid: more than %d MxTxP grids", KH_MAX_CUSTOM);
-				sel->custom[sel->n_custom++] = g;
-			}
-			any_grid = 1;
-			break;
-		}
+		case 'g':
 		case OPT_ALL_GRIDS:
-			all_grids = 1;
-			break;
-		case 's': {
-			const ka_strategy *s = kh_strategy_lookup(cmd, optarg);
-			if (!s)
-				return KH_EXIT_USAGE;
-			for (size_t i = 0; i < n_strategies; i++)
-				if (ka_strategy_at(i) == s)
-					sel->strategy[i] = 1;
-			any_strategy = 1;
-			break;
-		}
+		case 's':
 		case OPT_SUBS:
-			if ((x = kd_subs_parse(optarg)) < 0)
-				return kh_usage_error(
-				    cmd, "--subs: unknown mode '%s' (homogeneous, heterogeneous)",
-				    optarg);
-			sel->subs[x] = 1;
-			any_subs = 1;
-			break;
 		case OPT_VARIANT:
-			if (select_variant(sw, optarg) < 0)
-				return kh_usage_error(cmd,
-						      "--variant: unknown variant '%s' (fresh, "
-						      "churn-remove, churn-add, racks, racks-rf1)",
-						      optarg);
-			any_variant = 1;
-			break;
-		case 'n':
-			if (kh_parse_u64(optarg, 1, 1000000, &sw->repetitions) < 0)
-				return kh_usage_error(
-				    cmd, "--repetitions: '%s' is not a count in 1..1000000",
-				    optarg);
-			reps_given = 1;
-			break;
-		case OPT_ROUNDS:
-			if (kh_parse_u64(optarg, 1, 1000000, &sw->rounds) < 0)
-				return kh_usage_error(
-				    cmd, "--rounds: '%s' is not a count in 1..1000000", optarg);
-			break;
-		case OPT_SEED:
-			if (kh_parse_u64(optarg, 0, UINT64_MAX, &sw->seed) < 0)
-				return kh_usage_error(
-				    cmd, "--seed: '%s' is not an unsigned integer", optarg);
-			break;
-		case OPT_CPUS:
-			sw->cpus_arg = optarg;
-			break;
 		case KH_OPT_RACKS:
 		case KH_OPT_REPLICATION:
-		case KH_OPT_LAYOUT: {
-			const int rc = kh_rack_option(cmd, c, optarg, &sw->rk, &sw->rack_given);
-			if (rc)
-				return rc;
+		case KH_OPT_LAYOUT:
+			rc = selection_option(sw, c, optarg, &gv);
 			break;
-		}
+		case 'n':
+		case OPT_ROUNDS:
+		case OPT_SEED:
+		case OPT_CPUS:
 		case 't':
-			if (kh_parse_u64(optarg, 1, KH_MAX_CPUS, &sw->threads) < 0)
-				return kh_usage_error(cmd,
-						      "--threads: '%s' is not a count in 1..%d",
-						      optarg, KH_MAX_CPUS);
-			break;
 		case OPT_MEASURE:
-			if (strcmp(optarg, "time") == 0)
-				sw->want_counts = 0;
-			else if (strcmp(optarg, "counts") == 0)
-				sw->want_counts = 1;
-			else
-				return kh_usage_error(
-				    cmd, "--measure: unknown measure '%s' (time, counts)", optarg);
+			rc = measure_option(sw, c, optarg, &gv);
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				sw->table = 0;
-			else if (strcmp(optarg, "table") == 0)
-				sw->table = 1;
-			else
-				return kh_usage_error(
-				    cmd, "--format: unknown format '%s' (json, table)", optarg);
-			break;
 		case 'o':
-			if (!*optarg)
-				return kh_usage_error(cmd, "-o: empty path");
-			sw->out_path = optarg;
-			break;
 		case 'q':
-			sw->quiet = 1;
+			rc = output_option(sw, c, optarg);
 			break;
 		case 'h':
 			fputs(sweep_usage, stdout);
 			return KH_EXIT_OK;
 		default:
-			return kh_option_error(cmd, c, argv);
+			return kh_option_error(sw->cmd, c, argv);
 		}
+		if (rc >= 0)
+			return rc;
 	}
 	if (optind < argc)
-		return kh_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	for (size_t i = 0; i < n_strategies; i++)
-		sel->strategy[i] |= !any_strategy;
-	for (size_t i = 0; i < n_grids; i++)
-		sel->grid[i] |= all_grids || (!any_grid && kd_grid_at(i)->in_default);
-	for (int i = 0; i < KH_N_SUBS; i++)
-		sel->subs[i] |= !any_subs;
-	int racks_selected = 0;
-	for (size_t i = 0; i < kh_variant_count(); i++) {
-		sel->variant[i] |= !any_variant;
-		racks_selected |= sel->variant[i] && kh_variant_at(i)->variant == KD_VARIANT_RACKS;
-	}
-	if (sw->rack_given && !racks_selected)
-		return kh_usage_error(cmd, "--racks, --replication and --rack-layout apply to the "
-					   "racks variant, which --variant leaves out");
-	/* Counts decide the verdict on such a file; one wall-time sample a
-	 * point keeps the run short unless more are asked for. */
-	if (sw->want_counts && !reps_given)
-		sw->repetitions = 1;
-	/* Every round takes at least one sample of every point. */
-	if (sw->rounds > sw->repetitions)
-		sw->rounds = sw->repetitions;
-	return -1;
+		return kh_usage_error(sw->cmd, "unexpected argument '%s'", argv[optind]);
+	return complete_options(sw, &gv);
 }
 
 /* Phase 2: the machine: the cores asked for must exist, and be enough;

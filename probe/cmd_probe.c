@@ -96,7 +96,11 @@ static int bootstrap_ok(const char *s)
 	return 1;
 }
 
-int kh_cmd_probe(int argc, char **argv)
+/* The options and the one plan argument into *o, *out_path and *plan_arg
+ * (the preset's name or the file's path). Returns -1 to go on, else the
+ * exit status. */
+static int parse_args(int argc, char **argv, kp_options *o, const char **out_path,
+		      const char **preset, const char **plan_arg)
 {
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -110,23 +114,21 @@ int kh_cmd_probe(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "probe";
-	const char *out_path = NULL, *preset = NULL;
-	kp_options o = {.bootstrap = NULL, .leader_hold_ms = -1, .quiet = 0};
 	int c;
 	while ((c = getopt_long(argc, argv, ":o:p:b:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			preset = optarg;
+			*preset = optarg;
 			break;
 		case 'o':
-			out_path = optarg;
+			*out_path = optarg;
 			break;
 		case 'b':
 			if (!bootstrap_ok(optarg))
 				return kh_usage_error(
 				    cmd, "--bootstrap: '%s' is not HOST:PORT[,HOST:PORT...]",
 				    optarg);
-			o.bootstrap = optarg;
+			o->bootstrap = optarg;
 			break;
 		case 'L': {
 			uint64_t v;
@@ -134,14 +136,14 @@ int kh_cmd_probe(int argc, char **argv)
 				return kh_usage_error(
 				    cmd, "--leader-hold-ms: '%s' is not a count of ms in 0..10000",
 				    optarg);
-			o.leader_hold_ms = (double)v;
+			o->leader_hold_ms = (double)v;
 			break;
 		}
 		case 'q':
-			o.quiet = 1;
+			o->quiet = 1;
 			break;
 		case 'T':
-			o.trace = 1;
+			o->trace = 1;
 			break;
 		case 'F':
 			if (!facilities_ok(optarg))
@@ -150,8 +152,8 @@ int kh_cmd_probe(int argc, char **argv)
 						      "librdkafka debug facilities (A-Z, _), "
 						      "comma-separated",
 						      optarg);
-			o.trace = 1;
-			o.trace_only = optarg;
+			o->trace = 1;
+			o->trace_only = optarg;
 			break;
 		case 'h':
 			fputs(probe_usage, stdout);
@@ -160,44 +162,66 @@ int kh_cmd_probe(int argc, char **argv)
 			return kh_option_error(cmd, c, argv);
 		}
 	}
-	if (optind >= argc && !preset)
+	if (optind >= argc && !*preset)
 		return kh_usage_error(cmd, "no plan file given (or --preset NAME)");
-	if (optind < argc && preset)
+	if (optind < argc && *preset)
 		return kh_usage_error(cmd, "a plan file or --preset, not both");
 	if (optind + 1 < argc)
 		return kh_usage_error(cmd, "one plan file expected, got also '%s'",
 				      argv[optind + 1]);
-	if (o.bootstrap && o.leader_hold_ms < 0)
-		o.leader_hold_ms = 0; /* brokers wait for every SyncGroup */
+	if (o->bootstrap && o->leader_hold_ms < 0)
+		o->leader_hold_ms = 0; /* brokers wait for every SyncGroup */
+	*plan_arg = *preset ? *preset : argv[optind];
+	return -1;
+}
 
-	const char *path = preset ? preset : argv[optind];
-	kp_plan plan;
-	kp_target target = {o.bootstrap};
-	if (preset) {
-		/* simulate's presets (sim/presets.c), read as any plan */
-		json_t *doc = kh_preset_json(cmd, preset);
-		if (!doc)
-			return KH_EXIT_USAGE;
-		int bad = kp_plan_load(&plan, preset, doc, &target) < 0;
-		json_decref(doc);
-		if (bad)
-			return KH_EXIT_USAGE;
-	} else if (kp_plan_load(&plan, path, NULL, &target) < 0) {
+/* The plan, a preset's or a file's, read and checked against the target.
+ * Returns 0, or -1 after the messages. */
+static int load_plan(kp_plan *plan, const char *preset, const char *path, const kp_target *target)
+{
+	if (!preset)
+		return kp_plan_load(plan, path, NULL, target);
+	/* simulate's presets (sim/presets.c), read as any plan */
+	json_t *doc = kh_preset_json("probe", preset);
+	if (!doc)
+		return -1;
+	int bad = kp_plan_load(plan, preset, doc, target) < 0;
+	json_decref(doc);
+	return bad ? -1 : 0;
+}
+
+/* The run file to -o FILE or stdout, all or nothing. Returns the exit
+ * status. */
+static int write_run(const kr_run *run, const char *out_path)
+{
+	const char *cmd = "probe";
+	kh_out out;
+	if (kh_out_open(&out, cmd, out_path) < 0 || kr_run_write(out.f, run) < 0) {
+		if (out.f)
+			kh_out_abort(&out);
 		return KH_EXIT_USAGE;
 	}
+	if (kh_out_commit(&out, cmd) < 0)
+		return KH_EXIT_USAGE;
+	return KH_EXIT_OK;
+}
+
+int kh_cmd_probe(int argc, char **argv)
+{
+	const char *out_path = NULL, *preset = NULL, *path = NULL;
+	kp_options o = {.bootstrap = NULL, .leader_hold_ms = -1, .quiet = 0};
+	int rc = parse_args(argc, argv, &o, &out_path, &preset, &path);
+	if (rc >= 0)
+		return rc;
+	kp_plan plan;
+	kp_target target = {o.bootstrap};
+	if (load_plan(&plan, preset, path, &target) < 0)
+		return KH_EXIT_USAGE;
 
 	kr_run *run = NULL;
-	int rc = kp_run(&plan, &o, &run);
-	if (rc == KH_EXIT_OK) {
-		kh_out out;
-		if (kh_out_open(&out, cmd, out_path) < 0 || kr_run_write(out.f, run) < 0) {
-			if (out.f)
-				kh_out_abort(&out);
-			rc = KH_EXIT_USAGE;
-		} else if (kh_out_commit(&out, cmd) < 0) {
-			rc = KH_EXIT_USAGE;
-		}
-	}
+	rc = kp_run(&plan, &o, &run);
+	if (rc == KH_EXIT_OK)
+		rc = write_run(run, out_path);
 	if (rc == KH_EXIT_OK && !o.quiet) {
 		const kr_summary *s = &run->summary;
 		fprintf(stderr,

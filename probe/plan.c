@@ -139,35 +139,146 @@ typedef struct pending {
 	uint32_t plan_event;
 } pending;
 
-/* The dry run: events in time order over the running members. */
+/* The dry run's state: who runs, and the restarts waiting to start. */
+typedef struct dry_run {
+	kp_plan *p;
+	const char *path;
+	uint8_t *running; /* [p->n_members] */
+	pending *pend;
+	size_t n_pend;
+} dry_run;
+
+/* The earliest pending start, when it comes no later than the next event
+ * (next: NULL when none is left), is pushed. Returns 1 when one was. */
+static int start_pending(dry_run *d, const ks_plan_event *next)
+{
+	size_t best = d->n_pend;
+	for (size_t k = 0; k < d->n_pend; k++)
+		if (best == d->n_pend || d->pend[k].at_ms < d->pend[best].at_ms)
+			best = k;
+	if (best == d->n_pend || (next && d->pend[best].at_ms > next->at_ms))
+		return 0;
+	push_action(d->p, d->pend[best].at_ms, KP_START, d->pend[best].member, "start",
+		    d->pend[best].plan_event);
+	d->running[d->pend[best].member] = 1;
+	d->pend[best] = d->pend[--d->n_pend];
+	return 1;
+}
+
+/* join, or scale up: k new members start. Returns 0, or -1 after a
+ * message. */
+static int expand_join(dry_run *d, const ks_plan_event *e, const char *where, uint32_t alive)
+{
+	kp_plan *p = d->p;
+	uint32_t k = e->type == KS_EV_JOIN ? e->count : e->to - alive;
+	if (p->n_members + k > KP_MAX_MEMBERS) {
+		plan_error(d->path, "%s: more than %d members in the run", where, KP_MAX_MEMBERS);
+		return -1;
+	}
+	d->running = xrealloc(d->running, p->n_members + k);
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t m = add_member(p);
+		d->running[m] = 1;
+		push_action(p, e->at_ms, KP_START, m, "join", e->index);
+	}
+	return 0;
+}
+
+/* leave, crash, or scale down: the member named, or that many running
+ * members, the ones that joined last first. Returns 0, or -1 after a
+ * message. */
+static int expand_stop(dry_run *d, const ks_plan_event *e, const char *where, uint32_t alive)
+{
+	kp_plan *p = d->p;
+	int crash = e->type == KS_EV_CRASH;
+	uint32_t k = e->type == KS_EV_SCALE ? alive - e->to : e->count;
+	if (e->member >= 0) {
+		if (!d->running[e->member]) {
+			plan_error(d->path, "%s: member %s is not running then", where,
+				   p->member_name[e->member]);
+			return -1;
+		}
+		d->running[e->member] = 0;
+		push_action(p, e->at_ms, crash ? KP_CRASH : KP_CLOSE, (uint32_t)e->member,
+			    crash ? "stop" : "leave", e->index);
+		return 0;
+	}
+	if (k > alive) {
+		plan_error(d->path, "%s: %u members to stop, %u running", where, k, alive);
+		return -1;
+	}
+	for (uint32_t m = p->n_members; k && m-- > 0;)
+		if (d->running[m]) {
+			d->running[m] = 0;
+			push_action(p, e->at_ms, crash ? KP_CRASH : KP_CLOSE, m,
+				    crash ? "stop" : "leave", e->index);
+			k--;
+		}
+	return 0;
+}
+
+/* restart: the member stops now and its start waits restart_ms among the
+ * pending ones. Returns 0, or -1 after a message. */
+static int expand_restart(dry_run *d, const ks_plan_event *e, const char *where)
+{
+	kp_plan *p = d->p;
+	if (!d->running[e->member]) {
+		plan_error(d->path, "%s: member %s is not running then", where,
+			   p->member_name[e->member]);
+		return -1;
+	}
+	d->running[e->member] = 0;
+	push_action(p, e->at_ms, e->stop == KS_STOP_KILL ? KP_CRASH : KP_CLOSE, (uint32_t)e->member,
+		    "stop", e->index);
+	d->pend = xrealloc(d->pend, (d->n_pend + 1) * sizeof(*d->pend));
+	d->pend[d->n_pend++] = (pending){e->at_ms + p->restart_ms, (uint32_t)e->member, e->index};
+	return 0;
+}
+
+/* rolling-restart: count running members, in member order, each stopped
+ * and started again restart_ms later, the next one gap_ms after that.
+ * Returns 0, or -1 after a message. */
+static int expand_rolling(dry_run *d, const ks_plan_event *e, const char *where, uint32_t alive)
+{
+	kp_plan *p = d->p;
+	if (e->count > alive) {
+		plan_error(d->path, "%s: %u restarts, %u members running", where, e->count, alive);
+		return -1;
+	}
+	double t = e->at_ms;
+	uint32_t k = 0;
+	for (uint32_t m = 0; m < p->n_members && k < e->count; m++) {
+		if (!d->running[m])
+			continue;
+		/* Stopped now or later: the dry run keeps it running until its
+		 * own stop, which is pushed in time order with the rest by
+		 * sorting at the end. */
+		push_action(p, t, e->stop == KS_STOP_KILL ? KP_CRASH : KP_CLOSE, m, "stop",
+			    e->index);
+		push_action(p, t + p->restart_ms, KP_START, m, "start", e->index);
+		t += p->restart_ms + e->gap_ms;
+		k++;
+	}
+	return 0;
+}
+
+/* The dry run: events in time order over the running members. Restarts
+ * come back as pending starts, merged in time order with later events (a
+ * start at the time of an event goes first). Returns 0, or -1 after a
+ * message. */
 static int expand_events(kp_plan *p, const char *path, const ks_plan *ks)
 {
 	const ks_plan_event *ev = ks->events; /* already in time order, ties in plan order */
 	const size_t n_ev = ks->n_events;
 	json_t *jev = json_object_get(ks->json, "events");
-	uint8_t *running = NULL;
-	pending *pend = NULL;
-	size_t n_pend = 0;
-	int rc = -1;
-	running = xrealloc(NULL, p->n_members);
+	dry_run d = {p, path, xrealloc(NULL, p->n_members), NULL, 0};
+	int rc = 0;
 	for (uint32_t m = 0; m < p->n_members; m++)
-		running[m] = 1;
-
-	/* Restarts come back as pending starts, merged in time order with
-	 * later events (a start at the time of an event goes first). */
+		d.running[m] = 1;
 	size_t i = 0;
-	for (;;) {
-		size_t best = n_pend;
-		for (size_t k = 0; k < n_pend; k++)
-			if (best == n_pend || pend[k].at_ms < pend[best].at_ms)
-				best = k;
-		if (best < n_pend && (i == n_ev || pend[best].at_ms <= ev[i].at_ms)) {
-			push_action(p, pend[best].at_ms, KP_START, pend[best].member, "start",
-				    pend[best].plan_event);
-			running[pend[best].member] = 1;
-			pend[best] = pend[--n_pend];
+	while (rc == 0) {
+		if (start_pending(&d, i < n_ev ? &ev[i] : NULL))
 			continue;
-		}
 		if (i == n_ev)
 			break;
 		const ks_plan_event *e = &ev[i++];
@@ -178,87 +289,18 @@ static int expand_events(kp_plan *p, const char *path, const ks_plan *ks)
 			 e->at_ms);
 		uint32_t alive = 0;
 		for (uint32_t m = 0; m < p->n_members; m++)
-			alive += running[m];
-		if (e->type == KS_EV_JOIN || (e->type == KS_EV_SCALE && e->to > alive)) {
-			uint32_t k = e->type == KS_EV_JOIN ? e->count : e->to - alive;
-			if (p->n_members + k > KP_MAX_MEMBERS) {
-				plan_error(path, "%s: more than %d members in the run", where,
-					   KP_MAX_MEMBERS);
-				goto out;
-			}
-			running = xrealloc(running, p->n_members + k);
-			for (uint32_t j = 0; j < k; j++) {
-				uint32_t m = add_member(p);
-				running[m] = 1;
-				push_action(p, e->at_ms, KP_START, m, "join", e->index);
-			}
-		} else if (e->type == KS_EV_LEAVE || e->type == KS_EV_CRASH ||
-			   e->type == KS_EV_SCALE) {
-			int crash = e->type == KS_EV_CRASH;
-			uint32_t k = e->type == KS_EV_SCALE ? alive - e->to : e->count;
-			if (e->member >= 0) {
-				if (!running[e->member]) {
-					plan_error(path, "%s: member %s is not running then", where,
-						   p->member_name[e->member]);
-					goto out;
-				}
-				running[e->member] = 0;
-				push_action(p, e->at_ms, crash ? KP_CRASH : KP_CLOSE,
-					    (uint32_t)e->member, crash ? "stop" : "leave",
-					    e->index);
-				continue;
-			}
-			if (k > alive) {
-				plan_error(path, "%s: %u members to stop, %u running", where, k,
-					   alive);
-				goto out;
-			}
-			/* The members that joined last go first. */
-			for (uint32_t m = p->n_members; k && m-- > 0;)
-				if (running[m]) {
-					running[m] = 0;
-					push_action(p, e->at_ms, crash ? KP_CRASH : KP_CLOSE, m,
-						    crash ? "stop" : "leave", e->index);
-					k--;
-				}
-		} else if (e->type == KS_EV_RESTART) {
-			if (!running[e->member]) {
-				plan_error(path, "%s: member %s is not running then", where,
-					   p->member_name[e->member]);
-				goto out;
-			}
-			running[e->member] = 0;
-			push_action(p, e->at_ms, e->stop == KS_STOP_KILL ? KP_CRASH : KP_CLOSE,
-				    (uint32_t)e->member, "stop", e->index);
-			pend = xrealloc(pend, (n_pend + 1) * sizeof(*pend));
-			pend[n_pend++] =
-			    (pending){e->at_ms + p->restart_ms, (uint32_t)e->member, e->index};
-		} else if (e->type == KS_EV_ROLLING_RESTART) {
-			if (e->count > alive) {
-				plan_error(path, "%s: %u restarts, %u members running", where,
-					   e->count, alive);
-				goto out;
-			}
-			double t = e->at_ms;
-			uint32_t k = 0;
-			for (uint32_t m = 0; m < p->n_members && k < e->count; m++) {
-				if (!running[m])
-					continue;
-				/* Stopped now or later: the dry run keeps it running
-				 * until its own stop, which is pushed in time order
-				 * with the rest by sorting at the end. */
-				push_action(p, t, e->stop == KS_STOP_KILL ? KP_CRASH : KP_CLOSE, m,
-					    "stop", e->index);
-				push_action(p, t + p->restart_ms, KP_START, m, "start", e->index);
-				t += p->restart_ms + e->gap_ms;
-				k++;
-			}
-		}
+			alive += d.running[m];
+		if (e->type == KS_EV_JOIN || (e->type == KS_EV_SCALE && e->to > alive))
+			rc = expand_join(&d, e, where, alive);
+		else if (e->type == KS_EV_LEAVE || e->type == KS_EV_CRASH || e->type == KS_EV_SCALE)
+			rc = expand_stop(&d, e, where, alive);
+		else if (e->type == KS_EV_RESTART)
+			rc = expand_restart(&d, e, where);
+		else if (e->type == KS_EV_ROLLING_RESTART)
+			rc = expand_rolling(&d, e, where, alive);
 	}
-	rc = 0;
-out:
-	free(running);
-	free(pend);
+	free(d.running);
+	free(d.pend);
 	return rc;
 }
 
@@ -298,9 +340,10 @@ static int check_actions(kp_plan *p, const char *path)
 	return rc;
 }
 
-/* What librdkafka 2.0.2 and the target can run of a valid plan; every
- * problem is reported. Returns 0 or -1. */
-static int check_target(const ks_plan *ks, const char *path, const kp_target *target)
+/* The protocol, the assignor and the client settings: what librdkafka
+ * 2.0.2's consumers (and, without --bootstrap, its mock cluster) accept.
+ * Every problem is reported. Returns 1 when there is one, else 0. */
+static int check_client(const ks_plan *ks, const char *path, const kp_target *target)
 {
 	int bad = 0;
 	if (ks->protocol == KS_CONSUMER) {
@@ -352,6 +395,16 @@ static int check_target(const ks_plan *ks, const char *path, const kp_target *ta
 	if (ks->rebalance_timeout_ms != ks->max_poll_ms)
 		plan_warning(path, "config.rebalance.timeout.ms: librdkafka takes it from "
 				   "max.poll.interval.ms; ignored");
+	return bad;
+}
+
+/* The group, its events and faults: what the probe can start and play
+ * with real consumers; a scenario's owned partitions and racks are said
+ * to be ignored. Every problem is reported. Returns 1 when there is one,
+ * else 0. */
+static int check_group(const ks_plan *ks, const char *path)
+{
+	int bad = 0;
 	if (ks->members < 1) {
 		plan_error(path, "group: no member at the start; the probe's time 0 is the "
 				 "group settled after its first join");
@@ -396,7 +449,16 @@ static int check_target(const ks_plan *ks, const char *path, const kp_target *ta
 				   "settled after its first join)");
 	if (g && g->n_racks)
 		plan_warning(path, "group.scenario: racks ignored by the probe");
-	return bad ? -1 : 0;
+	return bad;
+}
+
+/* What librdkafka 2.0.2 and the target can run of a valid plan; every
+ * problem is reported. Returns 0 or -1. */
+static int check_target(const ks_plan *ks, const char *path, const kp_target *target)
+{
+	const int bad_client = check_client(ks, path, target);
+	const int bad_group = check_group(ks, path);
+	return bad_client || bad_group ? -1 : 0;
 }
 
 /* The starting group: topics in ks_plan's order, members with their

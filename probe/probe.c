@@ -774,11 +774,12 @@ typedef struct gen_info {
 	char trigger[256];
 } gen_info;
 
-/* The generations seen after time 0, in order: the run file's
- * rebalances. Returns the array (*n_gens entries), NULL when out of memory. */
-static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int32_t gen0)
+/* The generations whose JoinGroup responses came after time 0 (and after
+ * gen0, the settled one), by generation, each with its first response
+ * and its member count (the leader's, else the responses counted).
+ * Returns the array, *n entries (NULL when none). */
+static gen_info *collect_generations(const kp_probe *pr, double end, int32_t gen0, size_t *n_out)
 {
-	const kp_plan *plan = pr->plan;
 	gen_info *gi = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < pr->n_join; i++) {
@@ -818,11 +819,19 @@ static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int3
 				gi[k].members += pr->join[i].gen == gi[k].gen;
 		}
 	}
+	*n_out = n;
+	return gi;
+}
 
-	/* Callbacks: assignments, and cooperative revocations of a running
-	 * member, belong to the member's generation; eager revocations and
-	 * those of a closing or expired member to the next one. The last
-	 * owner of each partition tells whether an assignment moved it. */
+/* Callbacks: assignments, and cooperative revocations of a running
+ * member, belong to the member's generation; eager revocations and those
+ * of a closing or expired member to the next one. Each adds its
+ * partitions to the generation's assigned or revoked count and widens its
+ * window. The last owner of each partition (from the owner at time 0)
+ * tells whether an assignment moved it. */
+static void count_callbacks(const kp_probe *pr, double end, gen_info *gi, size_t n)
+{
+	const kp_plan *plan = pr->plan;
 	uint32_t *last = malloc(((size_t)plan->n_partitions + 1) * sizeof(*last));
 	for (uint32_t p = 0; last && p < plan->n_partitions; p++)
 		last[p] = KP_NONE;
@@ -869,11 +878,16 @@ static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int3
 			gi[k].start = r->t;
 	}
 	free(last);
+}
 
-	/* Starts: the first member that sent a JoinGroup for it, learned of it
-	 * from a heartbeat or revoked for it, after the previous generation's
-	 * responses (every JoinGroup of that one came before them). Triggers:
-	 * the actions in that window. */
+/* Starts: the first member that sent a JoinGroup for it, learned of it
+ * from a heartbeat or revoked for it, after the previous generation's
+ * responses (every JoinGroup of that one came before them). Triggers:
+ * the actions in that window, else a follow-up (after a cooperative
+ * revocation) or a rejoin. */
+static void find_starts_and_triggers(const kp_probe *pr, gen_info *gi, size_t n)
+{
+	const kp_plan *plan = pr->plan;
 	for (size_t k = 0; k < n; k++) {
 		double lo = k ? gi[k - 1].first_resp : pr->t0;
 		for (size_t i = 0; i < pr->n_marks; i++)
@@ -895,7 +909,16 @@ static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int3
 				 plan->cooperative && k && gi[k - 1].revoked ? "follow-up"
 									     : "rejoin");
 	}
+}
 
+/* The generations seen after time 0, in order: the run file's
+ * rebalances. Returns the array (*n_gens entries), NULL when out of memory. */
+static gen_info *build_rebalances(kp_probe *pr, double end, size_t *n_gens, int32_t gen0)
+{
+	size_t n;
+	gen_info *gi = collect_generations(pr, end, gen0, &n);
+	count_callbacks(pr, end, gi, n);
+	find_starts_and_triggers(pr, gi, n);
 	*n_gens = n;
 	if (!gi)
 		gi = calloc(1, sizeof(*gi));
@@ -1122,10 +1145,10 @@ static int wait_settled(kp_probe *pr, double limit, double quiet)
 	}
 }
 
-int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
+/* The probe's state before any consumer: every partition without a
+ * holder. Returns 0, or -1 when out of memory. */
+static int probe_init(kp_probe *pr, const kp_plan *plan, const kp_options *opt)
 {
-	kp_probe pr_s;
-	kp_probe *pr = &pr_s;
 	memset(pr, 0, sizeof(*pr));
 	pr->plan = plan;
 	pr->opt = opt;
@@ -1133,48 +1156,56 @@ int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 	pr->part = calloc(plan->n_partitions + 1, sizeof(*pr->part));
 	for (uint32_t p = 0; pr->part && p < plan->n_partitions; p++)
 		pr->part[p].holder = KP_NONE;
-	*out = NULL;
-	int rc = KH_EXIT_USAGE;
-	rd_kafka_t *host = NULL;
-	rd_kafka_mock_cluster_t *mc = NULL;
+	return pr->part ? 0 : -1;
+}
+
+/* The initial members start, and the group must settle before time 0
+ * (within a margin that grows with the session and the member count).
+ * Returns KH_EXIT_OK, or the exit status after a message. */
+static int start_group(kp_probe *pr, double quiet)
+{
+	const kp_plan *plan = pr->plan;
 	char err[512];
-	const double quiet = plan->heartbeat_ms + 500;
-
-	if (!pr->part) {
-		kh_error("probe", "out of memory");
-		goto out;
-	}
-	if (opt->bootstrap ? brokers_check(pr) < 0 : mock_start(pr, &host, &mc) < 0)
-		goto out;
-
 	progress(pr, "%s, group %s: starting %u consumers (%s, %s)",
-		 opt->bootstrap ? opt->bootstrap : "librdkafka mock cluster", pr->group_id,
+		 pr->opt->bootstrap ? pr->opt->bootstrap : "librdkafka mock cluster", pr->group_id,
 		 plan->n_initial, plan->cooperative ? "cooperative" : "eager", plan->strategy);
 	for (uint32_t m = 0; m < plan->n_initial; m++)
 		if (cons_start(pr, m, err, sizeof(err)) < 0) {
 			kh_error("probe", "member %s: %s", plan->member_name[m], err);
-			goto stop;
+			return KH_EXIT_USAGE;
 		}
 	const double warm_s = 30 + 4 * plan->session_ms / 1000 + 0.05 * plan->n_initial;
 	if (!wait_settled(pr, mono_ms() + warm_s * 1000, quiet)) {
 		kh_error("probe", "the initial group did not settle within %.0f s", warm_s);
-		rc = KH_EXIT_FAIL;
-		goto stop;
+		return KH_EXIT_FAIL;
 	}
+	return KH_EXIT_OK;
+}
 
-	/* time 0 */
+/* Time 0: from now on intervals and steps are recorded. *gen0 is the
+ * settled generation (the newest of a running member), *owned_at_t0 the
+ * partitions held then; earlier rebalance marks are dropped. */
+static void start_clock(kp_probe *pr, int32_t *gen0, uint32_t *owned_at_t0)
+{
 	pthread_mutex_lock(&pr->mu);
 	pr->t0 = mono_ms();
 	pr->started = 1;
-	int32_t gen0 = INT32_MIN;
+	*gen0 = INT32_MIN;
 	for (size_t i = 0; i < pr->n_cons; i++)
-		if (pr->cons[i]->running && pr->cons[i]->gen > gen0)
-			gen0 = pr->cons[i]->gen;
-	uint32_t owned_at_t0 = pr->owned;
+		if (pr->cons[i]->running && pr->cons[i]->gen > *gen0)
+			*gen0 = pr->cons[i]->gen;
+	*owned_at_t0 = pr->owned;
 	pr->n_marks = 0;
 	pthread_mutex_unlock(&pr->mu);
-	progress(pr, "settled in generation %d; time 0", gen0);
+	progress(pr, "settled in generation %d; time 0", *gen0);
+}
 
+/* The plan's actions, each at its time on the wall clock. Returns 0, or
+ * -1 after a message when a consumer could not start. */
+static int play_actions(kp_probe *pr)
+{
+	const kp_plan *plan = pr->plan;
+	char err[512];
 	for (size_t i = 0; i < plan->n_actions; i++) {
 		const kp_action *a = &plan->actions[i];
 		sleep_ms(pr->t0 + a->at_ms - mono_ms());
@@ -1185,8 +1216,7 @@ int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 			if (cons_start(pr, a->member, err, sizeof(err)) < 0) {
 				kh_error("probe", "member %s: %s", plan->member_name[a->member],
 					 err);
-				rc = KH_EXIT_USAGE;
-				goto stop;
+				return -1;
 			}
 		} else {
 			pthread_mutex_lock(&pr->mu);
@@ -1196,26 +1226,38 @@ int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 				cons_stop(pr, c, a->kind);
 		}
 	}
-	double end;
-	int was_settled = 1;
+	return 0;
+}
+
+/* The end of the run: the plan's end_ms, or once the group has settled
+ * after the last event (*was_settled 0, with a warning, when it did not
+ * within six sessions and a minute). Returns the end, in ms of the
+ * monotonic clock. */
+static double wait_end(kp_probe *pr, double quiet, int *was_settled)
+{
+	const kp_plan *plan = pr->plan;
+	*was_settled = 1;
 	if (plan->end_ms >= 0) {
 		sleep_ms(pr->t0 + plan->end_ms - mono_ms());
-		end = pr->t0 + plan->end_ms;
-	} else {
-		double last =
-		    plan->n_actions ? pr->t0 + plan->actions[plan->n_actions - 1].at_ms : pr->t0;
-		was_settled = wait_settled(pr, last + 6 * plan->session_ms + 60000, quiet);
-		end = mono_ms();
-		if (!was_settled) {
-			fprintf(stderr,
-				"kassign probe: warning: the group had not settled %.0f s "
-				"after the last event; the run ends there\n",
-				(end - last) / 1000);
-		}
+		return pr->t0 + plan->end_ms;
 	}
+	double last = plan->n_actions ? pr->t0 + plan->actions[plan->n_actions - 1].at_ms : pr->t0;
+	*was_settled = wait_settled(pr, last + 6 * plan->session_ms + 60000, quiet);
+	const double end = mono_ms();
+	if (!*was_settled) {
+		fprintf(stderr,
+			"kassign probe: warning: the group had not settled %.0f s "
+			"after the last event; the run ends there\n",
+			(end - last) / 1000);
+	}
+	return end;
+}
 
-	/* Close every interval at the end, then build the file. */
-	pthread_mutex_lock(&pr->mu);
+/* Every ownership interval closed at `end`, and what happened after it
+ * (moments, while waiting) cut there. Under pr->mu. */
+static void close_intervals(kp_probe *pr, double end)
+{
+	const kp_plan *plan = pr->plan;
 	for (uint32_t p = 0; p < plan->n_partitions; p++) {
 		kp_part *x = &pr->part[p];
 		if (x->holder != KP_NONE && x->since < end) {
@@ -1224,7 +1266,6 @@ int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 			x->iv[x->n_iv++] = (kp_interval){from, end, pr->cons[x->holder]->member};
 		}
 	}
-	/* what happened after `end` (moments, while waiting) is cut there */
 	for (uint32_t p = 0; p < plan->n_partitions; p++) {
 		kp_part *x = &pr->part[p];
 		size_t k = 0;
@@ -1237,17 +1278,11 @@ int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
 		}
 		x->n_iv = k;
 	}
-	*out = build_run(pr, end, gen0, owned_at_t0, was_settled);
-	pthread_mutex_unlock(&pr->mu);
-	if (*out) {
-		rc = KH_EXIT_OK;
-	} else {
-		kh_error("probe", "out of memory");
-		rc = KH_EXIT_USAGE;
-	}
-	progress(pr, "done at %.0f ms; closing the consumers", end - pr->t0);
+}
 
-stop:
+/* Every running consumer closed, and every consumer thread joined. */
+static void stop_consumers(kp_probe *pr)
+{
 	for (size_t i = 0; i < pr->n_cons; i++) {
 		kp_cons *c = pr->cons[i];
 		if (c->running)
@@ -1256,7 +1291,11 @@ stop:
 	for (size_t i = 0; i < pr->n_cons; i++)
 		if (pr->cons[i]->has_thread)
 			pthread_join(pr->cons[i]->thread, NULL);
-out:
+}
+
+/* Everything the probe holds freed, the mock cluster and its host last. */
+static void probe_free(kp_probe *pr, rd_kafka_t *host, rd_kafka_mock_cluster_t *mc)
+{
 	for (size_t i = 0; i < pr->n_cons; i++)
 		free(pr->cons[i]);
 	free(pr->cons);
@@ -1267,7 +1306,7 @@ out:
 	free(pr->marks);
 	free(pr->ev);
 	free(pr->steps);
-	for (uint32_t p = 0; pr->part && p < plan->n_partitions; p++)
+	for (uint32_t p = 0; pr->part && p < pr->plan->n_partitions; p++)
 		free(pr->part[p].iv);
 	free(pr->part);
 	if (mc)
@@ -1275,6 +1314,52 @@ out:
 	if (host)
 		rd_kafka_destroy(host);
 	pthread_mutex_destroy(&pr->mu);
+}
+
+int kp_run(const kp_plan *plan, const kp_options *opt, kr_run **out)
+{
+	kp_probe pr_s;
+	kp_probe *pr = &pr_s;
+	*out = NULL;
+	int rc = KH_EXIT_USAGE;
+	rd_kafka_t *host = NULL;
+	rd_kafka_mock_cluster_t *mc = NULL;
+	const double quiet = plan->heartbeat_ms + 500;
+
+	if (probe_init(pr, plan, opt) < 0) {
+		kh_error("probe", "out of memory");
+		goto out;
+	}
+	if (opt->bootstrap ? brokers_check(pr) < 0 : mock_start(pr, &host, &mc) < 0)
+		goto out;
+	if ((rc = start_group(pr, quiet)) != KH_EXIT_OK)
+		goto stop;
+	int32_t gen0;
+	uint32_t owned_at_t0;
+	start_clock(pr, &gen0, &owned_at_t0);
+	if (play_actions(pr) < 0) {
+		rc = KH_EXIT_USAGE;
+		goto stop;
+	}
+	int was_settled;
+	const double end = wait_end(pr, quiet, &was_settled);
+
+	/* Close every interval at the end, then build the file. */
+	pthread_mutex_lock(&pr->mu);
+	close_intervals(pr, end);
+	*out = build_run(pr, end, gen0, owned_at_t0, was_settled);
+	pthread_mutex_unlock(&pr->mu);
+	if (*out) {
+		rc = KH_EXIT_OK;
+	} else {
+		kh_error("probe", "out of memory");
+		rc = KH_EXIT_USAGE;
+	}
+	progress(pr, "done at %.0f ms; closing the consumers", end - pr->t0);
+stop:
+	stop_consumers(pr);
+out:
+	probe_free(pr, host, mc);
 	if (rc != KH_EXIT_OK) {
 		kr_run_free(*out);
 		*out = NULL;

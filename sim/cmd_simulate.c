@@ -278,7 +278,48 @@ void kh_sim_context(ks_context *c, char *date, size_t len)
 	c->date = date;
 }
 
-int kh_cmd_simulate(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct sim_args {
+	const char *path, *preset; /* the plan: a file or a preset */
+	const char *out_path, *protocol, *strategy, *timeline;
+	int table_only, stat;        /* stat: -1 as the plan says, else 0 or 1 */
+	int64_t members, partitions; /* -1: as the plan says */
+	double assign_ms;            /* -1: timed */
+} sim_args;
+
+/* The options that take a number: members, partitions and the assignor's
+ * time. Returns -1 to go on, else the exit status. */
+static int number_option(sim_args *a, int c, const char *arg)
+{
+	const char *cmd = "simulate";
+	uint64_t v;
+	switch (c) {
+	case OPT_MEMBERS:
+		if (kh_parse_u64(arg, 0, KA_MAX_MEMBERS, &v) < 0)
+			return kh_usage_error(cmd, "--members: '%s' is not a count 0..%u", arg,
+					      KA_MAX_MEMBERS);
+		a->members = (int64_t)v;
+		break;
+	case OPT_PARTITIONS:
+		if (kh_parse_u64(arg, 0, KA_MAX_PARTITIONS, &v) < 0)
+			return kh_usage_error(cmd, "--partitions: '%s' is not a count 0..%u", arg,
+					      KA_MAX_PARTITIONS);
+		a->partitions = (int64_t)v;
+		break;
+	default: { /* --assign-ms */
+		char *end = NULL;
+		a->assign_ms = strtod(arg, &end);
+		if (!*arg || *end || !(a->assign_ms >= 0) || a->assign_ms > 3600000)
+			return kh_usage_error(cmd, "--assign-ms: '%s' is not a time in ms", arg);
+		break;
+	}
+	}
+	return -1;
+}
+
+/* The options and the one plan argument. Returns -1 to go on, else the
+ * exit status (0 after --help or --list-presets). */
+static int parse_args(sim_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"preset", required_argument, NULL, OPT_PRESET},
@@ -297,71 +338,50 @@ int kh_cmd_simulate(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "simulate";
-	const char *preset = NULL, *out_path = NULL, *protocol = NULL, *strategy = NULL;
-	const char *timeline = NULL;
-	int table_only = 0, stat = -1;
-	int64_t members = -1, partitions = -1;
-	double assign_ms = -1;
-	uint64_t v;
-	int c;
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PRESET:
-			preset = optarg;
+			a->preset = optarg;
 			break;
 		case OPT_LIST:
 			list_presets();
 			return KH_EXIT_OK;
 		case 'o':
-			out_path = optarg;
+			a->out_path = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "table") == 0)
-				table_only = 1;
+				a->table_only = 1;
 			else if (strcmp(optarg, "json") != 0)
 				return kh_usage_error(cmd, "--format: '%s' is not json or table",
 						      optarg);
 			break;
 		case OPT_PROTOCOL:
-			protocol = optarg;
+			a->protocol = optarg;
 			break;
 		case 's':
-			strategy = optarg;
+			a->strategy = optarg;
 			break;
 		case OPT_STATIC:
-			stat = 1;
+			a->stat = 1;
 			break;
 		case OPT_NO_STATIC:
-			stat = 0;
+			a->stat = 0;
 			break;
 		case OPT_MEMBERS:
-			if (kh_parse_u64(optarg, 0, KA_MAX_MEMBERS, &v) < 0)
-				return kh_usage_error(cmd, "--members: '%s' is not a count 0..%u",
-						      optarg, KA_MAX_MEMBERS);
-			members = (int64_t)v;
-			break;
 		case OPT_PARTITIONS:
-			if (kh_parse_u64(optarg, 0, KA_MAX_PARTITIONS, &v) < 0)
-				return kh_usage_error(cmd,
-						      "--partitions: '%s' is not a count 0..%u",
-						      optarg, KA_MAX_PARTITIONS);
-			partitions = (int64_t)v;
+		case OPT_ASSIGN_MS:
+			if ((rc = number_option(a, c, optarg)) >= 0)
+				return rc;
 			break;
-		case OPT_ASSIGN_MS: {
-			char *end = NULL;
-			assign_ms = strtod(optarg, &end);
-			if (!*optarg || *end || !(assign_ms >= 0) || assign_ms > 3600000)
-				return kh_usage_error(cmd, "--assign-ms: '%s' is not a time in ms",
-						      optarg);
-			break;
-		}
 		case OPT_TIMELINE:
 #if KA_WITH_VIEWS
 			if (kh_timeline_format_of(optarg) < 0)
 				return kh_usage_error(
 				    cmd, "--timeline: '%s' is not a .png or .svg file", optarg);
-			timeline = optarg;
+			a->timeline = optarg;
 			break;
 #else
 			return kh_usage_error(cmd, "--timeline: this kassign was built without the "
@@ -374,49 +394,68 @@ int kh_cmd_simulate(int argc, char **argv)
 			return kh_option_error(cmd, c, argv);
 		}
 	}
-	const char *path = optind < argc ? argv[optind] : NULL;
-	if (path && preset)
+	a->path = optind < argc ? argv[optind] : NULL;
+	if (a->path && a->preset)
 		return kh_usage_error(cmd, "a plan file or --preset, not both");
-	if (!path && !preset)
+	if (!a->path && !a->preset)
 		return kh_usage_error(cmd, "no plan given (a file, or --preset NAME)");
 	if (optind + 1 < argc)
 		return kh_usage_error(cmd, "one plan expected, got also '%s'", argv[optind + 1]);
+	return -1;
+}
 
-	ks_plan *p = kh_sim_plan(cmd, path, preset, protocol, strategy, stat, members, partitions,
-				 assign_ms);
+/* The run file to -o FILE or stdout (unless the table alone was asked
+ * for), and the timeline picture drawn from it; all or nothing. Returns
+ * the exit status. */
+static int write_run(const sim_args *a, const ks_plan *p, const ks_run *r)
+{
+	const char *cmd = "simulate";
+	int rc = KH_EXIT_OK;
+	char date[40];
+	ks_context ctx;
+	kh_sim_context(&ctx, date, sizeof(date));
+	kh_out out;
+	const int want_run = !a->table_only || a->out_path;
+	if (!want_run && !a->timeline)
+		return KH_EXIT_OK;
+	if (kh_out_open(&out, cmd, want_run ? a->out_path : NULL) < 0)
+		return KH_EXIT_USAGE;
+	if (ks_run_write(out.f, p, r, &ctx) < 0 || fflush(out.f) != 0) {
+		kh_error(cmd, "%s: cannot write the run file",
+			 a->out_path ? a->out_path : "stdout");
+		rc = KH_EXIT_USAGE;
+	} else if (a->timeline && draw_timeline(&out, a->timeline) < 0) {
+		rc = KH_EXIT_USAGE;
+	}
+	if (rc != KH_EXIT_OK || !want_run)
+		kh_out_abort(&out);
+	else if (kh_out_commit(&out, cmd) < 0)
+		rc = KH_EXIT_USAGE;
+	return rc;
+}
+
+int kh_cmd_simulate(int argc, char **argv)
+{
+	const char *cmd = "simulate";
+	sim_args a = {.stat = -1, .members = -1, .partitions = -1, .assign_ms = -1};
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	ks_plan *p = kh_sim_plan(cmd, a.path, a.preset, a.protocol, a.strategy, a.stat, a.members,
+				 a.partitions, a.assign_ms);
 	if (!p)
 		return KH_EXIT_USAGE;
 	ks_run *r = NULL;
 	char err[512];
 	const int src = ks_simulate(p, &r, err, sizeof(err));
 	if (src < 0) {
-		kh_error(cmd, "%s: %s", preset ? preset : path, err);
+		kh_error(cmd, "%s: %s", a.preset ? a.preset : a.path, err);
 		ks_plan_free(p);
 		return src == KS_EINTERNAL ? KH_EXIT_INTERNAL : KH_EXIT_USAGE;
 	}
-	int rc = KH_EXIT_OK;
-	char date[40];
-	ks_context ctx;
-	kh_sim_context(&ctx, date, sizeof(date));
-	kh_out out;
-	const int write_run = !table_only || out_path;
-	if ((write_run || timeline) && kh_out_open(&out, cmd, write_run ? out_path : NULL) < 0) {
-		rc = KH_EXIT_USAGE;
-	} else if (write_run || timeline) {
-		if (ks_run_write(out.f, p, r, &ctx) < 0 || fflush(out.f) != 0) {
-			kh_error(cmd, "%s: cannot write the run file",
-				 out_path ? out_path : "stdout");
-			rc = KH_EXIT_USAGE;
-		} else if (timeline && draw_timeline(&out, timeline) < 0) {
-			rc = KH_EXIT_USAGE;
-		}
-		if (rc != KH_EXIT_OK || !write_run)
-			kh_out_abort(&out);
-		else if (kh_out_commit(&out, cmd) < 0)
-			rc = KH_EXIT_USAGE;
-	}
+	rc = write_run(&a, p, r);
 	if (rc == KH_EXIT_OK)
-		kh_sim_table(out_path || table_only ? stdout : stderr, p, r);
+		kh_sim_table(a.out_path || a.table_only ? stdout : stderr, p, r);
 	ks_run_free(r);
 	ks_plan_free(p);
 	return rc;

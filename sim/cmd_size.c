@@ -208,7 +208,86 @@ static uint64_t busiest_of(uint64_t p, uint64_t m)
 
 /* ------------------------------------------------------------------ phase 1: options */
 
-/* Returns -1 to go on, else the exit status. */
+/* The options that describe the load: the group (partitions or a
+ * scenario, and a member count), the rates and the headroom. Returns -1
+ * to go on, else the exit status. */
+static int load_option(size_args *a, int c, const char *arg)
+{
+	const char *cmd = "size";
+	switch (c) {
+	case OPT_PARTITIONS:
+		if (kh_parse_u64(arg, 1, KA_MAX_PARTITIONS, &a->partitions) < 0)
+			return kh_usage_error(cmd, "--partitions: '%s' is not a count 1..%u", arg,
+					      KA_MAX_PARTITIONS);
+		break;
+	case OPT_SCENARIO:
+		a->scenario = arg;
+		break;
+	case OPT_RATE:
+		if (isnan(a->rate = parse_num(arg, 0, 1e12)))
+			return kh_usage_error(cmd, "--rate: '%s' is not a rate >= 0 (messages/s)",
+					      arg);
+		break;
+	case OPT_CAPACITY:
+		if (isnan(a->capacity = parse_num(arg, 1e-9, 1e12)) || a->capacity <= 0)
+			return kh_usage_error(
+			    cmd, "--capacity: '%s' is not a rate > 0 (messages/s)", arg);
+		break;
+	case OPT_HEADROOM:
+		if (isnan(a->headroom = parse_num(arg, 0, 0.99)))
+			return kh_usage_error(cmd, "--headroom: '%s' is not in 0..0.99", arg);
+		break;
+	default: /* --members */
+		if (kh_parse_u64(arg, 1, KA_MAX_MEMBERS, &a->members) < 0)
+			return kh_usage_error(cmd, "--members: '%s' is not a count 1..%u", arg,
+					      KA_MAX_MEMBERS);
+		break;
+	}
+	return -1;
+}
+
+/* The options that describe the deploy and the faults: how members
+ * restart, how often they pause, the slowest record. Returns -1 to go on,
+ * else the exit status. */
+static int deploy_option(size_args *a, int c, const char *arg)
+{
+	const char *cmd = "size";
+	switch (c) {
+	case OPT_DEPLOY:
+		if (strcmp(arg, "rolling") == 0)
+			a->kill = 0;
+		else if (strcmp(arg, "rolling-kill") == 0)
+			a->kill = 1;
+		else
+			return kh_usage_error(cmd, "--deploy: '%s' is not rolling or rolling-kill",
+					      arg);
+		break;
+	case OPT_RESTART:
+		if (isnan(a->restart_ms = parse_num(arg, 0, 3600000)))
+			return kh_usage_error(cmd, "--restart-ms: '%s' is not a time 0..3600000",
+					      arg);
+		break;
+	case OPT_GAP:
+		if (isnan(a->gap_ms = parse_num(arg, 0, 3600000)))
+			return kh_usage_error(cmd, "--gap-ms: '%s' is not a time 0..3600000", arg);
+		break;
+	case OPT_PAUSES:
+		if (isnan(a->pauses_per_hour = parse_num(arg, 0, 3600)))
+			return kh_usage_error(cmd, "--pauses-per-hour: '%s' is not a rate 0..3600",
+					      arg);
+		break;
+	default: /* --slowest-record-ms */
+		if (isnan(a->slowest_record_ms = parse_num(arg, 0, 86400000)) ||
+		    a->slowest_record_ms <= 0)
+			return kh_usage_error(
+			    cmd, "--slowest-record-ms: '%s' is not a time > 0 (ms)", arg);
+		break;
+	}
+	return -1;
+}
+
+/* The options, each group read by its own function, then the rules
+ * between them. Returns -1 to go on, else the exit status. */
 static int size_parse(int argc, char **argv, size_args *a)
 {
 	static const struct option opts[] = {
@@ -229,69 +308,26 @@ static int size_parse(int argc, char **argv, size_args *a)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "size";
-	int c;
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PARTITIONS:
-			if (kh_parse_u64(optarg, 1, KA_MAX_PARTITIONS, &a->partitions) < 0)
-				return kh_usage_error(cmd,
-						      "--partitions: '%s' is not a count 1..%u",
-						      optarg, KA_MAX_PARTITIONS);
-			break;
 		case OPT_SCENARIO:
-			a->scenario = optarg;
-			break;
 		case OPT_RATE:
-			if (isnan(a->rate = parse_num(optarg, 0, 1e12)))
-				return kh_usage_error(
-				    cmd, "--rate: '%s' is not a rate >= 0 (messages/s)", optarg);
-			break;
 		case OPT_CAPACITY:
-			if (isnan(a->capacity = parse_num(optarg, 1e-9, 1e12)) || a->capacity <= 0)
-				return kh_usage_error(
-				    cmd, "--capacity: '%s' is not a rate > 0 (messages/s)", optarg);
-			break;
 		case OPT_HEADROOM:
-			if (isnan(a->headroom = parse_num(optarg, 0, 0.99)))
-				return kh_usage_error(cmd, "--headroom: '%s' is not in 0..0.99",
-						      optarg);
-			break;
 		case OPT_MEMBERS:
-			if (kh_parse_u64(optarg, 1, KA_MAX_MEMBERS, &a->members) < 0)
-				return kh_usage_error(cmd, "--members: '%s' is not a count 1..%u",
-						      optarg, KA_MAX_MEMBERS);
+			if ((rc = load_option(a, c, optarg)) >= 0)
+				return rc;
 			break;
 		case OPT_DEPLOY:
-			if (strcmp(optarg, "rolling") == 0)
-				a->kill = 0;
-			else if (strcmp(optarg, "rolling-kill") == 0)
-				a->kill = 1;
-			else
-				return kh_usage_error(
-				    cmd, "--deploy: '%s' is not rolling or rolling-kill", optarg);
-			break;
 		case OPT_RESTART:
-			if (isnan(a->restart_ms = parse_num(optarg, 0, 3600000)))
-				return kh_usage_error(
-				    cmd, "--restart-ms: '%s' is not a time 0..3600000", optarg);
-			break;
 		case OPT_GAP:
-			if (isnan(a->gap_ms = parse_num(optarg, 0, 3600000)))
-				return kh_usage_error(
-				    cmd, "--gap-ms: '%s' is not a time 0..3600000", optarg);
-			break;
 		case OPT_PAUSES:
-			if (isnan(a->pauses_per_hour = parse_num(optarg, 0, 3600)))
-				return kh_usage_error(
-				    cmd, "--pauses-per-hour: '%s' is not a rate 0..3600", optarg);
-			break;
 		case OPT_SLOWEST:
-			if (isnan(a->slowest_record_ms = parse_num(optarg, 0, 86400000)) ||
-			    a->slowest_record_ms <= 0)
-				return kh_usage_error(
-				    cmd, "--slowest-record-ms: '%s' is not a time > 0 (ms)",
-				    optarg);
+			if ((rc = deploy_option(a, c, optarg)) >= 0)
+				return rc;
 			break;
 		case OPT_JSON:
 			a->json = 1;

@@ -110,62 +110,51 @@ static const char *str(pctx *c, json_t *obj, const char *place, const char *key,
 	return json_string_value(v);
 }
 
-/* The group: members and topics, or a scenario file. Topics end up in
- * Java String order (the order of the group model). */
-static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
+/* group.scenario: the group is a scenario file's (relative to the plan's
+ * folder), loaded here unless the caller already has it. */
+static void group_from_scenario(pctx *c, json_t *grp, json_t *sc, ks_plan *p, const char *dir)
 {
-	static const char *const keys[] = {"members", "topics", "scenario", NULL};
-	if (!json_is_object(grp)) {
-		perr(c, "group", "an object expected");
+	if (json_object_get(grp, "members") || json_object_get(grp, "topics")) {
+		perr(c, "group", "either scenario or members and topics, not both");
 		return;
 	}
-	check_keys(c, grp, "group", keys);
-	json_t *sc = json_object_get(grp, "scenario");
-	if (sc) {
-		if (json_object_get(grp, "members") || json_object_get(grp, "topics")) {
-			perr(c, "group", "either scenario or members and topics, not both");
-			return;
-		}
-		if (!json_is_string(sc)) {
-			perr(c, "group.scenario", "a file name expected");
-			return;
-		}
-		const char *f = json_string_value(sc);
-		char path[4096];
-		if (f[0] != '/' && dir && *dir)
-			snprintf(path, sizeof(path), "%s/%s", dir, f);
-		else
-			snprintf(path, sizeof(path), "%s", f);
-		if (c->scenario) {
-			/* Loaded once by the caller, its warnings said once. */
-			p->scenario = (ka_group *)c->scenario;
-			p->scenario_borrowed = 1;
-		} else if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
-			perr(c, "group.scenario", "cannot load scenario %s (see above)", path);
-			return;
-		}
-		const ka_group *g = p->scenario;
-		p->members = g->n_members;
-		p->n_topics = g->n_topics;
-		p->topic_name = calloc(g->n_topics ? g->n_topics : 1, sizeof(char *));
-		p->topic_parts = calloc(g->n_topics ? g->n_topics : 1, sizeof(uint32_t));
-		if (!p->topic_name || !p->topic_parts) {
-			perr(c, "", "out of memory");
-			return;
-		}
-		for (uint32_t t = 0; t < g->n_topics; t++) {
-			p->topic_name[t] = strdup(g->topic_name[t]);
-			p->topic_parts[t] = g->topic_off[t + 1] - g->topic_off[t];
-		}
+	if (!json_is_string(sc)) {
+		perr(c, "group.scenario", "a file name expected");
 		return;
 	}
-	json_t *m = json_object_get(grp, "members");
-	if (!json_is_integer(m) || json_integer_value(m) < 0 ||
-	    json_integer_value(m) > KA_MAX_MEMBERS)
-		perr(c, "group.members", "a member count 0..%u expected", KA_MAX_MEMBERS);
+	const char *f = json_string_value(sc);
+	char path[4096];
+	if (f[0] != '/' && dir && *dir)
+		snprintf(path, sizeof(path), "%s/%s", dir, f);
 	else
-		p->members = (uint32_t)json_integer_value(m);
-	json_t *ts = json_object_get(grp, "topics");
+		snprintf(path, sizeof(path), "%s", f);
+	if (c->scenario) {
+		/* Loaded once by the caller, its warnings said once. */
+		p->scenario = (ka_group *)c->scenario;
+		p->scenario_borrowed = 1;
+	} else if (kd_scenario_load(path, &p->scenario, kd_msg_stderr, NULL) < 0) {
+		perr(c, "group.scenario", "cannot load scenario %s (see above)", path);
+		return;
+	}
+	const ka_group *g = p->scenario;
+	p->members = g->n_members;
+	p->n_topics = g->n_topics;
+	p->topic_name = calloc(g->n_topics ? g->n_topics : 1, sizeof(char *));
+	p->topic_parts = calloc(g->n_topics ? g->n_topics : 1, sizeof(uint32_t));
+	if (!p->topic_name || !p->topic_parts) {
+		perr(c, "", "out of memory");
+		return;
+	}
+	for (uint32_t t = 0; t < g->n_topics; t++) {
+		p->topic_name[t] = strdup(g->topic_name[t]);
+		p->topic_parts[t] = g->topic_off[t + 1] - g->topic_off[t];
+	}
+}
+
+/* group.topics: each {"name", "partitions"}, names unique, partitions
+ * within the limit in all. */
+static void parse_topics(pctx *c, json_t *ts, ks_plan *p)
+{
 	if (!json_is_array(ts) || json_array_size(ts) == 0) {
 		perr(c, "group.topics", "a non-empty array of {\"name\", \"partitions\"} expected");
 		return;
@@ -208,7 +197,12 @@ static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
 	if (total > KA_MAX_PARTITIONS)
 		perr(c, "group.topics", "%llu partitions in all, past the limit %u",
 		     (unsigned long long)total, KA_MAX_PARTITIONS);
-	/* Java String order: a few topics, an insertion sort. */
+}
+
+/* Topics in Java String order (the order of the group model): a few
+ * topics, an insertion sort. */
+static void sort_topics(ks_plan *p)
+{
 	for (uint32_t i = 1; i < p->n_topics; i++)
 		for (uint32_t j = i;
 		     j > 0 && ka_java_strcmp(p->topic_name[j - 1], p->topic_name[j]) > 0; j--) {
@@ -219,6 +213,31 @@ static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
 			p->topic_parts[j] = p->topic_parts[j - 1];
 			p->topic_parts[j - 1] = tp;
 		}
+}
+
+/* The group: members and topics, or a scenario file. Topics end up in
+ * Java String order (the order of the group model). */
+static void parse_group(pctx *c, json_t *grp, ks_plan *p, const char *dir)
+{
+	static const char *const keys[] = {"members", "topics", "scenario", NULL};
+	if (!json_is_object(grp)) {
+		perr(c, "group", "an object expected");
+		return;
+	}
+	check_keys(c, grp, "group", keys);
+	json_t *sc = json_object_get(grp, "scenario");
+	if (sc) {
+		group_from_scenario(c, grp, sc, p, dir);
+		return;
+	}
+	json_t *m = json_object_get(grp, "members");
+	if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+	    json_integer_value(m) > KA_MAX_MEMBERS)
+		perr(c, "group.members", "a member count 0..%u expected", KA_MAX_MEMBERS);
+	else
+		p->members = (uint32_t)json_integer_value(m);
+	parse_topics(c, json_object_get(grp, "topics"), p);
+	sort_topics(p); /* none to sort when the topics could not be read */
 }
 
 static const struct {
@@ -277,6 +296,90 @@ static int cmp_event(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* leave and crash: one member by name or index, or a count of them. */
+static void event_stop(pctx *c, json_t *e, const char *place, ks_plan *p, ks_plan_event *pe)
+{
+	static const char *const keys[] = {"at_ms", "type", "count", "member", NULL};
+	json_t *mv = json_object_get(e, "member");
+	check_keys(c, e, place, keys);
+	if (mv && json_object_get(e, "count"))
+		perr(c, place, "either member or count, not both");
+	if (mv)
+		pe->member = event_member(c, p, mv, place);
+	else
+		pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+}
+
+/* restart (one member) and rolling-restart (a count, a gap between
+ * them), each stopping by close or kill. */
+static void event_restart(pctx *c, json_t *e, const char *place, ks_plan *p, ks_plan_event *pe)
+{
+	static const char *const k_restart[] = {"at_ms", "type", "member", "stop", NULL};
+	static const char *const k_rolling[] = {"at_ms", "type", "count", "gap_ms", "stop", NULL};
+	json_t *mv = json_object_get(e, "member");
+	check_keys(c, e, place, pe->type == KS_EV_RESTART ? k_restart : k_rolling);
+	if (pe->type == KS_EV_RESTART) {
+		if (!mv)
+			perr(c, place, "member: missing");
+		else
+			pe->member = event_member(c, p, mv, place);
+	} else {
+		if (!json_object_get(e, "count"))
+			perr(c, place, "count: missing");
+		pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+		pe->gap_ms = num(c, e, place, "gap_ms", 0, 0, 86400000);
+	}
+	const char *stop = str(c, e, place, "stop", "close");
+	if (stop && strcmp(stop, "close") == 0)
+		pe->stop = KS_STOP_CLOSE;
+	else if (stop && strcmp(stop, "kill") == 0)
+		pe->stop = KS_STOP_KILL;
+	else
+		perr(c, place, "stop: \"close\" or \"kill\" expected");
+}
+
+/* pause and slow-batch: one member, for duration_ms. */
+static void event_pause(pctx *c, json_t *e, const char *place, ks_plan *p, ks_plan_event *pe)
+{
+	static const char *const keys[] = {"at_ms", "type", "member", "duration_ms", NULL};
+	json_t *mv = json_object_get(e, "member");
+	check_keys(c, e, place, keys);
+	if (!mv)
+		perr(c, place, "member: missing");
+	else
+		pe->member = event_member(c, p, mv, place);
+	if (!json_object_get(e, "duration_ms"))
+		perr(c, place, "duration_ms: missing");
+	pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
+}
+
+/* add-partitions: count more partitions of a topic of the group, noticed
+ * at once or at the next metadata refresh. */
+static void event_add_partitions(pctx *c, json_t *e, const char *place, const ks_plan *p,
+				 ks_plan_event *pe)
+{
+	static const char *const keys[] = {"at_ms", "type", "topic", "count", "notice", NULL};
+	check_keys(c, e, place, keys);
+	const char *topic = str(c, e, place, "topic", NULL);
+	int found = -1;
+	for (uint32_t t = 0; topic && t < p->n_topics; t++)
+		if (strcmp(p->topic_name[t], topic) == 0)
+			found = (int)t;
+	if (found < 0)
+		perr(c, place, "topic: %s%s%s is not a topic of the group", topic ? "\"" : "",
+		     topic ? topic : "missing", topic ? "\"" : "");
+	else
+		pe->topic = (uint32_t)found;
+	if (!json_object_get(e, "count"))
+		perr(c, place, "count: missing");
+	pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_PARTITIONS);
+	const char *notice = str(c, e, place, "notice", "metadata");
+	if (notice && strcmp(notice, "now") == 0)
+		pe->notice_now = 1;
+	else if (!notice || strcmp(notice, "metadata") != 0)
+		perr(c, place, "notice: \"now\" or \"metadata\" expected");
+}
+
 /* events[i], the object e, into p->events[p->n_events]. Returns 1 when it
  * is kept (its errors said), 0 when it cannot be read at all. */
 static int parse_event(pctx *c, json_t *e, size_t i, const char *place, ks_plan *p)
@@ -309,13 +412,7 @@ static int parse_event(pctx *c, json_t *e, size_t i, const char *place, ks_plan 
 	}
 	pe->at_ms = num(c, e, place, "at_ms", 0, 0, 86400000);
 	static const char *const k_count[] = {"at_ms", "type", "count", NULL};
-	static const char *const k_member[] = {"at_ms", "type", "count", "member", NULL};
-	static const char *const k_restart[] = {"at_ms", "type", "member", "stop", NULL};
-	static const char *const k_rolling[] = {"at_ms", "type", "count", "gap_ms", "stop", NULL};
 	static const char *const k_scale[] = {"at_ms", "type", "to", NULL};
-	static const char *const k_add[] = {"at_ms", "type", "topic", "count", "notice", NULL};
-	static const char *const k_pause[] = {"at_ms", "type", "member", "duration_ms", NULL};
-	json_t *mv = json_object_get(e, "member");
 	switch (pe->type) {
 	case KS_EV_JOIN:
 		check_keys(c, e, place, k_count);
@@ -323,37 +420,12 @@ static int parse_event(pctx *c, json_t *e, size_t i, const char *place, ks_plan 
 		break;
 	case KS_EV_LEAVE:
 	case KS_EV_CRASH:
-		check_keys(c, e, place, k_member);
-		if (mv && json_object_get(e, "count"))
-			perr(c, place, "either member or count, not both");
-		if (mv)
-			pe->member = event_member(c, p, mv, place);
-		else
-			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
+		event_stop(c, e, place, p, pe);
 		break;
 	case KS_EV_RESTART:
-	case KS_EV_ROLLING_RESTART: {
-		check_keys(c, e, place, pe->type == KS_EV_RESTART ? k_restart : k_rolling);
-		if (pe->type == KS_EV_RESTART) {
-			if (!mv)
-				perr(c, place, "member: missing");
-			else
-				pe->member = event_member(c, p, mv, place);
-		} else {
-			if (!json_object_get(e, "count"))
-				perr(c, place, "count: missing");
-			pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_MEMBERS);
-			pe->gap_ms = num(c, e, place, "gap_ms", 0, 0, 86400000);
-		}
-		const char *stop = str(c, e, place, "stop", "close");
-		if (stop && strcmp(stop, "close") == 0)
-			pe->stop = KS_STOP_CLOSE;
-		else if (stop && strcmp(stop, "kill") == 0)
-			pe->stop = KS_STOP_KILL;
-		else
-			perr(c, place, "stop: \"close\" or \"kill\" expected");
+	case KS_EV_ROLLING_RESTART:
+		event_restart(c, e, place, p, pe);
 		break;
-	}
 	case KS_EV_SCALE:
 		check_keys(c, e, place, k_scale);
 		if (!json_object_get(e, "to"))
@@ -362,37 +434,11 @@ static int parse_event(pctx *c, json_t *e, size_t i, const char *place, ks_plan 
 		break;
 	case KS_EV_PAUSE:
 	case KS_EV_SLOW_BATCH:
-		check_keys(c, e, place, k_pause);
-		if (!mv)
-			perr(c, place, "member: missing");
-		else
-			pe->member = event_member(c, p, mv, place);
-		if (!json_object_get(e, "duration_ms"))
-			perr(c, place, "duration_ms: missing");
-		pe->duration_ms = num(c, e, place, "duration_ms", 0, 0, 86400000);
+		event_pause(c, e, place, p, pe);
 		break;
-	case KS_EV_ADD_PARTITIONS: {
-		check_keys(c, e, place, k_add);
-		const char *topic = str(c, e, place, "topic", NULL);
-		int found = -1;
-		for (uint32_t t = 0; topic && t < p->n_topics; t++)
-			if (strcmp(p->topic_name[t], topic) == 0)
-				found = (int)t;
-		if (found < 0)
-			perr(c, place, "topic: %s%s%s is not a topic of the group",
-			     topic ? "\"" : "", topic ? topic : "missing", topic ? "\"" : "");
-		else
-			pe->topic = (uint32_t)found;
-		if (!json_object_get(e, "count"))
-			perr(c, place, "count: missing");
-		pe->count = (uint32_t)num(c, e, place, "count", 1, 1, KA_MAX_PARTITIONS);
-		const char *notice = str(c, e, place, "notice", "metadata");
-		if (notice && strcmp(notice, "now") == 0)
-			pe->notice_now = 1;
-		else if (!notice || strcmp(notice, "metadata") != 0)
-			perr(c, place, "notice: \"now\" or \"metadata\" expected");
+	case KS_EV_ADD_PARTITIONS:
+		event_add_partitions(c, e, place, p, pe);
 		break;
-	}
 	}
 	return 1;
 }

@@ -684,6 +684,169 @@ int kh_timeline_format_of(const char *path)
 	return -1;
 }
 
+/* The rows drawn, rows[0..n) (member indexes), and row_of[member]: its
+ * row, or SIZE_MAX when it is not drawn. Returns the number of rows, or
+ * (size_t)-1 when out of memory. */
+static size_t choose_rows(const kr_run *run, int gantt, size_t max_rows, size_t *rows,
+			  size_t *row_of)
+{
+	const size_t n_rows = gantt ? pick_rows(run, max_rows, rows) : 0;
+	if (n_rows == (size_t)-1)
+		return n_rows;
+	for (size_t m = 0; m < run->n_members; m++)
+		row_of[m] = SIZE_MAX;
+	for (size_t r = 0; r < n_rows; r++)
+		row_of[rows[r]] = r;
+	return n_rows;
+}
+
+/* Where everything goes, top to bottom: the title and its note, the
+ * rows, the lag strip, the axis and the legend. The label column is wide
+ * enough for the longest label, within reason (measured on cv). The note
+ * says what the rows leave out. */
+static void plan_layout(canvas *cv, const kr_run *run, unsigned parts, const size_t *rows,
+			layout *l, char *note, size_t note_len)
+{
+	const int gantt = (parts & KH_TIMELINE_GANTT) != 0;
+	double label_w = 40;
+	for (size_t r = 0; r < l->n_rows; r++)
+		label_w = fmax(label_w, text_width(cv, run->members[rows[r]].id, 10, 0));
+	l->x0 = fmin(label_w, 220) + 20;
+	l->x1 = l->width - 20;
+	l->row_h = l->n_rows ? fmin(18, fmax(9, 480.0 / (double)l->n_rows)) : 0;
+
+	note[0] = '\0';
+	if (gantt && !run->has_ownership)
+		snprintf(note, note_len,
+			 "ownership omitted in this run file: rows show membership from the "
+			 "events, not partition counts");
+	if (gantt && l->n_rows < run->n_members) {
+		size_t used = strlen(note);
+		snprintf(note + used, note_len - used,
+			 "%s%zu of %zu members shown: those with the most events, then the most "
+			 "ownership changes",
+			 used ? "; " : "", l->n_rows, run->n_members);
+	}
+	double y = gantt ? (*note ? 64 : 48) : 8;
+	if (gantt) {
+		y += 12; /* generation labels */
+		l->rows_y = y;
+		y += (double)l->n_rows * l->row_h + 6;
+	}
+	l->lag_y = y;
+	l->lag_h = parts & KH_TIMELINE_LAG ? (gantt ? 70 : 200) : 0;
+	y += l->lag_h + (l->lag_h ? 4 : 0);
+	l->axis_y = y;
+	y += 24;
+	l->legend_y = y + 8;
+	l->height = gantt ? y + 22 : y;
+}
+
+/* Each row's owned, stopped and present figures per pixel column, in one
+ * pool that also holds the lag's column (after the rows'); *max_count is
+ * the most partitions any row owns in a column, at least 1. Returns 0, or
+ * -1 when out of memory (*rcp and *poolp are then the caller's to free). */
+static int reduce_columns(const kr_run *run, const columns *c, const size_t *row_of, size_t n_rows,
+			  row_cols **rcp, double **poolp, double *max_count)
+{
+	row_cols *rc = *rcp = calloc(n_rows ? n_rows : 1, sizeof(*rc));
+	double *pool = *poolp = calloc((3 * n_rows + 1) * c->n, sizeof(double));
+	if (!rc || !pool)
+		return -1;
+	*max_count = 1;
+	for (size_t r = 0; r < n_rows; r++) {
+		rc[r].owned = pool + (3 * r) * c->n;
+		rc[r].stopped = pool + (3 * r + 1) * c->n;
+		rc[r].present = pool + (3 * r + 2) * c->n;
+	}
+	if (reduce_rows(run, c, row_of, n_rows, rc) < 0)
+		return -1;
+	for (size_t r = 0; r < n_rows; r++)
+		for (size_t i = 0; i < c->n; i++)
+			*max_count = fmax(*max_count, rc[r].owned[i]);
+	*max_count = ceil(*max_count - 1e-9);
+	return 0;
+}
+
+/* The picture begins: the SVG header (the XML declaration only for a
+ * standalone file, not inside the report's HTML), or the PNG's surface in
+ * place of the measuring one. */
+static void open_picture(canvas *cv, const kr_run *run, const layout *l, int format, int gantt)
+{
+	FILE *f = cv->f;
+	if (cv->svg) {
+		if (format == KH_TIMELINE_SVG)
+			fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+		fprintf(f,
+			"<svg%s width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+			"font-family=\"DejaVu Sans, Verdana, sans-serif\" role=\"img\">\n",
+			format == KH_TIMELINE_SVG ? " xmlns=\"http://www.w3.org/2000/svg\"" : "",
+			l->width, l->height, l->width, l->height);
+		fputs("<title>", f);
+		kh_xml_escape(f, gantt ? "Timeline of the run: " : "Consumer lag of the run: ");
+		kh_xml_escape(f, *run->name ? run->name : run->source ? run->source : "");
+		fputs("</title>\n", f);
+	} else {
+		cairo_destroy(cv->cr);
+		cv->surface =
+		    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)l->width, (int)l->height);
+		cv->cr = cairo_create(cv->surface);
+	}
+}
+
+/* Everything drawn, back to front: the background, the title, the axis,
+ * the rows with their labels, the lag, the rebalance bands over them and
+ * the legend. */
+static void draw_picture(canvas *cv, const kr_run *run, const layout *l, const columns *c,
+			 const row_cols *rc, const size_t *rows, double *lag_col, double max_count,
+			 const char *note, int gantt)
+{
+	cv_rect(cv, 0, 0, l->width, l->height, (rgba){1, 1, 1, 1});
+	double band_top = gantt ? l->rows_y : l->lag_y;
+	double band_bottom = l->lag_h ? l->lag_y + l->lag_h : l->axis_y;
+	if (gantt)
+		draw_title(cv, run, l, note);
+	draw_axis(cv, l, c, band_top);
+	for (size_t r = 0; r < l->n_rows; r++) {
+		char label[256];
+		double ry = l->rows_y + (double)r * l->row_h;
+		draw_row(cv, l, &rc[r], c->n, ry, max_count, run->has_ownership);
+		double fs = fmin(10, l->row_h - 1);
+		cv_text(cv, l->x0 - 6, ry + l->row_h * 0.5 + fs * 0.35,
+			fit(cv, run->members[rows[r]].id, fs, l->x0 - 16, label, sizeof(label)), fs,
+			0, RIGHT, ink);
+	}
+	if (l->lag_h)
+		draw_lag(cv, run, l, c, lag_col);
+	draw_bands(cv, run, l, c, band_top, band_bottom, gantt);
+	if (gantt)
+		draw_legend(cv, run, l, max_count);
+}
+
+/* The picture ends: the SVG's closing tag, or the PNG encoded to cv->f.
+ * Returns 0, or -1 with err set. */
+static int close_picture(canvas *cv, char *err, size_t errlen)
+{
+	if (cv->svg) {
+		fputs("</svg>\n", cv->f);
+		if (ferror(cv->f)) {
+			snprintf(err, errlen, "cannot write the SVG");
+			return -1;
+		}
+		return 0;
+	}
+	stream_ctx s = {cv->f};
+	cairo_surface_flush(cv->surface);
+	cairo_status_t st = cairo_status(cv->cr);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_write_to_png_stream(cv->surface, png_write, &s);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		snprintf(err, errlen, "cairo: %s", cairo_status_to_string(st));
+		return -1;
+	}
+	return 0;
+}
+
 int kh_timeline_render(const kr_run *run, const kh_timeline_opts *opts, int format, FILE *f,
 		       char *err, size_t errlen)
 {
@@ -708,128 +871,22 @@ int kh_timeline_render(const kr_run *run, const kh_timeline_opts *opts, int form
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	l.n_rows = gantt ? pick_rows(run, max_rows, rows) : 0;
+	l.n_rows = choose_rows(run, gantt, max_rows, rows, row_of);
 	if (l.n_rows == (size_t)-1) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	for (size_t m = 0; m < run->n_members; m++)
-		row_of[m] = SIZE_MAX;
-	for (size_t r = 0; r < l.n_rows; r++)
-		row_of[rows[r]] = r;
-
-	/* Label column: wide enough for the longest label, within reason. */
-	double label_w = 40;
-	for (size_t r = 0; r < l.n_rows; r++)
-		label_w = fmax(label_w, text_width(&cv, run->members[rows[r]].id, 10, 0));
-	l.x0 = fmin(label_w, 220) + 20;
-	l.x1 = l.width - 20;
-	l.row_h = l.n_rows ? fmin(18, fmax(9, 480.0 / (double)l.n_rows)) : 0;
-
-	char note[256] = "";
-	if (gantt && !run->has_ownership)
-		snprintf(note, sizeof(note),
-			 "ownership omitted in this run file: rows show membership from the "
-			 "events, not partition counts");
-	if (gantt && l.n_rows < run->n_members) {
-		size_t used = strlen(note);
-		snprintf(note + used, sizeof(note) - used,
-			 "%s%zu of %zu members shown: those with the most events, then the most "
-			 "ownership changes",
-			 used ? "; " : "", l.n_rows, run->n_members);
-	}
-	double y = gantt ? (*note ? 64 : 48) : 8;
-	if (gantt) {
-		y += 12; /* generation labels */
-		l.rows_y = y;
-		y += (double)l.n_rows * l.row_h + 6;
-	}
-	l.lag_y = y;
-	l.lag_h = parts & KH_TIMELINE_LAG ? (gantt ? 70 : 200) : 0;
-	y += l.lag_h + (l.lag_h ? 4 : 0);
-	l.axis_y = y;
-	y += 24;
-	l.legend_y = y + 8;
-	l.height = gantt ? y + 22 : y;
-
+	char note[256];
+	plan_layout(&cv, run, parts, rows, &l, note, sizeof(note));
 	columns c = {(size_t)(l.x1 - l.x0), 0, run->duration_ms > 0 ? run->duration_ms : 1};
-	rc = calloc(l.n_rows ? l.n_rows : 1, sizeof(*rc));
-	pool = calloc((3 * l.n_rows + 1) * c.n, sizeof(double));
-	if (!rc || !pool) {
+	double max_count;
+	if (reduce_columns(run, &c, row_of, l.n_rows, &rc, &pool, &max_count) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	double max_count = 1;
-	for (size_t r = 0; r < l.n_rows; r++) {
-		rc[r].owned = pool + (3 * r) * c.n;
-		rc[r].stopped = pool + (3 * r + 1) * c.n;
-		rc[r].present = pool + (3 * r + 2) * c.n;
-	}
-	if (reduce_rows(run, &c, row_of, l.n_rows, rc) < 0) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	for (size_t r = 0; r < l.n_rows; r++)
-		for (size_t i = 0; i < c.n; i++)
-			max_count = fmax(max_count, rc[r].owned[i]);
-	max_count = ceil(max_count - 1e-9);
-
-	if (cv.svg) {
-		if (format == KH_TIMELINE_SVG)
-			fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-		fprintf(f,
-			"<svg%s width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-			"font-family=\"DejaVu Sans, Verdana, sans-serif\" role=\"img\">\n",
-			format == KH_TIMELINE_SVG ? " xmlns=\"http://www.w3.org/2000/svg\"" : "",
-			l.width, l.height, l.width, l.height);
-		fputs("<title>", f);
-		kh_xml_escape(f, gantt ? "Timeline of the run: " : "Consumer lag of the run: ");
-		kh_xml_escape(f, *run->name ? run->name : run->source ? run->source : "");
-		fputs("</title>\n", f);
-	} else {
-		cairo_destroy(cv.cr);
-		cv.surface =
-		    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)l.width, (int)l.height);
-		cv.cr = cairo_create(cv.surface);
-	}
-	cv_rect(&cv, 0, 0, l.width, l.height, (rgba){1, 1, 1, 1});
-
-	double band_top = gantt ? l.rows_y : l.lag_y;
-	double band_bottom = l.lag_h ? l.lag_y + l.lag_h : l.axis_y;
-	if (gantt)
-		draw_title(&cv, run, &l, note);
-	draw_axis(&cv, &l, &c, band_top);
-	for (size_t r = 0; r < l.n_rows; r++) {
-		char label[256];
-		double ry = l.rows_y + (double)r * l.row_h;
-		draw_row(&cv, &l, &rc[r], c.n, ry, max_count, run->has_ownership);
-		double fs = fmin(10, l.row_h - 1);
-		cv_text(&cv, l.x0 - 6, ry + l.row_h * 0.5 + fs * 0.35,
-			fit(&cv, run->members[rows[r]].id, fs, l.x0 - 16, label, sizeof(label)), fs,
-			0, RIGHT, ink);
-	}
-	if (l.lag_h)
-		draw_lag(&cv, run, &l, &c, pool + 3 * l.n_rows * c.n);
-	draw_bands(&cv, run, &l, &c, band_top, band_bottom, gantt);
-	if (gantt)
-		draw_legend(&cv, run, &l, max_count);
-
-	if (cv.svg) {
-		fputs("</svg>\n", f);
-		rc_val = ferror(f) ? -1 : 0;
-		if (rc_val < 0)
-			snprintf(err, errlen, "cannot write the SVG");
-	} else {
-		stream_ctx s = {f};
-		cairo_surface_flush(cv.surface);
-		cairo_status_t st = cairo_status(cv.cr);
-		if (st == CAIRO_STATUS_SUCCESS)
-			st = cairo_surface_write_to_png_stream(cv.surface, png_write, &s);
-		if (st != CAIRO_STATUS_SUCCESS)
-			snprintf(err, errlen, "cairo: %s", cairo_status_to_string(st));
-		else
-			rc_val = 0;
-	}
+	open_picture(&cv, run, &l, format, gantt);
+	draw_picture(&cv, run, &l, &c, rc, rows, pool + 3 * l.n_rows * c.n, max_count, note, gantt);
+	rc_val = close_picture(&cv, err, errlen);
 out:
 	cairo_destroy(cv.cr);
 	if (cv.surface)
