@@ -110,6 +110,12 @@ int kh_internal_error(const char *cmd, const char *where, const ka_strategy *s, 
 /* A 64-byte aligned block of at least `size` bytes (at least 64), or NULL. */
 void *kh_aligned_alloc(size_t size);
 
+/* The same for a large workspace written through once, outside any timed
+ * call: from 2 MiB on, in whole 2 MiB pages asked for before the first
+ * write (a G-1M optimum's workspace otherwise costs thousands of page
+ * faults). free() releases it. */
+void *kh_big_alloc(size_t size);
+
 /*
  * Output that appears only on success: nothing reaches stdout or the named
  * file until kh_out_commit(). stdout output is gathered in memory. A missing

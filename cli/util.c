@@ -4,6 +4,9 @@
  * code 2 leaves nothing on stdout and no output file behind.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) */
+#endif
 #include "cli/cli.h"
 
 #include <ctype.h>
@@ -17,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <unistd.h>
 
 int kh_usage_error(const char *cmd, const char *fmt, ...)
@@ -208,6 +214,22 @@ void *kh_aligned_alloc(size_t size)
 		return NULL;
 	size_t n = size ? (size + 63) / 64 * 64 : 64;
 	return aligned_alloc(64, n);
+}
+
+void *kh_big_alloc(size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const size_t huge = (size_t)2 << 20;
+	if (size >= huge && size <= SIZE_MAX - huge) {
+		const size_t whole = (size + huge - 1) & ~(huge - 1);
+		void *p;
+		if (posix_memalign(&p, huge, whole) == 0) {
+			madvise(p, whole, MADV_HUGEPAGE);
+			return p;
+		}
+	}
+#endif
+	return kh_aligned_alloc(size);
 }
 
 /* ------------------------------------------------------------------ output files

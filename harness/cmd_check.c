@@ -389,7 +389,7 @@ static int check_measure(check_run *r)
 	if (r->v.bad_member)
 		return 0;
 	const size_t mws_size = ka_metrics_workspace_size(g);
-	r->mws = malloc(mws_size ? mws_size : 1);
+	r->mws = kh_big_alloc(mws_size);
 	if (!r->mws) {
 		kh_error(r->cmd, "%s: out of memory", r->spath);
 		return -1;
@@ -405,7 +405,7 @@ static int check_measure(check_run *r)
 		r->optp = &r->opt;
 	/* The same optimum from kassign's flow, at any size: the gap. */
 	const size_t bws_size = ka_optimum_flow_workspace_size(g);
-	r->bws = aligned_alloc(64, (bws_size + 63) / 64 * 64 + 64);
+	r->bws = kh_big_alloc(bws_size);
 	if (!r->bws) {
 		kh_error(r->cmd, "%s: out of memory", r->spath);
 		return -1;
