@@ -1091,6 +1091,30 @@ static const uint32_t *first_not_below(const uint32_t *lo, const uint32_t *hi, u
 	return lo;
 }
 
+/* Claims on topics the member does not subscribe to: a warning each. A
+ * member's claims usually come together and in topic order (its "owned"
+ * object), so the search goes on from the previous claim's place when it
+ * can. */
+static void warn_unsubscribed(finish *f)
+{
+	ka_builder *b = f->b;
+	const uint32_t *sub_off = f->G->sub_off, *sub_topic = f->G->sub_topic;
+	const uint32_t *at = NULL;
+	uint32_t at_m = KA_NONE;
+	for (size_t i = 0; i < b->claims.n; i++) {
+		const in_claim *c = &b->claims.v[i];
+		uint32_t m = f->m_new[c->member], t = f->t_new[c->topic];
+		const uint32_t *end = sub_topic + sub_off[m + 1];
+		if (m != at_m || at == end || *at > t)
+			at = sub_topic + sub_off[m];
+		at_m = m;
+		at = first_not_below(at, end, t);
+		if (at == end || *at != t)
+			diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic, c->item,
+			     c->partition, b->topics.v[c->topic].name);
+	}
+}
+
 /*
  * Claims: bucket by global partition (so each member's list comes out
  * ascending), resolve each partition's claimants, drop repeats; then the
@@ -1178,24 +1202,7 @@ static int resolve_claims(finish *f)
 	if (own_off[M])
 		f->flags |= KA_GROUP_OWNED;
 
-	/* Claims on topics the member does not subscribe to. A member's claims
-	 * usually come together and in topic order (its "owned" object), so the
-	 * search goes on from the previous claim's place when it can. */
-	const uint32_t *sub_off = G->sub_off, *sub_topic = G->sub_topic;
-	const uint32_t *at = NULL;
-	uint32_t at_m = KA_NONE;
-	for (size_t i = 0; i < C; i++) {
-		const in_claim *c = &b->claims.v[i];
-		uint32_t m = f->m_new[c->member], t = f->t_new[c->topic];
-		const uint32_t *end = sub_topic + sub_off[m + 1];
-		if (m != at_m || at == end || *at > t)
-			at = sub_topic + sub_off[m];
-		at_m = m;
-		at = first_not_below(at, end, t);
-		if (at == end || *at != t)
-			diag(b, KA_WOWNED_UNSUBSCRIBED, c->member, KA_NONE, c->topic, c->item,
-			     c->partition, b->topics.v[c->topic].name);
-	}
+	warn_unsubscribed(f);
 	G->own_off = own_off;
 	G->own_part = own_part;
 	G->prev_owner = prev_owner;
