@@ -190,18 +190,16 @@ static int load_plan(kp_plan *plan, const char *preset, const char *path, const 
 	return bad ? -1 : 0;
 }
 
-/* The run file to -o FILE or stdout, all or nothing. Returns the exit
- * status. */
-static int write_run(const kr_run *run, const char *out_path)
+/* The run file into out (opened before the run), committed, or the output
+ * dropped. Returns the exit status. */
+static int write_run(kh_out *out, const kr_run *run)
 {
 	const char *cmd = "probe";
-	kh_out out;
-	if (kh_out_open(&out, cmd, out_path) < 0 || kr_run_write(out.f, run) < 0) {
-		if (out.f)
-			kh_out_abort(&out);
+	if (kr_run_write(out->f, run) < 0) {
+		kh_out_abort(out);
 		return KH_EXIT_USAGE;
 	}
-	if (kh_out_commit(&out, cmd) < 0)
+	if (kh_out_commit(out, cmd) < 0)
 		return KH_EXIT_USAGE;
 	return KH_EXIT_OK;
 }
@@ -218,10 +216,20 @@ int kh_cmd_probe(int argc, char **argv)
 	if (load_plan(&plan, preset, path, &target) < 0)
 		return KH_EXIT_USAGE;
 
+	/* The output is opened before the run, which takes seconds to minutes,
+	 * so that a path it cannot write is refused first; a signal during the
+	 * run removes the temporary file (kh_out). */
+	kh_out out;
+	if (kh_out_open(&out, "probe", out_path) < 0) {
+		kp_plan_free(&plan);
+		return KH_EXIT_USAGE;
+	}
 	kr_run *run = NULL;
 	rc = kp_run(&plan, &o, &run);
 	if (rc == KH_EXIT_OK)
-		rc = write_run(run, out_path);
+		rc = write_run(&out, run);
+	else
+		kh_out_abort(&out);
 	if (rc == KH_EXIT_OK && !o.quiet) {
 		const kr_summary *s = &run->summary;
 		fprintf(stderr,

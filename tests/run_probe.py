@@ -270,7 +270,15 @@ def case_bad(prog, tmp):
     expect2("bad stop", [write(os.path.join(tmp, "bad.json"), dict(base, events=[
         {"at_ms": 1, "type": "restart", "member": "m0000", "stop": "pause"}]))],
             "events[0]: stop: \"close\" or \"kill\" expected")
-    print("bad: %d refusals checked" % (len(BAD_PLANS) + 8))
+    # An output it cannot write is refused before the run (tens of seconds
+    # for this preset), not after it.
+    t = time.monotonic()
+    p = kassign(prog, "probe", "-q", "-o", tmp, "--preset", "rolling-10-dynamic")
+    took = time.monotonic() - t
+    check(p.returncode == 2 and "is a directory" in p.stderr and p.stdout == "" and took < 5,
+          "output a directory: exit %d in %.1f s, refused before the run expected\n%s"
+          % (p.returncode, took, p.stderr))
+    print("bad: %d refusals checked" % (len(BAD_PLANS) + 9))
 
 
 def case_bootstrap(prog, mock, tmp):
