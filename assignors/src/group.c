@@ -84,8 +84,11 @@ static int vec_reserve(void **v, size_t *cap, size_t used, size_t want, size_t e
 	return 0;
 }
 
+/* The room test inline: a G-1M group pushes millions of subscriptions and
+ * claims, nearly all into room already there. */
 #define VEC_PUSH(vec, val)                                                                         \
-	(vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, (vec).n + 1, sizeof *(vec).v) != 0    \
+	((vec).n >= (vec).cap && vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, (vec).n + 1,  \
+					     sizeof *(vec).v) != 0                                 \
 	     ? KA_ENOMEM                                                                           \
 	     : ((vec).v[(vec).n++] = (val), 0))
 
@@ -424,8 +427,9 @@ static int unshare(ka_builder *b, in_member *im)
 	return 0;
 }
 
-/* Records one subscription of the member added last; a repeat is a warning. */
-static int subscribe(ka_builder *b, uint32_t member, uint32_t topic, uint32_t item)
+/* Records one subscription of the member added last; a repeat is a warning.
+ * Inline: ka_builder_subscribe_indices calls it for each of a list's topics. */
+static inline int subscribe(ka_builder *b, uint32_t member, uint32_t topic, uint32_t item)
 {
 	if (!b->topic_mark) {
 		b->topic_mark = calloc(b->topics.n + 1, sizeof *b->topic_mark);
@@ -499,31 +503,11 @@ int ka_builder_subscribe_indices(ka_builder *b, uint32_t member, const uint32_t 
 	if (vec_reserve((void **)&b->subs.v, &b->subs.cap, b->subs.n, b->subs.n + n,
 			sizeof *b->subs.v) != 0)
 		return fail(b, KA_ENOMEM);
-	if (!b->topic_mark || im->shared || b->n_subs + n > KA_MAX_SUBSCRIPTIONS) {
-		/* Near the limit, or the first list: one at a time. */
-		for (size_t i = 0; i < n; i++) {
-			int rc = subscribe(b, member, topics[i], KA_NONE);
-			if (rc)
-				return rc;
-		}
-		return 0;
-	}
-	/* subscribe()'s work for the whole list, the room reserved above. */
-	uint32_t *mark = b->topic_mark, *out = b->subs.v + b->subs.n, *start = out;
 	for (size_t i = 0; i < n; i++) {
-		const uint32_t t = topics[i];
-		if (mark[t] == member + 1) {
-			diag(b, KA_WDUP_SUBSCRIPTION, member, KA_NONE, t, KA_NONE, -1,
-			     b->topics.v[t].name);
-			continue;
-		}
-		mark[t] = member + 1;
-		*out++ = t;
+		int rc = subscribe(b, member, topics[i], KA_NONE);
+		if (rc)
+			return rc;
 	}
-	const size_t k = (size_t)(out - start);
-	b->subs.n += k;
-	im->sub_n += (uint32_t)k;
-	b->n_subs += k;
 	return 0;
 }
 
@@ -1227,7 +1211,8 @@ out:
  * zeros, one block for the replica and the leader racks alike. A large one
  * is fresh anonymous memory that nothing writes, so most groups (no racks
  * at all) never touch its pages: at G-1M, 8 MB less to write and keep.
- * (calloc may hand back heap memory it must clear.) */
+ * (calloc may hand back heap memory it must clear.) A small one is
+ * cleared. */
 static uint32_t *no_racks(finish *f)
 {
 	if (f->no_racks)
@@ -1244,9 +1229,9 @@ static uint32_t *no_racks(finish *f)
 		}
 	}
 #endif
-	f->no_racks = calloc((size_t)f->P + 1, sizeof *f->no_racks);
+	f->no_racks = group_alloc(f->g, f->P, sizeof *f->no_racks);
 	if (f->no_racks)
-		f->g->blocks[f->g->n_blocks++] = f->no_racks;
+		memset(f->no_racks, 0, bytes);
 	return f->no_racks;
 }
 
