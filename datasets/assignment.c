@@ -98,7 +98,7 @@ static void member_partitions(struct wbuf *w, const ka_group *g, const struct wb
 		char *d = kd__wb_room(w, 10);
 		if (!d)
 			return;
-		w->n += kd__u32_dec(d, p - g->topic_off[t]);
+		w->n += kd__dec(d, p - g->topic_off[t]);
 	}
 }
 

@@ -380,9 +380,9 @@ static bool plain_key(const char *k)
  * tenth of its time on them. */
 static void path_add(struct path *p, const char *s, size_t len)
 {
-	const size_t room = sizeof p->s - 1 - p->n;
 	if (p->n >= sizeof p->s - 1)
 		return;
+	const size_t room = sizeof p->s - 1 - p->n;
 	if (len > room)
 		len = room;
 	memcpy(p->s + p->n, s, len);
@@ -394,14 +394,10 @@ static void path_add(struct path *p, const char *s, size_t len)
 static void path_index(struct path *p, size_t i)
 {
 	char d[24];
-	size_t k = sizeof d;
-	d[--k] = ']';
-	do {
-		d[--k] = (char)('0' + i % 10);
-		i /= 10;
-	} while (i);
-	d[--k] = '[';
-	path_add(p, d + k, sizeof d - k);
+	d[0] = '[';
+	size_t k = 1 + kd__dec(d + 1, i);
+	d[k++] = ']';
+	path_add(p, d, k);
 }
 
 /* Appends .key, or ["key"] when the key is not a plain word (topic names may
@@ -1236,33 +1232,55 @@ static bool check_owned(struct ld *st, const kd__jnode *m, const struct path *at
  * is a known topic, none repeats and the subscription limit is far: the
  * group is the same as name by name, for a third of the work (the builder
  * checks the list at once and keeps a list equal to the previous member's
- * once). Returns false, having fed nothing, when a name would need a
- * message; the caller then goes name by name, which says it.
+ * once). Returns 1 when fed, -1 when the builder refused it (reported),
+ * and 0, having fed nothing, when a name would need a message; the caller
+ * then goes name by name, which says it.
  */
-static bool subscribe_listed(struct ld *st, uint32_t m, const kd__jnode *topics,
-			     const char *subs_limit, const struct path *at)
+static int subscribe_listed(struct ld *st, uint32_t m, const kd__jnode *topics,
+			    const char *subs_limit, const struct path *at)
 {
 	const size_t n = kd__json_size(topics);
 	if (st->subs_fed + n > KA_MAX_SUBSCRIPTIONS || n > st->n_topics)
-		return false;
+		return 0;
 	if (!st->sub_idx) {
 		st->sub_idx = malloc((st->n_topics + 1) * sizeof *st->sub_idx);
 		st->sub_seen = calloc(st->n_topics + 1, sizeof *st->sub_seen);
 		if (!st->sub_idx || !st->sub_seen)
-			return false;
+			return 0;
 	}
 	for (size_t k = 0; k < n; k++) {
 		const char *name = kd__json_str(&st->doc, kd__json_at(&st->doc, topics, k));
 		uint32_t t = name ? smap_get(&st->topic_map, name) : KA_NONE;
 		if (t == KA_NONE || st->sub_seen[t] == m + 1)
-			return false;
+			return 0;
 		st->sub_seen[t] = m + 1;
 		st->sub_idx[k] = t;
 	}
 	st->subs_fed += n;
 	struct path p = *at;
 	path_add(&p, ".topics", 7);
-	fed(st, ka_builder_subscribe_indices(st->b, m, st->sub_idx, n), p.s, subs_limit);
+	return fed(st, ka_builder_subscribe_indices(st->b, m, st->sub_idx, n), p.s, subs_limit)
+		   ? 1
+		   : -1;
+}
+
+/* A member's list of topic names, name by name: each unknown or repeated
+ * name gets its message at its own place. False when the builder refused
+ * one (reported). */
+static bool subscribe_named(struct ld *st, uint32_t m, const kd__jnode *topics,
+			    const char *subs_limit, const struct path *at)
+{
+	st->subs_fed += kd__json_size(topics);
+	for (size_t k = 0; k < kd__json_size(topics); k++) {
+		const char *name = kd__json_str(&st->doc, kd__json_at(&st->doc, topics, k));
+		int rc = ka_builder_subscribe(st->b, m, name, (uint32_t)k);
+		if (rc < 0 || st->pending) {
+			struct path p;
+			path_set(&p, "%s.topics[%zu]", at->s, k);
+			if (!fed(st, rc, p.s, subs_limit))
+				return false;
+		}
+	}
 	return true;
 }
 
@@ -1293,18 +1311,11 @@ static void feed_member(struct ld *st, size_t i, const struct member_in *in, con
 						      in->pattern->n_match),
 			 p.s, subs_limit))
 			return;
-	} else if (!subscribe_listed(st, m, in->topics, subs_limit, at)) {
-		st->subs_fed += kd__json_size(in->topics);
-		for (size_t k = 0; k < kd__json_size(in->topics); k++) {
-			const char *name =
-			    kd__json_str(&st->doc, kd__json_at(&st->doc, in->topics, k));
-			int rc = ka_builder_subscribe(st->b, m, name, (uint32_t)k);
-			if (rc < 0 || st->pending) {
-				path_set(&p, "%s.topics[%zu]", at->s, k);
-				if (!fed(st, rc, p.s, subs_limit))
-					return;
-			}
-		}
+	} else {
+		const int listed = subscribe_listed(st, m, in->topics, subs_limit, at);
+		if (listed < 0 ||
+		    (listed == 0 && !subscribe_named(st, m, in->topics, subs_limit, at)))
+			return;
 	}
 	if (!in->owned)
 		return;

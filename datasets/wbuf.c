@@ -72,16 +72,13 @@ void kd__wb_s(struct wbuf *w, const char *s)
 
 void kd__wb_i64(struct wbuf *w, int64_t v)
 {
-	char tmp[24];
-	size_t i = sizeof tmp;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	char *d = kd__wb_room(w, 21);
+	if (!d)
+		return;
+	size_t k = 0;
 	if (v < 0)
-		tmp[--i] = '-';
-	kd__wb_put(w, tmp + i, sizeof tmp - i);
+		d[k++] = '-';
+	w->n += k + kd__dec(d + k, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* Appends s as a JSON string literal. Plain printable ASCII, by far the usual

@@ -30,19 +30,12 @@ static inline char *kd__wb_room(struct wbuf *w, size_t n)
 	return kd__wb_room_slow(w, n);
 }
 
-/* v in decimal at d; returns the number of digits (at most 10). */
-static inline size_t kd__u32_dec(char *d, uint32_t v)
+/* v in decimal at d; returns the number of digits (at most 20). */
+static inline size_t kd__dec(char *d, uint64_t v)
 {
-	size_t k = v < 10           ? 1
-		   : v < 100        ? 2
-		   : v < 1000       ? 3
-		   : v < 10000      ? 4
-		   : v < 100000     ? 5
-		   : v < 1000000    ? 6
-		   : v < 10000000   ? 7
-		   : v < 100000000  ? 8
-		   : v < 1000000000 ? 9
-				    : 10;
+	size_t k = 1;
+	for (uint64_t x = v; x >= 10; x /= 10)
+		k++;
 	for (size_t i = k; i > 0; i--) {
 		d[i - 1] = (char)('0' + v % 10);
 		v /= 10;
