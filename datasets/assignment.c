@@ -46,28 +46,6 @@ static int topic_openings(const ka_group *g, struct wbuf *tw, uint32_t *at)
 	return tw->err ? -1 : 0;
 }
 
-/* The topic holding partition p, searched forward from topic t (which
- * starts at or before p): galloping, since one member's next partition is
- * often a few topics on and sometimes hundreds. */
-static uint32_t topic_from(const ka_group *g, uint32_t t, uint32_t p)
-{
-	const uint32_t *off = g->topic_off, T = g->n_topics;
-	uint32_t lo = t, step = 1;
-	while (lo + step < T && off[lo + step] <= p) {
-		lo += step;
-		step *= 2;
-	}
-	uint32_t hi = lo + step < T ? lo + step : T; /* off[hi] > p, or the end */
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (off[mid] <= p)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* One member's partitions, list[0..n) ascending: "t": [0, 1], "u": [4]. */
 static void member_partitions(struct wbuf *w, const ka_group *g, const struct wbuf *tw,
 			      const uint32_t *at, const uint32_t *list, uint32_t n)
@@ -76,7 +54,7 @@ static void member_partitions(struct wbuf *w, const ka_group *g, const struct wb
 	for (uint32_t k = 0; k < n; k++) {
 		const uint32_t p = list[k];
 		if (k == 0 || p >= g->topic_off[t + 1]) {
-			t = topic_from(g, t, p);
+			t = ka_group_partition_topic(g, p);
 			const size_t len = at[t + 1] - at[t];
 			char *d = kd__wb_room(w, len + 3);
 			if (!d)
